@@ -1,0 +1,137 @@
+import { isTerminalStatus } from './data-job.js';
+import type { JobEvent } from './events.js';
+import type { JobSummary } from './job-summary.js';
+import { failureKey, type JobSnapshot, type JobWatch, takeSnapshot } from './snapshot.js';
+
+/**
+ * Edge-triggered change detection: compares what a poll saw with what the bot remembered and says
+ * what happened. Pure: the clock and the settings come in as arguments, the new memory goes out.
+ *
+ * Noise rules: one status event per change, the most specific one wins (`ended` over
+ * `alignment_finished` over `status_changed`), newly failed files are reported once each, and
+ * progress alone only refreshes the card.
+ */
+
+export interface DiffSettings {
+  stallAfterMinutes: number;
+  unreachableAfterMinutes: number;
+}
+
+export type Observation = { kind: 'seen'; summary: JobSummary } | { kind: 'unreachable'; reason: string };
+
+export interface DiffResult {
+  events: JobEvent[];
+  /** The living card should be re-rendered (something it shows changed). */
+  cardChanged: boolean;
+  watch: JobWatch;
+}
+
+/** Statuses in which a job waits for a person, so an unchanged job is not stalled. */
+const WAITING_FOR_A_PERSON = new Set(['needs_review', 'ready_to_start']);
+const ALIGNMENT_ENDED = new Set(['completed', 'failed', 'cancelled', 'stopped']);
+
+const minutesBetween = (fromIso: string, to: Date) => (to.getTime() - Date.parse(fromIso)) / 60_000;
+
+function sameSnapshot(a: JobSnapshot, b: JobSnapshot): boolean {
+  return (
+    a.name === b.name &&
+    a.status === b.status &&
+    a.updatedAt === b.updatedAt &&
+    JSON.stringify(a.alignment) === JSON.stringify(b.alignment) &&
+    JSON.stringify(a.counts) === JSON.stringify(b.counts)
+  );
+}
+
+function statusEvents(prev: JobSnapshot, cur: JobSnapshot, summary: JobSummary): JobEvent[] {
+  const alignmentStarted = prev.alignment === null && cur.alignment !== null;
+  const alignmentFinished =
+    cur.alignment !== null && ALIGNMENT_ENDED.has(cur.alignment.status) && !(prev.alignment && ALIGNMENT_ENDED.has(prev.alignment.status));
+
+  if (cur.status !== prev.status) {
+    if (isTerminalStatus(cur.status)) {
+      return [{ type: 'ended', status: cur.status, failedFiles: cur.counts.failed, doneFiles: cur.counts.done }];
+    }
+    if (cur.status === 'needs_review') return [{ type: 'needs_review', reason: summary.reviewReason }];
+    if (alignmentStarted) return [{ type: 'alignment_started', status: cur.alignment?.status ?? cur.status }];
+    if (alignmentFinished) return [{ type: 'alignment_finished', status: cur.alignment?.status ?? cur.status }];
+    return [{ type: 'status_changed', from: prev.status, to: cur.status }];
+  }
+  if (alignmentStarted) return [{ type: 'alignment_started', status: cur.alignment?.status ?? cur.status }];
+  if (alignmentFinished) return [{ type: 'alignment_finished', status: cur.alignment?.status ?? cur.status }];
+  return [];
+}
+
+function onSeen(prev: JobWatch | null, summary: JobSummary, now: Date, settings: DiffSettings): DiffResult {
+  const nowIso = now.toISOString();
+  const events: JobEvent[] = [];
+  let cardChanged = false;
+
+  if (prev?.unreachableNotified && prev.unreachableSince) {
+    events.push({ type: 'reachable_again', since: prev.unreachableSince });
+    cardChanged = true;
+  }
+
+  const before = prev?.snapshot ?? null;
+  const current = takeSnapshot(summary, before?.reportedFailures);
+  if (!before || !prev) {
+    // First sighting: a baseline, nothing to tell (the card was posted when subscribing).
+    return {
+      events,
+      cardChanged,
+      watch: { snapshot: current, lastChangeAt: nowIso, stallNotified: false, unreachableSince: null, unreachableNotified: false },
+    };
+  }
+
+  const reported = new Set(before.reportedFailures);
+  const newlyFailed = summary.failed.filter((f) => !reported.has(failureKey(f)));
+  if (newlyFailed.length > 0) {
+    events.push({
+      type: 'files_failed',
+      files: newlyFailed.map((f) => ({ id: failureKey(f), name: f.name, error: f.error, fix: f.fix })),
+    });
+  }
+  events.push(...statusEvents(before, current, summary));
+
+  const changed = !sameSnapshot(before, current) || newlyFailed.length > 0;
+  cardChanged ||= changed;
+  let { lastChangeAt, stallNotified } = prev;
+  if (changed) {
+    lastChangeAt = nowIso;
+    stallNotified = false;
+  } else if (
+    !stallNotified &&
+    !isTerminalStatus(current.status) &&
+    !WAITING_FOR_A_PERSON.has(current.status) &&
+    minutesBetween(lastChangeAt, now) >= settings.stallAfterMinutes
+  ) {
+    events.push({ type: 'stalled', since: lastChangeAt, minutes: Math.floor(minutesBetween(lastChangeAt, now)) });
+    stallNotified = true;
+  }
+
+  return {
+    events,
+    cardChanged,
+    watch: { snapshot: current, lastChangeAt, stallNotified, unreachableSince: null, unreachableNotified: false },
+  };
+}
+
+function onUnreachable(prev: JobWatch | null, reason: string, now: Date, settings: DiffSettings): DiffResult {
+  const nowIso = now.toISOString();
+  const base: JobWatch = prev ?? { snapshot: null, lastChangeAt: nowIso, stallNotified: false, unreachableSince: null, unreachableNotified: false };
+  const since = base.unreachableSince ?? nowIso;
+  const minutes = minutesBetween(since, now);
+  if (!base.unreachableNotified && minutes >= settings.unreachableAfterMinutes) {
+    return {
+      events: [{ type: 'unreachable', since, minutes: Math.floor(minutes), reason }],
+      cardChanged: true,
+      watch: { ...base, unreachableSince: since, unreachableNotified: true },
+    };
+  }
+  return { events: [], cardChanged: false, watch: { ...base, unreachableSince: since } };
+}
+
+export function diff(prev: JobWatch | null, observation: Observation, now: Date, settings: DiffSettings): DiffResult {
+  return observation.kind === 'seen'
+    ? onSeen(prev, observation.summary, now, settings)
+    : onUnreachable(prev, observation.reason, now, settings);
+}
