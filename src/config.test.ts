@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeConfig, loadConfig } from './config.js';
+
+const base = { SLACK_BOT_TOKEN: 'xoxb-test-bot', SLACK_SIGNING_SECRET: 'signing-secret-value', SEEKRFLOW_API_KEY: 'sf-key-value' };
+
+function problemsOf(env: Record<string, string>): Record<string, string> {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return Object.fromEntries((error as ConfigError).problems.map((p) => [p.variable, p.message]));
+  }
+  return {};
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to a minimal HTTP-mode environment', () => {
+    const c = loadConfig(base);
+    expect(c.slack.mode).toBe('http');
+    expect(c.slack.port).toBe(3000);
+    expect(c.seekrflow.baseUrl).toBe('https://flow.seekr.com');
+    expect(c.seekrflow.timeoutMs).toBe(10_000);
+    expect(c.poll).toEqual({ schedule: '* * * * *', concurrency: 8, stallAfterMinutes: 60, unreachableAfterMinutes: 10 });
+    expect(c.storage).toEqual({ dataDir: './data', databaseUrl: undefined });
+    expect(c.logLevel).toBe('info');
+    expect(Object.isFrozen(c) && Object.isFrozen(c.slack)).toBe(true);
+  });
+
+  it('selects Socket Mode when an app token is set, and then needs no signing secret', () => {
+    const c = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-a', SEEKRFLOW_API_KEY: 'k', SLACK_APP_TOKEN: 'xapp-1-abc' });
+    expect(c.slack.mode).toBe('socket');
+  });
+
+  it.each([
+    [
+      'SLACK_API_URL gets a trailing slash',
+      { SLACK_API_URL: 'http://127.0.0.1:9/api' },
+      (c: ReturnType<typeof loadConfig>) => c.slack.apiUrl,
+      'http://127.0.0.1:9/api/',
+    ],
+    [
+      'base URL loses trailing slashes',
+      { SEEKRFLOW_BASE_URL: 'http://127.0.0.1:4010//' },
+      (c: ReturnType<typeof loadConfig>) => c.seekrflow.baseUrl,
+      'http://127.0.0.1:4010',
+    ],
+    [
+      'blank optional values count as unset',
+      { SEEKRFLOW_TEAM_ID: '  ' },
+      (c: ReturnType<typeof loadConfig>) => c.seekrflow.teamId,
+      undefined,
+    ],
+    [
+      'six-field cron schedules are allowed',
+      { POLL_SCHEDULE: '*/5 * * * * *' },
+      (c: ReturnType<typeof loadConfig>) => c.poll.schedule,
+      '*/5 * * * * *',
+    ],
+    [
+      'PostgreSQL URL',
+      { DATABASE_URL: 'postgres://u@h/db' },
+      (c: ReturnType<typeof loadConfig>) => c.storage.databaseUrl,
+      'postgres://u@h/db',
+    ],
+  ])('%s', (_name, extra, pick, expected) => {
+    expect(pick(loadConfig({ ...base, ...extra }))).toBe(expected);
+  });
+
+  it('names every bad variable of an empty environment in one error', () => {
+    const problems = problemsOf({});
+    expect(Object.keys(problems).sort()).toEqual(['SEEKRFLOW_API_KEY', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
+    expect(problems.SLACK_BOT_TOKEN).toMatch(/required/);
+  });
+
+  it.each([
+    ['SLACK_BOT_TOKEN', 'xoxp-user-token', /xoxb-/],
+    ['SLACK_APP_TOKEN', 'not-an-app-token', /xapp-/],
+    ['SEEKRFLOW_API_KEY', 'Bearer abc', /without a "Bearer "/],
+    ['PORT', '70000', /0 to 65535/],
+    ['PORT', 'eighty', /whole number/],
+    ['SEEKRFLOW_TIMEOUT_MS', '5', /100 to 120000/],
+    ['SEEKRFLOW_BASE_URL', 'flow.seekr.com', /http\(s\) URL/],
+    ['SLACK_API_URL', 'ftp://x', /http\(s\) URL/],
+    ['SEEKRFLOW_JOB_URL_TEMPLATE', 'https://apps.seekr.com/jobs', /\{id\}/],
+    ['POLL_SCHEDULE', 'every minute', /cron expression/],
+    ['POLL_CONCURRENCY', '0', /1 to 256/],
+    ['STALL_AFTER_MINUTES', '-1', /whole number/],
+    ['UNREACHABLE_AFTER_MINUTES', '1.5', /whole number/],
+    ['DATABASE_URL', 'mysql://x', /PostgreSQL URL/],
+    ['LOG_LEVEL', 'loud', /one of fatal, error/],
+  ])('%s=%j is refused with what it expects', (variable, value, expected) => {
+    const problems = problemsOf({ ...base, [variable]: value });
+    expect(Object.keys(problems)).toEqual([variable]);
+    expect(problems[variable]).toMatch(expected);
+  });
+
+  it('never puts a secret value in its error message', () => {
+    try {
+      loadConfig({ SLACK_BOT_TOKEN: 'xoxp-secret-user-token-123', SEEKRFLOW_API_KEY: 'Bearer secret-key-456', SLACK_SIGNING_SECRET: 's' });
+      expect.unreachable();
+    } catch (error) {
+      expect(String((error as Error).message)).not.toMatch(/secret-user-token-123|secret-key-456/);
+    }
+  });
+});
+
+describe('describeConfig', () => {
+  it('redacts every secret', () => {
+    const c = loadConfig({ ...base, SLACK_APP_TOKEN: 'xapp-1-secretapp', DATABASE_URL: 'postgres://bot:hunter22@db/x' });
+    const shown = JSON.stringify(describeConfig(c));
+    for (const secret of ['test-bot', 'signing-secret-value', 'sf-key-value', 'secretapp', 'hunter22']) expect(shown).not.toContain(secret);
+    expect(shown).toContain('Socket Mode');
+  });
+});

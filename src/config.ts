@@ -1,0 +1,207 @@
+import cron from 'node-cron';
+import { z } from 'zod';
+import { BotError } from './errors.js';
+
+/**
+ * Configuration comes only from the environment (a `.env` file through dotenv at start-up), is
+ * checked once here, and is then a frozen, typed object. Every variable is listed in .env.example.
+ */
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const url = (what: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => /^https?:\/\/[^\s]+$/.test(v) && URL.canParse(v), `expected an http(s) URL (${what})`);
+
+const int = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `expected a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const EnvSchema = z.object({
+  SLACK_BOT_TOKEN: z
+    .string({ error: 'required: the bot token (xoxb-…) from the Slack app’s OAuth & Permissions page' })
+    .trim()
+    .min(1, 'required: the bot token (xoxb-…) from the Slack app’s OAuth & Permissions page')
+    .refine((v) => v.startsWith('xoxb-'), 'expected a bot token starting with xoxb-'),
+  SLACK_APP_TOKEN: optionalString.refine(
+    (v) => v === undefined || v.startsWith('xapp-'),
+    'expected an app-level token starting with xapp-',
+  ),
+  SLACK_SIGNING_SECRET: optionalString,
+  PORT: int(0, 65535, 3000),
+  SLACK_API_URL: optionalString.pipe(url('the Slack Web API base, e.g. https://slack.com/api/').optional()),
+  SEEKRFLOW_API_KEY: z
+    .string({ error: 'required: your SeekrFlow API key (sent as the raw Authorization header)' })
+    .trim()
+    .min(1, 'required: your SeekrFlow API key (sent as the raw Authorization header)')
+    .refine((v) => !/^bearer\s/i.test(v), 'expected the raw key, without a "Bearer " prefix'),
+  SEEKRFLOW_TEAM_ID: optionalString,
+  SEEKRFLOW_BASE_URL: optionalString
+    .pipe(url('e.g. https://flow.seekr.com').optional())
+    .transform((v) => (v ?? 'https://flow.seekr.com').replace(/\/+$/, '')),
+  SEEKRFLOW_TIMEOUT_MS: int(100, 120_000, 10_000),
+  SEEKRFLOW_JOB_URL_TEMPLATE: optionalString.refine(
+    (v) => v === undefined || (v.includes('{id}') && URL.canParse(v.replace('{id}', 'x')) && /^https?:/.test(v)),
+    'expected an http(s) URL containing {id}, e.g. https://apps.seekr.com/data-jobs/{id}',
+  ),
+  POLL_SCHEDULE: optionalString
+    .transform((v) => v ?? '* * * * *')
+    .refine((v) => cron.validate(v), 'expected a cron expression, e.g. "* * * * *" (every minute) or "*/30 * * * * *" (every 30 seconds)'),
+  POLL_CONCURRENCY: int(1, 256, 8),
+  STALL_AFTER_MINUTES: int(1, 10_080, 60),
+  UNREACHABLE_AFTER_MINUTES: int(1, 10_080, 10),
+  DATA_DIR: optionalString.transform((v) => v ?? './data'),
+  DATABASE_URL: optionalString.refine(
+    (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
+    'expected a PostgreSQL URL (postgres://user@host:5432/db); leave unset for the embedded SQLite store',
+  ),
+  LOG_LEVEL: optionalString.transform((v) => v ?? 'info').pipe(z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })),
+});
+
+export interface Config {
+  slack: {
+    botToken: string;
+    appToken: string | undefined;
+    signingSecret: string | undefined;
+    mode: 'socket' | 'http';
+    port: number;
+    apiUrl: string | undefined;
+  };
+  seekrflow: {
+    apiKey: string;
+    teamId: string | undefined;
+    baseUrl: string;
+    timeoutMs: number;
+    jobUrlTemplate: string | undefined;
+  };
+  poll: {
+    schedule: string;
+    concurrency: number;
+    stallAfterMinutes: number;
+    unreachableAfterMinutes: number;
+  };
+  storage: { dataDir: string; databaseUrl: string | undefined };
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+export class ConfigError extends BotError {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super('CONFIG_INVALID', `Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
+  }
+}
+
+/** Reads and checks the environment; throws one ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = EnvSchema.safeParse(env);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? 'environment'), message: issue.message }));
+  // Checked here rather than in the schema so that it is reported together with every other problem.
+  if (!env.SLACK_APP_TOKEN?.trim() && !env.SLACK_SIGNING_SECRET?.trim()) {
+    problems.push({
+      variable: 'SLACK_SIGNING_SECRET',
+      message: 'required in HTTP mode (when SLACK_APP_TOKEN is not set): the Signing Secret from the Slack app’s Basic Information page',
+    });
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+  return Object.freeze({
+    slack: Object.freeze({
+      botToken: e.SLACK_BOT_TOKEN,
+      appToken: e.SLACK_APP_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      mode: e.SLACK_APP_TOKEN ? 'socket' : 'http',
+      port: e.PORT,
+      apiUrl: e.SLACK_API_URL && (e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`),
+    }),
+    seekrflow: Object.freeze({
+      apiKey: e.SEEKRFLOW_API_KEY,
+      teamId: e.SEEKRFLOW_TEAM_ID,
+      baseUrl: e.SEEKRFLOW_BASE_URL,
+      timeoutMs: e.SEEKRFLOW_TIMEOUT_MS,
+      jobUrlTemplate: e.SEEKRFLOW_JOB_URL_TEMPLATE,
+    }),
+    poll: Object.freeze({
+      schedule: e.POLL_SCHEDULE,
+      concurrency: e.POLL_CONCURRENCY,
+      stallAfterMinutes: e.STALL_AFTER_MINUTES,
+      unreachableAfterMinutes: e.UNREACHABLE_AFTER_MINUTES,
+    }),
+    storage: Object.freeze({ dataDir: e.DATA_DIR, databaseUrl: e.DATABASE_URL }),
+    logLevel: e.LOG_LEVEL,
+  } satisfies Config) as Readonly<Config>;
+}
+
+/** The secrets a config holds, for scrubbing logs and errors. */
+export function secretsOf(config: Config): string[] {
+  return [config.slack.botToken, config.slack.appToken, config.slack.signingSecret, config.seekrflow.apiKey, config.storage.databaseUrl]
+    .filter((s): s is string => typeof s === 'string' && s.length >= 4)
+    .concat(passwordOf(config.storage.databaseUrl));
+}
+
+function passwordOf(databaseUrl: string | undefined): string[] {
+  if (!databaseUrl) return [];
+  try {
+    const password = decodeURIComponent(new URL(databaseUrl).password);
+    return password.length >= 4 ? [password] : [];
+  } catch {
+    return [];
+  }
+}
+
+const redact = (v: string | undefined) => (v === undefined ? '(not set)' : `${v.slice(0, 5)}… (redacted, ${v.length} characters)`);
+
+function redactUrl(v: string | undefined): string {
+  if (v === undefined) return '(not set)';
+  try {
+    const u = new URL(v);
+    if (u.password) u.password = 'REDACTED';
+    return u.toString();
+  } catch {
+    return 'REDACTED';
+  }
+}
+
+/** The effective configuration as people may see it: every secret redacted. */
+export function describeConfig(config: Config): Record<string, string | number> {
+  return {
+    SLACK_BOT_TOKEN: redact(config.slack.botToken),
+    SLACK_APP_TOKEN: redact(config.slack.appToken),
+    SLACK_SIGNING_SECRET: config.slack.signingSecret === undefined ? '(not set)' : '(redacted)',
+    'Slack mode': config.slack.mode === 'socket' ? 'Socket Mode' : 'HTTP (signed requests at /slack/events)',
+    PORT: config.slack.port,
+    SLACK_API_URL: config.slack.apiUrl ?? '(Slack’s default)',
+    SEEKRFLOW_API_KEY: config.seekrflow.apiKey === undefined ? '(not set)' : '(redacted)',
+    SEEKRFLOW_TEAM_ID: config.seekrflow.teamId ?? '(not set: personal workspace)',
+    SEEKRFLOW_BASE_URL: config.seekrflow.baseUrl,
+    SEEKRFLOW_TIMEOUT_MS: config.seekrflow.timeoutMs,
+    SEEKRFLOW_JOB_URL_TEMPLATE: config.seekrflow.jobUrlTemplate ?? '(not set: no "View in SeekrFlow" button)',
+    POLL_SCHEDULE: config.poll.schedule,
+    POLL_CONCURRENCY: config.poll.concurrency,
+    STALL_AFTER_MINUTES: config.poll.stallAfterMinutes,
+    UNREACHABLE_AFTER_MINUTES: config.poll.unreachableAfterMinutes,
+    DATA_DIR: config.storage.dataDir,
+    DATABASE_URL: redactUrl(config.storage.databaseUrl),
+    Storage: config.storage.databaseUrl ? 'PostgreSQL' : 'SQLite (embedded)',
+    LOG_LEVEL: config.logLevel,
+  };
+}

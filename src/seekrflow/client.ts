@@ -1,0 +1,287 @@
+import got, { type Got, HTTPError, type RequestError, type RetryObject } from 'got';
+import type { DataJob as DomainDataJob } from '../domain/data-job.js';
+import { DataJob } from './data-job.js';
+
+/**
+ * The only code that talks to SeekrFlow. `getDataJob` never throws for anything SeekrFlow or the
+ * network does: it returns the job or a failure that says, in one sentence, what a Slack user can
+ * do about it. The API key travels in a header and nowhere else: not in errors, not in logs.
+ */
+
+export type FetchFailureKind =
+  | 'invalid_id'
+  | 'not_found'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'invalid_request'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'invalid_response';
+
+export interface FetchFailure {
+  kind: FetchFailureKind;
+  /** One sentence a Slack user can act on. Safe for mrkdwn only after escaping (it may quote the API). */
+  message: string;
+  /** For logs: the status, the API's own words, the field that did not fit. Never a secret. */
+  detail: string;
+  /** SeekrFlow's request id (the `cf-ray` header) when the response had one. */
+  requestId: string | null;
+  status: number | null;
+  attempts: number;
+}
+
+export type FetchResult =
+  | { ok: true; job: DomainDataJob; requestId: string | null; attempts: number }
+  | { ok: false; failure: FetchFailure };
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  limit: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A Retry-After longer than this is not waited for: the call fails as rate limited. */
+  maxRetryAfterMs: number;
+  /** No retry starts once this much time has passed since the first attempt. */
+  budgetMs: number;
+}
+
+export interface SeekrFlowClientOptions {
+  baseUrl: string;
+  apiKey: string;
+  teamId?: string | undefined;
+  timeoutMs: number;
+  retry?: Partial<RetryPolicy>;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { limit: 3, baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 30_000, budgetMs: 45_000 };
+
+/** A plausible job id: what product.md allows. Anything else is refused before it reaches the API. */
+export const JOB_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+const RETRY_STATUSES = [429, 500, 502, 503, 504, 520, 521, 522, 523, 524];
+const RETRY_ERROR_CODES = [
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EADDRINUSE',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ENOTFOUND',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+];
+
+export interface SeekrFlowClient {
+  getDataJob(id: string): Promise<FetchResult>;
+}
+
+export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlowClient {
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const http: Got = got.extend({
+    prefixUrl: `${options.baseUrl.replace(/\/+$/, '')}/v1/flow/`,
+    headers: {
+      authorization: options.apiKey,
+      accept: 'application/json',
+      'user-agent': 'datajob-bot (+https://github.com/)',
+      ...(options.teamId ? { 'x-team-id': options.teamId } : {}),
+    },
+    timeout: { request: options.timeoutMs },
+    responseType: 'text',
+    retry: {
+      limit: policy.limit,
+      methods: ['GET'],
+      statusCodes: RETRY_STATUSES,
+      errorCodes: RETRY_ERROR_CODES,
+      enforceRetryRules: true,
+      maxRetryAfter: policy.maxRetryAfterMs,
+      calculateDelay: (retry) => retryDelay(retry, policy),
+    },
+  });
+
+  return {
+    async getDataJob(id) {
+      if (!JOB_ID_PATTERN.test(id)) {
+        return failure(
+          'invalid_id',
+          'That does not look like a data job id (ids look like `dj-…`).',
+          'refused before sending',
+          null,
+          null,
+          0,
+        );
+      }
+      const startedAt = Date.now();
+      try {
+        const response = await http.get(`data-jobs/${encodeURIComponent(id)}`, { context: { startedAt } });
+        const requestId = header(response.headers['cf-ray']);
+        const attempts = response.retryCount + 1;
+        return parseJob(response.body, requestId, attempts);
+      } catch (error) {
+        return classify(error as RequestError);
+      }
+    },
+  };
+}
+
+function retryDelay({ attemptCount, retryAfter, error }: RetryObject, policy: RetryPolicy): number {
+  const startedAt = (error.options.context as { startedAt?: number }).startedAt ?? Date.now();
+  let delay: number;
+  if (retryAfter !== undefined) {
+    // SeekrFlow said when: wait exactly that long, unless it is longer than we are willing to wait.
+    if (retryAfter > policy.maxRetryAfterMs) return 0;
+    delay = retryAfter;
+  } else {
+    // Exponential backoff with full jitter, so many clients do not retry in step.
+    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attemptCount - 1));
+    delay = ceiling / 2 + Math.random() * (ceiling / 2);
+  }
+  return Date.now() - startedAt + delay > policy.budgetMs ? 0 : Math.max(1, delay);
+}
+
+const header = (v: string | string[] | undefined): string | null => (Array.isArray(v) ? (v[0] ?? null) : (v ?? null));
+
+function failure(
+  kind: FetchFailureKind,
+  message: string,
+  detail: string,
+  requestId: string | null,
+  status: number | null,
+  attempts: number,
+): { ok: false; failure: FetchFailure } {
+  return { ok: false, failure: { kind, message, detail, requestId, status, attempts } };
+}
+
+function parseJob(body: string, requestId: string | null, attempts: number): FetchResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return failure(
+      'invalid_response',
+      'SeekrFlow sent an answer the bot could not read. Try again in a minute; if it keeps happening, tell whoever runs the bot.',
+      `response is not JSON (${body.length} bytes)`,
+      requestId,
+      200,
+      attempts,
+    );
+  }
+  const parsed = DataJob.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue ? issue.path.join('.') || '(root)' : '(root)';
+    return failure(
+      'invalid_response',
+      `SeekrFlow sent a job the bot could not understand (field \`${field}\`). Try again later; if it keeps happening, tell whoever runs the bot.`,
+      `response does not fit DataJobDetailResponse at ${field}: ${issue?.message ?? 'invalid'}`,
+      requestId,
+      200,
+      attempts,
+    );
+  }
+  return { ok: true, job: parsed.data, requestId, attempts };
+}
+
+/** The API's own words from an error body: `{"detail": "…"}`, `{"detail": [{msg}]}`, `{"message": "…"}` or plain text. */
+export function apiMessage(body: unknown): string | null {
+  if (typeof body !== 'string' || body.trim() === '') return null;
+  try {
+    const json = JSON.parse(body) as { detail?: unknown; message?: unknown };
+    if (typeof json.detail === 'string') return json.detail;
+    if (Array.isArray(json.detail)) {
+      const msgs = json.detail.map((d: { msg?: unknown; loc?: unknown }) =>
+        typeof d?.msg === 'string' ? (Array.isArray(d.loc) ? `${d.loc.join('.')}: ${d.msg}` : d.msg) : null,
+      );
+      const joined = msgs.filter(Boolean).join('; ');
+      return joined || null;
+    }
+    if (typeof json.message === 'string') return json.message;
+    return null;
+  } catch {
+    return body.trim().slice(0, 200);
+  }
+}
+
+function classify(error: RequestError): FetchResult {
+  const attempts = (error.request?.retryCount ?? 0) + 1;
+  if (error instanceof HTTPError) {
+    const { statusCode, headers, body } = error.response;
+    const requestId = header(headers['cf-ray']);
+    const said = apiMessage(body);
+    const detail = `HTTP ${statusCode}${said ? `: ${said}` : ''}`;
+    switch (true) {
+      case statusCode === 401:
+        return failure(
+          'unauthorized',
+          'SeekrFlow refused the bot’s API key. Ask whoever runs the bot to check SEEKRFLOW_API_KEY (the raw key, without "Bearer").',
+          detail,
+          requestId,
+          statusCode,
+          attempts,
+        );
+      case statusCode === 403:
+        return failure(
+          'forbidden',
+          'The bot’s SeekrFlow key may not see this job. Ask whoever runs the bot to check the API key and SEEKRFLOW_TEAM_ID (the team the job belongs to).',
+          detail,
+          requestId,
+          statusCode,
+          attempts,
+        );
+      case statusCode === 404:
+        return failure(
+          'not_found',
+          'No data job with that id was found. Check the id; if the job belongs to a team, the bot’s SEEKRFLOW_TEAM_ID must be that team.',
+          detail,
+          requestId,
+          statusCode,
+          attempts,
+        );
+      case statusCode === 422:
+        return failure(
+          'invalid_request',
+          `SeekrFlow did not accept that request${said ? `: ${said}` : ''}. Check the job id.`,
+          detail,
+          requestId,
+          statusCode,
+          attempts,
+        );
+      case statusCode === 429:
+        return failure(
+          'rate_limited',
+          'SeekrFlow is asking the bot to slow down. Try again in a minute.',
+          `${detail}; retry-after ${header(headers['retry-after']) ?? 'absent'}`,
+          requestId,
+          statusCode,
+          attempts,
+        );
+      case statusCode >= 500:
+        return failure(
+          'unavailable',
+          'SeekrFlow is not answering right now (it may be under maintenance). Try again in a few minutes.',
+          detail,
+          requestId,
+          statusCode,
+          attempts,
+        );
+      default:
+        return failure(
+          'invalid_request',
+          `SeekrFlow did not accept that request (HTTP ${statusCode}${said ? `: ${said}` : ''}).`,
+          detail,
+          requestId,
+          statusCode,
+          attempts,
+        );
+    }
+  }
+  // No HTTP answer at all: timeout, refused, reset, DNS. The message must not echo got's text,
+  // which can include the URL; the code is enough for the log.
+  return failure(
+    'unavailable',
+    'SeekrFlow could not be reached (no answer in time). Try again in a few minutes.',
+    `${error.code ?? error.name}${error.name === 'TimeoutError' ? ' (timed out)' : ''}`,
+    null,
+    null,
+    attempts,
+  );
+}
