@@ -117,7 +117,13 @@ function onSeen(prev: JobWatch | null, summary: JobSummary, now: Date, settings:
 
 function onUnreachable(prev: JobWatch | null, reason: string, now: Date, settings: DiffSettings): DiffResult {
   const nowIso = now.toISOString();
-  const base: JobWatch = prev ?? { snapshot: null, lastChangeAt: nowIso, stallNotified: false, unreachableSince: null, unreachableNotified: false };
+  const base: JobWatch = prev ?? {
+    snapshot: null,
+    lastChangeAt: nowIso,
+    stallNotified: false,
+    unreachableSince: null,
+    unreachableNotified: false,
+  };
   const since = base.unreachableSince ?? nowIso;
   const minutes = minutesBetween(since, now);
   if (!base.unreachableNotified && minutes >= settings.unreachableAfterMinutes) {

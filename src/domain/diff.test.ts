@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { makeAlignment, makeFailedRecord, makeFile, makeIngestionJob, makeJob, makeJobWithFiles } from '../../test/support/make-job.js';
+import type { DataJob } from './data-job.js';
+import { type DiffSettings, diff } from './diff.js';
+import { summarizeJob } from './job-summary.js';
+import type { JobWatch } from './snapshot.js';
+
+const settings: DiffSettings = { stallAfterMinutes: 60, unreachableAfterMinutes: 10 };
+const T = (minutes: number) => new Date(Date.UTC(2026, 6, 28, 14, 0) + minutes * 60_000);
+const seen = (job: DataJob) => ({ kind: 'seen' as const, summary: summarizeJob(job) });
+const down = { kind: 'unreachable' as const, reason: 'HTTP 503' };
+
+/** The watch after the first sighting of `job` at minute 0. */
+const baseline = (job: DataJob): JobWatch => diff(null, seen(job), T(0), settings).watch;
+const eventsBetween = (before: DataJob, after: DataJob) => diff(baseline(before), seen(after), T(1), settings).events;
+
+const running = (progress: number, step = 'generating_qa_pairs') =>
+  makeJob({
+    status: 'running',
+    alignment_job: makeAlignment({ status: 'running', progress, current_step: step }),
+    updated_at: `u-${progress}-${step}`,
+  });
+
+describe('diff: first sighting', () => {
+  it('records a baseline and tells nothing, whatever the job holds', () => {
+    const result = diff(null, seen(makeJobWithFiles([{ state: 'failed' }], { status: 'needs_review' })), T(0), settings);
+    expect(result.events).toEqual([]);
+    expect(result.cardChanged).toBe(false);
+    expect(result.watch.snapshot?.status).toBe('needs_review');
+    expect(result.watch.snapshot?.reportedFailures).toHaveLength(1);
+  });
+});
+
+describe('diff: what a change produces', () => {
+  it.each<[string, DataJob, DataJob, unknown[]]>([
+    ['nothing changed', makeJob({ status: 'file_processing' }), makeJob({ status: 'file_processing' }), []],
+    [
+      'status changed',
+      makeJob({ status: 'file_processing' }),
+      makeJob({ status: 'ready_to_start' }),
+      [{ type: 'status_changed', from: 'file_processing', to: 'ready_to_start' }],
+    ],
+    [
+      'unknown status is reported as it is',
+      makeJob({ status: 'running' }),
+      makeJob({ status: 'warming_up' }),
+      [{ type: 'status_changed', from: 'running', to: 'warming_up' }],
+    ],
+    [
+      'alignment started (one event, not also a status change)',
+      makeJob({ status: 'ready_to_start' }),
+      makeJob({ status: 'queued', alignment_job: makeAlignment({ status: 'queued', progress: null }) }),
+      [{ type: 'alignment_started', status: 'queued' }],
+    ],
+    [
+      'alignment finished without the job ending',
+      makeJob({ status: 'running', alignment_job: makeAlignment({ status: 'running' }) }),
+      makeJob({ status: 'running', alignment_job: makeAlignment({ status: 'completed' }) }),
+      [{ type: 'alignment_finished', status: 'completed' }],
+    ],
+    [
+      'needs_review with failed files as the reason',
+      makeJobWithFiles([{ state: 'processing' }], { status: 'file_processing' }),
+      makeJobWithFiles([{ state: 'failed', name: 'scan.pdf', error: 'No text', fix: 'Run OCR' }], { status: 'needs_review' }),
+      [
+        { type: 'files_failed', files: [{ id: 'rec-000000', name: 'scan.pdf', error: 'No text', fix: 'Run OCR' }] },
+        { type: 'needs_review', reason: '1 file failed to process' },
+      ],
+    ],
+    [
+      'needs_review for a missing system prompt',
+      makeJobWithFiles([{ state: 'done' }], { status: 'file_processing' }),
+      makeJobWithFiles([{ state: 'done' }], { status: 'needs_review', system_prompt: null }),
+      [{ type: 'needs_review', reason: 'the job has no system prompt' }],
+    ],
+    [
+      'needs_review for missing files',
+      makeJob({ status: 'file_processing' }),
+      makeJob({ status: 'needs_review' }),
+      [{ type: 'needs_review', reason: 'the job has no files' }],
+    ],
+    [
+      'needs_review without a reason that can be told',
+      makeJobWithFiles([{ state: 'done' }], { status: 'file_processing' }),
+      makeJobWithFiles([{ state: 'done' }], { status: 'needs_review' }),
+      [{ type: 'needs_review', reason: null }],
+    ],
+    ...(['completed', 'failed', 'cancelled', 'stopped'] as const).map((status): [string, DataJob, DataJob, unknown[]] => [
+      `the job ended: ${status} (one event, not also alignment finished)`,
+      makeJobWithFiles([{ state: 'done' }, { state: 'done' }], { status: 'running', alignment_job: makeAlignment({ status: 'running' }) }),
+      makeJobWithFiles([{ state: 'done' }, { state: 'done' }], { status, alignment_job: makeAlignment({ status }) }),
+      [{ type: 'ended', status, failedFiles: 0, doneFiles: 2 }],
+    ]),
+    ['progress moved: card only', running(40), running(45), []],
+    ['step changed: card only', running(40, 'chunking'), running(40, 'generating_qa_pairs'), []],
+  ])('%s', (_name, before, after, expected) => {
+    expect(eventsBetween(before, after)).toEqual(expected);
+  });
+
+  it('updates the card for progress but not for a re-poll of the same state', () => {
+    expect(diff(baseline(running(40)), seen(running(45)), T(1), settings).cardChanged).toBe(true);
+    expect(diff(baseline(running(40)), seen(running(40)), T(1), settings).cardChanged).toBe(false);
+  });
+
+  it('reports a failed file once, even when it is seen failed again and again', () => {
+    const failing = makeJobWithFiles([{ state: 'failed', name: 'a.pdf' }], { status: 'file_processing' });
+    const first = diff(baseline(makeJobWithFiles([{ state: 'processing', name: 'a.pdf' }])), seen(failing), T(1), settings);
+    expect(first.events.map((e) => e.type)).toEqual(['files_failed']);
+    const again = diff(first.watch, seen(failing), T(2), settings);
+    expect(again.events).toEqual([]);
+    // The record goes back to processing (a retry) and fails again: still the same failure.
+    const retried = diff(again.watch, seen(makeJobWithFiles([{ state: 'processing', name: 'a.pdf' }])), T(3), settings);
+    expect(diff(retried.watch, seen(failing), T(4), settings).events).toEqual([]);
+  });
+
+  it('reports only the newly failed files when more fail', () => {
+    const one = makeJobWithFiles([{ state: 'failed' }, { state: 'processing' }, { state: 'processing' }]);
+    const three = makeJobWithFiles([{ state: 'failed' }, { state: 'failed' }, { state: 'failed' }]);
+    const [event] = eventsBetween(one, three);
+    expect(event?.type === 'files_failed' && event.files.map((f) => f.id)).toEqual(['rec-000001', 'rec-000002']);
+  });
+
+  it('does not count a deleted record as a failure, and updates the card when it is removed', () => {
+    const failed = makeFailedRecord({ record_id: 'r1', alignment_file_id: 'f1' });
+    const withFailure = makeJob({
+      status: 'needs_review',
+      ingestion_jobs: [makeIngestionJob({ records: [failed] })],
+      files: [makeFile({ file_id: 'f1', record_id: 'r1', status: 'failed' })],
+    });
+    const removed = makeJob({
+      status: 'needs_review',
+      ingestion_jobs: [makeIngestionJob({ records: [{ ...failed, deleted: true }] })],
+      files: [],
+    });
+    const result = diff(baseline(withFailure), seen(removed), T(1), settings);
+    expect(result.events).toEqual([]);
+    expect(result.cardChanged).toBe(true);
+    expect(result.watch.snapshot?.counts.failed).toBe(0);
+  });
+});
+
+describe('diff: stalled', () => {
+  const job = running(40);
+  it.each([
+    [59, []],
+    [60, [{ type: 'stalled', since: T(0).toISOString(), minutes: 60 }]],
+  ])('after %i unchanged minutes', (minutes, expected) => {
+    expect(diff(baseline(job), seen(job), T(minutes), settings).events).toEqual(expected);
+  });
+
+  it('is said once, and again only after the job moved and stalled anew', () => {
+    const stalled = diff(baseline(job), seen(job), T(61), settings);
+    expect(diff(stalled.watch, seen(job), T(200), settings).events).toEqual([]);
+    const moved = diff(stalled.watch, seen(running(41)), T(201), settings);
+    expect(moved.events).toEqual([]);
+    expect(diff(moved.watch, seen(running(41)), T(261), settings).events.map((e) => e.type)).toEqual(['stalled']);
+  });
+
+  it.each(['needs_review', 'ready_to_start', 'completed', 'failed'])('is never said while the job is %s', (status) => {
+    const waiting = makeJob({ status });
+    expect(diff(baseline(waiting), seen(waiting), T(600), settings).events).toEqual([]);
+  });
+});
+
+describe('diff: SeekrFlow unreachable', () => {
+  const job = running(40);
+
+  it('says "unknown" once after the threshold, never "failed", and "back" once', () => {
+    let watch = baseline(job);
+    const said: string[] = [];
+    for (const [minute, observation] of [
+      [1, down],
+      [5, down],
+      [11, down],
+      [12, down],
+      [30, down],
+      [31, seen(job)],
+      [32, seen(job)],
+    ] as const) {
+      const result = diff(watch, observation, T(minute), settings);
+      said.push(...result.events.map((e) => e.type));
+      watch = result.watch;
+    }
+    expect(said).toEqual(['unreachable', 'reachable_again']);
+    expect(watch.snapshot?.status).toBe('running');
+  });
+
+  it('stays quiet about a short outage', () => {
+    const short = diff(diff(baseline(job), down, T(1), settings).watch, down, T(5), settings);
+    const back = diff(short.watch, seen(job), T(6), settings);
+    expect([...short.events, ...back.events]).toEqual([]);
+  });
+
+  it('reports the change that happened during the outage together with "back"', () => {
+    let watch = baseline(job);
+    watch = diff(watch, down, T(1), settings).watch;
+    watch = diff(watch, down, T(12), settings).watch;
+    const back = diff(watch, seen(makeJob({ status: 'completed' })), T(13), settings);
+    expect(back.events.map((e) => e.type)).toEqual(['reachable_again', 'ended']);
+  });
+
+  it('treats a job never seen as a baseline when it first answers', () => {
+    const watch = diff(null, down, T(0), settings).watch;
+    expect(diff(watch, seen(job), T(1), settings).events).toEqual([]);
+  });
+});
