@@ -1,5 +1,6 @@
 import got, { type Got, HTTPError, type RequestError, type RetryObject } from 'got';
 import type { DataJob as DomainDataJob } from '../domain/data-job.js';
+import { JOB_ID_PATTERN } from '../domain/job-id.js';
 import { DataJob } from './data-job.js';
 
 /**
@@ -54,9 +55,6 @@ export interface SeekrFlowClientOptions {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { limit: 3, baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 30_000, budgetMs: 45_000 };
-
-/** A plausible job id: what product.md allows. Anything else is refused before it reaches the API. */
-export const JOB_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 const RETRY_STATUSES = [429, 500, 502, 503, 504, 520, 521, 522, 523, 524];
 const RETRY_ERROR_CODES = [

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommand } from './command-text.js';
+
+const ID = 'dj-0b6f1f5e-3a43-4c1e-9d59-2f1d8c7a1a01';
+
+describe('parseCommand', () => {
+  it.each([
+    ['', { kind: 'help' }],
+    ['   ', { kind: 'help' }],
+    ['help', { kind: 'help' }],
+    ['HELP', { kind: 'help' }],
+    ['?', { kind: 'help' }],
+    [ID, { kind: 'show', jobId: ID }],
+    [`  ${ID}\n`, { kind: 'show', jobId: ID }],
+    [`\`${ID}\``, { kind: 'show', jobId: ID }],
+    [`\`\`\`${ID}\`\`\``, { kind: 'show', jobId: ID }],
+    [`<${ID}>`, { kind: 'show', jobId: ID }],
+    [`<http://${ID}|${ID}>`, { kind: 'show', jobId: ID }],
+    ['job:42.v2_a', { kind: 'show', jobId: 'job:42.v2_a' }],
+    [`subscribe ${ID}`, { kind: 'subscribe', jobId: ID, filter: 'changes' }],
+    [`Subscribe  \`${ID}\`  all`, { kind: 'subscribe', jobId: ID, filter: 'all' }],
+    [`subscribe ${ID} failures`, { kind: 'subscribe', jobId: ID, filter: 'failures' }],
+    [`unsubscribe ${ID}`, { kind: 'unsubscribe', jobId: ID }],
+    ['list', { kind: 'list' }],
+  ])('%j → %j', (text, expected) => {
+    expect(parseCommand(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['subscribe', /`subscribe` needs a job id: no job id was given/],
+    [`subscribe ${ID} loud`, /filters are `all` and `failures`/],
+    [`subscribe ${ID} all extra`, /takes a job id and optionally/],
+    ['unsubscribe', /needs a job id/],
+    [`unsubscribe ${ID} ${ID}`, /takes one job id/],
+    ['list everything', /takes nothing/],
+    ['show me dj-1', /not a command/],
+    ['x'.repeat(129), /at most 128 characters/],
+    ['../etc/passwd', /only letters, digits/],
+    ['dj-1%2F..', /only letters, digits/],
+    ['<!channel>', /only letters, digits/],
+    ["dj-1' OR 1=1", /not a command/],
+    ['dj-1;rm', /only letters, digits/],
+    ['dj-💥', /only letters, digits/],
+  ])('%j is refused: %s', (text, problem) => {
+    const parsed = parseCommand(text);
+    expect(parsed.kind).toBe('invalid');
+    expect(parsed.kind === 'invalid' && parsed.problem).toMatch(problem);
+  });
+});
