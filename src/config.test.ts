@@ -21,7 +21,7 @@ describe('loadConfig', () => {
     expect(c.seekrflow.baseUrl).toBe('https://flow.seekr.com');
     expect(c.seekrflow.timeoutMs).toBe(10_000);
     expect(c.poll).toEqual({ schedule: '* * * * *', concurrency: 8, stallAfterMinutes: 60, unreachableAfterMinutes: 10 });
-    expect(c.storage).toEqual({ dataDir: './data', databaseUrl: undefined });
+    expect(c.storage).toEqual({ dataDir: './data', databaseUrl: undefined, databaseSchema: undefined });
     expect(c.logLevel).toBe('info');
     expect(Object.isFrozen(c) && Object.isFrozen(c.slack)).toBe(true);
   });
@@ -88,6 +88,7 @@ describe('loadConfig', () => {
     ['UNREACHABLE_AFTER_MINUTES', '1.5', /whole number/],
     ['DATABASE_URL', 'mysql://x', /PostgreSQL URL/],
     ['LOG_LEVEL', 'loud', /one of fatal, error/],
+    ['DATABASE_SCHEMA', 'bad-name;', /schema name/],
   ])('%s=%j is refused with what it expects', (variable, value, expected) => {
     const problems = problemsOf({ ...base, [variable]: value });
     expect(Object.keys(problems)).toEqual([variable]);

@@ -74,6 +74,10 @@ const EnvSchema = z.object({
     (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
     'expected a PostgreSQL URL (postgres://user@host:5432/db); leave unset for the embedded SQLite store',
   ),
+  DATABASE_SCHEMA: optionalString.refine(
+    (v) => v === undefined || /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(v),
+    'expected a PostgreSQL schema name (letters, digits, _)',
+  ),
   LOG_LEVEL: optionalString.transform((v) => v ?? 'info').pipe(z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })),
 });
 
@@ -99,7 +103,7 @@ export interface Config {
     stallAfterMinutes: number;
     unreachableAfterMinutes: number;
   };
-  storage: { dataDir: string; databaseUrl: string | undefined };
+  storage: { dataDir: string; databaseUrl: string | undefined; databaseSchema: string | undefined };
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -146,7 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       stallAfterMinutes: e.STALL_AFTER_MINUTES,
       unreachableAfterMinutes: e.UNREACHABLE_AFTER_MINUTES,
     }),
-    storage: Object.freeze({ dataDir: e.DATA_DIR, databaseUrl: e.DATABASE_URL }),
+    storage: Object.freeze({ dataDir: e.DATA_DIR, databaseUrl: e.DATABASE_URL, databaseSchema: e.DATABASE_SCHEMA }),
     logLevel: e.LOG_LEVEL,
   } satisfies Config) as Readonly<Config>;
 }
@@ -201,6 +205,7 @@ export function describeConfig(config: Config): Record<string, string | number> 
     UNREACHABLE_AFTER_MINUTES: config.poll.unreachableAfterMinutes,
     DATA_DIR: config.storage.dataDir,
     DATABASE_URL: redactUrl(config.storage.databaseUrl),
+    DATABASE_SCHEMA: config.storage.databaseSchema ?? '(the connection’s default)',
     Storage: config.storage.databaseUrl ? 'PostgreSQL' : 'SQLite (embedded)',
     LOG_LEVEL: config.logLevel,
   };

@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { type Config, secretsOf } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { deliverPending } from './poll/deliver.js';
+import { runPollPass } from './poll/poll-pass.js';
+import { startScheduler } from './scheduler/scheduler.js';
+import { createSeekrFlowClient } from './seekrflow/client.js';
+import { coalesceFetches } from './seekrflow/coalesce.js';
+import { startSlackApp } from './slack/app.js';
+import { createChannelPoster } from './slack/poster.js';
+import { openStore } from './storage/open-store.js';
+import type { SubscriptionDeps } from './subscriptions/subscriptions.js';
+
+/**
+ * The one place that wires everything: config → logger → store → SeekrFlow client → Slack app →
+ * scheduler. Started in that order and stopped in reverse.
+ */
+
+export interface RunningBot {
+  port: number;
+  owner: string;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+/** How often due deliveries (retries after a 429 or an error) are looked for between passes. */
+const DELIVERY_INTERVAL_MS = 2_000;
+
+export async function startBot(config: Readonly<Config>, options: { logger?: Logger } = {}): Promise<RunningBot> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        logger.error({ err: error }, 'error while stopping');
+      }
+    }
+  };
+
+  try {
+    const store = await openStore({
+      dataDir: config.storage.dataDir,
+      ...(config.storage.databaseUrl ? { databaseUrl: config.storage.databaseUrl } : {}),
+      ...(config.storage.databaseSchema ? { schema: config.storage.databaseSchema } : {}),
+      logger: logger.child({ component: 'store' }),
+    });
+    stops.push(() => store.close());
+    logger.info({ engine: store.engine }, 'store open');
+
+    const seekrflow = coalesceFetches(
+      createSeekrFlowClient({
+        baseUrl: config.seekrflow.baseUrl,
+        apiKey: config.seekrflow.apiKey,
+        teamId: config.seekrflow.teamId,
+        timeoutMs: config.seekrflow.timeoutMs,
+      }),
+    );
+    const poster = createChannelPoster(config.slack.botToken, config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {});
+    const template = config.seekrflow.jobUrlTemplate;
+    const jobUrl = (jobId: string) => (template ? template.replaceAll('{id}', encodeURIComponent(jobId)) : undefined);
+    const settings = {
+      stallAfterMinutes: config.poll.stallAfterMinutes,
+      unreachableAfterMinutes: config.poll.unreachableAfterMinutes,
+      concurrency: config.poll.concurrency,
+    };
+    const now = () => new Date();
+    const subscriptions: SubscriptionDeps = {
+      store,
+      seekrflow,
+      poster,
+      settings,
+      jobUrl,
+      logger: logger.child({ component: 'subscriptions' }),
+      now,
+    };
+
+    let lastPass: { at: string; jobs: number; ms: number } | null = null;
+    let delivering: Promise<unknown> = Promise.resolve();
+    const deliverLogger = logger.child({ component: 'deliver' });
+    // One delivery run at a time per process; a run asked for while one is going waits for it.
+    const deliver = () => {
+      delivering = delivering.then(() =>
+        deliverPending({ store, poster, owner, logger: deliverLogger }).catch((error: unknown) =>
+          deliverLogger.error({ err: error }, 'delivery run failed'),
+        ),
+      );
+      return delivering;
+    };
+
+    const slack = await startSlackApp({
+      config,
+      deps: { seekrflow, store, poster, subscriptions, jobUrl, logger: logger.child({ component: 'listeners' }), now },
+      logger,
+      health: () => ({ mode: config.slack.mode, storage: store.engine, lastPass }),
+    });
+    stops.push(() => slack.stop());
+
+    const passLogger = logger.child({ component: 'poll' });
+    const scheduler = startScheduler({
+      schedule: config.poll.schedule,
+      store,
+      owner,
+      logger: passLogger,
+      pass: async () => {
+        const report = await runPollPass({ store, seekrflow, settings, jobUrl, logger: passLogger });
+        lastPass = { at: new Date().toISOString(), jobs: report.jobs, ms: report.ms };
+        passLogger.info(report, 'poll pass done');
+        await deliver();
+      },
+    });
+    stops.push(() => scheduler.stop());
+
+    // Whatever a previous run left in the outbox (a crash, a restart) goes out now, then retries as they fall due.
+    void deliver();
+    const timer = setInterval(() => void deliver(), DELIVERY_INTERVAL_MS);
+    stops.push(async () => {
+      clearInterval(timer);
+      await delivering;
+    });
+
+    logger.info({ owner, schedule: config.poll.schedule, leaseMs: scheduler.leaseMs }, 'datajob-bot is running');
+    return { port: slack.port, owner, logger, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

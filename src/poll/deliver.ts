@@ -1,0 +1,177 @@
+import type { Logger } from '../logger.js';
+import type { Delivery, Store, Subscription } from '../storage/store.js';
+import { mapWithConcurrency } from '../util/concurrency.js';
+import { CARD_GONE_ERRORS, type ChannelPoster, PAUSING_ERRORS, REJECTED_PAYLOAD_ERRORS, type SendResult } from './channel-poster.js';
+
+/**
+ * Sends what the outbox holds, in order per subscription, each delivery claimed before it is sent
+ * and removed only once Slack has it. What Slack says decides what happens next:
+ * - 429: wait exactly Retry-After before that channel's next message, and re-send nothing that
+ *   Slack may have taken (a 429 means it did not);
+ * - a transient failure: back off and try again later, keeping the order;
+ * - a permanent one (channel gone, archived, bot removed, token revoked): pause the subscription and
+ *   tell its creator once, by DM;
+ * - the living card was deleted: post a fresh one and remember its ts.
+ */
+
+export interface DeliverDeps {
+  store: Store;
+  poster: ChannelPoster;
+  /** Unique per process: claims carry it, so a dead process's claims expire instead of blocking. */
+  owner: string;
+  logger: Logger;
+  now?: () => Date;
+  leaseMs?: number;
+  batchSize?: number;
+  /** Subscriptions served at once (different channels). */
+  concurrency?: number;
+  /** Backoff for transient errors: base * 2^(attempts), capped. */
+  backoff?: { baseMs: number; maxMs: number };
+  /** After this many attempts a delivery is given up (logged): a message hours late is noise. */
+  maxAttempts?: number;
+}
+
+export interface DeliverReport {
+  sent: number;
+  retried: number;
+  paused: number;
+  dropped: number;
+}
+
+const DEFAULTS = { leaseMs: 60_000, batchSize: 200, concurrency: 4, backoff: { baseMs: 2_000, maxMs: 300_000 }, maxAttempts: 12 };
+
+export async function deliverPending(deps: DeliverDeps): Promise<DeliverReport> {
+  const o = { ...DEFAULTS, ...deps };
+  const now = deps.now ?? (() => new Date());
+  const report: DeliverReport = { sent: 0, retried: 0, paused: 0, dropped: 0 };
+  // Bounded: deliveries that keep becoming due (fast retries) wait for the next call, not spin here.
+  for (let round = 0; round < 50; round++) {
+    const claimed = await deps.store.claimDeliveries(deps.owner, now(), o.leaseMs, o.batchSize);
+    if (claimed.length === 0) break;
+    const bySubscription = new Map<number, Delivery[]>();
+    for (const d of claimed) {
+      const list = bySubscription.get(d.subscriptionId);
+      if (list) list.push(d);
+      else bySubscription.set(d.subscriptionId, [d]);
+    }
+    await mapWithConcurrency([...bySubscription.values()], o.concurrency, (group) => deliverGroup(group, deps, o, now, report));
+  }
+  return report;
+}
+
+type Options = typeof DEFAULTS;
+type Outcome = 'sent' | 'retry' | 'paused' | 'dropped';
+
+async function deliverGroup(group: Delivery[], deps: DeliverDeps, o: Options, now: () => Date, report: DeliverReport): Promise<void> {
+  const first = group[0];
+  if (!first) return;
+  const subscription = await deps.store.getSubscription(first.subscriptionId);
+  if (!subscription) {
+    for (const d of group) await deps.store.completeDelivery(d.id); // its subscription was removed
+    return;
+  }
+  for (let i = 0; i < group.length; i++) {
+    const delivery = group[i] as Delivery;
+    let outcome: Outcome;
+    try {
+      outcome = await deliverOne(subscription, delivery, deps, o, now);
+    } catch (error) {
+      // A storage error mid-send: leave the claim to expire; the delivery is retried then.
+      deps.logger.error({ err: error, deliveryId: delivery.id }, 'delivery failed unexpectedly');
+      return;
+    }
+    report[outcome === 'retry' ? 'retried' : outcome] += 1;
+    if (outcome === 'retry' || outcome === 'paused') {
+      // Keep the order: nothing after a delivery that did not go out may go out before it.
+      await deps.store.releaseDeliveries(group.slice(i + 1).map((d) => d.id));
+      return;
+    }
+  }
+}
+
+async function deliverOne(
+  subscription: Subscription,
+  delivery: Delivery,
+  deps: DeliverDeps,
+  o: Options,
+  now: () => Date,
+): Promise<Outcome> {
+  const { store, poster, logger } = deps;
+  const channel = subscription.channelId;
+  const payload = { text: delivery.payload.text, ...(delivery.payload.blocks ? { blocks: delivery.payload.blocks } : {}) };
+  let result: SendResult;
+
+  if (delivery.kind === 'card' && subscription.cardTs) {
+    result = await poster.update(channel, subscription.cardTs, payload);
+    if (!result.ok && CARD_GONE_ERRORS.has(result.error)) {
+      logger.info({ subscriptionId: subscription.id, error: result.error }, 'living card gone; posting a fresh one');
+      result = await poster.post(channel, payload);
+      if (result.ok) {
+        await store.setCardTs(subscription.id, result.ts);
+        subscription.cardTs = result.ts;
+      }
+    }
+  } else if (delivery.kind === 'card') {
+    result = await poster.post(channel, payload);
+    if (result.ok) {
+      await store.setCardTs(subscription.id, result.ts);
+      subscription.cardTs = result.ts;
+    }
+  } else {
+    result = await poster.post(channel, {
+      ...payload,
+      ...(subscription.cardTs ? { threadTs: subscription.cardTs, broadcast: delivery.payload.broadcast ?? false } : {}),
+    });
+  }
+
+  const at = now();
+  if (result.ok) {
+    await store.completeDelivery(delivery.id);
+    await store.recordDeliveryResult(subscription.id, 'ok', at);
+    return 'sent';
+  }
+
+  const error = result.error;
+  await store.recordDeliveryResult(subscription.id, error, at);
+  if (PAUSING_ERRORS.has(error)) {
+    await store.retryDelivery(delivery.id, at, error);
+    if (await store.pauseSubscription(subscription.id, error)) {
+      logger.warn({ subscriptionId: subscription.id, channel, error }, 'subscription paused');
+      const told = await poster.dm(subscription.createdBy, pausedNotice(subscription, error));
+      if (!told.ok) logger.warn({ subscriptionId: subscription.id, error: told.error }, 'could not tell the subscriber about the pause');
+    }
+    return 'paused';
+  }
+  if (REJECTED_PAYLOAD_ERRORS.has(error) || delivery.attempts + 1 >= o.maxAttempts) {
+    logger.error(
+      { subscriptionId: subscription.id, deliveryId: delivery.id, kind: delivery.kind, error, attempts: delivery.attempts + 1 },
+      'delivery dropped',
+    );
+    await store.completeDelivery(delivery.id);
+    return 'dropped';
+  }
+  const delay = result.retryAfterMs ?? Math.min(o.backoff.maxMs, o.backoff.baseMs * 2 ** delivery.attempts);
+  logger.warn({ subscriptionId: subscription.id, deliveryId: delivery.id, error, retryInMs: delay }, 'delivery will be retried');
+  await store.retryDelivery(delivery.id, new Date(at.getTime() + delay), error);
+  return 'retry';
+}
+
+const REASONS: Record<string, string> = {
+  channel_not_found: 'the channel is gone or the bot was removed from it',
+  is_archived: 'the channel was archived',
+  not_in_channel: 'the bot is not in the channel',
+  account_inactive: 'the bot’s Slack account was deactivated',
+  token_revoked: 'the bot’s Slack token was revoked',
+  invalid_auth: 'Slack no longer accepts the bot’s token',
+  missing_scope: 'the bot lacks a permission it needs',
+};
+
+export function pausedNotice(subscription: Subscription, error: string): { text: string } {
+  const why = REASONS[error] ?? `Slack answered \`${error}\``;
+  return {
+    text:
+      `:pause_button: Your subscription of <#${subscription.channelId}> to data job \`${subscription.jobId}\` is paused: ${why}. ` +
+      `Nothing more will be posted there until it is fixed. Invite the bot with \`/invite\` (or unarchive the channel), then run ` +
+      `\`/datajob subscribe ${subscription.jobId}\` in the channel to resume.`,
+  };
+}

@@ -1,0 +1,134 @@
+import { type DiffSettings, diff, type Observation } from '../domain/diff.js';
+import { hears, isLoud } from '../domain/events.js';
+import { summarizeJob } from '../domain/job-summary.js';
+import type { Logger } from '../logger.js';
+import type { SeekrFlowClient } from '../seekrflow/client.js';
+import { renderCardFromSummary } from '../slack/blocks/card.js';
+import { renderEventReply } from '../slack/blocks/event-reply.js';
+import type { NewDelivery, Store, Subscription } from '../storage/store.js';
+import { mapWithConcurrency } from '../util/concurrency.js';
+
+/**
+ * One poll pass: each watched job is fetched once (however many channels watch it), compared with
+ * what the bot remembered, and what changed becomes deliveries in the outbox, stored in the same
+ * transaction as the new memory. Sending is deliver.ts's job: a crash after this commit loses
+ * nothing (the outbox is on disk) and repeats nothing (the memory moved with it).
+ */
+
+export interface PollPassDeps {
+  store: Store;
+  seekrflow: SeekrFlowClient;
+  settings: DiffSettings & { concurrency: number };
+  jobUrl: (jobId: string) => string | undefined;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface PollPassReport {
+  jobs: number;
+  fetchFailures: number;
+  changedJobs: number;
+  deliveries: number;
+  endedJobs: number;
+  /** Jobs whose commit lost a race to another pass (another replica got there first). */
+  conflicts: number;
+  ms: number;
+}
+
+export async function runPollPass(deps: PollPassDeps): Promise<PollPassReport> {
+  const started = performance.now();
+  const now = deps.now ?? (() => new Date());
+  const report: PollPassReport = { jobs: 0, fetchFailures: 0, changedJobs: 0, deliveries: 0, endedJobs: 0, conflicts: 0, ms: 0 };
+  const jobIds = await deps.store.watchedJobIds();
+  report.jobs = jobIds.length;
+
+  await mapWithConcurrency(jobIds, deps.settings.concurrency, async (jobId) => {
+    try {
+      await pollJob(jobId, deps, now, report);
+    } catch (error) {
+      // One job's trouble (a storage hiccup, a renderer bug) must never stop the others.
+      deps.logger.error({ err: error, jobId }, 'poll of one job failed');
+    }
+  });
+  report.ms = Math.round(performance.now() - started);
+  return report;
+}
+
+async function pollJob(jobId: string, deps: PollPassDeps, now: () => Date, report: PollPassReport): Promise<void> {
+  const result = await deps.seekrflow.getDataJob(jobId);
+  const at = now();
+  const stored = await deps.store.getWatch(jobId);
+  let observation: Observation;
+  if (result.ok) {
+    observation = { kind: 'seen', summary: summarizeJob(result.job) };
+  } else {
+    report.fetchFailures += 1;
+    deps.logger.warn(
+      { jobId, kind: result.failure.kind, detail: result.failure.detail, requestId: result.failure.requestId },
+      'job fetch failed',
+    );
+    observation = { kind: 'unreachable', reason: result.failure.message };
+  }
+
+  const outcome = diff(stored?.watch ?? null, observation, at, deps.settings);
+  const quiet = outcome.events.length === 0 && !outcome.cardChanged;
+  if (quiet && stored && JSON.stringify(stored.watch) === JSON.stringify(outcome.watch)) return; // nothing to write
+
+  const subscriptions = quiet ? [] : await deps.store.subscriptionsForJob(jobId);
+  const ended = observation.kind === 'seen' && observation.summary.ended && outcome.events.some((e) => e.type === 'ended');
+  const version = String((stored?.version ?? 0) + 1);
+  const deliveries: NewDelivery[] = [];
+  for (const subscription of subscriptions) {
+    // No card yet: it is being posted by /datajob subscribe right now, which records the baseline.
+    if (subscription.cardTs === null) continue;
+    deliveries.push(...deliveriesFor(subscription, outcome, observation, { at, version, ended, jobUrl: deps.jobUrl(jobId), jobId }));
+  }
+
+  const committed = await deps.store.commitPass(jobId, {
+    expectedVersion: stored?.version ?? null,
+    watch: outcome.watch,
+    deliveries,
+    ...(ended && observation.kind === 'seen'
+      ? { endSubscriptions: { ids: subscriptions.map((s) => s.id), reason: observation.summary.job.status } }
+      : {}),
+  });
+  if (!committed) {
+    report.conflicts += 1;
+    return;
+  }
+  if (!quiet) report.changedJobs += 1;
+  if (ended) report.endedJobs += 1;
+  report.deliveries += deliveries.length;
+}
+
+function deliveriesFor(
+  subscription: Subscription,
+  outcome: ReturnType<typeof diff>,
+  observation: Observation,
+  ctx: { at: Date; version: string; ended: boolean; jobUrl: string | undefined; jobId: string },
+): NewDelivery[] {
+  const out: NewDelivery[] = [];
+  // The card shows data, so it changes only when there is new data; an outage is told in the thread.
+  if (outcome.cardChanged && observation.kind === 'seen') {
+    const card = renderCardFromSummary(observation.summary, {
+      fetchedAt: ctx.at,
+      mode: 'living',
+      subscription: { filter: subscription.filter, subscribedBy: subscription.createdBy },
+      ...(ctx.ended ? { ended: true } : {}),
+      ...(ctx.jobUrl ? { jobUrl: ctx.jobUrl } : {}),
+    });
+    out.push({ subscriptionId: subscription.id, key: 'card', kind: 'card', payload: card });
+  }
+  const job = observation.kind === 'seen' ? observation.summary.job : { id: ctx.jobId, name: outcome.watch.snapshot?.name ?? ctx.jobId };
+  outcome.events.forEach((event, i) => {
+    if (!hears(subscription.filter, event)) return;
+    const reply = renderEventReply(event, job, `${ctx.version}.${i}`);
+    out.push({
+      subscriptionId: subscription.id,
+      key: `event:${ctx.version}:${i}`,
+      kind: 'reply',
+      payload: { ...reply, broadcast: isLoud(event) },
+    });
+  });
+  return out;
+}

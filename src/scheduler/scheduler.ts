@@ -1,0 +1,78 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from '../logger.js';
+import type { Store } from '../storage/store.js';
+
+/**
+ * node-cron runs the poll pass on POLL_SCHEDULE, never two at once in a process (`noOverlap`),
+ * and never two at once across replicas: the run coordinator grants the tick only to the holder
+ * of the store's `poll` lease. The holder renews it every tick; if it dies, the lease runs out and
+ * the next replica to ask takes over, within one lease period.
+ */
+
+export interface SchedulerOptions {
+  schedule: string;
+  store: Store;
+  owner: string;
+  logger: Logger;
+  pass: () => Promise<void>;
+  /** Defaults to 2.5 schedule intervals (at least 3 s): long enough to ride out one slow pass. */
+  leaseMs?: number;
+}
+
+export interface Scheduler {
+  leaseMs: number;
+  /** Stops scheduling and waits for a pass under way to finish. */
+  stop(): Promise<void>;
+}
+
+export function scheduleInterval(schedule: string): number {
+  const probe = cron.createTask(schedule, () => {});
+  const [a, b] = probe.getNextRuns(2);
+  void probe.destroy();
+  return a && b ? b.getTime() - a.getTime() : 60_000;
+}
+
+export const LEASE_NAME = 'poll';
+
+export function startScheduler(options: SchedulerOptions): Scheduler {
+  const leaseMs = options.leaseMs ?? Math.max(3_000, Math.round(scheduleInterval(options.schedule) * 2.5));
+  let running: Promise<void> | null = null;
+  const task: ScheduledTask = cron.schedule(
+    options.schedule,
+    async () => {
+      running = options.pass().catch((error: unknown) => options.logger.error({ err: error }, 'poll pass failed'));
+      await running;
+      running = null;
+    },
+    {
+      name: 'poll',
+      noOverlap: true,
+      distributed: true,
+      distributedLease: leaseMs,
+      runCoordinator: {
+        // The key names the tick; leadership is one lease for all ticks, so a healthy leader keeps polling.
+        shouldRun: (_key, ttlMs) => options.store.tryLease(LEASE_NAME, options.owner, ttlMs, new Date()),
+      },
+      logger: {
+        info: (m) => options.logger.debug({ lib: 'node-cron' }, m),
+        warn: (m) => options.logger.warn({ lib: 'node-cron' }, m),
+        error: (m, e) => options.logger.error({ lib: 'node-cron', err: e ?? m }, typeof m === 'string' ? m : 'node-cron error'),
+        debug: (m) => options.logger.debug({ lib: 'node-cron' }, String(m)),
+      },
+    },
+  );
+  task.on('execution:overlap', () =>
+    options.logger.warn({ schedule: options.schedule }, 'poll pass still running at the next tick; tick skipped'),
+  );
+  task.on('execution:skipped', (ctx) => options.logger.debug({ reason: ctx.reason }, 'poll tick skipped'));
+
+  return {
+    leaseMs,
+    async stop() {
+      await task.stop();
+      await task.destroy();
+      if (running) await running;
+      await options.store.releaseLease(LEASE_NAME, options.owner).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
+import type { Config } from '../config.js';
+import { BotError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { registerCardActions } from './listeners/card-actions.js';
+import { registerCommand } from './listeners/command.js';
+import type { ListenerDeps } from './listeners/context.js';
+import { registerFailedFilesModal } from './listeners/failed-files.js';
+import { slackFailure } from './poster.js';
+
+/**
+ * The Bolt app: HTTP mode (signed requests at /slack/events) or Socket Mode, /healthz on PORT in
+ * both, and every listener registered. Start-up checks the token with auth.test first, so a bad
+ * token is one clear error instead of a listener that never hears anything.
+ */
+
+export interface SlackAppHandle {
+  app: App;
+  /** The port /healthz (and, in HTTP mode, /slack/events) listens on. */
+  port: number;
+  botUserId: string;
+  stop(): Promise<void>;
+}
+
+export interface SlackAppOptions {
+  config: Pick<Config, 'slack'>;
+  deps: ListenerDeps;
+  logger: Logger;
+  /** What /healthz reports besides `ok`. */
+  health: () => Record<string, unknown>;
+}
+
+/** Bolt and its clients log through our logger, so their lines are structured and scrubbed too. */
+export function boltLogger(logger: Logger): BoltLogger {
+  let level = LogLevel.INFO;
+  const text = (msg: unknown[]) =>
+    msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
+  return {
+    debug: (...msg) => logger.debug({ lib: 'bolt' }, text(msg)),
+    info: (...msg) => logger.info({ lib: 'bolt' }, text(msg)),
+    warn: (...msg) => logger.warn({ lib: 'bolt' }, text(msg)),
+    error: (...msg) => logger.error({ lib: 'bolt' }, text(msg)),
+    setLevel: (l) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
+
+async function verifyToken(config: Config['slack'], logger: BoltLogger): Promise<{ botId: string; botUserId: string }> {
+  const client = new WebClient(config.botToken, {
+    logger,
+    retryConfig: { retries: 2, factor: 1, minTimeout: 200, maxTimeout: 1000 },
+    ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}),
+  });
+  try {
+    const auth = await client.auth.test();
+    if (!auth.user_id || !auth.bot_id) throw new Error('auth.test returned no bot user');
+    return { botId: auth.bot_id, botUserId: auth.user_id };
+  } catch (error) {
+    const code = slackFailure(error).error;
+    throw new BotError(
+      'SLACK_AUTH_FAILED',
+      `Slack rejected SLACK_BOT_TOKEN (${code}). Check that it is the app’s current Bot User OAuth Token (xoxb-…) and that the app is installed in the workspace.`,
+      { cause: error },
+    );
+  }
+}
+
+function healthHandler(health: () => Record<string, unknown>) {
+  return (_req: unknown, res: import('node:http').ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ok: true, ...health() }));
+  };
+}
+
+export async function startSlackApp({ config, deps, logger, health }: SlackAppOptions): Promise<SlackAppHandle> {
+  const slack = config.slack;
+  const log = boltLogger(logger.child({ component: 'slack' }));
+  const { botId, botUserId } = await verifyToken(slack, log);
+  const clientOptions = {
+    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+    // Interactive answers (views, respond) are worth a short retry, not Slack's default thirty minutes.
+    retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3000 },
+  };
+
+  let healthServer: Server | undefined;
+  let receiver: HTTPReceiver | SocketModeReceiver;
+  if (slack.mode === 'socket' && slack.appToken) {
+    receiver = new SocketModeReceiver({ appToken: slack.appToken, logger: log, installerOptions: { clientOptions } });
+    healthServer = createServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/healthz') return healthHandler(health)(req, res);
+      res.writeHead(404).end();
+    });
+  } else {
+    receiver = new HTTPReceiver({
+      signingSecret: slack.signingSecret ?? '',
+      endpoints: '/slack/events',
+      logger: log,
+      customRoutes: [{ path: '/healthz', method: ['GET'], handler: healthHandler(health) }],
+      // Bolt answers Slack only when the listener acks: our listeners ack before any slow work.
+      processBeforeResponse: false,
+    });
+  }
+
+  const app = new App({ token: slack.botToken, botId, botUserId, receiver, logger: log, clientOptions });
+  registerCommand(app, deps);
+  registerCardActions(app, deps);
+  registerFailedFilesModal(app, deps);
+  app.error(async (error) => {
+    logger.error({ err: error, component: 'slack' }, 'unhandled Slack listener error');
+  });
+
+  let port: number;
+  if (receiver instanceof HTTPReceiver) {
+    const server = (await app.start(slack.port)) as Server;
+    port = (server.address() as AddressInfo).port;
+  } else {
+    await app.start();
+    const server = healthServer as Server;
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(slack.port, resolve));
+    port = (server.address() as AddressInfo).port;
+  }
+  logger.info({ mode: slack.mode, port, botUserId }, 'Slack app started');
+
+  return {
+    app,
+    port,
+    botUserId,
+    async stop() {
+      await app.stop();
+      if (healthServer) await new Promise<void>((resolve) => healthServer.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import type { JobEvent } from '../../domain/events.js';
+import { type Block, blockIds, type MessagePayload, mrkdwn } from './block-kit.js';
+import { dateToken, escapeAndTruncate, formatMinutes, plural } from './mrkdwn.js';
+import { statusDisplay } from './status.js';
+
+/**
+ * The thread reply a subscription gets for one event. Short on purpose: the card holds the detail;
+ * a reply says what happened and, for failures, what to do about it.
+ */
+
+/** Failed files listed in one reply; the rest are a count and a pointer to the card's modal. */
+const FILES_PER_REPLY = 8;
+const FIELD_MAX = 400;
+
+const status = (s: string) => {
+  const d = statusDisplay(s);
+  return `${d.emoji} *${d.label}*`;
+};
+
+const sinceToken = (iso: string) => {
+  const at = new Date(iso);
+  return Number.isNaN(at.getTime()) ? 'a while ago' : dateToken(at);
+};
+
+function failedFilesBlocks(event: Extract<JobEvent, { type: 'files_failed' }>, id: (p: string) => string): Block[] {
+  const shown = event.files.slice(0, FILES_PER_REPLY);
+  const blocks: Block[] = [
+    { type: 'section', block_id: id('files_failed'), text: mrkdwn(`:x: *${plural(event.files.length, 'file')} failed to process*`) },
+  ];
+  for (const f of shown) {
+    const lines = [`*${escapeAndTruncate(f.name, 200, { oneLine: true })}*`];
+    lines.push(f.error ? escapeAndTruncate(f.error, FIELD_MAX) : '_No error message was given._');
+    if (f.fix) lines.push(`:bulb: *Suggested fix:* ${escapeAndTruncate(f.fix, FIELD_MAX)}`);
+    blocks.push({ type: 'section', block_id: id('failed_file'), text: mrkdwn(lines.join('\n')) });
+  }
+  const more = event.files.length - shown.length;
+  if (more > 0) {
+    blocks.push({
+      type: 'context',
+      block_id: id('more_failed'),
+      elements: [mrkdwn(`+${plural(more, 'more failed file')}: open *Show all failed files* on the card.`)],
+    });
+  }
+  return blocks;
+}
+
+/** One sentence for the event, as mrkdwn. Used as the reply's fallback text too. */
+export function describeEvent(event: JobEvent): string {
+  switch (event.type) {
+    case 'status_changed':
+      return `Status changed from ${status(event.from)} to ${status(event.to)}.`;
+    case 'files_failed':
+      return `:x: ${plural(event.files.length, 'file')} failed to process.`;
+    case 'alignment_started':
+      return `:rocket: Alignment started (${status(event.status)}).`;
+    case 'alignment_finished':
+      return `Alignment finished: ${status(event.status)}.`;
+    case 'needs_review':
+      return `:warning: *The job needs review*${event.reason ? `: ${escapeAndTruncate(event.reason, 300)}` : ''}. Someone needs to act in SeekrFlow before it can continue.`;
+    case 'ended': {
+      const files = `${plural(event.doneFiles, 'file')} processed${event.failedFiles ? `, ${event.failedFiles} failed` : ''}`;
+      return `The job ended: ${status(event.status)} (${files}). This card is final and no longer updated.`;
+    }
+    case 'stalled':
+      return `:hourglass: No change for ${formatMinutes(event.minutes) ?? `${event.minutes} minutes`} (since ${sinceToken(event.since)}). The job may be stuck.`;
+    case 'unreachable':
+      return `:grey_question: SeekrFlow has not answered for ${formatMinutes(event.minutes) ?? `${event.minutes} minutes`}: the job's state is *unknown* (not failed). I'll say when it is back.`;
+    case 'reachable_again':
+      return `:white_check_mark: SeekrFlow is answering again (it was unreachable since ${sinceToken(event.since)}). The card is current.`;
+  }
+}
+
+/** Plain text for notifications: no markup, no tokens. */
+function fallbackText(event: JobEvent, jobName: string): string {
+  const name = jobName.length > 100 ? `${[...jobName].slice(0, 99).join('')}…` : jobName;
+  const what = {
+    status_changed: 'status changed',
+    files_failed: 'files failed',
+    alignment_started: 'alignment started',
+    alignment_finished: 'alignment finished',
+    needs_review: 'needs review',
+    ended: event.type === 'ended' ? `ended: ${event.status}` : 'ended',
+    stalled: 'looks stalled',
+    unreachable: 'state unknown: SeekrFlow unreachable',
+    reachable_again: 'SeekrFlow reachable again',
+  }[event.type];
+  return `${name}: ${what}`;
+}
+
+export function renderEventReply(event: JobEvent, job: { id: string; name: string }, version: string): MessagePayload {
+  const id = blockIds(version);
+  const blocks: Block[] =
+    event.type === 'files_failed'
+      ? failedFilesBlocks(event, id)
+      : [{ type: 'section', block_id: id('event'), text: mrkdwn(describeEvent(event)) }];
+  // Escaping makes the fallback safe for Slack; the name is the API's text.
+  return { text: escapeAndTruncate(fallbackText(event, job.name), 300, { oneLine: true }), blocks };
+}

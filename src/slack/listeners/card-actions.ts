@@ -1,0 +1,121 @@
+import type { App, BlockAction, ButtonAction, RespondArguments, RespondFn } from '@slack/bolt';
+import { normalizeJobId } from '../../domain/job-id.js';
+import { subscribe, unsubscribe } from '../../subscriptions/subscriptions.js';
+import { ACTIONS, type CardOptions, renderCard } from '../blocks/card.js';
+import { cannotPostReply, fetchFailureReply, SOMETHING_WENT_WRONG, subscribeReply, unsubscribeReply } from '../messages.js';
+import { guarded, type ListenerDeps } from './context.js';
+
+/** Where a button was clicked, read from what Slack sends with a block_actions payload. */
+interface Click {
+  jobId: string;
+  userId: string;
+  channelId: string | undefined;
+  messageTs: string | undefined;
+  isEphemeral: boolean;
+}
+
+function readClick(body: BlockAction, action: ButtonAction): Click | null {
+  const id = normalizeJobId(action.value ?? '');
+  if (!id.ok) return null;
+  const container = body.container as { message_ts?: string; channel_id?: string; is_ephemeral?: boolean } | undefined;
+  return {
+    jobId: id.id,
+    userId: body.user.id,
+    channelId: body.channel?.id ?? container?.channel_id,
+    messageTs: container?.message_ts,
+    isEphemeral: container?.is_ephemeral ?? false,
+  };
+}
+
+/** An answer only the clicker sees, leaving the card alone. */
+const whisper = (respond: RespondFn, message: { text: string; blocks?: unknown[] }) =>
+  respond({ response_type: 'ephemeral', replace_original: false, ...message } as RespondArguments);
+
+export function registerCardActions(app: App, deps: ListenerDeps): void {
+  const onButton = (actionId: string, handle: (click: Click, args: { respond: RespondFn; body: BlockAction }) => Promise<void>) => {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond }) => {
+      await ack();
+      const click = readClick(body, action);
+      const context = { action: actionId, user: body.user.id, channel: body.channel?.id };
+      if (!click) {
+        await guarded(
+          deps,
+          context,
+          async () => {},
+          () => whisper(respond, { text: ':warning: This button does not name a job the bot can read.' }).then(() => {}),
+        );
+        return;
+      }
+      await guarded(
+        deps,
+        { ...context, jobId: click.jobId },
+        () => whisper(respond, SOMETHING_WENT_WRONG),
+        () => handle(click, { respond, body }),
+      );
+    });
+  };
+
+  onButton(ACTIONS.refresh, async (click, { respond }) => {
+    const result = await deps.seekrflow.getDataJob(click.jobId);
+    if (!result.ok) {
+      await whisper(respond, fetchFailureReply(result.failure, click.jobId));
+      return;
+    }
+    const options: CardOptions = { fetchedAt: deps.now(), mode: 'ephemeral', refreshedBy: click.userId };
+    const jobUrl = deps.jobUrl(click.jobId);
+    if (jobUrl) options.jobUrl = jobUrl;
+    if (!click.isEphemeral && click.channelId) {
+      // A card in the channel: the living card of a subscription keeps its living buttons.
+      const subscription = await deps.store.findSubscription(click.channelId, click.jobId);
+      if (subscription && subscription.cardTs === click.messageTs) {
+        options.mode = 'living';
+        options.subscription = { filter: subscription.filter, subscribedBy: subscription.createdBy };
+      } else {
+        options.mode = 'shared';
+      }
+    }
+    // replace_original works for ephemeral and channel messages alike; chat.update cannot touch ephemeral ones.
+    await respond({ replace_original: true, ...renderCard(result.job, options) } as RespondArguments);
+  });
+
+  onButton(ACTIONS.share, async (click, { respond }) => {
+    if (!click.channelId) {
+      await whisper(respond, { text: ':warning: There is no channel to share this card in.' });
+      return;
+    }
+    const result = await deps.seekrflow.getDataJob(click.jobId);
+    if (!result.ok) {
+      await whisper(respond, fetchFailureReply(result.failure, click.jobId));
+      return;
+    }
+    const jobUrl = deps.jobUrl(click.jobId);
+    const card = renderCard(result.job, { fetchedAt: deps.now(), mode: 'shared', sharedBy: click.userId, ...(jobUrl ? { jobUrl } : {}) });
+    const posted = await deps.poster.post(click.channelId, card);
+    if (!posted.ok) await whisper(respond, cannotPostReply(posted.error));
+  });
+
+  onButton(ACTIONS.subscribe, async (click, { respond }) => {
+    if (!click.channelId) {
+      await whisper(respond, { text: ':warning: There is no channel to subscribe here.' });
+      return;
+    }
+    const result = await subscribe(deps.subscriptions, {
+      channelId: click.channelId,
+      userId: click.userId,
+      jobId: click.jobId,
+      filter: 'changes',
+    });
+    await whisper(respond, subscribeReply(result, click.jobId, click.channelId));
+  });
+
+  onButton(ACTIONS.unsubscribe, async (click, { respond }) => {
+    if (!click.channelId) return;
+    const result = await unsubscribe(deps.subscriptions, { channelId: click.channelId, userId: click.userId, jobId: click.jobId });
+    await whisper(respond, unsubscribeReply(result, click.jobId, click.channelId));
+  });
+
+  // A link button: Slack opens the URL itself, but still sends the click, which must be acked.
+  app.action(ACTIONS.viewInSeekrflow, async ({ ack }) => {
+    await ack();
+  });
+}

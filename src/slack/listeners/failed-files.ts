@@ -1,0 +1,77 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { normalizeJobId } from '../../domain/job-id.js';
+import { type Block, blockIds, type ModalView, mrkdwn, plainText } from '../blocks/block-kit.js';
+import { ACTIONS } from '../blocks/card.js';
+import {
+  FAILED_FILES_ACTIONS,
+  FAILED_FILES_CALLBACK_ID,
+  parseFailedFilesMetadata,
+  renderFailedFilesModal,
+} from '../blocks/failed-files-modal.js';
+import { escapeAndTruncate } from '../blocks/mrkdwn.js';
+import { fetchFailureReply } from '../messages.js';
+import { guarded, type ListenerDeps } from './context.js';
+
+/**
+ * "Show all failed files": a paged modal. A trigger_id lives 3 seconds and SeekrFlow may take
+ * longer, so the modal opens at once with a loading note and is filled in by views.update.
+ */
+
+function noteView(jobId: string, text: string): ModalView {
+  const id = blockIds('note');
+  const blocks: Block[] = [{ type: 'section', block_id: id('note'), text: mrkdwn(text) }];
+  return {
+    type: 'modal',
+    callback_id: FAILED_FILES_CALLBACK_ID,
+    title: plainText('Failed files'),
+    close: plainText('Close'),
+    private_metadata: JSON.stringify({ jobId, page: 1 }),
+    blocks,
+  };
+}
+
+async function fillModal(deps: ListenerDeps, client: WebClient, viewId: string, jobId: string, page: number, hash?: string): Promise<void> {
+  const result = await deps.seekrflow.getDataJob(jobId);
+  const view = result.ok ? renderFailedFilesModal(result.job, { page }) : noteView(jobId, fetchFailureReply(result.failure, jobId).text);
+  await client.views.update({ view_id: viewId, ...(hash ? { hash } : {}), view: view as never });
+}
+
+export function registerFailedFilesModal(app: App, deps: ListenerDeps): void {
+  app.action<BlockAction<ButtonAction>>(ACTIONS.openFailedFiles, async ({ ack, body, action, client }) => {
+    await ack();
+    const id = normalizeJobId(action.value ?? '');
+    if (!id.ok) return;
+    await guarded(
+      deps,
+      { action: ACTIONS.openFailedFiles, user: body.user.id, jobId: id.id },
+      async () => {},
+      async () => {
+        const opened = await client.views.open({
+          trigger_id: body.trigger_id,
+          view: noteView(id.id, `:hourglass_flowing_sand: Loading the failed files of \`${escapeAndTruncate(id.id, 128)}\`…`) as never,
+        });
+        const viewId = opened.view?.id;
+        if (viewId) await fillModal(deps, client, viewId, id.id, 1);
+      },
+    );
+  });
+
+  const page = (actionId: string) =>
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, client }) => {
+      await ack();
+      const view = body.view;
+      const metadata = view ? parseFailedFilesMetadata(view.private_metadata) : null;
+      const target = Number(action.value);
+      const jobId = metadata && normalizeJobId(metadata.jobId);
+      if (!view || !jobId?.ok || !Number.isInteger(target)) return;
+      await guarded(
+        deps,
+        { action: actionId, user: body.user.id, jobId: jobId.id },
+        async () => {},
+        () => fillModal(deps, client, view.id, jobId.id, target, view.hash),
+      );
+    });
+  page(FAILED_FILES_ACTIONS.next);
+  page(FAILED_FILES_ACTIONS.prev);
+}
