@@ -1,0 +1,238 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeJob } from '../../test/support/make-job.js';
+import { type Simulator, startSimulator } from '../simulator/server.js';
+import { createSeekrFlowClient, type FetchResult, type SeekrFlowClientOptions } from './client.js';
+import { coalesceFetches } from './coalesce.js';
+
+/** The client against the simulator over real HTTP: every outcome, retries as the simulator counted them, the header rules. */
+
+let sim: Simulator;
+const JOB = 'dj-0b6f1f5e-3a43-4c1e-9d59-2f1d8c7a1a01';
+const fastRetry = { limit: 3, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 5_000, budgetMs: 10_000 };
+
+const client = (overrides: Partial<SeekrFlowClientOptions> = {}) =>
+  createSeekrFlowClient({
+    baseUrl: sim.url,
+    apiKey: sim.apiKey,
+    teamId: sim.teamId ?? undefined,
+    timeoutMs: 2_000,
+    retry: fastRetry,
+    ...overrides,
+  });
+
+const failureOf = (result: FetchResult) => {
+  if (result.ok) throw new Error('expected a failure');
+  return result.failure;
+};
+
+beforeAll(async () => {
+  sim = await startSimulator({ clock: 'manual' });
+});
+afterAll(() => sim.close());
+beforeEach(() => {
+  sim.clearFaults();
+  sim.resetRequests();
+  sim.putJob(makeJob({ id: JOB, status: 'running', extra_field_from_the_future: { nested: true } }));
+});
+
+describe('SeekrFlow client', () => {
+  it('reads a job, keeps unknown fields, and sends the raw key, the team and an encoded id', async () => {
+    const result = await client().getDataJob(JOB);
+    expect(result.ok && result.job.status).toBe('running');
+    expect(result.ok && result.job.extra_field_from_the_future).toEqual({ nested: true });
+    expect(result.ok && result.requestId).toMatch(/^[0-9a-f]+-IAD$/);
+    const [request] = sim.requests;
+    expect(request?.headers.authorization).toBe(sim.apiKey);
+    expect(request?.headers['x-team-id']).toBe(sim.teamId);
+    expect(request?.rawPath).toBe(`/v1/flow/data-jobs/${JOB}`);
+  });
+
+  it('URL-encodes ids with characters that mean something in a path', async () => {
+    const id = 'job:1.a_b';
+    sim.putJob(makeJob({ id }));
+    const result = await client().getDataJob(id);
+    expect(result.ok).toBe(true);
+    expect(sim.requests.at(-1)?.rawPath).toBe('/v1/flow/data-jobs/job%3A1.a_b');
+  });
+
+  it('refuses an implausible id without sending anything', async () => {
+    for (const id of ['', '../x', 'a/b', 'x'.repeat(129), 'dj 1', '%2F']) {
+      expect(failureOf(await client().getDataJob(id)).kind).toBe('invalid_id');
+    }
+    expect(sim.requestCount()).toBe(0);
+  });
+
+  it('accepts `stopped` and unknown statuses as they are', async () => {
+    for (const status of ['stopped', 'brand_new_status']) {
+      sim.putJob(makeJob({ id: JOB, status }));
+      const result = await client().getDataJob(JOB);
+      expect(result.ok && result.job.status).toBe(status);
+    }
+  });
+
+  it.each([
+    ['not_found', { id: 'dj-unknown' }, /No data job with that id was found.*SEEKRFLOW_TEAM_ID/, 404],
+    ['unauthorized', { apiKey: 'wrong-key' }, /refused the bot’s API key/, 401],
+    ['unauthorized', { bearer: true }, /refused the bot’s API key/, 401],
+    ['forbidden', { teamId: 'another-team' }, /SEEKRFLOW_TEAM_ID/, 403],
+  ] as const)('%s: %j', async (kind, setup, message, status) => {
+    const options: Partial<SeekrFlowClientOptions> = {};
+    if ('apiKey' in setup) options.apiKey = setup.apiKey;
+    if ('bearer' in setup) options.apiKey = `Bearer ${sim.apiKey}`;
+    if ('teamId' in setup) options.teamId = setup.teamId;
+    const failure = failureOf(await client(options).getDataJob('id' in setup ? setup.id : JOB));
+    expect(failure).toMatchObject({ kind, status, attempts: 1 });
+    expect(failure.message).toMatch(message);
+    expect(failure.requestId).toMatch(/-IAD$/);
+    expect(sim.requestCount()).toBe(1); // never retried
+  });
+
+  it('a team job without the team header is not found (the personal workspace is searched)', async () => {
+    const failure = failureOf(await client({ teamId: undefined }).getDataJob(JOB));
+    expect(failure.kind).toBe('not_found');
+    expect(sim.requests[0]?.headers['x-team-id']).toBeUndefined();
+  });
+
+  it('invalid_request: 422 carries the API’s message and is not retried', async () => {
+    // The simulator refuses the same ids our client does, so a 422 for an id we send needs a server of its own.
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests += 1;
+      res.writeHead(422, { 'content-type': 'application/json', 'cf-ray': 'abc123-IAD' });
+      res.end(JSON.stringify({ detail: [{ loc: ['path', 'data_job_id'], msg: 'value is not a valid data job id', type: 'value_error' }] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const failure = failureOf(await client({ baseUrl: `http://127.0.0.1:${port}` }).getDataJob(JOB));
+      expect(failure).toMatchObject({ kind: 'invalid_request', status: 422, requestId: 'abc123-IAD', attempts: 1 });
+      expect(failure.message).toContain('path.data_job_id: value is not a valid data job id');
+      expect(requests).toBe(1);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('retries 5xx and succeeds, counting attempts as the simulator saw them', async () => {
+    sim.setFault({ kind: 'status', status: 503 }, { jobId: JOB, times: 2 });
+    const result = await client().getDataJob(JOB);
+    expect(result.ok && result.attempts).toBe(3);
+    expect(sim.requestCount(JOB)).toBe(3);
+  });
+
+  it('unavailable: 5xx after every retry, bounded in count', async () => {
+    sim.setFault({ kind: 'status', status: 500 });
+    const failure = failureOf(await client().getDataJob(JOB));
+    expect(failure).toMatchObject({ kind: 'unavailable', status: 500, attempts: 4 });
+    expect(failure.message).toMatch(/not answering/);
+    expect(sim.requestCount(JOB)).toBe(4);
+  });
+
+  it.each([502, 503] as const)('unavailable: %i with a plain-text or message body', async (status) => {
+    sim.setFault({ kind: 'status', status });
+    const failure = failureOf(await client({ retry: { ...fastRetry, limit: 0 } }).getDataJob(JOB));
+    expect(failure.kind).toBe('unavailable');
+    expect(failure.detail).toMatch(new RegExp(`HTTP ${status}`));
+  });
+
+  it('honours Retry-After (seconds) on 429, then succeeds', async () => {
+    sim.setFault({ kind: 'rate-limit', retryAfter: '1' }, { jobId: JOB, times: 1 });
+    const started = Date.now();
+    const result = await client().getDataJob(JOB);
+    expect(result.ok).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(sim.requestCount(JOB)).toBe(2);
+  });
+
+  it('honours Retry-After given as an HTTP date', async () => {
+    sim.setFault({ kind: 'rate-limit', retryAfter: new Date(Date.now() + 1500).toUTCString() }, { jobId: JOB, times: 1 });
+    const result = await client().getDataJob(JOB);
+    expect(result.ok).toBe(true);
+    expect(sim.requestCount(JOB)).toBe(2);
+  });
+
+  it('rate_limited: gives up at once when Retry-After is longer than it will wait', async () => {
+    sim.setFault({ kind: 'rate-limit', retryAfter: '3600' });
+    const started = Date.now();
+    const failure = failureOf(await client().getDataJob(JOB));
+    expect(failure.kind).toBe('rate_limited');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(sim.requestCount(JOB)).toBe(1);
+  });
+
+  it('rate_limited: after the retries run out', async () => {
+    sim.setFault({ kind: 'rate-limit', retryAfter: '0' });
+    const failure = failureOf(await client({ retry: { ...fastRetry, limit: 2 } }).getDataJob(JOB));
+    expect(failure).toMatchObject({ kind: 'rate_limited', attempts: 3 });
+    expect(sim.requestCount(JOB)).toBe(3);
+  });
+
+  it('stops retrying when the time budget is spent', async () => {
+    sim.setFault({ kind: 'status', status: 503 });
+    const failure = failureOf(
+      await client({ retry: { limit: 10, baseDelayMs: 200, maxDelayMs: 200, maxRetryAfterMs: 1000, budgetMs: 300 } }).getDataJob(JOB),
+    );
+    expect(failure.kind).toBe('unavailable');
+    expect(sim.requestCount(JOB)).toBeLessThanOrEqual(3);
+  });
+
+  it('unavailable: a connection that hangs times out, is retried, and gives up', async () => {
+    sim.setFault({ kind: 'hang' }, { jobId: JOB });
+    const failure = failureOf(await client({ timeoutMs: 200, retry: { ...fastRetry, limit: 1 } }).getDataJob(JOB));
+    expect(failure).toMatchObject({ kind: 'unavailable', status: null, attempts: 2 });
+    expect(failure.detail).toMatch(/ETIMEDOUT|timed out/);
+    expect(sim.requestCount(JOB)).toBe(2);
+  });
+
+  it('unavailable: nothing listening', async () => {
+    const failure = failureOf(
+      await createSeekrFlowClient({
+        baseUrl: 'http://127.0.0.1:9',
+        apiKey: 'k',
+        timeoutMs: 500,
+        retry: { ...fastRetry, limit: 1 },
+      }).getDataJob(JOB),
+    );
+    expect(failure).toMatchObject({ kind: 'unavailable', attempts: 2 });
+  });
+
+  it('invalid_response: malformed JSON', async () => {
+    sim.setFault({ kind: 'malformed-json' }, { jobId: JOB });
+    const failure = failureOf(await client().getDataJob(JOB));
+    expect(failure.kind).toBe('invalid_response');
+    expect(failure.detail).toMatch(/not JSON/);
+    expect(sim.requestCount(JOB)).toBe(1);
+  });
+
+  it('invalid_response: JSON that does not fit names the field', async () => {
+    sim.setFault({ kind: 'wrong-shape' }, { jobId: JOB });
+    const failure = failureOf(await client().getDataJob(JOB));
+    expect(failure.kind).toBe('invalid_response');
+    expect(failure.message).toMatch(/field `\w+/);
+    expect(failure.detail).toMatch(/at \w+/);
+  });
+
+  it('never puts the API key in a failure, whatever the failure', async () => {
+    const secretClient = client();
+    const failures = [];
+    for (const fault of [{ kind: 'malformed-json' }, { kind: 'wrong-shape' }, { kind: 'status', status: 500 }] as const) {
+      sim.clearFaults();
+      sim.setFault(fault, { jobId: JOB });
+      failures.push(failureOf(await secretClient.getDataJob(JOB)));
+    }
+    failures.push(failureOf(await client({ apiKey: `${sim.apiKey}-wrong` }).getDataJob(JOB)));
+    expect(JSON.stringify(failures)).not.toContain(sim.apiKey);
+  });
+
+  it('coalesces concurrent reads of one job into one request', async () => {
+    sim.setFault({ kind: 'latency', ms: 100 }, { jobId: JOB });
+    const shared = coalesceFetches(client());
+    const results = await Promise.all(Array.from({ length: 5 }, () => shared.getDataJob(JOB)));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(sim.requestCount(JOB)).toBe(1);
+    await shared.getDataJob(JOB); // after the answer, a new read asks again
+    expect(sim.requestCount(JOB)).toBe(2);
+  });
+});
