@@ -59,6 +59,7 @@ const EnvSchema = z.object({
     .pipe(url('e.g. https://flow.seekr.com').optional())
     .transform((v) => (v ?? 'https://flow.seekr.com').replace(/\/+$/, '')),
   SEEKRFLOW_TIMEOUT_MS: int(100, 120_000, 10_000),
+  SEEKRFLOW_RETRIES: int(0, 10, 3),
   SEEKRFLOW_JOB_URL_TEMPLATE: optionalString.refine(
     (v) => v === undefined || (v.includes('{id}') && URL.canParse(v.replace('{id}', 'x')) && /^https?:/.test(v)),
     'expected an http(s) URL containing {id}, e.g. https://apps.seekr.com/data-jobs/{id}',
@@ -95,6 +96,7 @@ export interface Config {
     teamId: string | undefined;
     baseUrl: string;
     timeoutMs: number;
+    retries: number;
     jobUrlTemplate: string | undefined;
   };
   poll: {
@@ -142,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       teamId: e.SEEKRFLOW_TEAM_ID,
       baseUrl: e.SEEKRFLOW_BASE_URL,
       timeoutMs: e.SEEKRFLOW_TIMEOUT_MS,
+      retries: e.SEEKRFLOW_RETRIES,
       jobUrlTemplate: e.SEEKRFLOW_JOB_URL_TEMPLATE,
     }),
     poll: Object.freeze({
@@ -198,6 +201,7 @@ export function describeConfig(config: Config): Record<string, string | number> 
     SEEKRFLOW_TEAM_ID: config.seekrflow.teamId ?? '(not set: personal workspace)',
     SEEKRFLOW_BASE_URL: config.seekrflow.baseUrl,
     SEEKRFLOW_TIMEOUT_MS: config.seekrflow.timeoutMs,
+    SEEKRFLOW_RETRIES: config.seekrflow.retries,
     SEEKRFLOW_JOB_URL_TEMPLATE: config.seekrflow.jobUrlTemplate ?? '(not set: no "View in SeekrFlow" button)',
     POLL_SCHEDULE: config.poll.schedule,
     POLL_CONCURRENCY: config.poll.concurrency,

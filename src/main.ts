@@ -4,7 +4,7 @@ import { type Config, secretsOf } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { deliverPending } from './poll/deliver.js';
 import { runPollPass } from './poll/poll-pass.js';
-import { startScheduler } from './scheduler/scheduler.js';
+import { LEASE_NAME, startScheduler } from './scheduler/scheduler.js';
 import { createSeekrFlowClient } from './seekrflow/client.js';
 import { coalesceFetches } from './seekrflow/coalesce.js';
 import { startSlackApp } from './slack/app.js';
@@ -21,6 +21,8 @@ export interface RunningBot {
   port: number;
   owner: string;
   logger: Logger;
+  /** Runs one poll pass now (under the same lease as the schedule) and delivers what it found. */
+  pollNow(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
         apiKey: config.seekrflow.apiKey,
         teamId: config.seekrflow.teamId,
         timeoutMs: config.seekrflow.timeoutMs,
+        retry: { limit: config.seekrflow.retries },
       }),
     );
     const poster = createChannelPoster(config.slack.botToken, config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {});
@@ -100,18 +103,13 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
     stops.push(() => slack.stop());
 
     const passLogger = logger.child({ component: 'poll' });
-    const scheduler = startScheduler({
-      schedule: config.poll.schedule,
-      store,
-      owner,
-      logger: passLogger,
-      pass: async () => {
-        const report = await runPollPass({ store, seekrflow, settings, jobUrl, logger: passLogger });
-        lastPass = { at: new Date().toISOString(), jobs: report.jobs, ms: report.ms };
-        passLogger.info(report, 'poll pass done');
-        await deliver();
-      },
-    });
+    const pass = async () => {
+      const report = await runPollPass({ store, seekrflow, settings, jobUrl, logger: passLogger });
+      lastPass = { at: new Date().toISOString(), jobs: report.jobs, ms: report.ms };
+      passLogger.info(report, 'poll pass done');
+      await deliver();
+    };
+    const scheduler = startScheduler({ schedule: config.poll.schedule, store, owner, logger: passLogger, pass });
     stops.push(() => scheduler.stop());
 
     // Whatever a previous run left in the outbox (a crash, a restart) goes out now, then retries as they fall due.
@@ -123,7 +121,10 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
     });
 
     logger.info({ owner, schedule: config.poll.schedule, leaseMs: scheduler.leaseMs }, 'datajob-bot is running');
-    return { port: slack.port, owner, logger, stop: stopAll };
+    const pollNow = async () => {
+      if (await store.tryLease(LEASE_NAME, owner, scheduler.leaseMs, new Date())) await pass();
+    };
+    return { port: slack.port, owner, logger, pollNow, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

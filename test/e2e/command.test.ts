@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { checkMessage } from '../support/block-kit-rules.js';
+import { type Harness, startHarness, visibleText } from '../support/harness.js';
+import { makeJobWithFiles } from '../support/make-job.js';
+
+const JOB = 'dj-7d1c2a4e-0000-4000-8000-000000000001';
+
+describe.each(['http', 'socket'] as const)('/datajob in %s mode', (mode) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ mode });
+  });
+  afterAll(() => h.stop());
+  beforeEach(() => {
+    h.sim.clearFaults();
+    h.sim.putJob(
+      makeJobWithFiles(
+        [
+          { state: 'done' },
+          { state: 'failed', name: 'scan.pdf', error: 'No extractable text', fix: 'Run OCR and upload again' },
+          { state: 'processing' },
+        ],
+        { id: JOB, name: 'Claims <handbook> & Q3', status: 'needs_review' },
+      ),
+    );
+  });
+
+  it('answers with the job card, ephemeral, through the response_url', async () => {
+    const answer = await h.ask(JOB);
+    expect(answer.effect).toBe('ephemeral');
+    const body = answer.body as { text: string; blocks: unknown[] };
+    expect(checkMessage(body)).toBeNull();
+    const seen = visibleText(body);
+    expect(seen).toContain('Claims &lt;handbook&gt; &amp; Q3');
+    expect(seen).toContain('scan.pdf');
+    expect(seen).toContain('Run OCR and upload again');
+    expect(seen).toMatch(/Needs review/);
+  });
+
+  it('acks within 3 seconds even when SeekrFlow is slow', async () => {
+    h.sim.setFault({ kind: 'latency', ms: 3_500 }, { jobId: JOB, times: 1 });
+    const sent = await h.command(JOB);
+    expect(sent.status).toBe(200);
+    expect(sent.ms).toBeLessThan(3_000);
+  });
+
+  it('help, for an empty command', async () => {
+    const answer = await h.ask('');
+    expect(visibleText(answer.body as object)).toMatch(/subscribe <job id>/);
+  });
+
+  it.each([
+    ['dj-does-not-exist', /No data job with that id was found/],
+    ['subscribe', /needs a job id/],
+    ['x'.repeat(300), /at most 128 characters/],
+  ])('%s → a clear answer', async (text, expected) => {
+    const answer = await h.ask(text);
+    expect(visibleText(answer.body as object)).toMatch(expected);
+  });
+
+  it('says SeekrFlow is unavailable, without a stack trace', async () => {
+    h.sim.setFault({ kind: 'status', status: 503 }, { jobId: JOB });
+    const seen = visibleText((await h.ask(JOB)).body as object);
+    expect(seen).toMatch(/SeekrFlow is not answering right now/);
+    expect(seen).not.toMatch(/at .*\.ts:\d+|Error:/);
+  });
+});
