@@ -5,7 +5,8 @@
  */
 
 export const JOB_ID_MAX_LENGTH = 128;
-export const JOB_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+// Dots alone are refused: `.` and `..` are path segments that a URL resolves away, whatever the encoding.
+export const JOB_ID_PATTERN = /^(?!\.+$)[A-Za-z0-9_.:-]{1,128}$/;
 
 export type JobIdResult = { ok: true; id: string } | { ok: false; reason: string };
 
@@ -21,6 +22,7 @@ export function normalizeJobId(raw: string): JobIdResult {
   }
   if (id === '') return { ok: false, reason: 'no job id was given' };
   if ([...id].length > JOB_ID_MAX_LENGTH) return { ok: false, reason: `a job id is at most ${JOB_ID_MAX_LENGTH} characters` };
+  if (/^\.+$/.test(id)) return { ok: false, reason: 'a job id is more than dots' };
   if (!JOB_ID_PATTERN.test(id)) return { ok: false, reason: 'a job id has only letters, digits and - _ . :' };
   return { ok: true, id };
 }

@@ -58,7 +58,7 @@ describe('SeekrFlow client', () => {
   });
 
   it('refuses an implausible id without sending anything', async () => {
-    for (const id of ['', '../x', 'a/b', 'x'.repeat(129), 'dj 1', '%2F']) {
+    for (const id of ['', '.', '..', '../x', 'a/b', 'x'.repeat(129), 'dj 1', '%2F']) {
       expect(failureOf(await client().getDataJob(id)).kind).toBe('invalid_id');
     }
     expect(sim.requestCount()).toBe(0);

@@ -41,6 +41,8 @@ describe('parseCommand', () => {
     ["dj-1' OR 1=1", /not a command/],
     ['dj-1;rm', /only letters, digits/],
     ['dj-💥', /only letters, digits/],
+    ['.', /more than dots/],
+    ['..', /more than dots/],
   ])('%j is refused: %s', (text, problem) => {
     const parsed = parseCommand(text);
     expect(parsed.kind).toBe('invalid');
