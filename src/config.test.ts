@@ -84,7 +84,7 @@ describe('loadConfig', () => {
     ['SEEKRFLOW_JOB_URL_TEMPLATE', 'https://apps.seekr.com/jobs', /\{id\}/],
     ['POLL_SCHEDULE', 'every minute', /cron expression/],
     ['POLL_CONCURRENCY', '0', /1 to 256/],
-    ['STALL_AFTER_MINUTES', '-1', /whole number/],
+    ['STALL_AFTER_MINUTES', '-1', /0 to 10080/],
     ['UNREACHABLE_AFTER_MINUTES', '1.5', /whole number/],
     ['DATABASE_URL', 'mysql://x', /PostgreSQL URL/],
     ['LOG_LEVEL', 'loud', /one of fatal, error/],

@@ -68,8 +68,8 @@ const EnvSchema = z.object({
     .transform((v) => v ?? '* * * * *')
     .refine((v) => cron.validate(v), 'expected a cron expression, e.g. "* * * * *" (every minute) or "*/30 * * * * *" (every 30 seconds)'),
   POLL_CONCURRENCY: int(1, 256, 8),
-  STALL_AFTER_MINUTES: int(1, 10_080, 60),
-  UNREACHABLE_AFTER_MINUTES: int(1, 10_080, 10),
+  STALL_AFTER_MINUTES: int(0, 10_080, 60),
+  UNREACHABLE_AFTER_MINUTES: int(0, 10_080, 10),
   DATA_DIR: optionalString.transform((v) => v ?? './data'),
   DATABASE_URL: optionalString.refine(
     (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
