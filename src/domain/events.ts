@@ -36,7 +36,16 @@ const HEARD: Record<SubscriptionFilter, ReadonlySet<JobEventType>> = {
     'unreachable',
     'reachable_again',
   ]),
-  changes: new Set<JobEventType>(['status_changed', 'files_failed', 'needs_review', 'ended', 'stalled', 'unreachable', 'reachable_again']),
+  changes: new Set<JobEventType>([
+    'status_changed',
+    'alignment_started',
+    'files_failed',
+    'needs_review',
+    'ended',
+    'stalled',
+    'unreachable',
+    'reachable_again',
+  ]),
   failures: new Set<JobEventType>(['files_failed', 'needs_review', 'ended', 'unreachable', 'reachable_again']),
 };
 
