@@ -41,6 +41,7 @@ const HOSTILE: string[] = [
   '| cat /etc/shadow',
   '&& curl evil',
   '> /dev/null',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a user typing a template literal is the point
   '${process.env.SLACK_BOT_TOKEN}',
   '{{7*7}}',
   '<script>alert(1)</script>',

@@ -156,3 +156,53 @@ export function makeJobWithManyFiles(n: number, failed = 0, overrides: Partial<D
   const specs: FileSpec[] = Array.from({ length: n }, (_, i) => ({ state: i < failed ? 'failed' : 'done' }));
   return makeJobWithFiles(specs, overrides);
 }
+
+/**
+ * A busy, realistic-looking job for benchmarks and limit tests: `n` files with long names, every
+ * `failedEvery`-th one failed (with a long error and fix, failure times spread out), a mix of
+ * processing and queued files, a running alignment and a long timeline.
+ */
+export function makeBusyJob(
+  n: number,
+  options: { failedEvery?: number; nameLength?: number; events?: number } = {},
+  overrides: Partial<DataJob> = {},
+): DataJob {
+  const { failedEvery = 10, nameLength = 120, events = 200 } = options;
+  const pad = (s: string) =>
+    s.length >= nameLength
+      ? s.slice(0, nameLength)
+      : s + ' lorem ipsum'.repeat(Math.ceil((nameLength - s.length) / 12)).slice(0, nameLength - s.length);
+  const specs: FileSpec[] = Array.from({ length: n }, (_, i) => {
+    const name = pad(`Quarterly claims handbook section ${i} – revised & annotated <final>`);
+    if (failedEvery > 0 && i % failedEvery === 0) {
+      return {
+        state: 'failed',
+        name,
+        error: `No extractable text found in ${name}: the PDF appears to contain only scanned images without an OCR text layer.`,
+        fix: 'Run OCR on the document (or re-export it with a text layer), upload the new file, and add it to this data job.',
+      };
+    }
+    return { state: i % 7 === 1 ? 'processing' : i % 11 === 2 ? 'queued' : 'done', name, bytes: 1000 + ((i * 7919) % 5_000_000) };
+  });
+  const job = makeJobWithFiles(specs, {
+    status: 'running',
+    alignment_job: makeAlignment(),
+    timeline: Array.from({ length: events }, (_, i) =>
+      makeEvent({
+        timestamp: new Date(Date.UTC(2026, 6, 28, 14) + i * 60_000).toISOString().replace('Z', '000Z'),
+        event_type: i % 2 ? 'ingestion_file_failed' : 'files_added',
+        message: `Event ${i}: something happened to the job`,
+        metadata: { file_count: i, method: 'best' },
+      }),
+    ),
+    ...overrides,
+  });
+  // Spread the failure times so that "most recent first" has something to order.
+  let k = 0;
+  for (const run of job.ingestion_jobs) {
+    for (const record of run.records) {
+      if (record.status === 'failed') record.failed_at = new Date(Date.UTC(2026, 6, 28, 14) + ++k * 1000).toISOString();
+    }
+  }
+  return job;
+}

@@ -1,0 +1,98 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkMessage } from '../../test/support/block-kit-rules.js';
+import { makeBusyJob } from '../../test/support/make-job.js';
+import { ACTIONS } from '../slack/blocks/card.js';
+import { runRender } from './render.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'datajob-render-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function run(args: string[], stdin = '') {
+  let stdout = '';
+  let stderr = '';
+  const code = await runRender(args, {
+    stdin: Readable.from([stdin]),
+    stdout: (s) => {
+      stdout += s;
+    },
+    stderr: (s) => {
+      stderr += s;
+    },
+  });
+  return { code, stdout, stderr };
+}
+
+async function jobFile(name: string, content: unknown): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+const actionIds = (payload: { blocks: { type: string; elements?: { action_id: string }[] }[] }) =>
+  payload.blocks.flatMap((b) => (b.type === 'actions' ? (b.elements ?? []).map((e) => e.action_id) : []));
+
+describe('datajob-bot render', () => {
+  const job = makeBusyJob(40, { failedEvery: 4, events: 30 });
+
+  it('prints the ephemeral card payload of a job file as JSON', async () => {
+    const { code, stdout, stderr } = await run([await jobFile('job.json', job)]);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const payload = JSON.parse(stdout);
+    expect(Object.keys(payload)).toEqual(['text', 'blocks']);
+    expect(payload.text).toContain(': Running, 10 failed files');
+    expect(checkMessage(payload)).toBeNull();
+    expect(actionIds(payload)).toEqual([ACTIONS.refresh, ACTIONS.subscribe, ACTIONS.share]);
+    expect(stdout).toMatch(/^{\n {2}"text"/);
+  });
+
+  it('reads stdin with -, and takes --mode and --job-url-template', async () => {
+    const { code, stdout } = await run(
+      ['-', '--mode', 'living', '--job-url-template=https://apps.seekr.com/jobs/{id}?x=1'],
+      JSON.stringify({ ...job, id: 'dj 1/2' }),
+    );
+    expect(code).toBe(0);
+    const payload = JSON.parse(stdout);
+    expect(actionIds(payload)).toEqual([ACTIONS.refresh, ACTIONS.unsubscribe, ACTIONS.viewInSeekrflow]);
+    expect(JSON.stringify(payload)).toContain('"url":"https://apps.seekr.com/jobs/dj%201%2F2?x=1"');
+  });
+
+  it('names the field that makes a file not a data job', async () => {
+    const broken = { ...job, files: [{ ...job.files[0], file_id: undefined }], status: 42 };
+    const { code, stdout, stderr } = await run([await jobFile('broken.json', broken)]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('is not a SeekrFlow data job');
+    expect(stderr).toMatch(/files\[0\]\.file_id: .*expected string/);
+    expect(stderr).toMatch(/status: .*expected string/);
+  });
+
+  it('says when the input is not JSON, or not there', async () => {
+    const notJson = await run([await jobFile('bad.json', '{"id": ')]);
+    expect(notJson.code).toBe(1);
+    expect(notJson.stderr).toContain('is not valid JSON');
+    const missing = await run([join(dir, 'nope.json')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('Cannot read');
+  });
+
+  it.each([
+    [[]],
+    [['a.json', 'b.json']],
+    [['job.json', '--mode', 'loud']],
+    [['job.json', '--frobnicate']],
+    [['job.json', '--job-url-template', 'https://x/']],
+  ])('rejects bad usage %j with exit 2 and the usage', async (args) => {
+    const { code, stderr } = await run(args);
+    expect(code).toBe(2);
+    expect(stderr).toContain('Usage: datajob-bot render');
+  });
+});

@@ -1,0 +1,398 @@
+import type { DataJob, IngestionJob, TimelineEvent } from '../../domain/data-job.js';
+import { type FileView, type JobSummary, summarizeJob } from '../../domain/job-summary.js';
+import { type Block, type Button, blockIds, type MessagePayload, type MrkdwnText, mrkdwn, plainText } from './block-kit.js';
+import { BLOCKS_TEXT_BUDGET, CARD_CAPS, SLACK_LIMITS } from './limits.js';
+import {
+  codePointLength,
+  dateToken,
+  escapeAndTruncate,
+  formatBytes,
+  formatCount,
+  formatMinutes,
+  formatTimestamp,
+  oneLine,
+  plural,
+  progressBar,
+  timestampMillis,
+  truncate,
+} from './mrkdwn.js';
+import { statusDisplay } from './status.js';
+import { blocksTextLength } from './text-length.js';
+
+/** The card's buttons. Listeners register on these ids, so they are the contract between the two. */
+export const ACTIONS = {
+  refresh: 'refresh_card',
+  subscribe: 'subscribe_channel',
+  unsubscribe: 'unsubscribe_channel',
+  share: 'share_card',
+  openFailedFiles: 'open_failed_files',
+  viewInSeekrflow: 'view_in_seekrflow',
+} as const;
+export type CardAction = (typeof ACTIONS)[keyof typeof ACTIONS];
+
+/**
+ * - `ephemeral`: the answer to `/datajob <id>`, seen only by the caller.
+ * - `shared`: posted in the channel by a user (Share in channel).
+ * - `living`: the subscription's channel card, kept current by the scheduler.
+ */
+export type CardMode = 'ephemeral' | 'shared' | 'living';
+
+export interface CardOptions {
+  /** When the job was fetched: the card says how old its data is. */
+  fetchedAt: Date;
+  mode: CardMode;
+  /** Slack user id of whoever pressed Refresh last. */
+  refreshedBy?: string;
+  /** Slack user id of whoever shared the card in the channel. */
+  sharedBy?: string;
+  /** "View in SeekrFlow" link, from the configured template; no button without it. */
+  jobUrl?: string;
+  subscription?: { filter: string; subscribedBy: string };
+  /** Final living card: the job ended and the card will not change again. */
+  ended?: boolean;
+  /**
+   * The card shows old data: SeekrFlow is unreachable (state *unknown*, never *failed*), the
+   * channel unsubscribed, or the subscription is paused.
+   */
+  stale?: { reason: 'unreachable' | 'unsubscribed' | 'paused'; since?: Date };
+}
+
+/** Renders a job as a message Slack accepts, whatever the job holds. */
+export function renderCard(job: DataJob, options: CardOptions): MessagePayload {
+  return renderCardFromSummary(summarizeJob(job), options);
+}
+
+/** Same, for callers that already summarised the job (the poller does, to diff it). */
+export function renderCardFromSummary(summary: JobSummary, options: CardOptions): MessagePayload {
+  const { job } = summary;
+  const id = blockIds(blockIdSuffix(options.fetchedAt));
+  // Buttons carry the job id; an id Slack cannot carry would make them act on another job.
+  const buttonValue = job.id !== '' && codePointLength(job.id) <= SLACK_LIMITS.buttonValue ? job.id : null;
+
+  const blocks: Block[] = [{ type: 'header', block_id: id('header'), text: plainText(headerText(job)) }];
+  blocks.push(statusSection(summary, options, id('status')));
+  blocks.push(...failedFilesBlocks(summary.failed, buttonValue, id));
+  blocks.push(section(id('files'), filesText(summary)));
+  if (summary.alignment) blocks.push(section(id('alignment'), alignmentText(summary)));
+  const timeline = timelineText(job.timeline);
+  if (timeline) blocks.push(section(id('timeline'), timeline));
+  if (job.fine_tuning_job_ids.length > 0) blocks.push(section(id('fine-tuning'), fineTuningText(job.fine_tuning_job_ids)));
+  blocks.push({ type: 'divider', block_id: id('divider') });
+  blocks.push({ type: 'context', block_id: id('context'), elements: contextElements(options) });
+  const buttons = cardButtons(options, buttonValue);
+  if (buttons.length > 0) blocks.push({ type: 'actions', block_id: id('actions'), elements: buttons });
+
+  return { text: fallbackText(summary, options.stale?.reason === 'unreachable'), blocks: withinBudget(blocks) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+// ---------------------------------------------------------------------------------------------
+
+function section(blockId: string, text: string, accessory?: Button): Block {
+  return accessory
+    ? { type: 'section', block_id: blockId, text: mrkdwn(text), accessory }
+    : { type: 'section', block_id: blockId, text: mrkdwn(text) };
+}
+
+function headerText(job: DataJob): string {
+  const name = oneLine(job.name).trim() || `Data job ${oneLine(job.id).trim()}`.trim();
+  return truncate(name, SLACK_LIMITS.headerText);
+}
+
+function statusSection(summary: JobSummary, options: CardOptions, blockId: string): Block {
+  const { job } = summary;
+  const status = statusDisplay(job.status);
+  let text: string;
+  if (options.stale?.reason === 'unreachable') {
+    // SeekrFlow not answering says nothing about the job: never show it as failed.
+    const since = options.stale.since ? ` since ${dateToken(options.stale.since)}` : '';
+    text = `:grey_question: *Unknown*: SeekrFlow could not be reached${since}. Last known status: ${status.label}.`;
+  } else {
+    text = `${status.emoji} *${status.label}*`;
+    // Waiting for a person: say why, right under the status, where the reader already looks.
+    if (job.status === 'needs_review') text += `\n${reviewText(summary)}`;
+  }
+  const type = job.job_type.trim() === '' ? '—' : escapeAndTruncate(job.job_type, CARD_CAPS.jobType, { oneLine: true });
+  const jobId = job.id === '' ? '—' : `\`${escapeAndTruncate(job.id, CARD_CAPS.jobId, { oneLine: true })}\``;
+  const fields: MrkdwnText[] = [
+    mrkdwn(`*Type*\n${type}`),
+    mrkdwn(`*Job ID*\n${jobId}`),
+    mrkdwn(`*Created*\n${formatTimestamp(job.created_at, CARD_CAPS.rawTimestamp)}`),
+    mrkdwn(`*Updated*\n${formatTimestamp(job.updated_at, CARD_CAPS.rawTimestamp)}`),
+  ];
+  return { type: 'section', block_id: blockId, text: mrkdwn(text), fields };
+}
+
+function reviewText(summary: JobSummary): string {
+  const reason = summary.reviewReason
+    ? escapeAndTruncate(summary.reviewReason, CARD_CAPS.reviewReason, { oneLine: true })
+    : 'someone needs to act in SeekrFlow before the job can go on';
+  return `*Why:* ${reason}`;
+}
+
+function failedFilesBlocks(failed: FileView[], buttonValue: string | null, id: (purpose: string) => string): Block[] {
+  if (failed.length === 0) return [];
+  const blocks: Block[] = [];
+  const heading = `:x: *${plural(failed.length, 'failed file')}*${failed.length > 1 ? ', most recent first' : ''}`;
+  blocks.push(section(id('failed'), heading));
+  // Only the files shown are turned into text: a job with 20,000 failures costs the same as one with 5.
+  const shown = Math.min(failed.length, CARD_CAPS.failedFilesShown);
+  for (let i = 0; i < shown; i++) {
+    const file = failed[i];
+    if (file) blocks.push(section(id('failed-file'), failedFileText(file)));
+  }
+  const more = failed.length - shown;
+  if (more > 0) {
+    const button: Button | undefined = buttonValue
+      ? { type: 'button', text: plainText('Show all failed files'), action_id: ACTIONS.openFailedFiles, value: buttonValue }
+      : undefined;
+    blocks.push(section(id('failed-more'), `+${plural(more, 'more failed file')}`, button));
+  }
+  return blocks;
+}
+
+function failedFileText(file: FileView): string {
+  const name = escapeAndTruncate(file.name.trim() === '' ? file.fileId : file.name, CARD_CAPS.failedName, { oneLine: true });
+  const error = file.error?.trim() ? escapeAndTruncate(file.error, CARD_CAPS.failedError) : '_no error message_';
+  const fix = file.fix?.trim() ? escapeAndTruncate(file.fix, CARD_CAPS.failedFix) : '_no suggested fix_';
+  return `*${name || 'unnamed file'}*\n*Error:* ${error}\n*Fix:* ${fix}`;
+}
+
+function filesText(summary: JobSummary): string {
+  const { counts, files, totalBytes } = summary;
+  const lines: string[] = [];
+  if (files.length === 0) {
+    lines.push('*Files:* none yet');
+  } else {
+    const size = totalBytes > 0 ? ` · ${formatBytes(totalBytes)}` : '';
+    lines.push(`*Files:* ${formatCount(files.length)}${size}`);
+    lines.push(
+      `:white_check_mark: ${formatCount(counts.done)} done   :x: ${formatCount(counts.failed)} failed   ` +
+        `:gear: ${formatCount(counts.processing)} processing   :clock3: ${formatCount(counts.queued)} queued`,
+    );
+  }
+  const runs = ingestionRunsText(summary.job.ingestion_jobs);
+  if (runs) lines.push(runs);
+  return lines.join('\n');
+}
+
+function ingestionRunsText(runs: IngestionJob[]): string | null {
+  if (runs.length === 0) return null;
+  const status = (s: string) => (s.trim() === '' ? 'no status' : escapeAndTruncate(s, CARD_CAPS.statusWord, { oneLine: true }));
+  if (runs.length <= CARD_CAPS.ingestionRunsListed) {
+    // file_ids can be empty while records exist (seen in the wild): count whichever says more.
+    const listed = runs.map((run) => `${status(run.status)} (${plural(Math.max(run.file_ids.length, run.records.length), 'file')})`);
+    return `*Ingestion ${runs.length === 1 ? 'run' : 'runs'}:* ${listed.join(', ')}`;
+  }
+  // Many runs: how many are in each state, the commonest first.
+  const byStatus = new Map<string, number>();
+  for (const run of runs) byStatus.set(run.status, (byStatus.get(run.status) ?? 0) + 1);
+  const sorted = [...byStatus].sort((a, b) => b[1] - a[1]);
+  const listed = sorted.slice(0, CARD_CAPS.ingestionStatusesListed).map(([s, n]) => `${formatCount(n)} ${status(s)}`);
+  const others = sorted.length - CARD_CAPS.ingestionStatusesListed;
+  if (others > 0) listed.push(`${plural(others, 'other status', 'other statuses')}`);
+  return `*Ingestion runs:* ${formatCount(runs.length)}: ${listed.join(', ')}`;
+}
+
+function alignmentText(summary: JobSummary): string {
+  const a = summary.alignment;
+  if (!a) return '';
+  const status = statusDisplay(a.status);
+  const lines = [`*Alignment:* ${status.emoji} ${status.label}`];
+  const step = a.step?.trim() ? escapeAndTruncate(a.step, CARD_CAPS.step, { oneLine: true }) : null;
+  const stepProgress = a.stepProgress?.trim() ? stepProgressText(a.stepProgress) : null;
+  if (step || stepProgress) lines.push(`*Step:* ${[step, stepProgress].filter(Boolean).join(' · ')}`);
+  if (a.progress != null) lines.push(progressBar(a.progress));
+  if (!summary.ended) {
+    const eta = a.etaMinutes == null ? null : formatMinutes(a.etaMinutes);
+    const at = a.estimatedCompletionAt?.trim() ? formatTimestamp(a.estimatedCompletionAt, CARD_CAPS.rawTimestamp) : null;
+    if (eta && at) lines.push(`*ETA:* about ${eta} (${at})`);
+    else if (eta) lines.push(`*ETA:* about ${eta}`);
+    else if (at) lines.push(`*ETA:* ${at}`);
+  }
+  if (a.statusMessage?.trim()) lines.push(`> ${escapeAndTruncate(a.statusMessage, CARD_CAPS.statusMessage, { oneLine: true })}`);
+  return lines.join('\n');
+}
+
+/** "184/520" gains its percentage; anything else is shown as the API sent it. */
+export function stepProgressText(raw: string): string {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(raw);
+  if (m) {
+    const done = Number(m[1]);
+    const total = Number(m[2]);
+    if (total > 0 && done <= total) return `${formatCount(done)}/${formatCount(total)} (${Math.round((done / total) * 100)}%)`;
+  }
+  return escapeAndTruncate(raw, CARD_CAPS.stepProgress, { oneLine: true });
+}
+
+function timelineText(events: TimelineEvent[]): string | null {
+  const latest = latestEvents(events, CARD_CAPS.timelineEvents);
+  if (latest.length === 0) return null;
+  const count = events.length > latest.length ? ` (${latest.length} of ${formatCount(events.length)})` : '';
+  const lines = latest.map((e) => `• ${formatTimestamp(e.timestamp, CARD_CAPS.rawTimestamp)}  ${eventText(e)}`);
+  return `*Latest events*${count}\n${lines.join('\n')}`;
+}
+
+/**
+ * The `k` newest events, newest first, in one pass (no sort of 500 events to show 5). Events whose
+ * time cannot be read count as oldest; ties keep the API's order, later meaning newer.
+ */
+export function latestEvents(events: TimelineEvent[], k: number): TimelineEvent[] {
+  if (k <= 0) return [];
+  // Kept newest first; at most k entries.
+  const top: { event: TimelineEvent; at: number }[] = [];
+  for (const event of events) {
+    const at = timestampMillis(event.timestamp) ?? Number.NEGATIVE_INFINITY;
+    // Later in the list wins ties, so an equal time goes before the entries already kept.
+    let pos = top.length;
+    while (pos > 0 && at >= (top[pos - 1]?.at ?? Number.POSITIVE_INFINITY)) pos--;
+    if (pos >= k) continue;
+    top.splice(pos, 0, { event, at });
+    if (top.length > k) top.pop();
+  }
+  return top.map((t) => t.event);
+}
+
+function eventText(event: TimelineEvent): string {
+  const message = event.message.trim() || event.event_type.trim();
+  const text = message ? escapeAndTruncate(message, CARD_CAPS.eventMessage, { oneLine: true }) : '_no message_';
+  const meta = metadataText(event.metadata, message);
+  return meta ? `${text} (${meta})` : text;
+}
+
+/**
+ * A couple of metadata facts the message does not already say (`method: best`, `qa_pairs: 1248`).
+ * Ids are left out: they mean nothing to a reader.
+ */
+function metadataText(metadata: Record<string, unknown>, message: string): string | null {
+  const parts: string[] = [];
+  let looked = 0;
+  for (const key in metadata) {
+    // A pathological metadata object must not cost more than a normal one.
+    if (++looked > 20 || parts.length >= CARD_CAPS.eventMetadataEntries) break;
+    if (!Object.hasOwn(metadata, key) || /(^|_)ids?$/i.test(key)) continue;
+    const value = metadata[key];
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
+    const shown = String(value);
+    if (shown.trim() === '' || message.includes(shown)) continue;
+    const k = escapeAndTruncate(key, CARD_CAPS.eventMetadataKey, { oneLine: true });
+    parts.push(`${k}: ${escapeAndTruncate(shown, CARD_CAPS.eventMetadataValue, { oneLine: true })}`);
+  }
+  return parts.length > 0 ? parts.join(', ') : null;
+}
+
+function fineTuningText(ids: string[]): string {
+  const shown = ids
+    .slice(0, CARD_CAPS.fineTuningIdsShown)
+    .map((ftId) => `\`${escapeAndTruncate(ftId, CARD_CAPS.fineTuningId, { oneLine: true }) || '—'}\``);
+  const more = ids.length - CARD_CAPS.fineTuningIdsShown;
+  return `*Fine-tuning ${ids.length === 1 ? 'job' : 'jobs'}:* ${shown.join(', ')}${more > 0 ? ` +${formatCount(more)} more` : ''}`;
+}
+
+/** A Slack user id becomes a mention; anything else is shown as inert text, never as markup. */
+export function userMention(userId: string): string {
+  return /^[UW][A-Z0-9_]{1,39}$/.test(userId) ? `<@${userId}>` : escapeAndTruncate(userId, CARD_CAPS.userLabel, { oneLine: true });
+}
+
+function contextElements(options: CardOptions): MrkdwnText[] {
+  const parts = [`Fetched ${dateToken(options.fetchedAt)}`];
+  if (options.refreshedBy) parts.push(`Refreshed by ${userMention(options.refreshedBy)}`);
+  if (options.sharedBy) parts.push(`Shared by ${userMention(options.sharedBy)}`);
+  if (options.subscription) {
+    const filter = escapeAndTruncate(options.subscription.filter, CARD_CAPS.subscriptionFilter, { oneLine: true });
+    parts.push(`Subscribed by ${userMention(options.subscription.subscribedBy)}${filter ? ` (${filter})` : ''}`);
+  }
+  const note = stateNote(options);
+  if (note) parts.push(note);
+  return parts.map((p) => mrkdwn(p));
+}
+
+function stateNote(options: CardOptions): string | null {
+  const since = options.stale?.since ? ` since ${dateToken(options.stale.since)}` : '';
+  if (options.ended) return ':checkered_flag: Final state, no longer updated';
+  switch (options.stale?.reason) {
+    case 'unsubscribed':
+      return `:no_bell: No longer updated: the channel unsubscribed${since}`;
+    case 'paused':
+      return `:double_vertical_bar: Updates paused${since}`;
+    case 'unreachable':
+      // The status line already says since when; this says what the rest of the card is.
+      return ':electric_plug: Showing the last data SeekrFlow sent';
+    case undefined:
+      return options.mode === 'living' ? ':satellite_antenna: Live: updated automatically' : null;
+  }
+}
+
+function cardButtons(options: CardOptions, value: string | null): Button[] {
+  const buttons: Button[] = [];
+  const ended = options.ended === true;
+  const unsubscribed = options.stale?.reason === 'unsubscribed';
+  if (value !== null) {
+    const button = (label: string, actionId: CardAction): Button => ({
+      type: 'button',
+      text: plainText(label),
+      action_id: actionId,
+      value,
+    });
+    if (!ended) buttons.push(button('Refresh', ACTIONS.refresh));
+    if (options.mode === 'ephemeral' && !ended) buttons.push(button('Subscribe this channel', ACTIONS.subscribe));
+    if (options.mode === 'ephemeral') buttons.push(button('Share in channel', ACTIONS.share));
+    if (options.mode === 'living' && !ended && !unsubscribed) {
+      buttons.push({
+        ...button('Unsubscribe', ACTIONS.unsubscribe),
+        style: 'danger',
+        confirm: {
+          title: plainText('Unsubscribe this channel?'),
+          text: plainText('This card stops updating and the channel hears no more about this job.'),
+          confirm: plainText('Unsubscribe'),
+          deny: plainText('Cancel'),
+          style: 'danger',
+        },
+      });
+    }
+  }
+  if (options.jobUrl && isLinkable(options.jobUrl)) {
+    buttons.push({ type: 'button', text: plainText('View in SeekrFlow'), action_id: ACTIONS.viewInSeekrflow, url: options.jobUrl });
+  }
+  return buttons;
+}
+
+function isLinkable(url: string): boolean {
+  if (codePointLength(url) > SLACK_LIMITS.url) return false;
+  try {
+    const { protocol } = new URL(url);
+    return protocol === 'https:' || protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+function fallbackText(summary: JobSummary, unreachable: boolean): string {
+  const { job } = summary;
+  const name = oneLine(job.name).trim() ? escapeAndTruncate(job.name, CARD_CAPS.fallbackName, { oneLine: true }) : 'Data job';
+  if (unreachable) return `${name}: status unknown (SeekrFlow unreachable)`;
+  const status = statusDisplay(job.status);
+  const failed = summary.failed.length > 0 ? `, ${plural(summary.failed.length, 'failed file')}` : '';
+  return `${name}: ${status.known ? status.label : `status ${status.label}`}${failed}`;
+}
+
+/** Millisecond time in base 36: new data (a new fetch) gives new block ids, the same input the same ones. */
+function blockIdSuffix(fetchedAt: Date): string {
+  const ms = fetchedAt.getTime();
+  return Number.isFinite(ms) ? Math.abs(Math.trunc(ms)).toString(36) : 'x';
+}
+
+/**
+ * The caps above keep the worst case near 7.5k code points, so this never fires today. It is the
+ * backstop for a future edit that forgets a cap: shed the least useful sections rather than let
+ * Slack reject the card.
+ */
+function withinBudget(blocks: Block[]): Block[] {
+  let result = blocks;
+  for (const purpose of ['timeline', 'fine-tuning', 'alignment', 'failed-file']) {
+    if (blocksTextLength(result) <= BLOCKS_TEXT_BUDGET) break;
+    result = result.filter((b) => !b.block_id.startsWith(`${purpose}.`));
+  }
+  return result;
+}

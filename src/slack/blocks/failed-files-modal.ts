@@ -1,0 +1,154 @@
+import type { DataJob } from '../../domain/data-job.js';
+import { type FileView, type JobSummary, summarizeJob } from '../../domain/job-summary.js';
+import { type Block, type Button, blockIds, type ModalView, mrkdwn, plainText } from './block-kit.js';
+import { MODAL_CAPS, SLACK_LIMITS } from './limits.js';
+import { codePointLength, escapeAndTruncate, formatCount, formatTimestamp, plural } from './mrkdwn.js';
+
+/** The modal behind "Show all failed files". Listeners register on these ids. */
+export const FAILED_FILES_CALLBACK_ID = 'failed_files';
+export const FAILED_FILES_ACTIONS = {
+  next: 'failed_files_next',
+  prev: 'failed_files_prev',
+} as const;
+
+export interface FailedFilesModalOptions {
+  /** 1-based; clamped to the pages that exist. */
+  page: number;
+  /** Files per page, 1–20; 10 by default. */
+  pageSize?: number;
+}
+
+/** What the modal carries in `private_metadata`, so that Next/Previous know which job to page. */
+export interface FailedFilesMetadata {
+  jobId: string;
+  page: number;
+}
+
+export function renderFailedFilesModal(job: DataJob, options: FailedFilesModalOptions): ModalView {
+  return renderFailedFilesModalFromSummary(summarizeJob(job), options);
+}
+
+/** One page of a job's failed files, most recent failure first, each with its error and fix. */
+export function renderFailedFilesModalFromSummary(summary: JobSummary, options: FailedFilesModalOptions): ModalView {
+  const { job, failed } = summary;
+  if (failed.length === 0) return renderNoFailedFilesModal(job);
+  const pageSize = clampPageSize(options.pageSize);
+  const pages = pageCount(failed.length, pageSize);
+  const page = clampPage(options.page, pages);
+  const first = (page - 1) * pageSize;
+  const last = Math.min(failed.length, first + pageSize);
+  const id = blockIds(`p${page}`);
+
+  const blocks: Block[] = [
+    { type: 'section', block_id: id('job'), text: mrkdwn(`*${jobName(job)}*: ${plural(failed.length, 'failed file')}, most recent first`) },
+    {
+      type: 'context',
+      block_id: id('page'),
+      elements: [mrkdwn(`Page ${formatCount(page)} of ${formatCount(pages)} · ${fileRange(first + 1, last)}`)],
+    },
+  ];
+  const caps = fileCaps(pageSize);
+  for (let i = first; i < last; i++) {
+    const file = failed[i];
+    if (!file) continue;
+    blocks.push({ type: 'divider', block_id: id('divider') });
+    blocks.push({ type: 'section', block_id: id('file'), text: mrkdwn(fileText(file, caps)) });
+  }
+  const buttons: Button[] = [];
+  if (page > 1) buttons.push(pageButton('← Previous', FAILED_FILES_ACTIONS.prev, page - 1));
+  if (page < pages) buttons.push(pageButton('Next →', FAILED_FILES_ACTIONS.next, page + 1));
+  if (buttons.length > 0) blocks.push({ type: 'actions', block_id: id('pages'), elements: buttons });
+
+  return modal(job, page, blocks);
+}
+
+/** For a job without failed files (they may have been fixed since the card was drawn). */
+export function renderNoFailedFilesModal(job: DataJob): ModalView {
+  const id = blockIds('p1');
+  const text = `:white_check_mark: *${jobName(job)}* has no failed files right now.`;
+  return modal(job, 1, [{ type: 'section', block_id: id('none'), text: mrkdwn(text) }]);
+}
+
+/** Reads `private_metadata` back; null when it is not ours. */
+export function parseFailedFilesMetadata(raw: string): FailedFilesMetadata | null {
+  try {
+    const value: unknown = JSON.parse(raw);
+    if (typeof value !== 'object' || value === null) return null;
+    const { jobId, page } = value as Record<string, unknown>;
+    if (typeof jobId !== 'string' || typeof page !== 'number' || !Number.isInteger(page) || page < 1) return null;
+    return { jobId, page };
+  } catch {
+    return null;
+  }
+}
+
+export function pageCount(failedCount: number, pageSize: number): number {
+  return Math.max(1, Math.ceil(failedCount / pageSize));
+}
+
+function clampPageSize(pageSize: number | undefined): number {
+  if (pageSize === undefined || !Number.isFinite(pageSize)) return MODAL_CAPS.defaultPageSize;
+  return Math.min(MODAL_CAPS.maxPageSize, Math.max(1, Math.trunc(pageSize)));
+}
+
+function clampPage(page: number, pages: number): number {
+  const p = Number.isFinite(page) ? Math.trunc(page) : 1;
+  return Math.min(pages, Math.max(1, p));
+}
+
+function modal(job: DataJob, page: number, blocks: Block[]): ModalView {
+  return {
+    type: 'modal',
+    callback_id: FAILED_FILES_CALLBACK_ID,
+    title: plainText('Failed files'),
+    close: plainText('Close'),
+    private_metadata: metadata(job.id, page),
+    blocks,
+  };
+}
+
+/**
+ * `{ jobId, page }` as JSON. A valid id is ≤ 128 characters; one too long for Slack's 3,000 (after
+ * JSON escaping) is left out rather than cut, because a cut id would page another job.
+ */
+function metadata(jobId: string, page: number): string {
+  const json = JSON.stringify({ jobId, page } satisfies FailedFilesMetadata);
+  return codePointLength(json) <= SLACK_LIMITS.privateMetadata ? json : JSON.stringify({ jobId: '', page });
+}
+
+function fileRange(from: number, to: number): string {
+  return from === to ? `file ${formatCount(from)}` : `files ${formatCount(from)}–${formatCount(to)}`;
+}
+
+function pageButton(label: string, actionId: string, page: number): Button {
+  return { type: 'button', text: plainText(label), action_id: actionId, value: String(page) };
+}
+
+function jobName(job: DataJob): string {
+  return escapeAndTruncate(job.name.trim() || job.id, MODAL_CAPS.jobName, { oneLine: true }) || 'This data job';
+}
+
+interface FileCaps {
+  name: number;
+  error: number;
+  fix: number;
+}
+
+/**
+ * The page's text budget shared by its files: fewer files per page, more of each error shown. The
+ * labels and the failure time (a date token, ~80) take the rest of each file's share.
+ */
+function fileCaps(pageSize: number): FileCaps {
+  const share = Math.min(MODAL_CAPS.fileSection, Math.floor(MODAL_CAPS.pageTextBudget / pageSize));
+  const name = Math.min(200, Math.floor(share * 0.15));
+  const rest = Math.floor((share - name - 120) / 2);
+  return { name, error: rest, fix: rest };
+}
+
+function fileText(file: FileView, caps: FileCaps): string {
+  const name = escapeAndTruncate(file.name.trim() || file.fileId, caps.name, { oneLine: true }) || 'unnamed file';
+  const error = file.error?.trim() ? escapeAndTruncate(file.error, caps.error) : '_no error message_';
+  const fix = file.fix?.trim() ? escapeAndTruncate(file.fix, caps.fix) : '_no suggested fix_';
+  const when = file.failedAt ? ` · failed ${formatTimestamp(file.failedAt, 40)}` : '';
+  return `*${name}*${when}\n*Error:* ${error}\n*Fix:* ${fix}`;
+}

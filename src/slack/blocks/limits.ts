@@ -1,0 +1,71 @@
+/**
+ * Slack's Block Kit limits (code points; see docs/slack-platform.md) and the budgets the renderers
+ * give themselves. Budgets sit well under the limits so that the worst case of every piece, added
+ * up, still leaves headroom: the card is correct by construction, not by luck.
+ */
+
+export const SLACK_LIMITS = {
+  messageBlocks: 50,
+  viewBlocks: 100,
+  headerText: 150,
+  sectionText: 3_000,
+  sectionFields: 10,
+  sectionFieldText: 2_000,
+  contextElements: 10,
+  buttonText: 75,
+  buttonValue: 2_000,
+  url: 3_000,
+  blockId: 255,
+  viewTitle: 24,
+  privateMetadata: 3_000,
+} as const;
+
+/**
+ * Slack answers `msg_blocks_too_long` somewhere past 11k code points of block text without
+ * documenting it; the card stops well before 10k.
+ */
+export const BLOCKS_TEXT_BUDGET = 9_000;
+
+/** Aim for the message `text` fallback (what notifications show): Slack truncates at 40k. */
+export const FALLBACK_TEXT_MAX = 300;
+
+/** Per-piece caps for the card, in code points of escaped mrkdwn. Their worst-case sum is ~7.5k. */
+export const CARD_CAPS = {
+  /** Failed files shown on the card itself; the rest are behind "Show all failed files". */
+  failedFilesShown: 5,
+  failedName: 100,
+  failedError: 250,
+  failedFix: 250,
+  timelineEvents: 5,
+  eventMessage: 140,
+  eventMetadataEntries: 2,
+  eventMetadataKey: 24,
+  eventMetadataValue: 40,
+  /** Ingestion runs listed one by one; more are summarised by status. */
+  ingestionRunsListed: 3,
+  ingestionStatusesListed: 4,
+  fineTuningIdsShown: 5,
+  fineTuningId: 60,
+  statusWord: 60,
+  jobType: 80,
+  jobId: 140,
+  rawTimestamp: 40,
+  step: 80,
+  stepProgress: 30,
+  statusMessage: 300,
+  reviewReason: 200,
+  userLabel: 40,
+  subscriptionFilter: 40,
+  fallbackName: 200,
+} as const;
+
+/** Failed-files modal: page sizes and the text budget shared by the files of one page. */
+export const MODAL_CAPS = {
+  defaultPageSize: 10,
+  maxPageSize: 20,
+  /** All file sections of one page together. */
+  pageTextBudget: 7_500,
+  /** One file's section, under the 3,000 section limit with room for the labels. */
+  fileSection: 2_800,
+  jobName: 120,
+} as const;
