@@ -66,59 +66,55 @@ export function progressFraction(progress: number | null | undefined): number | 
   return Math.min(1, fraction);
 }
 
-function latest(records: IngestionRecord[]): IngestionRecord | undefined {
-  let best: IngestionRecord | undefined;
-  for (const r of records) if (!best || r.created_at >= best.created_at) best = r;
-  return best;
+function view(fileId: string, record: IngestionRecord | undefined, file: DataJobFile | undefined): FileView {
+  const state = record ? recordState(record) : file ? fileOnlyState(file) : 'processing';
+  const failed = state === 'failed';
+  return {
+    fileId,
+    recordId: record?.record_id ?? file?.record_id ?? null,
+    name: file?.name ?? record?.filename ?? fileId,
+    state,
+    bytes: file?.bytes ?? null,
+    error: failed ? (record?.error_message ?? null) : null,
+    fix: failed ? (record?.suggested_fix ?? file?.suggested_fix ?? null) : null,
+    failedAt: failed ? (record?.failed_at ?? null) : null,
+  };
 }
 
+/**
+ * One entry per file: the job's `files[]`, each read through its latest live ingestion record, then
+ * files that only a record names. Linear, and lean: it runs on every card and every poll of jobs
+ * with tens of thousands of files.
+ */
 export function listFiles(job: DataJob): FileView[] {
-  const byRecordId = new Map<string, IngestionRecord>();
-  const byFileId = new Map<string, IngestionRecord[]>();
+  // The latest live record of each file: a file ingested again has a newer record.
+  const latest = new Map<string, IngestionRecord>();
   for (const run of job.ingestion_jobs) {
     for (const record of run.records) {
       // A deleted record was removed from the job: it is history, not a current file or failure.
       if (record.deleted) continue;
-      byRecordId.set(record.record_id, record);
-      const forFile = byFileId.get(record.alignment_file_id);
-      if (forFile) forFile.push(record);
-      else byFileId.set(record.alignment_file_id, [record]);
+      const before = latest.get(record.alignment_file_id);
+      if (!before || record.created_at >= before.created_at) latest.set(record.alignment_file_id, record);
     }
   }
+  let byRecordId: Map<string, IngestionRecord> | undefined;
+  const recordById = (id: string) => {
+    // Built only when a file names a record other than its latest one (rare), not on every call.
+    byRecordId ??= new Map(
+      job.ingestion_jobs.flatMap((run) => run.records.filter((r) => !r.deleted).map((r) => [r.record_id, r] as const)),
+    );
+    return byRecordId.get(id);
+  };
 
   const views: FileView[] = [];
-  const seenRecords = new Set<string>();
   for (const file of job.files) {
-    const record = (file.record_id ? byRecordId.get(file.record_id) : undefined) ?? latest(byFileId.get(file.file_id) ?? []);
-    for (const r of byFileId.get(file.file_id) ?? []) seenRecords.add(r.record_id);
-    if (record) seenRecords.add(record.record_id);
-    const state = record ? recordState(record) : fileOnlyState(file);
-    views.push({
-      fileId: file.file_id,
-      recordId: record?.record_id ?? file.record_id ?? null,
-      name: file.name ?? record?.filename ?? file.file_id,
-      state,
-      bytes: file.bytes ?? null,
-      error: state === 'failed' ? (record?.error_message ?? null) : null,
-      fix: state === 'failed' ? (record?.suggested_fix ?? file.suggested_fix ?? null) : null,
-      failedAt: state === 'failed' ? (record?.failed_at ?? null) : null,
-    });
+    let record = latest.get(file.file_id);
+    if (record) latest.delete(file.file_id);
+    if (file.record_id && record?.record_id !== file.record_id) record = recordById(file.record_id) ?? record;
+    views.push(view(file.file_id, record, file));
   }
-  // Records whose file the job no longer lists, or never listed: still work the job is doing.
-  for (const [recordId, record] of byRecordId) {
-    if (seenRecords.has(recordId)) continue;
-    const state = recordState(record);
-    views.push({
-      fileId: record.alignment_file_id,
-      recordId,
-      name: record.filename,
-      state,
-      bytes: null,
-      error: state === 'failed' ? (record.error_message ?? null) : null,
-      fix: state === 'failed' ? (record.suggested_fix ?? null) : null,
-      failedAt: state === 'failed' ? (record.failed_at ?? null) : null,
-    });
-  }
+  // What is left are records of files the job does not list: still work the job is doing.
+  for (const [fileId, record] of latest) views.push(view(fileId, record, undefined));
   return views;
 }
 
