@@ -47,7 +47,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
     const store = await openStore({
       dataDir: config.storage.dataDir,
       ...(config.storage.databaseUrl ? { databaseUrl: config.storage.databaseUrl } : {}),
-      ...(config.storage.databaseSchema ? { schema: config.storage.databaseSchema } : {}),
+      ...(config.storage.databaseSchema ? { postgresSchema: config.storage.databaseSchema } : {}),
       logger: logger.child({ component: 'store' }),
     });
     stops.push(() => store.close());

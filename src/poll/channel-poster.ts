@@ -9,14 +9,24 @@ export interface OutgoingMessage {
   blocks?: unknown[];
   threadTs?: string;
   broadcast?: boolean;
+  /** Stored with the message (Slack message metadata), so a sent delivery can be recognised later. */
+  deliveryKey?: string;
 }
+
+/** Whether a delivery's message is already in a thread; `unknown` when Slack would not say. */
+export type FoundResult = { ok: true; found: boolean } | { ok: false; error: string };
 
 export interface ChannelPoster {
   post(channel: string, message: OutgoingMessage): Promise<SendResult>;
   update(channel: string, ts: string, message: OutgoingMessage): Promise<SendResult>;
   /** A direct message to a user (opens the IM first). */
   dm(userId: string, message: OutgoingMessage): Promise<SendResult>;
+  /** Looks for a message carrying `deliveryKey` in the thread under `threadTs`. */
+  findInThread(channel: string, threadTs: string, deliveryKey: string): Promise<FoundResult>;
 }
+
+/** The metadata event type the bot marks its deliveries with. */
+export const DELIVERY_EVENT_TYPE = 'datajob_bot_delivery';
 
 /** Slack errors that will not go away by retrying: pause the subscription and tell its creator. */
 export const PAUSING_ERRORS: ReadonlySet<string> = new Set([

@@ -118,8 +118,14 @@ async function deliverOne(
       subscription.cardTs = result.ts;
     }
   } else {
+    const deliveryKey = `${subscription.id}:${delivery.key}`;
+    if (delivery.reclaimed && subscription.cardTs && (await alreadyInThread(deps, channel, subscription.cardTs, deliveryKey))) {
+      await store.completeDelivery(delivery.id);
+      return 'sent';
+    }
     result = await poster.post(channel, {
       ...payload,
+      deliveryKey,
       ...(subscription.cardTs ? { threadTs: subscription.cardTs, broadcast: delivery.payload.broadcast ?? false } : {}),
     });
   }
@@ -154,6 +160,21 @@ async function deliverOne(
   logger.warn({ subscriptionId: subscription.id, deliveryId: delivery.id, error, retryInMs: delay }, 'delivery will be retried');
   await store.retryDelivery(delivery.id, new Date(at.getTime() + delay), error);
   return 'retry';
+}
+
+/**
+ * A reclaimed reply was being sent by a process that died: Slack may or may not have it. The
+ * thread tells (each reply carries its delivery key as message metadata). When the thread cannot
+ * be read, the reply is sent again: a rare duplicate is better than a lost failure notice.
+ */
+async function alreadyInThread(deps: DeliverDeps, channel: string, threadTs: string, deliveryKey: string): Promise<boolean> {
+  const found = await deps.poster.findInThread(channel, threadTs, deliveryKey);
+  if (found.ok) {
+    deps.logger.info({ channel, deliveryKey, found: found.found }, 'checked a reclaimed delivery');
+    return found.found;
+  }
+  deps.logger.warn({ channel, deliveryKey, error: found.error }, 'cannot check a reclaimed delivery; sending it again');
+  return false;
 }
 
 const REASONS: Record<string, string> = {

@@ -41,6 +41,7 @@ export async function runPollPass(deps: PollPassDeps): Promise<PollPassReport> {
   const report: PollPassReport = { jobs: 0, fetchFailures: 0, changedJobs: 0, deliveries: 0, endedJobs: 0, conflicts: 0, ms: 0 };
   const jobIds = await deps.store.watchedJobIds();
   report.jobs = jobIds.length;
+  deps.logger.debug({ jobs: jobIds.length }, 'poll pass started');
 
   await mapWithConcurrency(jobIds, deps.settings.concurrency, async (jobId) => {
     try {

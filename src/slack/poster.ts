@@ -6,7 +6,7 @@ import {
   WebClient,
   type WebClientOptions,
 } from '@slack/web-api';
-import type { ChannelPoster, OutgoingMessage, SendResult } from '../poll/channel-poster.js';
+import { type ChannelPoster, DELIVERY_EVENT_TYPE, type OutgoingMessage, type SendResult } from '../poll/channel-poster.js';
 
 /**
  * The ChannelPoster over Slack's Web API, for delivery. Its WebClient never retries by itself:
@@ -34,6 +34,7 @@ export function createPosterFromClient(client: WebClient): ChannelPoster {
       text: m.text,
       ...(m.blocks ? { blocks: m.blocks } : {}),
       ...(m.threadTs ? { thread_ts: m.threadTs, reply_broadcast: m.broadcast ?? false } : {}),
+      ...(m.deliveryKey ? { metadata: { event_type: DELIVERY_EVENT_TYPE, event_payload: { delivery: m.deliveryKey } } } : {}),
       unfurl_links: false,
       unfurl_media: false,
     }) as ChatPostMessageArguments;
@@ -58,6 +59,31 @@ export function createPosterFromClient(client: WebClient): ChannelPoster {
         if (!channel) throw new Error('conversations.open returned no channel');
         return (await client.chat.postMessage(args(channel, message))).ts;
       }),
+    async findInThread(channel, threadTs, deliveryKey) {
+      try {
+        let cursor: string | undefined;
+        // Bounded: a living card's thread has one reply per event; 10 pages of 200 is far beyond that.
+        for (let page = 0; page < 10; page++) {
+          const res = await client.conversations.replies({
+            channel,
+            ts: threadTs,
+            include_all_metadata: true,
+            limit: 200,
+            ...(cursor ? { cursor } : {}),
+          });
+          const found = (res.messages ?? []).some((m) => {
+            const metadata = (m as { metadata?: { event_type?: string; event_payload?: { delivery?: unknown } } }).metadata;
+            return metadata?.event_type === DELIVERY_EVENT_TYPE && metadata.event_payload?.delivery === deliveryKey;
+          });
+          if (found) return { ok: true, found: true };
+          cursor = res.response_metadata?.next_cursor || undefined;
+          if (!cursor) return { ok: true, found: false };
+        }
+        return { ok: true, found: false };
+      } catch (error) {
+        return slackFailure(error);
+      }
+    },
   };
 }
 

@@ -65,6 +65,11 @@ export interface NewDelivery {
 
 export interface Delivery extends NewDelivery {
   id: number;
+  /**
+   * It was claimed before and its claim ran out without an outcome: the claimer died, maybe after
+   * Slack took the message. The sender checks before sending again.
+   */
+  reclaimed: boolean;
   attempts: number;
   notBefore: Date;
   createdAt: Date;

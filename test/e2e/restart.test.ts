@@ -7,7 +7,7 @@ import { type Simulator, startSimulator } from '../../src/simulator/server.js';
 import { type BotProcess, startBotProcess } from '../support/bot-process.js';
 import type { FakeSlack } from '../support/fake-slack/server.js';
 import { startFakeSlack } from '../support/fake-slack/server.js';
-import { SIGNING_SECRET, visibleText, waitFor } from '../support/harness.js';
+import { BOT_SCOPES, SIGNING_SECRET, visibleText, waitFor } from '../support/harness.js';
 import { makeJobWithFiles } from '../support/make-job.js';
 import { sendSlashCommand } from '../support/slack-requests.js';
 
@@ -25,7 +25,10 @@ describe('restart after SIGKILL in the middle of a pass', () => {
 
   beforeAll(async () => {
     sim = await startSimulator({ clock: 'manual' });
-    slack = await startFakeSlack({ channels: CHANNELS.map((id) => ({ id, name: id.toLowerCase(), botIsMember: true })) });
+    slack = await startFakeSlack({
+      scopes: BOT_SCOPES,
+      channels: CHANNELS.map((id) => ({ id, name: id.toLowerCase(), botIsMember: true })),
+    });
     dataDir = mkdtempSync(join(tmpdir(), 'datajob-bot-restart-'));
     env = {
       SLACK_BOT_TOKEN: slack.botToken,
@@ -87,11 +90,14 @@ describe('restart after SIGKILL in the middle of a pass', () => {
     for (const channel of CHANNELS) {
       const card = slack.topLevel(channel);
       expect(card, channel).toHaveLength(1);
-      const replies = slack.thread(channel, card[0]?.ts ?? '').map((m) => visibleText(m).split('\n')[0]);
+      const replies = slack.thread(channel, card[0]?.ts ?? '').map((m) => visibleText(m));
       expect(replies, channel).toEqual([expect.stringMatching(/2 files failed/), expect.stringMatching(/needs review/i)]);
       expect(visibleText(slack.message(channel, card[0]?.ts ?? ''))).toMatch(/Needs review/);
     }
     expect(sentBeforeKill).toBeGreaterThan(0);
+    // The kill landed while deliveries were claimed: the restarted bot took them over and checked
+    // Slack before re-sending the replies it found claimed.
+    expect(second.logs.some((l) => l.msg === 'claims of a previous process released')).toBe(true);
     await second.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   }, 120_000);

@@ -19,6 +19,8 @@ import { sendBlockActions, sendSlashCommand } from './slack-requests.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const USER = { id: 'U_ALICE', name: 'alice' };
+/** The bot scopes manifest.yml asks for. */
+export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'im:write', 'channels:history', 'groups:history'];
 
 export interface HarnessOptions {
   mode?: 'http' | 'socket';
@@ -73,7 +75,7 @@ export function visibleText(message: { text?: unknown; blocks?: unknown } | unde
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const sim = await startSimulator({ clock: 'manual', ...options.simulator });
-  const slack = await startFakeSlack(options.slack);
+  const slack = await startFakeSlack({ scopes: BOT_SCOPES, ...options.slack });
   const dataDir = mkdtempSync(join(tmpdir(), 'datajob-bot-test-'));
   const mode = options.mode ?? 'http';
   const env: Record<string, string> = {

@@ -1,0 +1,9 @@
+import { cpus, totalmem } from 'node:os';
+import { benchPoll } from './poll.js';
+import { benchRender } from './render.js';
+
+/** `npm run bench`: every benchmark, with the machine it ran on. */
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+console.log(`datajob-bot benchmarks: Node ${process.version}, ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
+await benchRender();
+await benchPoll();

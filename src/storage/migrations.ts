@@ -1,0 +1,137 @@
+/**
+ * Versioned schema migrations, one list per engine. Each migration is applied once, in order, in its
+ * own transaction, and recorded in `schema_migrations`. Never edit a migration that has shipped: add
+ * the next version instead.
+ *
+ * Both schemas hold the same four tables:
+ *  - subscriptions: a channel watching a job. At most one live (active or paused) row per
+ *    (channel, job); ended rows stay while they still have deliveries to send.
+ *  - deliveries: the outbox. Ordered by id per subscription; `key` is unique per subscription while
+ *    pending. `claimed_by`/`claimed_until` are the claim lease. `revision` counts payload
+ *    replacements of a pending card and `claimed_revision` is the revision a claimer was handed, so
+ *    that completing a card that was replaced while in flight keeps the newer payload pending.
+ *  - watches: per job, what the bot last saw and said, with an optimistic-concurrency version.
+ *  - leases: named leases between replicas (the poll coordinator).
+ */
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** SQLite: times are epoch milliseconds (INTEGER), payloads and watches JSON text. */
+export const sqliteMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'subscriptions, deliveries, watches, leases',
+    sql: `
+CREATE TABLE subscriptions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, -- AUTOINCREMENT: a removed subscription's id is never reused by a stale button or claim
+  channel_id TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  filter TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  card_ts TEXT,
+  state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'paused', 'ended')),
+  state_reason TEXT,
+  last_delivery TEXT,
+  last_delivery_at INTEGER
+) STRICT;
+CREATE UNIQUE INDEX subscriptions_live ON subscriptions (channel_id, job_id) WHERE state <> 'ended';
+-- Serves watchedJobIds (distinct scan) and subscriptionsForJob (rowid order = oldest first).
+CREATE INDEX subscriptions_active_job ON subscriptions (job_id) WHERE state = 'active';
+
+CREATE TABLE deliveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, -- AUTOINCREMENT: a late completeDelivery(id) must never hit a newer delivery
+  subscription_id INTEGER NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('card', 'reply')),
+  payload TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  not_before INTEGER, -- NULL: due as soon as enqueued
+  created_at INTEGER NOT NULL,
+  last_error TEXT,
+  claimed_by TEXT,
+  claimed_until INTEGER,
+  revision INTEGER NOT NULL DEFAULT 1,
+  claimed_revision INTEGER,
+  UNIQUE (subscription_id, key)
+) STRICT;
+CREATE INDEX deliveries_subscription_order ON deliveries (subscription_id, id);
+
+CREATE TABLE watches (
+  job_id TEXT PRIMARY KEY,
+  watch TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) STRICT;
+`,
+  },
+];
+
+/**
+ * PostgreSQL: timestamptz for times. Payloads and watches are JSON in `text`, not `jsonb`: jsonb
+ * rejects a NUL character, and a file name from the API containing one must not wedge a job's pass.
+ */
+export const postgresMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'subscriptions, deliveries, watches, leases',
+    sql: `
+CREATE TABLE subscriptions (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  channel_id text NOT NULL,
+  job_id text NOT NULL,
+  filter text NOT NULL,
+  created_by text NOT NULL,
+  created_at timestamptz NOT NULL,
+  card_ts text,
+  state text NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'paused', 'ended')),
+  state_reason text,
+  last_delivery text,
+  last_delivery_at timestamptz
+);
+CREATE UNIQUE INDEX subscriptions_live ON subscriptions (channel_id, job_id) WHERE state <> 'ended';
+CREATE INDEX subscriptions_active_job ON subscriptions (job_id, id) WHERE state = 'active';
+
+CREATE TABLE deliveries (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  subscription_id bigint NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+  key text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('card', 'reply')),
+  payload text NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  not_before timestamptz,
+  created_at timestamptz NOT NULL,
+  last_error text,
+  claimed_by text,
+  claimed_until timestamptz,
+  revision integer NOT NULL DEFAULT 1,
+  claimed_revision integer,
+  UNIQUE (subscription_id, key)
+);
+CREATE INDEX deliveries_subscription_order ON deliveries (subscription_id, id);
+
+CREATE TABLE watches (
+  job_id text PRIMARY KEY,
+  watch text NOT NULL,
+  version integer NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+
+CREATE TABLE leases (
+  name text PRIMARY KEY,
+  owner text NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+`,
+  },
+];

@@ -1,0 +1,43 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { acquireDataDirLock } from './data-dir-lock.js';
+import { openPostgresStore } from './postgres-store.js';
+import { openSqliteStore } from './sqlite-store.js';
+import type { Store } from './store.js';
+import type { StoreLogger } from './store-support.js';
+
+export interface OpenStoreOptions {
+  /** postgres:// or postgresql:// selects PostgreSQL; anything else (or nothing) the embedded SQLite file. */
+  databaseUrl?: string;
+  /** Where the SQLite file lives; created when missing. Unused with PostgreSQL. */
+  dataDir: string;
+  /** PostgreSQL only: keep the tables in this schema (created when missing), e.g. one per test run. */
+  postgresSchema?: string;
+  logger?: StoreLogger;
+}
+
+export const SQLITE_FILE_NAME = 'datajob-bot.db';
+
+const isPostgresUrl = (url: string | undefined): url is string => url !== undefined && /^postgres(ql)?:\/\//i.test(url);
+
+/**
+ * The store the configuration asks for, migrated and ready. With SQLite the data directory is
+ * locked for this process until `close()`: a second process on it would double-post.
+ */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  if (isPostgresUrl(options.databaseUrl)) {
+    return openPostgresStore({
+      connectionString: options.databaseUrl,
+      ...(options.postgresSchema === undefined ? {} : { schema: options.postgresSchema }),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  }
+  mkdirSync(options.dataDir, { recursive: true });
+  const lock = acquireDataDirLock(options.dataDir);
+  try {
+    return openSqliteStore({ path: join(options.dataDir, SQLITE_FILE_NAME), lock, ...(options.logger ? { logger: options.logger } : {}) });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}

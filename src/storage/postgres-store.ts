@@ -1,0 +1,492 @@
+import pg from 'pg';
+import type { SubscriptionFilter } from '../domain/events.js';
+import type { JobWatch } from '../domain/snapshot.js';
+import { type Migration, postgresMigrations } from './migrations.js';
+import type {
+  Delivery,
+  DeliveryKind,
+  DeliveryPayload,
+  NewDelivery,
+  NewSubscription,
+  PassCommit,
+  Store,
+  StoredWatch,
+  Subscription,
+  SubscriptionState,
+} from './store.js';
+import { collapseDeliveries, consoleStoreLogger, type StoreLogger } from './store-support.js';
+
+export interface PostgresStoreOptions {
+  connectionString: string;
+  /**
+   * Tables live in this schema (created when missing) instead of the connection's default
+   * search_path: tests use one per run, and several bot processes can share one.
+   */
+  schema?: string;
+  logger?: StoreLogger;
+  /** Shown in pg_stat_activity. */
+  applicationName?: string;
+  /** Pool size; the outbox worker and the poll pass use a few connections each. */
+  maxConnections?: number;
+}
+
+/** Any fixed number: every replica migrating the same database must take the same lock. */
+const MIGRATION_LOCK_KEY = 7_402_117_341;
+
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+interface SubscriptionRow {
+  id: string;
+  channel_id: string;
+  job_id: string;
+  filter: string;
+  created_by: string;
+  created_at: Date;
+  card_ts: string | null;
+  state: string;
+  state_reason: string | null;
+  last_delivery: string | null;
+  last_delivery_at: Date | null;
+}
+
+interface DeliveryRow {
+  id: string;
+  subscription_id: string;
+  key: string;
+  kind: string;
+  payload: string;
+  attempts: number;
+  not_before: Date | null;
+  created_at: Date;
+  last_error: string | null;
+  reclaimed: boolean;
+}
+
+// bigint ids come back as strings from pg; they stay far below 2^53.
+const toSubscription = (r: SubscriptionRow): Subscription => ({
+  id: Number(r.id),
+  channelId: r.channel_id,
+  jobId: r.job_id,
+  // Written only by this adapter from a typed SubscriptionFilter.
+  filter: r.filter as SubscriptionFilter,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  cardTs: r.card_ts,
+  state: r.state as SubscriptionState,
+  stateReason: r.state_reason,
+  lastDelivery: r.last_delivery,
+  lastDeliveryAt: r.last_delivery_at,
+});
+
+const toDelivery = (r: DeliveryRow): Delivery => ({
+  id: Number(r.id),
+  subscriptionId: Number(r.subscription_id),
+  key: r.key,
+  kind: r.kind as DeliveryKind,
+  payload: JSON.parse(r.payload) as DeliveryPayload,
+  reclaimed: r.reclaimed,
+  attempts: r.attempts,
+  // A fresh delivery has no not_before: it has been due since it was enqueued.
+  notBefore: r.not_before ?? r.created_at,
+  createdAt: r.created_at,
+  lastError: r.last_error,
+});
+
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * Applies the migrations not yet recorded. Safe when several replicas start at once: each takes
+ * the same transaction-scoped advisory lock first, so they run one after another, and the later
+ * ones find the versions already recorded.
+ */
+export async function migratePostgres(
+  client: pg.ClientBase,
+  schema: string | undefined,
+  migrations: readonly Migration[] = postgresMigrations,
+): Promise<number[]> {
+  const applied: number[] = [];
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    // Under the lock: CREATE SCHEMA IF NOT EXISTS is not safe against a concurrent creator.
+    if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (done.has(m.version)) continue;
+      // One transaction for all pending versions: PostgreSQL DDL is transactional, so a failure
+      // leaves the schema as it was, and the next start retries from the same point.
+      await client.query(m.sql);
+      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      applied.push(m.version);
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+  return applied;
+}
+
+/**
+ * The replicated engine. Every promise of the port holds across processes:
+ *  - commitPass: the watch row is written first with `WHERE version = expected` (or inserted when
+ *    none was expected); a concurrent pass blocks on that row, then finds the version moved and
+ *    writes nothing.
+ *  - claimDeliveries: a claimer first locks the subscriptions it will serve (`FOR NO KEY UPDATE SKIP
+ *    LOCKED`), so two replicas never work on one subscription at once: no delivery is handed out
+ *    twice and none overtakes an earlier one of its subscription.
+ *  - leases: an upsert that only takes over an expired lease or renews one's own.
+ */
+export class PostgresStore implements Store {
+  readonly engine = 'postgres' as const;
+  readonly pool: pg.Pool;
+  readonly schema: string | undefined;
+  readonly #logger: StoreLogger;
+  #closed = false;
+
+  constructor(options: PostgresStoreOptions) {
+    if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
+      throw new Error(`Invalid PostgreSQL schema name ${JSON.stringify(options.schema)}: use letters, digits and _`);
+    }
+    this.schema = options.schema;
+    this.#logger = options.logger ?? consoleStoreLogger;
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.maxConnections ?? 10,
+      application_name: options.applicationName ?? 'datajob-bot',
+      // Set at connection start, so that every pooled connection, including one that replaces a
+      // lost one, resolves our tables in our schema.
+      ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+    });
+    // An idle connection dropped by the server (restart, failover, pg_terminate_backend) is
+    // reported here. Unhandled, it would crash the process; the pool has already discarded the
+    // connection and opens a new one for the next query.
+    this.pool.on('error', (err) => {
+      this.#logger.warn({ err, code: (err as { code?: string }).code }, 'postgres idle connection lost');
+    });
+  }
+
+  async migrate(): Promise<void> {
+    const applied = await this.#withClient((c) => migratePostgres(c, this.schema));
+    if (applied.length > 0) this.#logger.info({ schema: this.schema, versions: applied }, 'postgres migrations applied');
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.pool.end();
+  }
+
+  async #withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    // While checked out the pool does not listen for the client's errors; a connection dropped
+    // between two of our statements would otherwise be an uncaught 'error' event.
+    const onError = (err: Error) => this.#logger.warn({ err }, 'postgres connection lost while in use');
+    client.on('error', onError);
+    let failure: Error | undefined;
+    try {
+      return await fn(client);
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      client.off('error', onError);
+      // After a failure the connection may be dead or mid-transaction: discard it, not reuse it.
+      client.release(failure);
+    }
+  }
+
+  async #transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.#withClient(async (client) => {
+      await client.query('BEGIN');
+      try {
+        const result = await fn(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      }
+    });
+  }
+
+  // Subscriptions
+
+  async addSubscription(input: NewSubscription): Promise<{ subscription: Subscription; created: boolean }> {
+    // No transaction: the partial unique index arbitrates between concurrent adds, and a loser
+    // reads the winner's row. The loop covers the winner being removed between those two steps.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      // One round trip in the common case. "An ended one is replaced": ended ones with nothing
+      // left to send are forgotten; one whose final summary is still pending stays until it has gone out.
+      const inserted = await this.pool.query<SubscriptionRow>(
+        `WITH spent AS (
+           DELETE FROM subscriptions s WHERE s.channel_id = $1 AND s.job_id = $2 AND s.state = 'ended'
+           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.subscription_id = s.id)
+         )
+         INSERT INTO subscriptions (channel_id, job_id, filter, created_by, created_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (channel_id, job_id) WHERE state <> 'ended' DO NOTHING
+         RETURNING *`,
+        [input.channelId, input.jobId, input.filter, input.createdBy, input.createdAt],
+      );
+      const row = inserted.rows[0];
+      if (row) return { subscription: toSubscription(row), created: true };
+      const existing = await this.findSubscription(input.channelId, input.jobId);
+      if (existing) return { subscription: existing, created: false };
+    }
+    throw new Error(`addSubscription: could not settle a subscription of ${input.channelId} to ${input.jobId}`);
+  }
+
+  async getSubscription(id: number): Promise<Subscription | null> {
+    const { rows } = await this.pool.query<SubscriptionRow>('SELECT * FROM subscriptions WHERE id = $1', [id]);
+    return rows[0] ? toSubscription(rows[0]) : null;
+  }
+
+  async findSubscription(channelId: string, jobId: string): Promise<Subscription | null> {
+    const { rows } = await this.pool.query<SubscriptionRow>(
+      `SELECT * FROM subscriptions WHERE channel_id = $1 AND job_id = $2 AND state <> 'ended'`,
+      [channelId, jobId],
+    );
+    return rows[0] ? toSubscription(rows[0]) : null;
+  }
+
+  async listSubscriptions(channelId: string): Promise<Subscription[]> {
+    const { rows } = await this.pool.query<SubscriptionRow>(
+      `SELECT * FROM subscriptions WHERE channel_id = $1 AND state <> 'ended' ORDER BY id`,
+      [channelId],
+    );
+    return rows.map(toSubscription);
+  }
+
+  async subscriptionsForJob(jobId: string): Promise<Subscription[]> {
+    const { rows } = await this.pool.query<SubscriptionRow>(
+      `SELECT * FROM subscriptions WHERE job_id = $1 AND state = 'active' ORDER BY id`,
+      [jobId],
+    );
+    return rows.map(toSubscription);
+  }
+
+  async watchedJobIds(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ job_id: string }>(`SELECT DISTINCT job_id FROM subscriptions WHERE state = 'active'`);
+    return rows.map((r) => r.job_id);
+  }
+
+  async setCardTs(subscriptionId: number, ts: string): Promise<void> {
+    await this.pool.query('UPDATE subscriptions SET card_ts = $1 WHERE id = $2', [ts, subscriptionId]);
+  }
+
+  async removeSubscription(subscriptionId: number): Promise<void> {
+    // Pending deliveries go with it (ON DELETE CASCADE).
+    await this.pool.query('DELETE FROM subscriptions WHERE id = $1', [subscriptionId]);
+  }
+
+  async pauseSubscription(subscriptionId: number, reason: string): Promise<boolean> {
+    const r = await this.pool.query(`UPDATE subscriptions SET state = 'paused', state_reason = $1 WHERE id = $2 AND state = 'active'`, [
+      reason,
+      subscriptionId,
+    ]);
+    return r.rowCount === 1;
+  }
+
+  async resumeSubscription(subscriptionId: number): Promise<void> {
+    await this.pool.query(`UPDATE subscriptions SET state = 'active', state_reason = NULL WHERE id = $1 AND state = 'paused'`, [
+      subscriptionId,
+    ]);
+  }
+
+  async recordDeliveryResult(subscriptionId: number, result: string, at: Date): Promise<void> {
+    await this.pool.query('UPDATE subscriptions SET last_delivery = $1, last_delivery_at = $2 WHERE id = $3', [result, at, subscriptionId]);
+  }
+
+  // Job watch state
+
+  async getWatch(jobId: string): Promise<StoredWatch | null> {
+    const { rows } = await this.pool.query<{ watch: string; version: number }>('SELECT watch, version FROM watches WHERE job_id = $1', [
+      jobId,
+    ]);
+    const row = rows[0];
+    return row ? { watch: JSON.parse(row.watch) as JobWatch, version: row.version } : null;
+  }
+
+  async initWatch(jobId: string, watch: JobWatch): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO watches (job_id, watch, version, updated_at) VALUES ($1, $2, 1, now()) ON CONFLICT (job_id) DO NOTHING',
+      [jobId, JSON.stringify(watch)],
+    );
+  }
+
+  async commitPass(jobId: string, commit: PassCommit): Promise<boolean> {
+    const json = JSON.stringify(commit.watch);
+    return this.#transaction(async (client) => {
+      // The watch first: it is the row concurrent passes contend on, and when the version moved,
+      // nothing else is written (the transaction commits empty).
+      const won =
+        commit.expectedVersion === null
+          ? await client.query(
+              'INSERT INTO watches (job_id, watch, version, updated_at) VALUES ($1, $2, 1, now()) ON CONFLICT (job_id) DO NOTHING',
+              [jobId, json],
+            )
+          : await client.query(
+              'UPDATE watches SET watch = $1, version = version + 1, updated_at = now() WHERE job_id = $2 AND version = $3',
+              [json, jobId, commit.expectedVersion],
+            );
+      if (won.rowCount !== 1) return false;
+      // Subscriptions before deliveries: ending one waits for a claimer that holds it, and that
+      // claimer may be about to update this subscription's pending card. Were the card upserted
+      // (and locked) first, each would wait for the other.
+      const end = commit.endSubscriptions;
+      if (end && end.ids.length > 0) {
+        await client.query(
+          `UPDATE subscriptions SET state = 'ended', state_reason = $1 WHERE id = ANY($2::bigint[]) AND state <> 'ended'`,
+          [end.reason, end.ids],
+        );
+      }
+      await this.#enqueue(client, commit.deliveries);
+      return true;
+    });
+  }
+
+  async deleteWatch(jobId: string): Promise<void> {
+    await this.pool.query('DELETE FROM watches WHERE job_id = $1', [jobId]);
+  }
+
+  // Outbox
+
+  async #enqueue(client: pg.ClientBase | pg.Pool, deliveries: readonly NewDelivery[]): Promise<void> {
+    const batch = collapseDeliveries(deliveries);
+    if (batch.length === 0) return;
+    // One statement for the batch. ORDER BY ord: ids are drawn in that order, and id order is the
+    // delivery order. A delivery for a subscription removed meanwhile is dropped, not an error.
+    await client.query(
+      `INSERT INTO deliveries (subscription_id, key, kind, payload, created_at)
+       SELECT u.subscription_id, u.key, u.kind, u.payload, now()
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u (subscription_id, key, kind, payload, ord)
+       WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = u.subscription_id)
+       ORDER BY u.ord
+       ON CONFLICT (subscription_id, key) DO UPDATE SET payload = EXCLUDED.payload, revision = deliveries.revision + 1
+       WHERE EXCLUDED.kind = 'card' AND deliveries.kind = 'card'`,
+      [batch.map((d) => d.subscriptionId), batch.map((d) => d.key), batch.map((d) => d.kind), batch.map((d) => JSON.stringify(d.payload))],
+    );
+  }
+
+  async enqueue(deliveries: NewDelivery[]): Promise<void> {
+    await this.#enqueue(this.pool, deliveries);
+  }
+
+  async claimDeliveries(owner: string, now: Date, leaseMs: number, limit: number): Promise<Delivery[]> {
+    if (limit <= 0) return [];
+    const until = new Date(now.getTime() + leaseMs);
+    const rows = await this.#transaction(async (client) => {
+      // 1. Lock the subscriptions whose oldest pending delivery is due and unclaimed, oldest first;
+      //    those another claimer holds are skipped, not waited for. Every subscription yields at
+      //    least one delivery, so `limit` subscriptions are enough.
+      const locked = await client.query<{ id: string }>(
+        `WITH heads AS (
+           SELECT DISTINCT ON (subscription_id) subscription_id, id, not_before, claimed_until
+           FROM deliveries ORDER BY subscription_id, id
+         )
+         SELECT s.id FROM heads h JOIN subscriptions s ON s.id = h.subscription_id
+         WHERE s.state <> 'paused'
+           AND (h.not_before IS NULL OR h.not_before <= $1)
+           AND (h.claimed_until IS NULL OR h.claimed_until <= $1)
+         ORDER BY h.id
+         LIMIT $2
+         FOR NO KEY UPDATE OF s SKIP LOCKED`,
+        [now, limit],
+      );
+      if (locked.rows.length === 0) return [];
+      // 2. With those locks held, nobody else claims for these subscriptions. Re-read (this
+      //    statement sees what committed since step 1) and claim each one's run of due, unclaimed
+      //    deliveries up to the first that is not due or is claimed.
+      const claimed = await client.query<DeliveryRow>(
+        `WITH picked AS (
+           SELECT d.id,
+             -- Still marked claimed although claimable: that claim expired with no outcome recorded.
+             d.claimed_until IS NOT NULL AS reclaimed
+           FROM deliveries d
+           WHERE d.subscription_id = ANY($3::bigint[])
+             AND (d.not_before IS NULL OR d.not_before <= $4)
+             AND (d.claimed_until IS NULL OR d.claimed_until <= $4)
+             AND NOT EXISTS (
+               SELECT 1 FROM deliveries e
+               WHERE e.subscription_id = d.subscription_id AND e.id < d.id
+                 AND (e.not_before > $4 OR e.claimed_until > $4))
+           ORDER BY d.id
+           LIMIT $5
+         )
+         UPDATE deliveries d SET claimed_by = $1, claimed_until = $2, claimed_revision = d.revision
+         FROM picked WHERE d.id = picked.id
+         RETURNING d.id, d.subscription_id, d.key, d.kind, d.payload, d.attempts, d.not_before, d.created_at, d.last_error,
+           picked.reclaimed`,
+        [owner, until, locked.rows.map((r) => r.id), now, limit],
+      );
+      return claimed.rows;
+    });
+    // RETURNING has no order.
+    return rows.map(toDelivery).sort((a, b) => a.id - b.id);
+  }
+
+  async completeDelivery(id: number): Promise<void> {
+    const deleted = await this.pool.query(
+      'DELETE FROM deliveries WHERE id = $1 AND (claimed_revision IS NULL OR claimed_revision = revision)',
+      [id],
+    );
+    if (deleted.rowCount === 0) {
+      // A card replaced while in flight was sent with its old payload: keep it, due again.
+      await this.pool.query('UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE id = $1', [id]);
+    }
+  }
+
+  async retryDelivery(id: number, notBefore: Date, error: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL, attempts = attempts + 1, not_before = $1, last_error = $2
+       WHERE id = $3`,
+      [notBefore, error, id],
+    );
+  }
+
+  async releaseDeliveries(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.pool.query('UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE id = ANY($1::bigint[])', [ids]);
+  }
+
+  async pendingDeliveries(subscriptionId?: number): Promise<number> {
+    const { rows } =
+      subscriptionId === undefined
+        ? await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM deliveries')
+        : await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM deliveries WHERE subscription_id = $1', [subscriptionId]);
+    return rows[0]?.n ?? 0;
+  }
+
+  // Coordination
+
+  async tryLease(name: string, owner: string, ttlMs: number, now: Date): Promise<boolean> {
+    const r = await this.pool.query(
+      `INSERT INTO leases (name, owner, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
+       WHERE leases.owner = EXCLUDED.owner OR leases.expires_at <= $4`,
+      [name, owner, new Date(now.getTime() + ttlMs), now],
+    );
+    return r.rowCount === 1;
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    await this.pool.query('DELETE FROM leases WHERE name = $1 AND owner = $2', [name, owner]);
+  }
+}
+
+/** Connects and migrates. The pool connects lazily; a wrong URL fails here, at start, not on first use. */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const store = new PostgresStore(options);
+  try {
+    await store.migrate();
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
+  return store;
+}

@@ -1,0 +1,403 @@
+import Database from 'better-sqlite3';
+import type { SubscriptionFilter } from '../domain/events.js';
+import type { JobWatch } from '../domain/snapshot.js';
+import { type Migration, sqliteMigrations } from './migrations.js';
+import type {
+  Delivery,
+  DeliveryKind,
+  DeliveryPayload,
+  NewDelivery,
+  NewSubscription,
+  PassCommit,
+  Store,
+  StoredWatch,
+  Subscription,
+  SubscriptionState,
+} from './store.js';
+import { collapseDeliveries, consoleStoreLogger, type StoreLogger } from './store-support.js';
+
+export interface SqliteStoreOptions {
+  /** The database file; created (with its tables) on first open. */
+  path: string;
+  logger?: StoreLogger;
+  /** Released on close: the data-dir lock that keeps a second process off this file. */
+  lock?: { release(): void };
+  /** How long a write waits for another connection's write to finish before failing. */
+  busyTimeoutMs?: number;
+}
+
+interface SubscriptionRow {
+  id: number;
+  channel_id: string;
+  job_id: string;
+  filter: string;
+  created_by: string;
+  created_at: number;
+  card_ts: string | null;
+  state: string;
+  state_reason: string | null;
+  last_delivery: string | null;
+  last_delivery_at: number | null;
+}
+
+interface DeliveryRow {
+  id: number;
+  subscription_id: number;
+  key: string;
+  kind: string;
+  payload: string;
+  attempts: number;
+  not_before: number | null;
+  created_at: number;
+  last_error: string | null;
+  reclaimed: number;
+}
+
+const toSubscription = (r: SubscriptionRow): Subscription => ({
+  id: r.id,
+  channelId: r.channel_id,
+  jobId: r.job_id,
+  // Written only by this adapter from a typed SubscriptionFilter.
+  filter: r.filter as SubscriptionFilter,
+  createdBy: r.created_by,
+  createdAt: new Date(r.created_at),
+  cardTs: r.card_ts,
+  state: r.state as SubscriptionState,
+  stateReason: r.state_reason,
+  lastDelivery: r.last_delivery,
+  lastDeliveryAt: r.last_delivery_at === null ? null : new Date(r.last_delivery_at),
+});
+
+const toDelivery = (r: DeliveryRow): Delivery => ({
+  id: r.id,
+  subscriptionId: r.subscription_id,
+  key: r.key,
+  kind: r.kind as DeliveryKind,
+  payload: JSON.parse(r.payload) as DeliveryPayload,
+  reclaimed: r.reclaimed === 1,
+  attempts: r.attempts,
+  // A fresh delivery has no not_before: it has been due since it was enqueued.
+  notBefore: new Date(r.not_before ?? r.created_at),
+  createdAt: new Date(r.created_at),
+  lastError: r.last_error,
+});
+
+/** Applies the migrations not yet recorded, each in its own transaction. Returns the versions applied. */
+export function migrateSqlite(db: Database.Database, migrations: readonly Migration[] = sqliteMigrations): number[] {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  const isApplied = db.prepare<[number], { version: number }>('SELECT version FROM schema_migrations WHERE version = ?');
+  const record = db.prepare<[number, string, number]>('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const applied: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    // IMMEDIATE and re-checked inside: a second connection migrating at the same time waits, then skips.
+    db.transaction(() => {
+      if (isApplied.get(m.version)) return;
+      db.exec(m.sql);
+      record.run(m.version, m.name, Date.now());
+      applied.push(m.version);
+    }).immediate();
+  }
+  return applied;
+}
+
+/** Prepared once per connection and reused: the poll pass runs these thousands of times. */
+function prepareStatements(db: Database.Database) {
+  return {
+    insertSubscription: db.prepare<[string, string, string, string, number], SubscriptionRow>(
+      `INSERT INTO subscriptions (channel_id, job_id, filter, created_by, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (channel_id, job_id) WHERE state <> 'ended' DO NOTHING
+       RETURNING *`,
+    ),
+    dropSpentEnded: db.prepare<[string, string]>(
+      `DELETE FROM subscriptions AS s WHERE s.channel_id = ? AND s.job_id = ? AND s.state = 'ended'
+       AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.subscription_id = s.id)`,
+    ),
+    getSubscription: db.prepare<[number], SubscriptionRow>('SELECT * FROM subscriptions WHERE id = ?'),
+    findSubscription: db.prepare<[string, string], SubscriptionRow>(
+      `SELECT * FROM subscriptions WHERE channel_id = ? AND job_id = ? AND state <> 'ended'`,
+    ),
+    listSubscriptions: db.prepare<[string], SubscriptionRow>(
+      `SELECT * FROM subscriptions WHERE channel_id = ? AND state <> 'ended' ORDER BY id`,
+    ),
+    subscriptionsForJob: db.prepare<[string], SubscriptionRow>(
+      `SELECT * FROM subscriptions WHERE job_id = ? AND state = 'active' ORDER BY id`,
+    ),
+    watchedJobIds: db.prepare<[], { job_id: string }>(`SELECT DISTINCT job_id FROM subscriptions WHERE state = 'active'`),
+    setCardTs: db.prepare<[string, number]>('UPDATE subscriptions SET card_ts = ? WHERE id = ?'),
+    removeSubscription: db.prepare<[number]>('DELETE FROM subscriptions WHERE id = ?'),
+    pause: db.prepare<[string, number]>(`UPDATE subscriptions SET state = 'paused', state_reason = ? WHERE id = ? AND state = 'active'`),
+    resume: db.prepare<[number]>(`UPDATE subscriptions SET state = 'active', state_reason = NULL WHERE id = ? AND state = 'paused'`),
+    endSubscriptions: db.prepare<[string, string]>(
+      `UPDATE subscriptions SET state = 'ended', state_reason = ?
+       WHERE id IN (SELECT value FROM json_each(?)) AND state <> 'ended'`,
+    ),
+    recordDeliveryResult: db.prepare<[string, number, number]>(
+      'UPDATE subscriptions SET last_delivery = ?, last_delivery_at = ? WHERE id = ?',
+    ),
+
+    getWatch: db.prepare<[string], { watch: string; version: number }>('SELECT watch, version FROM watches WHERE job_id = ?'),
+    insertWatch: db.prepare<[string, string, number]>(
+      'INSERT INTO watches (job_id, watch, version, updated_at) VALUES (?, ?, 1, ?) ON CONFLICT (job_id) DO NOTHING',
+    ),
+    updateWatch: db.prepare<[string, number, string, number]>(
+      'UPDATE watches SET watch = ?, version = version + 1, updated_at = ? WHERE job_id = ? AND version = ?',
+    ),
+    deleteWatch: db.prepare<[string]>('DELETE FROM watches WHERE job_id = ?'),
+
+    // WHERE EXISTS: SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT, and a
+    // delivery for a subscription removed meanwhile is dropped rather than failing the pass.
+    enqueue: db.prepare<{ sub: number; key: string; kind: string; payload: string; now: number }>(
+      `INSERT INTO deliveries (subscription_id, key, kind, payload, created_at)
+       SELECT @sub, @key, @kind, @payload, @now WHERE EXISTS (SELECT 1 FROM subscriptions WHERE id = @sub)
+       ON CONFLICT (subscription_id, key) DO UPDATE SET payload = excluded.payload, revision = revision + 1
+       WHERE excluded.kind = 'card' AND deliveries.kind = 'card'`,
+    ),
+    claimable: db.prepare<{ now: number; limit: number }, DeliveryRow>(
+      `SELECT d.id, d.subscription_id, d.key, d.kind, d.payload, d.attempts, d.not_before, d.created_at, d.last_error,
+         -- Still marked claimed although claimable: that claim expired with no outcome recorded.
+         d.claimed_until IS NOT NULL AS reclaimed
+       FROM deliveries d
+       JOIN subscriptions s ON s.id = d.subscription_id
+       WHERE s.state <> 'paused'
+         AND (d.not_before IS NULL OR d.not_before <= @now)
+         AND (d.claimed_until IS NULL OR d.claimed_until <= @now)
+         AND NOT EXISTS (
+           SELECT 1 FROM deliveries e
+           WHERE e.subscription_id = d.subscription_id AND e.id < d.id
+             AND (e.not_before > @now OR e.claimed_until > @now))
+       ORDER BY d.id
+       LIMIT @limit`,
+    ),
+    claim: db.prepare<[string, number, number]>(
+      'UPDATE deliveries SET claimed_by = ?, claimed_until = ?, claimed_revision = revision WHERE id = ?',
+    ),
+    complete: db.prepare<[number]>('DELETE FROM deliveries WHERE id = ? AND (claimed_revision IS NULL OR claimed_revision = revision)'),
+    releaseReplaced: db.prepare<[number]>('UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE id = ?'),
+    retry: db.prepare<[number, string, number]>(
+      `UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL, attempts = attempts + 1, not_before = ?, last_error = ?
+       WHERE id = ?`,
+    ),
+    release: db.prepare<[string]>(
+      'UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE id IN (SELECT value FROM json_each(?))',
+    ),
+    pendingAll: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM deliveries'),
+    pendingFor: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM deliveries WHERE subscription_id = ?'),
+
+    tryLease: db.prepare<{ name: string; owner: string; until: number; now: number }>(
+      `INSERT INTO leases (name, owner, expires_at) VALUES (@name, @owner, @until)
+       ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+       WHERE leases.owner = excluded.owner OR leases.expires_at <= @now`,
+    ),
+    releaseLease: db.prepare<[string, string]>('DELETE FROM leases WHERE name = ? AND owner = ?'),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+/**
+ * The embedded engine. better-sqlite3 is synchronous: each method runs to completion before it
+ * returns its promise, so within one process there is no interleaving inside an operation; writes
+ * that read first run in IMMEDIATE transactions so that another connection to the file cannot slip
+ * in between. Only one process may use the file (see data-dir-lock.ts): the outbox claims are safe
+ * across connections, but the data-dir lock is what keeps two bots from both polling.
+ */
+export class SqliteStore implements Store {
+  readonly engine = 'sqlite' as const;
+  readonly db: Database.Database;
+  readonly #lock: { release(): void } | undefined;
+  #closed = false;
+
+  readonly #s: Statements;
+
+  constructor(options: SqliteStoreOptions) {
+    const logger = options.logger ?? consoleStoreLogger;
+    this.db = new Database(options.path);
+    this.#lock = options.lock;
+    try {
+      // WAL: readers do not block the writer. FULL sync (the default) is kept on purpose: a
+      // completed delivery that a power cut rolled back would be sent a second time.
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+      this.db.pragma('foreign_keys = ON');
+      const applied = migrateSqlite(this.db);
+      if (applied.length > 0) logger.info({ path: options.path, versions: applied }, 'sqlite migrations applied');
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+    this.#s = prepareStatements(this.db);
+    if (this.#lock) {
+      // Holding the data-dir lock proves every earlier process is gone: their claims cannot be
+      // running any more, so they end now instead of at their lease. They stay marked as claimed,
+      // so the sender still checks Slack before sending them again (Delivery.reclaimed).
+      const orphans = this.db.prepare('UPDATE deliveries SET claimed_until = 0 WHERE claimed_until IS NOT NULL').run().changes;
+      if (orphans > 0) logger.info({ deliveries: orphans }, 'claims of a previous process released');
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.db.close();
+    } finally {
+      this.#lock?.release();
+    }
+  }
+
+  // Subscriptions
+
+  async addSubscription(input: NewSubscription): Promise<{ subscription: Subscription; created: boolean }> {
+    return this.db
+      .transaction(() => {
+        const existing = this.#s.findSubscription.get(input.channelId, input.jobId);
+        if (existing) return { subscription: toSubscription(existing), created: false };
+        // "An ended one is replaced": forget ended ones with nothing left to send; one that still
+        // has its final summary pending stays until the summary has gone out.
+        this.#s.dropSpentEnded.run(input.channelId, input.jobId);
+        const row = this.#s.insertSubscription.get(input.channelId, input.jobId, input.filter, input.createdBy, input.createdAt.getTime());
+        if (!row) throw new Error('addSubscription: insert conflicted inside an immediate transaction');
+        return { subscription: toSubscription(row), created: true };
+      })
+      .immediate();
+  }
+
+  async getSubscription(id: number): Promise<Subscription | null> {
+    const row = this.#s.getSubscription.get(id);
+    return row ? toSubscription(row) : null;
+  }
+
+  async findSubscription(channelId: string, jobId: string): Promise<Subscription | null> {
+    const row = this.#s.findSubscription.get(channelId, jobId);
+    return row ? toSubscription(row) : null;
+  }
+
+  async listSubscriptions(channelId: string): Promise<Subscription[]> {
+    return this.#s.listSubscriptions.all(channelId).map(toSubscription);
+  }
+
+  async subscriptionsForJob(jobId: string): Promise<Subscription[]> {
+    return this.#s.subscriptionsForJob.all(jobId).map(toSubscription);
+  }
+
+  async watchedJobIds(): Promise<string[]> {
+    return this.#s.watchedJobIds.all().map((r) => r.job_id);
+  }
+
+  async setCardTs(subscriptionId: number, ts: string): Promise<void> {
+    this.#s.setCardTs.run(ts, subscriptionId);
+  }
+
+  async removeSubscription(subscriptionId: number): Promise<void> {
+    // Pending deliveries go with it (ON DELETE CASCADE).
+    this.#s.removeSubscription.run(subscriptionId);
+  }
+
+  async pauseSubscription(subscriptionId: number, reason: string): Promise<boolean> {
+    return this.#s.pause.run(reason, subscriptionId).changes === 1;
+  }
+
+  async resumeSubscription(subscriptionId: number): Promise<void> {
+    this.#s.resume.run(subscriptionId);
+  }
+
+  async recordDeliveryResult(subscriptionId: number, result: string, at: Date): Promise<void> {
+    this.#s.recordDeliveryResult.run(result, at.getTime(), subscriptionId);
+  }
+
+  // Job watch state
+
+  async getWatch(jobId: string): Promise<StoredWatch | null> {
+    const row = this.#s.getWatch.get(jobId);
+    return row ? { watch: JSON.parse(row.watch) as JobWatch, version: row.version } : null;
+  }
+
+  async initWatch(jobId: string, watch: JobWatch): Promise<void> {
+    this.#s.insertWatch.run(jobId, JSON.stringify(watch), Date.now());
+  }
+
+  async commitPass(jobId: string, commit: PassCommit): Promise<boolean> {
+    const json = JSON.stringify(commit.watch);
+    const now = Date.now();
+    return this.db
+      .transaction(() => {
+        // The watch first: when the version moved, nothing else is written.
+        const won =
+          commit.expectedVersion === null
+            ? this.#s.insertWatch.run(jobId, json, now).changes === 1
+            : this.#s.updateWatch.run(json, now, jobId, commit.expectedVersion).changes === 1;
+        if (!won) return false;
+        const end = commit.endSubscriptions;
+        if (end && end.ids.length > 0) this.#s.endSubscriptions.run(end.reason, JSON.stringify(end.ids));
+        this.#enqueue(commit.deliveries, now);
+        return true;
+      })
+      .immediate();
+  }
+
+  async deleteWatch(jobId: string): Promise<void> {
+    this.#s.deleteWatch.run(jobId);
+  }
+
+  // Outbox
+
+  #enqueue(deliveries: readonly NewDelivery[], now: number): void {
+    for (const d of collapseDeliveries(deliveries)) {
+      this.#s.enqueue.run({ sub: d.subscriptionId, key: d.key, kind: d.kind, payload: JSON.stringify(d.payload), now });
+    }
+  }
+
+  async enqueue(deliveries: NewDelivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    this.db.transaction(() => this.#enqueue(deliveries, Date.now())).immediate();
+  }
+
+  async claimDeliveries(owner: string, now: Date, leaseMs: number, limit: number): Promise<Delivery[]> {
+    if (limit <= 0) return [];
+    const at = now.getTime();
+    const until = at + leaseMs;
+    return this.db
+      .transaction(() => {
+        const rows = this.#s.claimable.all({ now: at, limit: Math.trunc(limit) });
+        for (const r of rows) this.#s.claim.run(owner, until, r.id);
+        return rows.map(toDelivery);
+      })
+      .immediate();
+  }
+
+  async completeDelivery(id: number): Promise<void> {
+    this.db
+      .transaction(() => {
+        // A card replaced while in flight was sent with its old payload: keep it, due again.
+        if (this.#s.complete.run(id).changes === 0) this.#s.releaseReplaced.run(id);
+      })
+      .immediate();
+  }
+
+  async retryDelivery(id: number, notBefore: Date, error: string): Promise<void> {
+    this.#s.retry.run(notBefore.getTime(), error, id);
+  }
+
+  async releaseDeliveries(ids: number[]): Promise<void> {
+    if (ids.length > 0) this.#s.release.run(JSON.stringify(ids));
+  }
+
+  async pendingDeliveries(subscriptionId?: number): Promise<number> {
+    const row = subscriptionId === undefined ? this.#s.pendingAll.get() : this.#s.pendingFor.get(subscriptionId);
+    return row?.n ?? 0;
+  }
+
+  // Coordination
+
+  async tryLease(name: string, owner: string, ttlMs: number, now: Date): Promise<boolean> {
+    return this.#s.tryLease.run({ name, owner, until: now.getTime() + ttlMs, now: now.getTime() }).changes === 1;
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    this.#s.releaseLease.run(name, owner);
+  }
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  return new SqliteStore(options);
+}

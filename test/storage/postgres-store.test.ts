@@ -1,0 +1,264 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { postgresMigrations } from '../../src/storage/migrations.js';
+import { openStore } from '../../src/storage/open-store.js';
+import { openPostgresStore, type PostgresStore } from '../../src/storage/postgres-store.js';
+import type { Store } from '../../src/storage/store.js';
+import { dropSchema, newTestSchemaName, testDatabaseUrl, withAdminClient } from './pg-test-schema.js';
+import { recordingLogger } from './quiet-logger.js';
+import { describeStoreContract } from './store-contract.js';
+
+const url = testDatabaseUrl ?? '';
+/** Every schema this file creates, dropped at the end even when a test failed half-way. */
+const schemas: string[] = [];
+const schemaForThisFile = () => {
+  const name = newTestSchemaName();
+  schemas.push(name);
+  return name;
+};
+
+describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
+  afterAll(async () => {
+    for (const schema of schemas) await dropSchema(url, schema);
+  });
+
+  describeStoreContract('postgres', async () => {
+    const schema = schemaForThisFile();
+    const logger = recordingLogger();
+    const opened: Store[] = [];
+    const open = async () => {
+      const store = await openPostgresStore({ connectionString: url, schema, logger });
+      opened.push(store);
+      return store;
+    };
+    return {
+      store: await open(),
+      open,
+      dispose: async () => {
+        for (const s of opened) await s.close();
+        await dropSchema(url, schema);
+      },
+    };
+  });
+
+  describe('PostgresStore', () => {
+    it('is what openStore gives for a postgres:// URL', async () => {
+      // openStore takes no schema: point search_path at a fresh one through the URL's options.
+      const schema = schemaForThisFile();
+      const withSchema = new URL(url);
+      withSchema.searchParams.set('options', `-c search_path=${schema}`);
+      await withAdminClient(url, (c) => c.query(`CREATE SCHEMA "${schema}"`));
+      const store = await openStore({
+        databaseUrl: withSchema.toString(),
+        dataDir: '/nonexistent/never-created',
+        logger: recordingLogger(),
+      });
+      try {
+        expect(store.engine).toBe('postgres');
+        await store.tryLease('probe', 'a', 1000, new Date());
+        const { rows } = await withAdminClient(url, (c) =>
+          c.query('SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1', [schema]),
+        );
+        expect(rows[0]?.n).toBeGreaterThanOrEqual(5);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('puts its tables in the schema openStore is given', async () => {
+      const schema = schemaForThisFile();
+      const store = await openStore({
+        databaseUrl: url,
+        postgresSchema: schema,
+        dataDir: '/nonexistent/never-created',
+        logger: recordingLogger(),
+      });
+      try {
+        await store.tryLease('probe', 'a', 1000, new Date());
+        const { rows } = await withAdminClient(url, (c) => c.query(`SELECT count(*)::int AS n FROM "${schema}".leases`));
+        expect(rows[0]?.n).toBe(1);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('migrates once when several replicas start at the same time', async () => {
+      const schema = schemaForThisFile();
+      const logs = Array.from({ length: 4 }, () => recordingLogger());
+      const stores = await Promise.all(logs.map((logger) => openPostgresStore({ connectionString: url, schema, logger })));
+      const [first] = stores;
+      try {
+        if (!first) throw new Error('no store');
+        const { rows } = await first.pool.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+        expect(rows.map((r) => r.version)).toEqual(postgresMigrations.map((m) => m.version));
+        expect(logs.flatMap((l) => l.entries).filter((e) => e.msg === 'postgres migrations applied')).toHaveLength(1);
+        const laterLog = recordingLogger();
+        stores.push(await openPostgresStore({ connectionString: url, schema, logger: laterLog }));
+        expect(laterLog.entries.filter((e) => e.msg === 'postgres migrations applied')).toHaveLength(0);
+      } finally {
+        for (const s of stores) await s.close();
+      }
+    });
+
+    it('keeps its tables in its own schema', async () => {
+      const a = await openPostgresStore({ connectionString: url, schema: schemaForThisFile(), logger: recordingLogger() });
+      const b = await openPostgresStore({ connectionString: url, schema: schemaForThisFile(), logger: recordingLogger() });
+      try {
+        await a.addSubscription({ channelId: 'C1', jobId: 'dj-1', filter: 'all', createdBy: 'U1', createdAt: new Date() });
+        expect(await a.watchedJobIds()).toEqual(['dj-1']);
+        expect(await b.watchedJobIds()).toEqual([]);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
+    it('ends subscriptions while replicas claim their deliveries, without deadlocks', async () => {
+      const schema = schemaForThisFile();
+      const stores = await Promise.all(
+        Array.from({ length: 3 }, () => openPostgresStore({ connectionString: url, schema, logger: recordingLogger() })),
+      );
+      const [store] = stores;
+      try {
+        if (!store) throw new Error('no store');
+        const watch = { snapshot: null, lastChangeAt: 'x', stallNotified: false, unreachableSince: null, unreachableNotified: false };
+        for (let round = 0; round < 15; round++) {
+          const ids: number[] = [];
+          for (let i = 0; i < 8; i++) {
+            const jobId = `dj-${round}-${i}`;
+            const { subscription } = await store.addSubscription({
+              channelId: 'C1',
+              jobId,
+              filter: 'all',
+              createdBy: 'U1',
+              createdAt: new Date(),
+            });
+            ids.push(subscription.id);
+            await store.initWatch(jobId, watch);
+            await store.enqueue([{ subscriptionId: subscription.id, key: 'card', kind: 'card', payload: { text: 'v1' } }]);
+          }
+          // Each pass replaces the pending card and ends the subscription, while claimers lock it.
+          const work: Promise<unknown>[] = [];
+          ids.forEach((id, i) => {
+            work.push(
+              (stores[i % 3] ?? store).commitPass(`dj-${round}-${i}`, {
+                expectedVersion: 1,
+                watch,
+                deliveries: [{ subscriptionId: id, key: 'card', kind: 'card', payload: { text: 'final' } }],
+                endSubscriptions: { ids: [id], reason: 'completed' },
+              }),
+            );
+            work.push((stores[(i + 1) % 3] ?? store).claimDeliveries(`w${i}`, new Date(), 60_000, 3));
+          });
+          await Promise.all(work);
+        }
+      } finally {
+        for (const s of stores) await s.close();
+      }
+    });
+
+    it('refuses a schema name it would have to quote', async () => {
+      await expect(openPostgresStore({ connectionString: url, schema: 'x"; DROP TABLE y; --' })).rejects.toThrow(/schema name/);
+    });
+
+    it('survives its connections being terminated, logging instead of crashing', async () => {
+      const schema = schemaForThisFile();
+      const applicationName = `datajob-test-${schema}`;
+      const logger = recordingLogger();
+      const store: PostgresStore = await openPostgresStore({ connectionString: url, schema, logger, applicationName });
+      try {
+        // Several idle connections in the pool, then all of them killed from outside.
+        await Promise.all(Array.from({ length: 3 }, () => store.watchedJobIds()));
+        expect(store.pool.idleCount).toBeGreaterThan(0);
+        const killed = await withAdminClient(url, (c) =>
+          c.query<{ pid: number }>(
+            // In the select list, not the WHERE: PostgreSQL may evaluate WHERE terms in any order.
+            'SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
+            [applicationName],
+          ),
+        );
+        expect(killed.rows.length).toBeGreaterThan(0);
+        // The pool hears of it on its idle connections.
+        for (let i = 0; i < 50 && !logger.entries.some((e) => e.level === 'warn'); i++) await new Promise((r) => setTimeout(r, 20));
+        expect(logger.entries.some((e) => e.level === 'warn' && e.msg === 'postgres idle connection lost')).toBe(true);
+
+        const { subscription } = await store.addSubscription({
+          channelId: 'C1',
+          jobId: 'dj-1',
+          filter: 'all',
+          createdBy: 'U1',
+          createdAt: new Date(),
+        });
+        await store.initWatch('dj-1', {
+          snapshot: null,
+          lastChangeAt: 'x',
+          stallNotified: false,
+          unreachableSince: null,
+          unreachableNotified: false,
+        });
+        expect(
+          await store.commitPass('dj-1', {
+            expectedVersion: 1,
+            watch: { snapshot: null, lastChangeAt: 'y', stallNotified: false, unreachableSince: null, unreachableNotified: false },
+            deliveries: [{ subscriptionId: subscription.id, key: 'k', kind: 'reply', payload: { text: 't' } }],
+          }),
+        ).toBe(true);
+        expect(await store.claimDeliveries('w', new Date(), 1000, 10)).toHaveLength(1);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('recovers after a connection is killed in the middle of a transaction', async () => {
+      const schema = schemaForThisFile();
+      const applicationName = `datajob-test-${schema}`;
+      const logger = recordingLogger();
+      const store = await openPostgresStore({ connectionString: url, schema, logger, applicationName, maxConnections: 1 });
+      try {
+        await store.initWatch('dj-1', {
+          snapshot: null,
+          lastChangeAt: 'x',
+          stallNotified: false,
+          unreachableSince: null,
+          unreachableNotified: false,
+        });
+        // Hold the watch row from outside so the pass blocks inside its transaction, then kill it.
+        await withAdminClient(url, async (blocker) => {
+          await blocker.query(`SET search_path = "${schema}"`);
+          await blocker.query('BEGIN');
+          await blocker.query(`SELECT 1 FROM watches WHERE job_id = 'dj-1' FOR UPDATE`);
+          const pass = store.commitPass('dj-1', {
+            expectedVersion: 1,
+            watch: { snapshot: null, lastChangeAt: 'y', stallNotified: false, unreachableSince: null, unreachableNotified: false },
+            deliveries: [],
+          });
+          const settled = pass.then(
+            () => 'resolved',
+            () => 'rejected',
+          );
+          for (let i = 0; i < 100; i++) {
+            const { rows } = await blocker.query(
+              `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+              [applicationName],
+            );
+            if (rows.length > 0) break;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          await blocker.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+          expect(await settled).toBe('rejected');
+          await blocker.query('ROLLBACK');
+        });
+        // Nothing of the killed pass was written, and the store works again.
+        expect((await store.getWatch('dj-1'))?.version).toBe(1);
+        expect(
+          await store.commitPass('dj-1', {
+            expectedVersion: 1,
+            watch: { snapshot: null, lastChangeAt: 'z', stallNotified: false, unreachableSince: null, unreachableNotified: false },
+            deliveries: [],
+          }),
+        ).toBe(true);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+});

@@ -1,0 +1,16 @@
+import type { StoreLogger } from '../../src/storage/store-support.js';
+
+export interface RecordingLogger extends StoreLogger {
+  entries: { level: 'info' | 'warn' | 'error'; obj: object; msg: string }[];
+}
+
+/** Keeps test output clean, and lets a test see what a store reported. */
+export function recordingLogger(): RecordingLogger {
+  const entries: RecordingLogger['entries'] = [];
+  return {
+    entries,
+    info: (obj, msg) => entries.push({ level: 'info', obj, msg }),
+    warn: (obj, msg) => entries.push({ level: 'warn', obj, msg }),
+    error: (obj, msg) => entries.push({ level: 'error', obj, msg }),
+  };
+}

@@ -1,0 +1,181 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acquireDataDirLock, LOCK_FILE_NAME } from '../../src/storage/data-dir-lock.js';
+import { sqliteMigrations } from '../../src/storage/migrations.js';
+import { openStore, SQLITE_FILE_NAME } from '../../src/storage/open-store.js';
+import { openSqliteStore } from '../../src/storage/sqlite-store.js';
+import type { Store } from '../../src/storage/store.js';
+import { recordingLogger } from './quiet-logger.js';
+import { describeStoreContract } from './store-contract.js';
+
+const tempDirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'datajob-store-'));
+  tempDirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describeStoreContract('sqlite', async () => {
+  const dataDir = tempDir();
+  const logger = recordingLogger();
+  const opened: Store[] = [];
+  // The bot's own path (data-dir lock and all) for the first store; further connections to the
+  // same file stand in for a second replica or a restart.
+  const store = await openStore({ dataDir, logger });
+  opened.push(store);
+  return {
+    store,
+    open: async () => {
+      const another = openSqliteStore({ path: join(dataDir, SQLITE_FILE_NAME), logger });
+      opened.push(another);
+      return another;
+    },
+    dispose: async () => {
+      for (const s of opened) await s.close();
+    },
+  };
+});
+
+/** A child process that stays alive until killed: a stand-in for another bot holding the lock. */
+async function spawnSleeper(): Promise<{ pid: number; kill(): Promise<void> }> {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('no pid');
+  return {
+    pid,
+    kill: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
+}
+
+describe('SqliteStore', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = tempDir();
+  });
+
+  it('creates the data directory and the database file on first start', async () => {
+    const nested = join(dataDir, 'a', 'b');
+    const store = await openStore({ dataDir: nested, logger: recordingLogger() });
+    try {
+      expect(store.engine).toBe('sqlite');
+      expect(existsSync(join(nested, SQLITE_FILE_NAME))).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('applies each migration once; reopening does not run them again', async () => {
+    const path = join(dataDir, SQLITE_FILE_NAME);
+    const firstLog = recordingLogger();
+    const first = openSqliteStore({ path, logger: firstLog });
+    const rows = first.db.prepare('SELECT version, applied_at FROM schema_migrations ORDER BY version').all();
+    await first.close();
+    expect(rows.map((r) => (r as { version: number }).version)).toEqual(sqliteMigrations.map((m) => m.version));
+    expect(firstLog.entries.filter((e) => e.msg === 'sqlite migrations applied')).toHaveLength(1);
+
+    const secondLog = recordingLogger();
+    const second = openSqliteStore({ path, logger: secondLog });
+    expect(second.db.prepare('SELECT version, applied_at FROM schema_migrations ORDER BY version').all()).toEqual(rows);
+    await second.close();
+    expect(secondLog.entries.filter((e) => e.msg === 'sqlite migrations applied')).toHaveLength(0);
+  });
+
+  it('runs in WAL mode with foreign keys on and a busy timeout', async () => {
+    const store = openSqliteStore({ path: join(dataDir, SQLITE_FILE_NAME), logger: recordingLogger() });
+    try {
+      expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(store.db.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+    }
+    // WAL is a property of the file: another connection sees it too.
+    const raw = new Database(join(dataDir, SQLITE_FILE_NAME), { readonly: true });
+    try {
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      raw.close();
+    }
+  });
+
+  describe('data-dir lock', () => {
+    it('refuses a second store on the same data directory until the first is closed', async () => {
+      const first = await openStore({ dataDir, logger: recordingLogger() });
+      await expect(openStore({ dataDir, logger: recordingLogger() })).rejects.toMatchObject({
+        code: 'DATA_DIR_LOCKED',
+        message: expect.stringContaining(dataDir),
+      });
+      await first.close();
+      const second = await openStore({ dataDir, logger: recordingLogger() });
+      await second.close();
+      expect(existsSync(join(dataDir, LOCK_FILE_NAME))).toBe(false);
+    });
+
+    it('refuses while another live process holds it, naming the directory and the pid', async () => {
+      const other = await spawnSleeper();
+      try {
+        writeFileSync(join(dataDir, LOCK_FILE_NAME), `${other.pid}\n`);
+        let caught: unknown;
+        try {
+          acquireDataDirLock(dataDir);
+        } catch (err) {
+          caught = err;
+        }
+        expect(caught).toMatchObject({ code: 'DATA_DIR_LOCKED', pid: other.pid });
+        expect((caught as Error).message).toContain(dataDir);
+        expect((caught as Error).message).toContain(`pid ${other.pid}`);
+        // The holder's file is left alone.
+        expect(readFileSync(join(dataDir, LOCK_FILE_NAME), 'utf8').trim()).toBe(String(other.pid));
+      } finally {
+        await other.kill();
+      }
+    });
+
+    it('takes over a stale lock whose process is gone (kill -9)', async () => {
+      const other = await spawnSleeper();
+      writeFileSync(join(dataDir, LOCK_FILE_NAME), `${other.pid}\n`);
+      await other.kill();
+      const lock = acquireDataDirLock(dataDir);
+      expect(readFileSync(join(dataDir, LOCK_FILE_NAME), 'utf8').trim()).toBe(String(process.pid));
+      lock.release();
+      lock.release();
+      expect(existsSync(join(dataDir, LOCK_FILE_NAME))).toBe(false);
+    });
+
+    it('takes over a lock naming this very pid that this process does not hold (a restarted container)', () => {
+      writeFileSync(join(dataDir, LOCK_FILE_NAME), `${process.pid}\n`);
+      const lock = acquireDataDirLock(dataDir);
+      expect(() => acquireDataDirLock(dataDir)).toThrow(expect.objectContaining({ code: 'DATA_DIR_LOCKED' }));
+      lock.release();
+    });
+
+    it('takes over an empty lock file left by a crash mid-write', () => {
+      writeFileSync(join(dataDir, LOCK_FILE_NAME), '');
+      const lock = acquireDataDirLock(dataDir);
+      expect(readFileSync(join(dataDir, LOCK_FILE_NAME), 'utf8').trim()).toBe(String(process.pid));
+      lock.release();
+    });
+
+    it('does not remove a lock that someone else took over', () => {
+      const lock = acquireDataDirLock(dataDir);
+      writeFileSync(join(dataDir, LOCK_FILE_NAME), '999999999\n');
+      lock.release();
+      expect(existsSync(join(dataDir, LOCK_FILE_NAME))).toBe(true);
+    });
+  });
+});

@@ -1,0 +1,691 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { JobWatch } from '../../src/domain/snapshot.js';
+import type { Delivery, NewDelivery, NewSubscription, Store } from '../../src/storage/store.js';
+
+/**
+ * The behaviour every storage engine must have: what the poll pass, the outbox worker and the
+ * coordinator rely on. Run against each engine by its own test file.
+ */
+
+export interface StoreFixture {
+  /** A fresh, empty, migrated store. */
+  store: Store;
+  /** Opens another store on the same database: a second replica, or this one after a restart. */
+  open(): Promise<Store>;
+  /** Closes every store still open and removes the database. */
+  dispose(): Promise<void>;
+}
+
+const T0 = new Date('2030-01-01T00:00:00.000Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+const LEASE = 30_000;
+
+let seq = 0;
+function newSub(overrides: Partial<NewSubscription> = {}): NewSubscription {
+  seq += 1;
+  return {
+    channelId: `C${seq}`,
+    jobId: `dj-${seq}`,
+    filter: 'changes',
+    createdBy: 'U1',
+    createdAt: new Date('2026-07-28T14:00:00.000Z'),
+    ...overrides,
+  };
+}
+
+function makeWatch(overrides: Partial<JobWatch> = {}): JobWatch {
+  return {
+    snapshot: {
+      name: 'ingest docs',
+      status: 'running',
+      alignment: null,
+      counts: { done: 1, failed: 0, processing: 2, queued: 3 },
+      reportedFailures: [],
+      updatedAt: '2026-07-28T14:05:00.000000Z',
+    },
+    lastChangeAt: '2026-07-28T14:05:00.000Z',
+    stallNotified: false,
+    unreachableSince: null,
+    unreachableNotified: false,
+    ...overrides,
+  };
+}
+
+const reply = (subscriptionId: number, key: string, text = key): NewDelivery => ({ subscriptionId, key, kind: 'reply', payload: { text } });
+const card = (subscriptionId: number, text: string): NewDelivery => ({
+  subscriptionId,
+  key: 'card',
+  kind: 'card',
+  payload: { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] },
+});
+const keys = (ds: Delivery[]) => ds.map((d) => d.key);
+
+export function describeStoreContract(engine: Store['engine'], makeStore: () => Promise<StoreFixture>): void {
+  describe(`Store contract: ${engine}`, () => {
+    let fixture: StoreFixture;
+    let store: Store;
+
+    beforeEach(async () => {
+      fixture = await makeStore();
+      store = fixture.store;
+    });
+    afterEach(async () => {
+      await fixture.dispose();
+    });
+
+    async function addActive(overrides: Partial<NewSubscription> = {}) {
+      return (await store.addSubscription(newSub(overrides))).subscription;
+    }
+
+    it('says which engine it is', () => {
+      expect(store.engine).toBe(engine);
+    });
+
+    describe('subscriptions', () => {
+      it('creates an active subscription and returns the existing one when asked again', async () => {
+        const input = newSub({ filter: 'failures' });
+        const first = await store.addSubscription(input);
+        expect(first.created).toBe(true);
+        expect(first.subscription).toMatchObject({
+          channelId: input.channelId,
+          jobId: input.jobId,
+          filter: 'failures',
+          createdBy: 'U1',
+          cardTs: null,
+          state: 'active',
+          stateReason: null,
+          lastDelivery: null,
+          lastDeliveryAt: null,
+        });
+        expect(first.subscription.createdAt).toEqual(input.createdAt);
+        expect(await store.getSubscription(first.subscription.id)).toEqual(first.subscription);
+
+        const again = await store.addSubscription({ ...input, filter: 'all', createdBy: 'U2' });
+        expect(again.created).toBe(false);
+        expect(again.subscription).toEqual(first.subscription);
+      });
+
+      it('creates one subscription when the same channel subscribes twice at once', async () => {
+        const input = newSub();
+        const replica = await fixture.open();
+        const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? replica : store).addSubscription(input)));
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+        expect(new Set(results.map((r) => r.subscription.id)).size).toBe(1);
+      });
+
+      it('returns a paused subscription instead of creating another', async () => {
+        const input = newSub();
+        const { subscription } = await store.addSubscription(input);
+        await store.pauseSubscription(subscription.id, 'not_in_channel');
+        const again = await store.addSubscription(input);
+        expect(again.created).toBe(false);
+        expect(again.subscription.id).toBe(subscription.id);
+        expect(again.subscription.state).toBe('paused');
+      });
+
+      it('replaces an ended subscription with a new active one', async () => {
+        const input = newSub();
+        const old = (await store.addSubscription(input)).subscription;
+        await store.initWatch(input.jobId, makeWatch());
+        expect(
+          await store.commitPass(input.jobId, {
+            expectedVersion: 1,
+            watch: makeWatch({ stallNotified: true }),
+            deliveries: [],
+            endSubscriptions: { ids: [old.id], reason: 'completed' },
+          }),
+        ).toBe(true);
+        expect(await store.findSubscription(input.channelId, input.jobId)).toBeNull();
+
+        const again = await store.addSubscription(input);
+        expect(again.created).toBe(true);
+        expect(again.subscription.id).not.toBe(old.id);
+        expect(again.subscription.state).toBe('active');
+        expect(await store.findSubscription(input.channelId, input.jobId)).toEqual(again.subscription);
+        expect((await store.listSubscriptions(input.channelId)).map((s) => s.id)).toEqual([again.subscription.id]);
+      });
+
+      it('keeps an ended subscription whose final summary is still pending when it is replaced', async () => {
+        const input = newSub();
+        const old = (await store.addSubscription(input)).subscription;
+        await store.initWatch(input.jobId, makeWatch());
+        await store.commitPass(input.jobId, {
+          expectedVersion: 1,
+          watch: makeWatch(),
+          deliveries: [reply(old.id, 'ended')],
+          endSubscriptions: { ids: [old.id], reason: 'completed' },
+        });
+        const fresh = (await store.addSubscription(input)).subscription;
+        expect(fresh.id).not.toBe(old.id);
+        expect(await store.getSubscription(old.id)).toMatchObject({ state: 'ended', stateReason: 'completed' });
+        const claimed = await store.claimDeliveries('w1', T0, LEASE, 10);
+        expect(claimed.map((d) => [d.subscriptionId, d.key])).toEqual([[old.id, 'ended']]);
+      });
+
+      it('finds and lists only active and paused subscriptions, oldest first', async () => {
+        const a = await addActive({ channelId: 'C-list', jobId: 'dj-a' });
+        const b = await addActive({ channelId: 'C-list', jobId: 'dj-b' });
+        const c = await addActive({ channelId: 'C-list', jobId: 'dj-c' });
+        await addActive({ channelId: 'C-other', jobId: 'dj-a' });
+        await store.pauseSubscription(b.id, 'is_archived');
+        await store.initWatch('dj-c', makeWatch());
+        await store.commitPass('dj-c', {
+          expectedVersion: 1,
+          watch: makeWatch(),
+          deliveries: [],
+          endSubscriptions: { ids: [c.id], reason: 'failed' },
+        });
+
+        expect((await store.listSubscriptions('C-list')).map((s) => [s.id, s.state])).toEqual([
+          [a.id, 'active'],
+          [b.id, 'paused'],
+        ]);
+        expect((await store.findSubscription('C-list', 'dj-b'))?.id).toBe(b.id);
+        expect(await store.findSubscription('C-list', 'dj-c')).toBeNull();
+        expect(await store.findSubscription('C-nobody', 'dj-a')).toBeNull();
+        expect(await store.listSubscriptions('C-nobody')).toEqual([]);
+        expect(await store.getSubscription(c.id)).toMatchObject({ state: 'ended', stateReason: 'failed' });
+        expect(await store.getSubscription(999_999)).toBeNull();
+      });
+
+      it('lists a job’s active subscriptions and the distinct watched jobs', async () => {
+        const a1 = await addActive({ channelId: 'C1-w', jobId: 'dj-w1' });
+        const a2 = await addActive({ channelId: 'C2-w', jobId: 'dj-w1' });
+        const paused = await addActive({ channelId: 'C3-w', jobId: 'dj-w1' });
+        const onlyPaused = await addActive({ channelId: 'C1-w', jobId: 'dj-w2' });
+        await addActive({ channelId: 'C1-w', jobId: 'dj-w3' });
+        await store.pauseSubscription(paused.id, 'not_in_channel');
+        await store.pauseSubscription(onlyPaused.id, 'not_in_channel');
+
+        expect((await store.subscriptionsForJob('dj-w1')).map((s) => s.id)).toEqual([a1.id, a2.id]);
+        expect(await store.subscriptionsForJob('dj-w2')).toEqual([]);
+        expect((await store.watchedJobIds()).sort()).toEqual(['dj-w1', 'dj-w3']);
+      });
+
+      it('records the card ts and the last delivery result', async () => {
+        const s = await addActive({ channelId: 'C-ts' });
+        await store.setCardTs(s.id, '1722170000.000100');
+        const when = new Date('2026-07-28T15:00:00.000Z');
+        await store.recordDeliveryResult(s.id, 'ratelimited', when);
+        const [listed] = await store.listSubscriptions('C-ts');
+        expect(listed).toMatchObject({ cardTs: '1722170000.000100', lastDelivery: 'ratelimited' });
+        expect(listed?.lastDeliveryAt).toEqual(when);
+        await store.recordDeliveryResult(s.id, 'ok', at(1));
+        expect(await store.getSubscription(s.id)).toMatchObject({ lastDelivery: 'ok', lastDeliveryAt: at(1) });
+      });
+
+      it('removes a subscription with its pending deliveries', async () => {
+        const s = await addActive();
+        const other = await addActive();
+        await store.enqueue([card(s.id, 'v1'), reply(s.id, 'r1'), reply(other.id, 'r1')]);
+        expect(await store.pendingDeliveries()).toBe(3);
+        await store.removeSubscription(s.id);
+        expect(await store.getSubscription(s.id)).toBeNull();
+        expect(await store.findSubscription(s.channelId, s.jobId)).toBeNull();
+        expect(await store.pendingDeliveries(s.id)).toBe(0);
+        expect(await store.pendingDeliveries()).toBe(1);
+        expect(await store.watchedJobIds()).toEqual([other.jobId]);
+      });
+
+      it('pauses once (true, then false), and resumes', async () => {
+        const s = await addActive();
+        expect(await store.pauseSubscription(s.id, 'channel_not_found')).toBe(true);
+        expect(await store.pauseSubscription(s.id, 'channel_not_found')).toBe(false);
+        expect(await store.getSubscription(s.id)).toMatchObject({ state: 'paused', stateReason: 'channel_not_found' });
+        expect(await store.watchedJobIds()).toEqual([]);
+
+        await store.resumeSubscription(s.id);
+        expect(await store.getSubscription(s.id)).toMatchObject({ state: 'active', stateReason: null });
+        expect(await store.watchedJobIds()).toEqual([s.jobId]);
+        expect(await store.pauseSubscription(s.id, 'is_archived')).toBe(true);
+        expect(await store.pauseSubscription(999_999, 'x')).toBe(false);
+      });
+
+      it('does not pause or resume an ended subscription', async () => {
+        const s = await addActive();
+        await store.initWatch(s.jobId, makeWatch());
+        await store.commitPass(s.jobId, {
+          expectedVersion: 1,
+          watch: makeWatch(),
+          deliveries: [],
+          endSubscriptions: { ids: [s.id], reason: 'completed' },
+        });
+        expect(await store.pauseSubscription(s.id, 'is_archived')).toBe(false);
+        await store.resumeSubscription(s.id);
+        expect(await store.getSubscription(s.id)).toMatchObject({ state: 'ended', stateReason: 'completed' });
+      });
+    });
+
+    describe('watches', () => {
+      it('records a baseline once and keeps an existing one', async () => {
+        expect(await store.getWatch('dj-none')).toBeNull();
+        const first = makeWatch();
+        await store.initWatch('dj-init', first);
+        expect(await store.getWatch('dj-init')).toEqual({ watch: first, version: 1 });
+        await store.initWatch('dj-init', makeWatch({ stallNotified: true }));
+        expect(await store.getWatch('dj-init')).toEqual({ watch: first, version: 1 });
+      });
+
+      it('commits the watch and the deliveries together and bumps the version', async () => {
+        const s = await addActive();
+        await store.initWatch(s.jobId, makeWatch());
+        const next = makeWatch({ stallNotified: true, lastChangeAt: '2026-07-28T15:00:00.000Z' });
+        expect(
+          await store.commitPass(s.jobId, { expectedVersion: 1, watch: next, deliveries: [card(s.id, 'v2'), reply(s.id, 'status')] }),
+        ).toBe(true);
+        expect(await store.getWatch(s.jobId)).toEqual({ watch: next, version: 2 });
+        expect(await store.pendingDeliveries(s.id)).toBe(2);
+
+        expect(await store.commitPass(s.jobId, { expectedVersion: 2, watch: makeWatch(), deliveries: [] })).toBe(true);
+        expect((await store.getWatch(s.jobId))?.version).toBe(3);
+      });
+
+      it('writes nothing and returns false when the version moved', async () => {
+        const s = await addActive();
+        const base = makeWatch();
+        await store.initWatch(s.jobId, base);
+        expect(
+          await store.commitPass(s.jobId, {
+            expectedVersion: 7,
+            watch: makeWatch({ stallNotified: true }),
+            deliveries: [reply(s.id, 'stalled')],
+            endSubscriptions: { ids: [s.id], reason: 'completed' },
+          }),
+        ).toBe(false);
+        expect(await store.getWatch(s.jobId)).toEqual({ watch: base, version: 1 });
+        expect(await store.pendingDeliveries()).toBe(0);
+        expect((await store.getSubscription(s.id))?.state).toBe('active');
+      });
+
+      it('commits a first watch when none was expected, and refuses it once one exists', async () => {
+        const s = await addActive();
+        const first = makeWatch();
+        expect(await store.commitPass(s.jobId, { expectedVersion: null, watch: first, deliveries: [card(s.id, 'first')] })).toBe(true);
+        expect(await store.getWatch(s.jobId)).toEqual({ watch: first, version: 1 });
+        expect(await store.pendingDeliveries(s.id)).toBe(1);
+
+        expect(
+          await store.commitPass(s.jobId, {
+            expectedVersion: null,
+            watch: makeWatch({ stallNotified: true }),
+            deliveries: [reply(s.id, 'x')],
+          }),
+        ).toBe(false);
+        expect(await store.getWatch(s.jobId)).toEqual({ watch: first, version: 1 });
+        expect(await store.pendingDeliveries(s.id)).toBe(1);
+      });
+
+      it('lets exactly one of two concurrent passes from the same version win', async () => {
+        const s = await addActive();
+        await store.initWatch(s.jobId, makeWatch());
+        const replica = await fixture.open();
+        const mine = makeWatch({ lastChangeAt: 'mine' });
+        const theirs = makeWatch({ lastChangeAt: 'theirs' });
+        const results = await Promise.all([
+          store.commitPass(s.jobId, { expectedVersion: 1, watch: mine, deliveries: [reply(s.id, 'mine')] }),
+          replica.commitPass(s.jobId, { expectedVersion: 1, watch: theirs, deliveries: [reply(s.id, 'theirs')] }),
+        ]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = results[0] ? 'mine' : 'theirs';
+        expect(await store.getWatch(s.jobId)).toEqual({ watch: makeWatch({ lastChangeAt: winner }), version: 2 });
+        expect(keys(await store.claimDeliveries('w', T0, LEASE, 10))).toEqual([winner]);
+      });
+
+      it('lets exactly one of many concurrent first passes win', async () => {
+        const s = await addActive();
+        const replica = await fixture.open();
+        const results = await Promise.all(
+          Array.from({ length: 6 }, (_, i) =>
+            (i % 2 ? replica : store).commitPass(s.jobId, {
+              expectedVersion: null,
+              watch: makeWatch({ lastChangeAt: `p${i}` }),
+              deliveries: [reply(s.id, `p${i}`)],
+            }),
+          ),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.pendingDeliveries()).toBe(1);
+      });
+
+      it('ends subscriptions with the reason; the job stops being watched, its deliveries stay deliverable', async () => {
+        const jobId = 'dj-ending';
+        const a = await addActive({ jobId });
+        const b = await addActive({ jobId });
+        await store.initWatch(jobId, makeWatch());
+
+        expect(
+          await store.commitPass(jobId, {
+            expectedVersion: 1,
+            watch: makeWatch(),
+            deliveries: [reply(a.id, 'ended')],
+            endSubscriptions: { ids: [a.id], reason: 'completed' },
+          }),
+        ).toBe(true);
+        expect(await store.getSubscription(a.id)).toMatchObject({ state: 'ended', stateReason: 'completed' });
+        expect(await store.watchedJobIds()).toEqual([jobId]);
+        expect((await store.subscriptionsForJob(jobId)).map((s) => s.id)).toEqual([b.id]);
+
+        expect(
+          await store.commitPass(jobId, {
+            expectedVersion: 2,
+            watch: makeWatch(),
+            deliveries: [card(b.id, 'final'), reply(b.id, 'ended')],
+            endSubscriptions: { ids: [b.id], reason: 'completed' },
+          }),
+        ).toBe(true);
+        expect(await store.watchedJobIds()).toEqual([]);
+        expect(await store.subscriptionsForJob(jobId)).toEqual([]);
+        const claimed = await store.claimDeliveries('w', T0, LEASE, 10);
+        expect(claimed.map((d) => [d.subscriptionId, d.key])).toEqual([
+          [a.id, 'ended'],
+          [b.id, 'card'],
+          [b.id, 'ended'],
+        ]);
+      });
+
+      it('drops deliveries for a subscription removed during the pass', async () => {
+        const gone = await addActive({ jobId: 'dj-removed' });
+        const kept = await addActive({ jobId: 'dj-removed' });
+        await store.initWatch('dj-removed', makeWatch());
+        await store.removeSubscription(gone.id);
+        expect(
+          await store.commitPass('dj-removed', {
+            expectedVersion: 1,
+            watch: makeWatch(),
+            deliveries: [reply(gone.id, 'status'), reply(kept.id, 'status')],
+          }),
+        ).toBe(true);
+        expect(await store.pendingDeliveries()).toBe(1);
+        expect(await store.pendingDeliveries(kept.id)).toBe(1);
+      });
+
+      it('deletes a watch', async () => {
+        await store.initWatch('dj-del', makeWatch());
+        await store.deleteWatch('dj-del');
+        expect(await store.getWatch('dj-del')).toBeNull();
+        await store.deleteWatch('dj-del');
+      });
+    });
+
+    describe('outbox', () => {
+      it('hands out a subscription’s deliveries in enqueue order, with their fields', async () => {
+        const s = await addActive();
+        await store.enqueue([reply(s.id, 'a'), reply(s.id, 'b')]);
+        await store.enqueue([
+          { subscriptionId: s.id, key: 'c', kind: 'reply', payload: { text: 'c', blocks: [{ type: 'divider' }], broadcast: true } },
+        ]);
+        const claimed = await store.claimDeliveries('w', T0, LEASE, 10);
+        expect(keys(claimed)).toEqual(['a', 'b', 'c']);
+        const [a, , c] = claimed;
+        expect(a).toMatchObject({ subscriptionId: s.id, kind: 'reply', payload: { text: 'a' }, attempts: 0, lastError: null });
+        expect(c?.payload).toEqual({ text: 'c', blocks: [{ type: 'divider' }], broadcast: true });
+        expect(a?.createdAt).toBeInstanceOf(Date);
+        expect(a?.notBefore).toBeInstanceOf(Date);
+        expect(a?.notBefore.getTime()).toBeLessThanOrEqual(Date.now());
+        expect(claimed.map((d) => d.id)).toEqual([...claimed.map((d) => d.id)].sort((x, y) => x - y));
+      });
+
+      it('replaces a pending card’s payload, keeping its place', async () => {
+        const s = await addActive();
+        await store.enqueue([card(s.id, 'v1'), reply(s.id, 'r1')]);
+        await store.enqueue([card(s.id, 'v2')]);
+        await store.enqueue([card(s.id, 'v3'), card(s.id, 'v4')]);
+        expect(await store.pendingDeliveries(s.id)).toBe(2);
+        const claimed = await store.claimDeliveries('w', T0, LEASE, 10);
+        expect(claimed.map((d) => [d.key, d.payload.text])).toEqual([
+          ['card', 'v4'],
+          ['r1', 'r1'],
+        ]);
+      });
+
+      it('enqueues a reply key that is already pending only once', async () => {
+        const s = await addActive();
+        await store.enqueue([reply(s.id, 'status:running', 'first'), reply(s.id, 'status:running', 'second')]);
+        await store.enqueue([reply(s.id, 'status:running', 'third')]);
+        const claimed = await store.claimDeliveries('w', T0, LEASE, 10);
+        expect(claimed.map((d) => d.payload.text)).toEqual(['first']);
+      });
+
+      it('keeps a card replaced while it was being sent, so the newer payload goes out too', async () => {
+        const s = await addActive();
+        await store.enqueue([card(s.id, 'v1')]);
+        const [inFlight] = await store.claimDeliveries('w', T0, LEASE, 10);
+        expect(inFlight?.payload.text).toBe('v1');
+        await store.enqueue([card(s.id, 'v2'), reply(s.id, 'after')]);
+        await store.completeDelivery(inFlight?.id ?? -1);
+        expect(await store.pendingDeliveries(s.id)).toBe(2);
+        const next = await store.claimDeliveries('w', at(1), LEASE, 10);
+        expect(next.map((d) => [d.id, d.payload.text])).toEqual([
+          [inFlight?.id, 'v2'],
+          [expect.any(Number), 'after'],
+        ]);
+        for (const d of next) await store.completeDelivery(d.id);
+        expect(await store.pendingDeliveries()).toBe(0);
+      });
+
+      it('does not hand out a claimed delivery again until its lease expires', async () => {
+        const s = await addActive();
+        await store.enqueue([reply(s.id, 'a')]);
+        const [first] = await store.claimDeliveries('w1', T0, 1_000, 10);
+        expect(first).toMatchObject({ key: 'a', reclaimed: false });
+        expect(await store.claimDeliveries('w1', at(500), 1_000, 10)).toEqual([]);
+        expect(await store.claimDeliveries('w2', at(999), 1_000, 10)).toEqual([]);
+        // The first claimer died: the delivery comes back, saying so, with no attempt counted.
+        const again = await store.claimDeliveries('w2', at(1_000), 1_000, 10);
+        expect(again.map((d) => [d.id, d.reclaimed, d.attempts])).toEqual([[first?.id, true, 0]]);
+        expect(await store.claimDeliveries('w1', at(1_500), 1_000, 10)).toEqual([]);
+        const third = await store.claimDeliveries('w3', at(2_000), 1_000, 10);
+        expect(third.map((d) => d.reclaimed)).toEqual([true]);
+      });
+
+      it('holds a subscription’s later deliveries behind an earlier claimed one', async () => {
+        const s = await addActive();
+        const other = await addActive();
+        await store.enqueue([reply(s.id, 'a'), reply(s.id, 'b'), reply(other.id, 'x')]);
+        const first = await store.claimDeliveries('w', T0, LEASE, 1);
+        expect(keys(first)).toEqual(['a']);
+        expect(keys(await store.claimDeliveries('w', at(1), LEASE, 10))).toEqual(['x']);
+        expect(await store.claimDeliveries('w', at(2), LEASE, 10)).toEqual([]);
+        await store.completeDelivery(first[0]?.id ?? -1);
+        expect(keys(await store.claimDeliveries('w', at(3), LEASE, 10))).toEqual(['b']);
+      });
+
+      it('holds later deliveries behind one that is not due yet; retry counts attempts and sets notBefore', async () => {
+        const s = await addActive();
+        await store.enqueue([reply(s.id, 'a'), reply(s.id, 'b')]);
+        const [a] = await store.claimDeliveries('w', T0, LEASE, 1);
+        await store.retryDelivery(a?.id ?? -1, at(60_000), 'ratelimited');
+        expect(await store.claimDeliveries('w', at(1_000), LEASE, 10)).toEqual([]);
+        const later = await store.claimDeliveries('w', at(60_000), LEASE, 10);
+        expect(keys(later)).toEqual(['a', 'b']);
+        expect(later[0]).toMatchObject({ attempts: 1, lastError: 'ratelimited', notBefore: at(60_000) });
+
+        await store.retryDelivery(a?.id ?? -1, at(120_000), 'internal_error');
+        await store.releaseDeliveries([later[1]?.id ?? -1]);
+        const third = await store.claimDeliveries('w', at(120_000), LEASE, 10);
+        expect(third[0]).toMatchObject({ key: 'a', attempts: 2, lastError: 'internal_error', notBefore: at(120_000) });
+        expect(third[1]).toMatchObject({ key: 'b', attempts: 0 });
+      });
+
+      it('makes released deliveries claimable again without counting an attempt', async () => {
+        const s = await addActive();
+        await store.enqueue([reply(s.id, 'a'), reply(s.id, 'b')]);
+        const claimed = await store.claimDeliveries('w', T0, LEASE, 10);
+        await store.releaseDeliveries(claimed.map((d) => d.id));
+        await store.releaseDeliveries([]);
+        const again = await store.claimDeliveries('w', at(1), LEASE, 10);
+        expect(again.map((d) => [d.key, d.attempts, d.reclaimed])).toEqual([
+          ['a', 0, false],
+          ['b', 0, false],
+        ]);
+      });
+
+      it('does not call a delivery reclaimed when its claim ended with an outcome', async () => {
+        const s = await addActive();
+        await store.enqueue([reply(s.id, 'a'), card(s.id, 'v1')]);
+        const [a, c] = await store.claimDeliveries('w', T0, 1_000, 10);
+        await store.retryDelivery(a?.id ?? -1, at(5_000), 'ratelimited');
+        await store.enqueue([card(s.id, 'v2')]);
+        // Sent with the old payload: the card stays pending for v2, but nothing is in doubt.
+        await store.completeDelivery(c?.id ?? -1);
+        const later = await store.claimDeliveries('w', at(10_000), 1_000, 10);
+        expect(later.map((d) => [d.key, d.reclaimed])).toEqual([
+          ['a', false],
+          ['card', false],
+        ]);
+      });
+
+      it('removes a completed delivery', async () => {
+        const s = await addActive();
+        await store.enqueue([reply(s.id, 'a'), reply(s.id, 'b')]);
+        const [a] = await store.claimDeliveries('w', T0, LEASE, 1);
+        await store.completeDelivery(a?.id ?? -1);
+        expect(await store.pendingDeliveries(s.id)).toBe(1);
+        expect(keys(await store.claimDeliveries('w', at(LEASE), LEASE, 10))).toEqual(['b']);
+        // The key is free again once the delivery is gone.
+        await store.enqueue([reply(s.id, 'a', 'a again')]);
+        expect(await store.pendingDeliveries(s.id)).toBe(2);
+      });
+
+      it('does not claim a paused subscription’s deliveries until it is resumed', async () => {
+        const paused = await addActive();
+        const active = await addActive();
+        await store.enqueue([reply(paused.id, 'p'), reply(active.id, 'x')]);
+        await store.pauseSubscription(paused.id, 'not_in_channel');
+        expect(keys(await store.claimDeliveries('w', T0, LEASE, 10))).toEqual(['x']);
+        expect(await store.claimDeliveries('w', at(1), LEASE, 10)).toEqual([]);
+        await store.resumeSubscription(paused.id);
+        expect(keys(await store.claimDeliveries('w', at(2), LEASE, 10))).toEqual(['p']);
+      });
+
+      it('respects the limit and hands out the oldest first', async () => {
+        const subs = [await addActive(), await addActive(), await addActive()];
+        for (const s of subs) await store.enqueue([reply(s.id, 'one'), reply(s.id, 'two')]);
+        const first = await store.claimDeliveries('w', T0, LEASE, 4);
+        expect(first.map((d) => [d.subscriptionId, d.key])).toEqual([
+          [subs[0]?.id, 'one'],
+          [subs[0]?.id, 'two'],
+          [subs[1]?.id, 'one'],
+          [subs[1]?.id, 'two'],
+        ]);
+        const rest = await store.claimDeliveries('w', T0, LEASE, 4);
+        expect(rest.map((d) => [d.subscriptionId, d.key])).toEqual([
+          [subs[2]?.id, 'one'],
+          [subs[2]?.id, 'two'],
+        ]);
+        expect(await store.claimDeliveries('w', T0, LEASE, 0)).toEqual([]);
+      });
+
+      it('counts pending deliveries, in all and per subscription', async () => {
+        const a = await addActive();
+        const b = await addActive();
+        expect(await store.pendingDeliveries()).toBe(0);
+        await store.enqueue([reply(a.id, '1'), reply(a.id, '2'), reply(b.id, '1')]);
+        await store.enqueue([]);
+        expect(await store.pendingDeliveries()).toBe(3);
+        expect(await store.pendingDeliveries(a.id)).toBe(2);
+        expect(await store.pendingDeliveries(b.id)).toBe(1);
+        // Claimed ones are still pending until completed.
+        await store.claimDeliveries('w', T0, LEASE, 10);
+        expect(await store.pendingDeliveries()).toBe(3);
+      });
+
+      it('never hands the same delivery to two concurrent claimers, nor one out of order', async () => {
+        const replica = await fixture.open();
+        const subs = [];
+        for (let i = 0; i < 12; i++) subs.push(await addActive());
+        const batch: NewDelivery[] = [];
+        for (let k = 0; k < 5; k++) for (const s of subs) batch.push(reply(s.id, `k${k}`));
+        await store.enqueue(batch);
+        const total = batch.length;
+
+        const doneInRound = new Map<number, number>();
+        const byId = new Map<number, Delivery>();
+        for (let round = 0; doneInRound.size < total && round < 50; round++) {
+          const now = at(round);
+          const claims = await Promise.all(
+            Array.from({ length: 6 }, (_, i) => (i % 2 ? replica : store).claimDeliveries(`w${i}`, now, LEASE, 7)),
+          );
+          const flat = claims.flat();
+          expect(new Set(flat.map((d) => d.id)).size, 'a delivery handed to two claimers').toBe(flat.length);
+          for (const d of flat) expect(doneInRound.has(d.id), `delivery ${d.id} handed out after it was sent`).toBe(false);
+          // One subscription's deliveries go to one claimer at a time.
+          for (const s of subs) expect(claims.filter((c) => c.some((d) => d.subscriptionId === s.id)).length).toBeLessThanOrEqual(1);
+          for (const d of flat) {
+            // Now and then a worker gives a subscription's whole run back, as when Slack says wait.
+            if (round % 2 === 0 && d.subscriptionId % 3 === 0) {
+              await store.releaseDeliveries([d.id]);
+            } else {
+              await store.completeDelivery(d.id);
+              doneInRound.set(d.id, round);
+              byId.set(d.id, d);
+            }
+          }
+        }
+        expect(doneInRound.size).toBe(total);
+        expect(await store.pendingDeliveries()).toBe(0);
+        // Per subscription, in enqueue order (k0, k1, …), each went out no earlier than the one before.
+        for (const s of subs) {
+          const sent = [...byId.values()].filter((d) => d.subscriptionId === s.id).sort((x, y) => x.id - y.id);
+          expect(sent.map((d) => d.key)).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
+          const rounds = sent.map((d) => doneInRound.get(d.id) ?? -1);
+          expect(rounds).toEqual([...rounds].sort((x, y) => x - y));
+        }
+      });
+    });
+
+    describe('leases', () => {
+      it('is taken, renewed by its owner, refused to others until it expires, then taken over', async () => {
+        expect(await store.tryLease('poll', 'a', 10_000, T0)).toBe(true);
+        expect(await store.tryLease('poll', 'a', 10_000, at(5_000))).toBe(true);
+        expect(await store.tryLease('poll', 'b', 10_000, at(10_000))).toBe(false);
+        expect(await store.tryLease('other', 'b', 10_000, at(10_000))).toBe(true);
+        expect(await store.tryLease('poll', 'b', 10_000, at(15_001))).toBe(true);
+        expect(await store.tryLease('poll', 'a', 10_000, at(16_000))).toBe(false);
+      });
+
+      it('is released only by its owner', async () => {
+        expect(await store.tryLease('poll', 'a', 60_000, T0)).toBe(true);
+        await store.releaseLease('poll', 'b');
+        expect(await store.tryLease('poll', 'b', 60_000, at(1))).toBe(false);
+        await store.releaseLease('poll', 'a');
+        expect(await store.tryLease('poll', 'b', 60_000, at(2))).toBe(true);
+      });
+
+      it('lets exactly one of several concurrent takers have it', async () => {
+        const replica = await fixture.open();
+        const results = await Promise.all(
+          Array.from({ length: 6 }, (_, i) => (i % 2 ? replica : store).tryLease('poll', `owner-${i}`, 60_000, T0)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+    });
+
+    it('keeps everything across close and reopen', async () => {
+      const s = await addActive({ channelId: 'C-keep', jobId: 'dj-keep' });
+      await store.setCardTs(s.id, '1.2');
+      const paused = await addActive({ channelId: 'C-keep', jobId: 'dj-keep-2' });
+      await store.pauseSubscription(paused.id, 'not_in_channel');
+      const w = makeWatch({ unreachableSince: '2026-07-28T15:00:00.000Z' });
+      await store.commitPass('dj-keep', { expectedVersion: null, watch: w, deliveries: [card(s.id, 'v1'), reply(s.id, 'r')] });
+      const [claimed] = await store.claimDeliveries('w', T0, LEASE, 1);
+      await store.tryLease('poll', 'a', 60_000, T0);
+      await store.close();
+
+      const reopened = await fixture.open();
+      expect(reopened.engine).toBe(engine);
+      expect(await reopened.listSubscriptions('C-keep')).toEqual([
+        { ...s, cardTs: '1.2' },
+        { ...paused, state: 'paused', stateReason: 'not_in_channel' },
+      ]);
+      expect(await reopened.getWatch('dj-keep')).toEqual({ watch: w, version: 1 });
+      expect(await reopened.pendingDeliveries(s.id)).toBe(2);
+      // The claim survived too: the card is still leased, and the reply waits behind it.
+      expect(await reopened.claimDeliveries('w2', at(1), LEASE, 10)).toEqual([]);
+      expect((await reopened.claimDeliveries('w2', at(LEASE), LEASE, 10)).map((d) => d.id)[0]).toBe(claimed?.id);
+      expect(await reopened.tryLease('poll', 'b', 60_000, at(1))).toBe(false);
+      // A new subscription does not reuse an id.
+      expect((await reopened.addSubscription(newSub())).subscription.id).toBeGreaterThan(paused.id);
+    });
+  });
+}

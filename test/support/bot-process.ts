@@ -1,0 +1,73 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from './harness.js';
+
+/**
+ * The bot as a separate process (`datajob-bot start` through tsx), for what an in-process test
+ * cannot do: SIGKILL in the middle of a pass, restarts, several replicas on one database.
+ */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface BotProcess {
+  child: ChildProcess;
+  /** Parsed JSON log lines, as they arrive. */
+  logs: Array<Record<string, unknown>>;
+  /** Lines that were not JSON (a crash, a config error). */
+  stderr: string[];
+  port: number;
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startBotProcess(env: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<BotProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  const stderr: string[] = [];
+  let buffered = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        stderr.push(line);
+      }
+    }
+  });
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let dead = false;
+  void exited.then(() => {
+    dead = true;
+  });
+
+  const started = await waitFor(
+    () => logs.find((l) => l.msg === 'Slack app started') ?? (dead ? { failed: true } : undefined),
+    'the bot process to start',
+    options.timeoutMs ?? 30_000,
+  ).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}\n${stderr.join('')}`);
+  });
+  if ('failed' in started) throw new Error(`the bot process exited at start:\n${stderr.join('')}`);
+
+  return {
+    child,
+    logs,
+    stderr,
+    port: Number(started.port),
+    exited,
+    async kill(signal = 'SIGKILL') {
+      if (!dead) child.kill(signal);
+      return exited;
+    },
+  };
+}
