@@ -136,7 +136,9 @@ describe.skipIf(!testDatabaseUrl)('several replicas on one PostgreSQL', () => {
       expect(top, channel).toHaveLength(1);
       const replies = slack.thread(channel, top[0]?.ts ?? '').map((m) => visibleText(m));
       expect(replies, channel).toHaveLength(EXPECTED_REPLIES.length);
-      replies.forEach((r, i) => expect(r, `${channel} reply ${i}`).toMatch(EXPECTED_REPLIES[i] as RegExp));
+      replies.forEach((r, i) => {
+        expect(r, `${channel} reply ${i}`).toMatch(EXPECTED_REPLIES[i] as RegExp);
+      });
       expect(visibleText(slack.message(channel, top[0]?.ts ?? '')), channel).toMatch(/Final state/);
     }
   }
