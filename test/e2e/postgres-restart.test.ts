@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DataJob } from '../../src/domain/data-job.js';
+import { type Simulator, startSimulator } from '../../src/simulator/server.js';
+import { type BotProcess, startBotProcess } from '../support/bot-process.js';
+import type { FakeSlack } from '../support/fake-slack/server.js';
+import { startFakeSlack } from '../support/fake-slack/server.js';
+import { BOT_SCOPES, SIGNING_SECRET, visibleText, waitFor } from '../support/harness.js';
+import { makeJobWithFiles } from '../support/make-job.js';
+import { canRunPrivatePostgres, type PrivatePostgres, startPrivatePostgres } from '../support/private-postgres.js';
+import { sendSlashCommand } from '../support/slack-requests.js';
+
+/** PostgreSQL goes away in the middle of a run with deliveries pending, and comes back. */
+
+const JOB = 'dj-pg-restart-1';
+const CHANNEL = 'C_PGRESTART';
+
+const job = (failed: number, status: string): DataJob =>
+  makeJobWithFiles(
+    Array.from({ length: 3 }, (_, i) =>
+      i < failed ? { state: 'failed' as const, name: `p${i}.pdf` } : { state: 'processing' as const, name: `p${i}.pdf` },
+    ),
+    { id: JOB, name: 'Survives a database restart', status, updated_at: `2026-07-28T16:0${failed}:00Z` },
+  );
+
+describe.skipIf(!canRunPrivatePostgres())('PostgreSQL restarted during a run', () => {
+  let pgServer: PrivatePostgres;
+  let sim: Simulator;
+  let slack: FakeSlack;
+  let bot: BotProcess;
+
+  beforeAll(async () => {
+    pgServer = await startPrivatePostgres();
+    sim = await startSimulator({ clock: 'manual' });
+    slack = await startFakeSlack({ scopes: BOT_SCOPES, channels: [{ id: CHANNEL, name: 'pg-restart' }] });
+  }, 60_000);
+  afterAll(async () => {
+    await bot?.kill();
+    await slack?.close();
+    await sim?.close();
+    pgServer?.destroy();
+  });
+
+  it('keeps answering what it can, reconnects, and delivers what was pending, once', async () => {
+    sim.putJob(job(0, 'file_processing'));
+    bot = await startBotProcess({
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      PORT: '0',
+      SLACK_API_URL: slack.apiUrl,
+      SEEKRFLOW_API_KEY: sim.apiKey,
+      SEEKRFLOW_TEAM_ID: sim.teamId ?? '',
+      SEEKRFLOW_BASE_URL: sim.url,
+      SEEKRFLOW_RETRIES: '0',
+      POLL_SCHEDULE: '* * * * * *',
+      DATABASE_URL: pgServer.url,
+      LOG_LEVEL: 'debug',
+    });
+    const botUrl = `http://127.0.0.1:${bot.port}/slack/events`;
+    const ask = async (text: string) => {
+      const responseUrl = slack.responseUrl({ channel: CHANNEL });
+      await sendSlashCommand(botUrl, SIGNING_SECRET, { text, channelId: CHANNEL, responseUrl }, { fake: slack });
+      return visibleText((await waitFor(() => slack.responses(responseUrl)[0], text)).body as object);
+    };
+    expect(await ask(`subscribe ${JOB}`)).toMatch(/Subscribed/);
+    const card = slack.topLevel(CHANNEL)[0];
+    if (!card) throw new Error('no card');
+
+    // A change whose delivery Slack holds back (429 for a few seconds): it is pending in the database…
+    slack.rateLimit('chat.update', 4, { times: 1 });
+    sim.putJob(job(1, 'needs_review'));
+    await waitFor(() => slack.callsTo('chat.update').some((c) => c.status === 429), 'the held-back delivery');
+    // …when the database goes away.
+    pgServer.stop();
+    await waitFor(() => bot.logs.some((l) => l.level === 50 || l.level === 40), 'the bot to notice', 10_000);
+    // What needs no database still works: a job's card.
+    expect(await ask(JOB)).toMatch(/Survives a database restart/);
+    await new Promise((r) => setTimeout(r, 5_000));
+    expect(slack.thread(CHANNEL, card.ts)).toHaveLength(0);
+
+    pgServer.start();
+    await waitFor(() => slack.thread(CHANNEL, card.ts).length >= 2, 'the pending replies after the restart', 30_000);
+    sim.putJob(job(1, 'ready_to_start'));
+    await waitFor(() => slack.thread(CHANNEL, card.ts).length >= 3, 'the next change', 30_000);
+    await new Promise((r) => setTimeout(r, 3_000));
+
+    const replies = slack.thread(CHANNEL, card.ts).map((m) => visibleText(m));
+    expect(replies).toEqual([
+      expect.stringMatching(/1 file failed/),
+      expect.stringMatching(/needs review/i),
+      expect.stringMatching(/Ready to start/),
+    ]);
+    expect(visibleText(slack.message(CHANNEL, card.ts))).toMatch(/Ready to start/);
+    expect(bot.child.exitCode).toBeNull();
+  }, 120_000);
+});
