@@ -1,0 +1,169 @@
+/**
+ * Misbehaviour on request: the failures the bot must survive, injected per job or for every request.
+ * A fault acts before any other check (path, key, team), as an outage or a proxy in front of the API
+ * would: a global 503 answers every request, whatever it asks for.
+ */
+
+export type Fault =
+  /** Answer this much later (wall-clock time, whatever the simulator's clock). Adds up with other faults. */
+  | { kind: 'latency'; ms: number }
+  /** A server error. Without `body`: 500 `{"detail":…}`, 502 Cloudflare plain text, 503 `{"message":…}`. */
+  | { kind: 'status'; status: 500 | 502 | 503; body?: string }
+  /** 429 with `Retry-After` exactly as given: seconds (`"2"`) or an HTTP date. */
+  | { kind: 'rate-limit'; retryAfter: string }
+  /** 200, `application/json`, and a body that is not JSON (a cut-off payload). */
+  | { kind: 'malformed-json' }
+  /** 200 with JSON that does not fit the contract (`status: 42`, `files: "x"`). */
+  | { kind: 'wrong-shape' }
+  /** Accept the request and never answer, until the client gives up or the simulator closes. */
+  | { kind: 'hang' };
+
+export type FaultKind = Fault['kind'];
+
+export interface FaultOptions {
+  /** Only requests for this job id (as decoded from the path). Default: every request. */
+  jobId?: string;
+  /** Only the next N matching requests, then the fault is gone. Default: until `clearFaults()`. */
+  times?: number;
+}
+
+interface ActiveFault {
+  fault: Fault;
+  jobId: string | null;
+  remaining: number;
+}
+
+export interface FaultPick {
+  latencyMs: number;
+  fault: Exclude<Fault, { kind: 'latency' }> | null;
+}
+
+const NONE: FaultPick = { latencyMs: 0, fault: null };
+
+/**
+ * Matching is by order of precedence: faults for the job before global ones, and among those in the
+ * order they were set, so `times` can script a sequence (a 503, then a 429, then success).
+ * Every latency fault that matches adds its delay; the first other fault that matches decides the
+ * answer. Each fault used by a request counts one of its `times`.
+ */
+export class FaultBook {
+  private faults: ActiveFault[] = [];
+
+  get size(): number {
+    return this.faults.length;
+  }
+
+  add(fault: Fault, options: FaultOptions = {}): void {
+    validate(fault);
+    const times = options.times ?? Number.POSITIVE_INFINITY;
+    if (!(times >= 1) || (Number.isFinite(times) && !Number.isInteger(times))) {
+      throw new RangeError(`times must be a positive integer (got ${options.times})`);
+    }
+    this.faults.push({ fault: { ...fault }, jobId: options.jobId ?? null, remaining: times });
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+
+  /** The faults that apply to one request; uses them up. */
+  take(jobId: string | null): FaultPick {
+    if (this.faults.length === 0) return NONE;
+    let latencyMs = 0;
+    let fault: FaultPick['fault'] = null;
+    let used = false;
+    for (const pass of [true, false]) {
+      for (const active of this.faults) {
+        const forJob = active.jobId !== null;
+        if (forJob !== pass || (forJob && active.jobId !== jobId)) continue;
+        if (active.fault.kind === 'latency') {
+          latencyMs += active.fault.ms;
+        } else if (fault === null) {
+          fault = active.fault;
+        } else {
+          continue;
+        }
+        active.remaining -= 1;
+        used = true;
+      }
+    }
+    if (used) this.faults = this.faults.filter((f) => f.remaining > 0);
+    return { latencyMs, fault };
+  }
+}
+
+function validate(fault: Fault): void {
+  switch (fault.kind) {
+    case 'latency':
+      if (!Number.isFinite(fault.ms) || fault.ms < 0) throw new RangeError(`latency must be a non-negative number of ms (got ${fault.ms})`);
+      return;
+    case 'status':
+      if (![500, 502, 503].includes(fault.status)) throw new RangeError(`status fault must be 500, 502 or 503 (got ${fault.status})`);
+      return;
+    case 'rate-limit':
+      if (typeof fault.retryAfter !== 'string' || fault.retryAfter.trim() === '')
+        throw new RangeError('rate-limit needs a Retry-After value');
+      return;
+    case 'malformed-json':
+    case 'wrong-shape':
+    case 'hang':
+      return;
+    default:
+      throw new RangeError(`unknown fault ${JSON.stringify(fault)}`);
+  }
+}
+
+export interface Reply {
+  status: number;
+  body: string | Buffer;
+  contentType: string;
+  headers?: Record<string, string>;
+}
+
+export const JSON_TYPE = 'application/json';
+export const TEXT_TYPE = 'text/plain; charset=utf-8';
+
+const DEFAULT_ERROR_BODIES: Record<500 | 502 | 503, string> = {
+  500: JSON.stringify({ detail: 'Internal Server Error' }),
+  // What Cloudflare answers when the origin is unreachable.
+  502: 'error code: 502',
+  503: JSON.stringify({ message: 'SeekrFlow is undergoing scheduled maintenance. Please try again shortly.' }),
+};
+
+function looksLikeJson(body: string): boolean {
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The answer a fault gives. `job` is the payload the request would have got, when there is one, so
+ * malformed and wrong-shaped bodies look like a damaged version of the real thing.
+ */
+export function faultReply(fault: Exclude<Fault, { kind: 'latency' | 'hang' }>, jobId: string | null, jobJson: string | null): Reply {
+  switch (fault.kind) {
+    case 'status': {
+      const body = fault.body ?? DEFAULT_ERROR_BODIES[fault.status];
+      return { status: fault.status, body, contentType: looksLikeJson(body) ? JSON_TYPE : TEXT_TYPE };
+    }
+    case 'rate-limit':
+      return {
+        status: 429,
+        body: JSON.stringify({ detail: 'Too Many Requests' }),
+        contentType: JSON_TYPE,
+        headers: { 'retry-after': fault.retryAfter },
+      };
+    case 'malformed-json': {
+      // A strict prefix of a JSON object is never valid JSON: the closing brace is missing.
+      const full = jobJson ?? JSON.stringify({ id: jobId, status: 'running', files: [{ file_id: 'file-1', status: 'completed' }] });
+      return { status: 200, body: full.slice(0, Math.max(1, Math.floor(full.length / 2))), contentType: JSON_TYPE };
+    }
+    case 'wrong-shape': {
+      const base = jobJson ? (JSON.parse(jobJson) as Record<string, unknown>) : { id: jobId };
+      return { status: 200, body: JSON.stringify({ ...base, status: 42, files: 'x', timeline: { events: [] } }), contentType: JSON_TYPE };
+    }
+  }
+}

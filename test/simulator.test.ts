@@ -1,0 +1,655 @@
+import { networkInterfaces } from 'node:os';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { DataJob as DomainJob } from '../src/domain/data-job.js';
+import { summarizeJob } from '../src/domain/job-summary.js';
+import { DataJob } from '../src/seekrflow/data-job.js';
+import { type ScenarioName, type ScenarioSpec, type Simulator, startSimulator } from '../src/simulator/server.js';
+import { makeJob } from './support/make-job.js';
+
+let sim: Simulator;
+
+beforeAll(async () => {
+  sim = await startSimulator({ clock: 'manual', seed: 42, startTime: Date.parse('2026-07-28T14:00:00Z') });
+});
+afterAll(async () => {
+  await sim.close();
+});
+afterEach(() => {
+  sim.clearFaults();
+  sim.resetRequests();
+});
+
+interface GetOptions {
+  /** undefined: the right key; null: no Authorization header. */
+  key?: string | null;
+  /** undefined: the simulator's team; null: no x-team-id header. */
+  team?: string | null;
+  signal?: AbortSignal;
+  method?: string;
+  on?: Simulator;
+}
+
+const CF_RAY = /^[0-9a-f]{16}-IAD$/;
+
+async function request(path: string, opts: GetOptions = {}): Promise<Response> {
+  const target = opts.on ?? sim;
+  const headers: Record<string, string> = {};
+  const key = opts.key === undefined ? target.apiKey : opts.key;
+  const team = opts.team === undefined ? target.teamId : opts.team;
+  if (key !== null) headers.authorization = key;
+  if (team !== null) headers['x-team-id'] = team;
+  const res = await fetch(`${target.url}${path}`, { headers, method: opts.method ?? 'GET', ...(opts.signal && { signal: opts.signal }) });
+  // Every answer, whatever it is, carries a Cloudflare ray id.
+  expect(res.headers.get('cf-ray')).toMatch(CF_RAY);
+  return res;
+}
+
+const get = (id: string, opts?: GetOptions) => request(`/v1/flow/data-jobs/${encodeURIComponent(id)}`, opts);
+
+/** Fetches a job over HTTP and parses it the way the bot does. */
+async function fetchJob(id: string, opts?: GetOptions): Promise<DataJob> {
+  const res = await get(id, opts);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('application/json');
+  return DataJob.parse(await res.json());
+}
+
+async function expectDetail(res: Response, status: number, detail: unknown): Promise<void> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toBe('application/json');
+  expect(await res.json()).toEqual({ detail });
+}
+
+describe('serving jobs', () => {
+  it('listens on 127.0.0.1 only', async () => {
+    expect(sim.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // Nothing may answer on the machine's other addresses.
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal);
+    if (external) {
+      await expect(fetch(`http://${external.address}:${sim.port}/`, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
+    }
+  });
+
+  it('serves a created job as the contract shapes it, with the fields the live API adds', async () => {
+    const created = sim.createJob('happy');
+    expect(created.id).toMatch(/^dj-[0-9a-f-]{36}$/);
+    const job = await fetchJob(created.id);
+    expect(job).toEqual(DataJob.parse(created));
+    expect(job.status).toBe('file_processing');
+    expect(job.user_id).toBe(sim.userId);
+    expect(job).toMatchObject({ origin_data_job_id: null, deleted: false });
+    expect(job.status_message).toEqual(expect.any(String));
+    expect(job.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    const markdown = job.files.find((f) => f.type === 'md');
+    expect(markdown).toMatchObject({ record_id: null, status: null });
+    expect(job.additional_alignment_file_ids).toContain(markdown?.file_id);
+    const records = job.ingestion_jobs.flatMap((run) => run.records);
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.every((r) => r.status === 'queued' && r.queue_position !== null)).toBe(true);
+    expect(job.timeline.map((e) => e.event_type)).toEqual(['job_created', 'files_added']);
+  });
+
+  it('serves exactly what putJob was given, and follows updateJob and deleteJob', async () => {
+    const payload = makeJob({ id: 'dj-put-1', status: 'some_future_status', name: 'Exact payload' });
+    sim.putJob(payload);
+    const res = await get('dj-put-1');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(payload);
+
+    sim.updateJob('dj-put-1', (job) => {
+      job.status = 'running';
+    });
+    expect((await fetchJob('dj-put-1')).status).toBe('running');
+
+    expect(sim.deleteJob('dj-put-1')).toBe(true);
+    await expectDetail(await get('dj-put-1'), 404, 'Data job not found');
+  });
+
+  it('hands out copies: changing what getJob returned changes nothing served', async () => {
+    const { id } = sim.createJob('happy');
+    const copy = sim.getJob(id) as DomainJob;
+    copy.status = 'tampered';
+    copy.files.length = 0;
+    expect(sim.getJob(id)?.status).toBe('file_processing');
+    sim.updateJob(id, () => {});
+    const served = await fetchJob(id);
+    expect(served.status).toBe('file_processing');
+    expect(served.files.length).toBeGreaterThan(0);
+  });
+
+  it('decodes URL-encoded ids', async () => {
+    sim.putJob(makeJob({ id: 'dj:odd.id_1-x' }));
+    expect((await fetchJob('dj:odd.id_1-x')).id).toBe('dj:odd.id_1-x');
+    const raw = await request('/v1/flow/data-jobs/dj%3Aodd%2Eid_1-x');
+    expect(raw.status).toBe(200);
+  });
+
+  it('creates jobs with a chosen id, name, workspace and start time', async () => {
+    const old = sim.createJob('happy', {
+      id: 'dj-custom',
+      teamId: null,
+      startAt: sim.now() - 3_600_000,
+      overrides: { name: 'Renamed' },
+    });
+    expect(old).toMatchObject({ id: 'dj-custom', name: 'Renamed', status: 'completed' });
+    const job = await fetchJob('dj-custom', { team: null });
+    expect(job.status).toBe('completed');
+    expect(sim.remainingSteps('dj-custom')).toBe(0);
+  });
+});
+
+describe('keys and teams', () => {
+  it.each([
+    ['no key', null, 'Not authenticated'],
+    ['a wrong key', 'not-the-key', 'Invalid API key'],
+    ['a Bearer prefix', 'Bearer <key>', 'Invalid API key'],
+  ])('answers 401 to %s', async (_what, key, detail) => {
+    const { id } = sim.createJob('happy');
+    const sent = key === 'Bearer <key>' ? `Bearer ${sim.apiKey}` : key;
+    await expectDetail(await get(id, { key: sent }), 401, detail);
+  });
+
+  it('answers 403 when x-team-id names another team', async () => {
+    const { id } = sim.createJob('happy');
+    await expectDetail(await get(id, { team: '11111111-2222-4333-8444-555555555555' }), 403, 'You do not have access to this team');
+  });
+
+  it('hides team jobs without the team header, and personal jobs with it', async () => {
+    const team = sim.createJob('happy');
+    const personal = sim.createJob('happy', { teamId: null });
+    expect((await fetchJob(team.id)).id).toBe(team.id);
+    await expectDetail(await get(team.id, { team: null }), 404, 'Data job not found');
+    expect((await fetchJob(personal.id, { team: null })).id).toBe(personal.id);
+    await expectDetail(await get(personal.id), 404, 'Data job not found');
+  });
+
+  it('refuses any team header when the key has no team', async () => {
+    const solo = await startSimulator({ clock: 'manual', teamId: null });
+    try {
+      const { id } = solo.createJob('happy');
+      expect(solo.teamId).toBeNull();
+      expect((await fetchJob(id, { on: solo })).id).toBe(id);
+      expect((await get(id, { on: solo, team: '11111111-2222-4333-8444-555555555555' })).status).toBe(403);
+    } finally {
+      await solo.close();
+    }
+  });
+});
+
+describe('paths and ids', () => {
+  it.each(['/', '/v1/flow/data-jobs', '/v1/flow/data-jobs/dj-1/start', '/v1/flow/datajobs/dj-1', '/v2/flow/data-jobs/dj-1'])(
+    'answers 404 Not Found to %s',
+    async (path) => {
+      await expectDetail(await request(path), 404, 'Not Found');
+    },
+  );
+
+  it('answers 404 to an unknown but plausible id, even 128 characters long', async () => {
+    await expectDetail(await get('dj-00000000-0000-4000-8000-000000000000'), 404, 'Data job not found');
+    await expectDetail(await get('a'.repeat(128)), 404, 'Data job not found');
+  });
+
+  it.each([
+    ['empty', '/v1/flow/data-jobs/'],
+    ['129 characters', `/v1/flow/data-jobs/${'a'.repeat(129)}`],
+    ['a space', '/v1/flow/data-jobs/dj%201'],
+    ['an encoded slash', '/v1/flow/data-jobs/dj%2F1'],
+    ['broken percent-encoding', '/v1/flow/data-jobs/dj%E0%A4%A'],
+    ['unicode', '/v1/flow/data-jobs/dj-%C3%A9'],
+  ])('answers 422 to an id that cannot be valid: %s', async (_what, path) => {
+    const res = await request(path);
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { detail: { loc: unknown[]; msg: string; type: string }[] };
+    expect(body.detail).toHaveLength(1);
+    expect(body.detail[0]).toMatchObject({ loc: ['path', 'data_job_id'], msg: expect.any(String), type: 'value_error' });
+  });
+
+  it('answers 405 to other methods on the route', async () => {
+    const { id } = sim.createJob('happy');
+    const res = await get(id, { method: 'POST' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET');
+  });
+});
+
+describe('faults', () => {
+  async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
+    const start = performance.now();
+    const result = await work();
+    return [result, performance.now() - start];
+  }
+
+  it('adds latency to one job only, and latency adds up with other faults', async () => {
+    const slow = sim.createJob('happy');
+    const fast = sim.createJob('happy');
+    sim.setFault({ kind: 'latency', ms: 300 }, { jobId: slow.id });
+    const [slowRes, slowMs] = await timed(() => get(slow.id));
+    expect(slowRes.status).toBe(200);
+    expect(slowMs).toBeGreaterThanOrEqual(280);
+    const [fastRes, fastMs] = await timed(() => get(fast.id));
+    expect(fastRes.status).toBe(200);
+    expect(fastMs).toBeLessThan(250);
+
+    sim.setFault({ kind: 'status', status: 500 }, { jobId: slow.id });
+    const [failed, failedMs] = await timed(() => get(slow.id));
+    expect(failed.status).toBe(500);
+    expect(failedMs).toBeGreaterThanOrEqual(280);
+  });
+
+  it.each([
+    [500, undefined, 'application/json', { detail: 'Internal Server Error' }],
+    [502, undefined, 'text/plain; charset=utf-8', 'error code: 502'],
+    [503, undefined, 'application/json', { message: expect.stringContaining('maintenance') }],
+    [
+      503,
+      'upstream connect error or disconnect/reset before headers',
+      'text/plain; charset=utf-8',
+      'upstream connect error or disconnect/reset before headers',
+    ],
+    [502, '{"message":"Bad gateway"}', 'application/json', { message: 'Bad gateway' }],
+  ] as const)('answers %i with body %s', async (status, body, contentType, expected) => {
+    const { id } = sim.createJob('happy');
+    sim.setFault({ kind: 'status', status, ...(body !== undefined && { body }) });
+    const res = await get(id);
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toBe(contentType);
+    const text = await res.text();
+    expect(typeof expected === 'string' ? text : JSON.parse(text)).toEqual(expected);
+  });
+
+  it.each(['2', 'Wed, 21 Oct 2026 07:28:00 GMT'])('answers 429 with Retry-After: %s', async (retryAfter) => {
+    const { id } = sim.createJob('happy');
+    sim.setFault({ kind: 'rate-limit', retryAfter });
+    const res = await get(id);
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe(retryAfter);
+    expect(await res.json()).toEqual({ detail: 'Too Many Requests' });
+  });
+
+  it('serves malformed JSON with status 200', async () => {
+    const { id } = sim.createJob('happy');
+    sim.setFault({ kind: 'malformed-json' }, { jobId: id });
+    const res = await get(id);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    const text = await res.text();
+    expect(text.length).toBeGreaterThan(0);
+    expect(() => JSON.parse(text)).toThrow();
+  });
+
+  it('serves JSON of the wrong shape with status 200', async () => {
+    const { id } = sim.createJob('happy');
+    sim.setFault({ kind: 'wrong-shape' }, { jobId: id });
+    const res = await get(id);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ id, status: 42, files: 'x' });
+    expect(DataJob.safeParse(body).success).toBe(false);
+  });
+
+  it('hangs until the client aborts, then serves the next request', async () => {
+    const { id } = sim.createJob('happy');
+    sim.setFault({ kind: 'hang' }, { jobId: id, times: 1 });
+    const started = performance.now();
+    await expect(get(id, { signal: AbortSignal.timeout(300) })).rejects.toThrow(/abort|timeout/i);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(280);
+    expect(sim.requests.at(-1)).toMatchObject({ jobId: id, status: 0 });
+    expect((await fetchJob(id)).id).toBe(id);
+    expect(sim.requestCount(id)).toBe(2);
+  });
+
+  it('applies a global fault to every request, a job fault to its job only', async () => {
+    const a = sim.createJob('happy');
+    const b = sim.createJob('happy');
+    sim.setFault({ kind: 'status', status: 503 }, { jobId: a.id });
+    expect((await get(a.id)).status).toBe(503);
+    expect((await get(b.id)).status).toBe(200);
+
+    sim.setFault({ kind: 'status', status: 500 });
+    expect((await get(a.id)).status).toBe(503);
+    expect((await get(b.id)).status).toBe(500);
+    expect((await request('/elsewhere')).status).toBe(500);
+
+    sim.clearFaults();
+    expect((await get(a.id)).status).toBe(200);
+    expect((await get(b.id)).status).toBe(200);
+  });
+
+  it('uses a fault only `times` times, and plays limited faults in the order they were set', async () => {
+    const { id } = sim.createJob('happy');
+    sim.setFault({ kind: 'status', status: 503 }, { jobId: id, times: 2 });
+    sim.setFault({ kind: 'rate-limit', retryAfter: '1' }, { jobId: id, times: 1 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await get(id)).status);
+    expect(statuses).toEqual([503, 503, 429, 200]);
+
+    sim.setFault({ kind: 'malformed-json' }, { times: 1 });
+    const first = await get(id);
+    await first.text();
+    expect((await get(id)).status).toBe(200);
+  });
+
+  it('refuses faults that make no sense', () => {
+    expect(() => sim.setFault({ kind: 'latency', ms: -1 })).toThrow(RangeError);
+    expect(() => sim.setFault({ kind: 'status', status: 404 as 500 })).toThrow(RangeError);
+    expect(() => sim.setFault({ kind: 'rate-limit', retryAfter: '' })).toThrow(RangeError);
+    expect(() => sim.setFault({ kind: 'hang' }, { times: 0 })).toThrow(RangeError);
+  });
+
+  it('close() ends hanging connections', async () => {
+    const other = await startSimulator({ clock: 'manual' });
+    const { id } = other.createJob('happy');
+    other.setFault({ kind: 'hang' });
+    const pending = fetch(`${other.url}/v1/flow/data-jobs/${id}`, { headers: { authorization: other.apiKey } });
+    const settled = pending.then(
+      () => 'answered',
+      () => 'failed',
+    );
+    while (other.requestCount() === 0) await new Promise((r) => setTimeout(r, 10));
+    const closing = other.close().then(() => 'closed');
+    const deadline = new Promise((r) => setTimeout(() => r('still open after 2 s'), 2_000));
+    expect(await Promise.race([closing, deadline])).toBe('closed');
+    expect(await settled).toBe('failed');
+  });
+});
+
+describe('lifecycles', () => {
+  interface Walk {
+    statuses: string[];
+    jobs: DataJob[];
+  }
+
+  /** Steps a job to its end, fetching it over HTTP after every change and checking what must always hold. */
+  async function walk(id: string): Promise<Walk> {
+    const jobs = [await fetchJob(id)];
+    while (sim.remainingSteps(id) > 0) {
+      sim.advance(id);
+      const next = await fetchJob(id);
+      const prev = jobs.at(-1) as DataJob;
+      // Something changes on each step, and updated_at moves with it.
+      expect(Date.parse(next.updated_at)).toBeGreaterThan(Date.parse(prev.updated_at));
+      // The timeline is only appended to, in time order.
+      expect(next.timeline.slice(0, prev.timeline.length)).toEqual(prev.timeline);
+      const times = next.timeline.map((e) => Date.parse(e.timestamp));
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+      if (prev.alignment_job?.progress != null && next.alignment_job?.progress != null) {
+        expect(next.alignment_job.progress).toBeGreaterThanOrEqual(prev.alignment_job.progress);
+      }
+      jobs.push(next);
+    }
+    const statuses: string[] = [];
+    for (const job of jobs) if (statuses.at(-1) !== job.status) statuses.push(job.status);
+    return { statuses, jobs };
+  }
+
+  const ALIGNMENT = ['ready_to_start', 'pending', 'queued', 'running'];
+  const expected: Record<ScenarioName, string[]> = {
+    happy: ['file_processing', ...ALIGNMENT, 'completed'],
+    'file-failures': ['file_processing', 'needs_review', 'file_processing', ...ALIGNMENT, 'completed'],
+    'needs-review': ['file_processing', 'needs_review'],
+    'missing-prompt': ['file_processing', 'needs_review', ...ALIGNMENT, 'completed'],
+    'alignment-fails': ['file_processing', ...ALIGNMENT, 'failed'],
+    cancelled: ['file_processing', ...ALIGNMENT, 'cancelled'],
+    stopped: ['file_processing', ...ALIGNMENT, 'stopped'],
+    stalls: ['file_processing', ...ALIGNMENT],
+  };
+
+  it.each(Object.entries(expected))('walks %s through %j', async (name, statuses) => {
+    const { id } = sim.createJob(name as ScenarioName);
+    const result = await walk(id);
+    expect(result.statuses).toEqual(statuses);
+    const last = result.jobs.at(-1) as DataJob;
+    const events = last.timeline.map((e) => e.event_type);
+    expect(events.slice(0, 2)).toEqual(['job_created', 'files_added']);
+    if (statuses.includes('running')) expect(events).toContain('alignment_started');
+    const endEvent = {
+      completed: 'alignment_completed',
+      failed: 'alignment_failed',
+      cancelled: 'alignment_cancelled',
+      stopped: 'alignment_stopped',
+    }[last.status];
+    if (endEvent) expect(events.at(-2)).toBe(endEvent);
+    if (endEvent) expect(events.at(-1)).toBe('status_changed');
+  });
+
+  it('runs on the clock: advanceTime moves every job', async () => {
+    const a = sim.createJob('happy');
+    const b = sim.createJob('alignment-fails');
+    const seen = new Map<string, string[]>([
+      [a.id, []],
+      [b.id, []],
+    ]);
+    for (let second = 0; second <= 240; second += 1) {
+      for (const [id, statuses] of seen) {
+        const { status } = await fetchJob(id);
+        if (statuses.at(-1) !== status) statuses.push(status);
+      }
+      sim.advanceTime(1_000);
+    }
+    expect(seen.get(a.id)).toEqual(expected.happy);
+    expect(seen.get(b.id)).toEqual(expected['alignment-fails']);
+  });
+
+  it('honours stage durations, and takes about two minutes by default', async () => {
+    const durations = { queuedMs: 1_000, fileMs: 2_000, reviewMs: 1_000, readyMs: 1_000, alignmentQueueMs: 1_000, alignmentMs: 10_000 };
+    const quick = sim.createJob({ files: 2, durations });
+    const normal = sim.createJob('happy');
+    sim.advanceTime(500);
+    expect((await fetchJob(quick.id)).status).toBe('file_processing');
+    sim.advanceTime(4_500);
+    expect(['ready_to_start', 'pending', 'queued']).toContain((await fetchJob(quick.id)).status);
+    sim.advanceTime(15_000);
+    expect((await fetchJob(quick.id)).status).toBe('completed');
+    expect(['file_processing', 'ready_to_start']).toContain((await fetchJob(normal.id)).status);
+    sim.advanceTime(40_000);
+    expect((await fetchJob(normal.id)).status).toBe('running');
+    sim.advanceTime(90_000);
+    expect((await fetchJob(normal.id)).status).toBe('completed');
+  });
+
+  it('fails files with the error, fix and time, then replaces them', async () => {
+    const { id } = sim.createJob('file-failures');
+    sim.advanceUntil(id, 'needs_review');
+    const review = await fetchJob(id);
+    const failed = review.ingestion_jobs.flatMap((r) => r.records).filter((r) => r.status === 'failed');
+    expect(failed).toHaveLength(2);
+    for (const record of failed) {
+      expect(record).toMatchObject({ error_message: expect.any(String), suggested_fix: expect.any(String), failed_at: expect.any(String) });
+      expect(review.files.find((f) => f.file_id === record.alignment_file_id)).toMatchObject({
+        status: 'failed',
+        suggested_fix: record.suggested_fix,
+      });
+    }
+    expect(review.timeline.filter((e) => e.event_type === 'ingestion_file_failed')).toHaveLength(2);
+    expect(summarizeJob(review).failed).toHaveLength(2);
+    expect(summarizeJob(review).reviewReason).toBe('2 files failed to process');
+
+    sim.advanceUntil(id, 'completed');
+    const done = await fetchJob(id);
+    const records = done.ingestion_jobs.flatMap((r) => r.records);
+    expect(done.ingestion_jobs).toHaveLength(2);
+    expect(records.filter((r) => r.deleted).map((r) => r.record_id)).toEqual(failed.map((r) => r.record_id));
+    expect(done.files.some((f) => failed.some((r) => r.alignment_file_id === f.file_id))).toBe(false);
+    expect(summarizeJob(done).counts).toMatchObject({ failed: 0, processing: 0, queued: 0 });
+    expect(done.timeline.map((e) => e.event_type)).toEqual(expect.arrayContaining(['files_removed', 'files_added', 'ingestion_completed']));
+  });
+
+  it('waits for a system prompt when the job has none', async () => {
+    const { id } = sim.createJob('missing-prompt');
+    const review = sim.advanceUntil(id, 'needs_review');
+    expect(review.system_prompt).toBeNull();
+    expect(summarizeJob(DataJob.parse(review)).reviewReason).toBe('the job has no system prompt');
+    const ready = sim.advanceUntil(id, 'ready_to_start');
+    expect(ready.system_prompt).toEqual(expect.any(String));
+    expect(ready.timeline.map((e) => e.event_type)).toContain('system_prompt_updated');
+  });
+
+  it('reports alignment progress the loose way the live API does', async () => {
+    const { id } = sim.createJob('happy');
+    const { jobs } = await walk(id);
+    const running = jobs.filter((j) => j.status === 'running').map((j) => j.alignment_job);
+    expect(running.length).toBeGreaterThan(3);
+    for (const a of running) {
+      expect(a).toMatchObject({
+        current_step: expect.any(String),
+        eta_minutes: expect.any(Number),
+        estimated_completion_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/),
+        status_message: expect.any(String),
+      });
+      expect(Number.isInteger(a?.eta_minutes)).toBe(true);
+    }
+    expect(running.some((a) => typeof a?.step_progress === 'string' && /^\d+\/\d+$/.test(a.step_progress))).toBe(true);
+    expect(running.some((a) => typeof a?.step_progress === 'number')).toBe(true);
+    expect(running.some((a) => (a?.progress ?? 0) > 1)).toBe(true);
+    expect(new Set(running.map((a) => a?.current_step)).size).toBeGreaterThan(2);
+
+    const done = jobs.at(-1) as DataJob;
+    expect(done.alignment_job_id).toBe(done.alignment_job?.id);
+    expect(done.alignment_job).toMatchObject({ status: 'completed', progress: 100, stopped_at: null, completed_at: expect.any(String) });
+    expect(done.alignment_job?.output_files).toHaveLength(2);
+    expect(done.alignment_job?.created_at).toMatch(/\+00:00$/);
+  });
+
+  it('records when a job was stopped', async () => {
+    const { id } = sim.createJob('stopped');
+    const job = sim.advanceUntil(id, 'stopped');
+    expect(job.alignment_job).toMatchObject({ status: 'stopped', stopped_at: expect.any(String), completed_at: null });
+  });
+
+  it('stalls: a running job that never changes again', async () => {
+    const { id } = sim.createJob('stalls');
+    const { jobs } = await walk(id);
+    // The `stalls` scenario stops at 40%.
+    expect(jobs.at(-1)?.alignment_job?.progress).toBe(40);
+    const before = await get(id).then((r) => r.text());
+    sim.advanceTime(6 * 3_600_000);
+    const after = await get(id).then((r) => r.text());
+    expect(after).toBe(before);
+    expect((JSON.parse(after) as DataJob).status).toBe('running');
+  });
+
+  it('follows a ScenarioSpec: file counts, failures, outcome and how far it gets', async () => {
+    const spec: ScenarioSpec = { files: 6, failingFiles: 3, markdownFiles: 0, outcome: 'cancelled', endAtProgress: 0.5 };
+    const { id } = sim.createJob(spec);
+    const review = sim.advanceUntil(id, 'needs_review');
+    expect(review.files).toHaveLength(6);
+    expect(summarizeJob(DataJob.parse(review)).counts).toMatchObject({ done: 3, failed: 3 });
+    const { statuses, jobs } = await walk(id);
+    expect(statuses.at(-1)).toBe('cancelled');
+    const end = jobs.at(-1) as DataJob;
+    expect(end.alignment_job?.progress).toBe(50);
+    expect(end.files).toHaveLength(6);
+  });
+
+  it('advances one change at a time even when stages take no time', async () => {
+    const durations = { queuedMs: 0, fileMs: 0, reviewMs: 0, readyMs: 0, alignmentQueueMs: 0, alignmentMs: 0 };
+    const { id } = sim.createJob({ files: 2, failingFiles: 1, durations });
+    const { statuses } = await walk(id);
+    expect(statuses).toEqual(expected['file-failures']);
+  });
+
+  it('can leave failures unfixed', async () => {
+    const { id } = sim.createJob({ files: 2, failingFiles: 2, fixFailures: false });
+    const { statuses } = await walk(id);
+    expect(statuses).toEqual(['file_processing', 'needs_review']);
+    expect(() => sim.advanceUntil(id, 'completed')).toThrow(/needs_review/);
+  });
+
+  it('refuses specs that make no sense', () => {
+    expect(() => sim.createJob({ files: 1, failingFiles: 2 })).toThrow(RangeError);
+    expect(() => sim.createJob({ endAtProgress: 2 })).toThrow(RangeError);
+    expect(() => sim.createJob({ durations: { fileMs: -1 } })).toThrow(RangeError);
+  });
+
+  it('serves bodies that parse, for many seeds and every scenario', async () => {
+    const other = await startSimulator({ clock: 'manual', seed: 7 });
+    try {
+      for (const name of Object.keys(expected) as ScenarioName[]) {
+        for (let n = 0; n < 5; n++) {
+          const { id } = other.createJob(name);
+          while (other.remainingSteps(id) > 0) {
+            other.advance(id, 3);
+            expect(DataJob.safeParse(other.getJob(id)).success).toBe(true);
+          }
+        }
+      }
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('what it served', () => {
+  it('counts requests per job and keeps what each one was', async () => {
+    const a = sim.createJob('happy');
+    const b = sim.createJob('happy');
+    await get(a.id);
+    await get(a.id, { key: null });
+    await get(a.id);
+    await get(b.id);
+    await request('/nowhere');
+    expect(sim.requestCount(a.id)).toBe(3);
+    expect(sim.requestCount(b.id)).toBe(1);
+    expect(sim.requestCount('dj-unknown')).toBe(0);
+    expect(sim.requestCount()).toBe(5);
+    expect(sim.requests.map((r) => r.status)).toEqual([200, 401, 200, 200, 404]);
+    expect(sim.requests[0]).toMatchObject({
+      method: 'GET',
+      rawPath: `/v1/flow/data-jobs/${a.id}`,
+      jobId: a.id,
+      status: 200,
+      at: sim.now(),
+      headers: expect.objectContaining({ authorization: sim.apiKey, 'x-team-id': sim.teamId }),
+    });
+    expect(sim.requests[4]).toMatchObject({ rawPath: '/nowhere', jobId: null });
+
+    sim.resetRequests();
+    expect(sim.requestCount()).toBe(0);
+    expect(sim.requestCount(a.id)).toBe(0);
+    expect(sim.requests).toHaveLength(0);
+  });
+
+  it('keeps exact counts when the request log is capped', async () => {
+    const small = await startSimulator({ clock: 'manual', requestLogLimit: 4 });
+    try {
+      const { id } = small.createJob('happy');
+      for (let i = 0; i < 20; i++) await get(id, { on: small });
+      expect(small.requestCount(id)).toBe(20);
+      expect(small.requests.length).toBeLessThanOrEqual(5);
+      expect(small.requests.at(-1)?.status).toBe(200);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe('at benchmark scale', () => {
+  it('creates 2,000 jobs quickly and serves them with 50 ms latency at concurrency 16', async () => {
+    const bench = await startSimulator({ clock: 'real', seed: 1 });
+    try {
+      const start = performance.now();
+      const ids = Array.from({ length: 2_000 }, (_, i) => bench.createJob(i % 5 === 0 ? 'file-failures' : 'happy').id);
+      expect(performance.now() - start).toBeLessThan(5_000);
+
+      bench.setFault({ kind: 'latency', ms: 50 });
+      const queue = ids.slice(0, 320);
+      const served = performance.now();
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
+            const res = await get(id, { on: bench });
+            expect(res.status).toBe(200);
+            await res.arrayBuffer();
+          }
+        }),
+      );
+      // 20 rounds of 50 ms: the simulator's own cost must stay small beside the latency.
+      expect(performance.now() - served).toBeLessThan(20 * 50 + 2_500);
+      expect(bench.requestCount()).toBe(320);
+    } finally {
+      await bench.close();
+    }
+  });
+});
