@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,13 +10,50 @@ import { summarizeJob } from '../src/domain/job-summary.js';
 import { deliverPending } from '../src/poll/deliver.js';
 import { runPollPass } from '../src/poll/poll-pass.js';
 import { createSeekrFlowClient } from '../src/seekrflow/client.js';
-import { startSimulator } from '../src/simulator/server.js';
 import { createChannelPoster } from '../src/slack/poster.js';
 import { openStore } from '../src/storage/open-store.js';
 import type { Store } from '../src/storage/store.js';
 import { startFakeSlack } from '../test/support/fake-slack/server.js';
 import { makeJob } from '../test/support/make-job.js';
 
+/** The simulator as a child process (bench/simulator-process.ts), driven line by line. */
+async function startSimulatorProcess() {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/simulator-process.ts'], {
+    env: { ...process.env, BENCH_JOBS: String(JOBS), BENCH_LATENCY_MS: String(LATENCY_MS) },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines: string[] = [];
+  const waiters: Array<(line: string) => void> = [];
+  let buffered = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    buffered += chunk;
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    for (const line of parts) {
+      const waiter = waiters.shift();
+      if (waiter) waiter(line);
+      else lines.push(line);
+    }
+  });
+  const next = () => new Promise<string>((resolve) => (lines.length ? resolve(lines.shift() as string) : waiters.push(resolve)));
+  const ask = async (command: string) => {
+    child.stdin.write(`${command}\n`);
+    return JSON.parse(await next()) as Record<string, unknown>;
+  };
+  const info = JSON.parse(await next()) as { url: string; apiKey: string; teamId: string | null; jobIds: string[] };
+  return {
+    ...info,
+    requestCount: async () => Number((await ask('status')).requests),
+    resetRequests: () => ask('reset'),
+    changeAll: () => ask('change'),
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.stdin.end();
+      }),
+  };
+}
 /**
  * The poll pass at scale: 10,000 subscriptions over 2,000 distinct jobs, SeekrFlow answering in
  * 50 ms, 16 requests at a time. The ideal pass is 2,000 × 50 ms / 16 = 6.25 s; the target is
@@ -38,7 +76,9 @@ interface PollFigures {
   changedPassMs: number;
   changedDeliveries: number;
   peakRssMb: number;
+  changedRssMb: number;
   dbMb: number | null;
+  quietDbMb: number;
 }
 
 const silent = pino({ level: 'silent' });
@@ -66,7 +106,7 @@ async function dropSchema(url: string, schema: string): Promise<void> {
 }
 
 export async function benchPollEngine(engine: 'sqlite' | 'postgres', databaseUrl?: string): Promise<PollFigures> {
-  const sim = await startSimulator({ clock: 'manual' });
+  const sim = await startSimulatorProcess();
   const slack = await startFakeSlack();
   const dataDir = mkdtempSync(join(tmpdir(), 'datajob-bot-bench-'));
   const schema = `bench_${process.pid}_${Date.now().toString(36)}`;
@@ -77,40 +117,47 @@ export async function benchPollEngine(engine: 'sqlite' | 'postgres', databaseUrl
   let store: Store | undefined;
   try {
     store = await openStore({ dataDir, ...(engine === 'postgres' ? { databaseUrl, postgresSchema: schema } : {}) });
-    const jobIds = Array.from({ length: JOBS }, (_, i) => `dj-bench-${i.toString().padStart(5, '0')}`);
+    const jobIds = sim.jobIds;
     const settings = { stallAfterMinutes: 600, unreachableAfterMinutes: 10, concurrency: CONCURRENCY };
     const now = new Date();
     for (const id of jobIds) {
+      // The same payload the simulator serves, so the first pass sees no change.
       const job = makeJob({ id, name: `Bench job ${id}`, status: 'running' });
-      sim.putJob(job);
       await store.initWatch(id, diff(null, { kind: 'seen', summary: summarizeJob(job) }, now, settings).watch);
     }
+    let created = 0;
     for (let i = 0; i < SUBSCRIPTIONS; i++) {
-      const { subscription } = await store.addSubscription({
-        channelId: `C${(i % 500).toString().padStart(5, '0')}`,
+      // 500 channels, each job watched by 5 of them: every (channel, job) pair distinct.
+      const channel = Math.floor(i / JOBS) * 100 + (i % 100);
+      const { subscription, created: isNew } = await store.addSubscription({
+        channelId: `C${channel.toString().padStart(5, '0')}`,
         jobId: jobIds[i % JOBS] as string,
         filter: 'changes',
         createdBy: 'U_BENCH',
         createdAt: now,
       });
       await store.setCardTs(subscription.id, `1700000000.${i.toString().padStart(6, '0')}`);
+      if (isNew) created += 1;
     }
+    if (created !== SUBSCRIPTIONS) throw new Error(`expected ${SUBSCRIPTIONS} subscriptions, made ${created}`);
 
-    sim.setFault({ kind: 'latency', ms: LATENCY_MS });
     const seekrflow = createSeekrFlowClient({ baseUrl: sim.url, apiKey: sim.apiKey, teamId: sim.teamId ?? undefined, timeoutMs: 5_000 });
     const poster = createChannelPoster(slack.botToken, { slackApiUrl: slack.apiUrl });
     const deps = { store, seekrflow, settings, jobUrl: () => undefined, logger: silent };
 
-    // Warm-up on 2 % of the jobs is not possible without changing what is polled; the first pass is the measurement.
-    sim.resetRequests();
+    await sim.resetRequests();
     const callsBefore = slack.calls.length;
+    global.gc?.();
+    peakRss = 0;
     const quiet = await runPollPass(deps);
     await deliverPending({ store, poster, owner: 'bench', logger: silent });
-    const requests = sim.requestCount();
+    const quietRss = peakRss;
+    const quietDbBytes = engine === 'sqlite' ? dirSize(dataDir) : await pgSize(databaseUrl as string, schema);
+    const requests = await sim.requestCount();
     const slackCalls = slack.calls.length - callsBefore;
 
     // Every job moves (a status change): the pass enqueues a card and a reply per subscription.
-    for (const id of jobIds) sim.updateJob(id, (j) => Object.assign(j, { status: 'queued', updated_at: '2026-07-28T15:00:00Z' }));
+    await sim.changeAll();
     const changed = await runPollPass(deps);
 
     const dbBytes = engine === 'sqlite' ? dirSize(dataDir) : await pgSize(databaseUrl as string, schema);
@@ -122,8 +169,10 @@ export async function benchPollEngine(engine: 'sqlite' | 'postgres', databaseUrl
       slackCalls,
       changedPassMs: changed.ms,
       changedDeliveries: changed.deliveries,
-      peakRssMb: peakRss / 2 ** 20,
+      peakRssMb: quietRss / 2 ** 20,
+      changedRssMb: peakRss / 2 ** 20,
       dbMb: dbBytes / 2 ** 20,
+      quietDbMb: quietDbBytes / 2 ** 20,
     };
   } finally {
     clearInterval(sampler);
@@ -146,16 +195,30 @@ export async function benchPoll(): Promise<void> {
     `ideal pass = ${JOBS} × ${LATENCY_MS} ms / ${CONCURRENCY} = ${IDEAL_MS} ms; targets: ≤ 1.1 × ideal, ${JOBS} requests, 0 Slack calls, RSS ≤ 200 MB\n`,
   );
   const rows = [
-    ['engine', 'quiet pass', '× ideal', 'requests', 'Slack calls', 'pass, all changed', 'deliveries queued', 'peak RSS', 'database'],
+    [
+      'engine',
+      'quiet pass',
+      '× ideal',
+      'requests',
+      'Slack calls',
+      'peak RSS',
+      'database',
+      'pass, all changed',
+      'deliveries queued',
+      'peak RSS',
+      'database',
+    ],
     ...results.map((r) => [
       r.engine,
       `${r.passMs} ms`,
       r.ratio.toFixed(3),
       String(r.requests),
       String(r.slackCalls),
+      `${r.peakRssMb.toFixed(0)} MB`,
+      `${r.quietDbMb.toFixed(1)} MB`,
       `${r.changedPassMs} ms`,
       String(r.changedDeliveries),
-      `${r.peakRssMb.toFixed(0)} MB`,
+      `${r.changedRssMb.toFixed(0)} MB`,
       r.dbMb === null ? '—' : `${r.dbMb.toFixed(1)} MB`,
     ]),
   ];

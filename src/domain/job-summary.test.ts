@@ -82,9 +82,8 @@ describe('listFiles', () => {
   });
 
   it('reads the same whether files and records come in the same order or not', () => {
-    const job = makeJobWithFiles(
-      Array.from({ length: 40 }, (_, i) => ({ state: (['done', 'failed', 'processing', 'queued'] as const)[i % 4] })),
-    );
+    const states = ['done', 'failed', 'processing', 'queued'] as const;
+    const job = makeJobWithFiles(Array.from({ length: 40 }, (_, i) => ({ state: states[i % 4] ?? 'done' })));
     const inOrder = listFiles(job);
     const shuffled = { ...job, files: [...job.files].reverse() };
     const byId = (files: ReturnType<typeof listFiles>) => [...files].sort((a, b) => a.fileId.localeCompare(b.fileId));

@@ -56,9 +56,10 @@ export async function runPollPass(deps: PollPassDeps): Promise<PollPassReport> {
 }
 
 async function pollJob(jobId: string, deps: PollPassDeps, now: () => Date, report: PollPassReport): Promise<void> {
-  const result = await deps.seekrflow.getDataJob(jobId);
+  // Read the memory while SeekrFlow answers: the database round trip then costs the pass nothing.
+  // A pass elsewhere that commits in between makes ours lose at commitPass (version check).
+  const [result, stored] = await Promise.all([deps.seekrflow.getDataJob(jobId), deps.store.getWatch(jobId)]);
   const at = now();
-  const stored = await deps.store.getWatch(jobId);
   let observation: Observation;
   if (result.ok) {
     observation = { kind: 'seen', summary: summarizeJob(result.job) };
