@@ -2,9 +2,11 @@
 import 'dotenv/config';
 import { runDiff } from './cli/diff.js';
 import { runRender } from './cli/render.js';
-import { ConfigError, describeConfig, loadConfig } from './config.js';
+import { ConfigError, describeConfig, loadConfig, secretsOf } from './config.js';
 import { isBotError } from './errors.js';
+import { scrubber } from './logger.js';
 import { startBot } from './main.js';
+import { DataDirLockedError } from './storage/data-dir-lock.js';
 
 const HELP = `datajob-bot: watch SeekrFlow data jobs from Slack
 
@@ -36,11 +38,13 @@ async function start(): Promise<number> {
   try {
     bot = await startBot(config);
   } catch (error) {
-    if (isBotError(error)) {
-      io.stderr(`datajob-bot could not start: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    // Expected causes (Slack refusing the token, a locked data directory, a database that does not
+    // answer) carry a message written for whoever runs the bot; secrets are scrubbed from any other.
+    const scrub = scrubber(secretsOf(config));
+    const expected = isBotError(error) || error instanceof DataDirLockedError;
+    const text = error instanceof Error ? (expected ? error.message : (error.stack ?? error.message)) : String(error);
+    io.stderr(`datajob-bot could not start: ${scrub(text)}\n`);
+    return 1;
   }
   const stop = async (signal: string) => {
     bot.logger.info({ signal }, 'stopping');

@@ -63,6 +63,13 @@ async function verifyToken(config: Config['slack'], logger: BoltLogger): Promise
     return { botId: auth.bot_id, botUserId: auth.user_id };
   } catch (error) {
     const code = slackFailure(error).error;
+    if (code === 'request_failed' || code.startsWith('http_')) {
+      throw new BotError(
+        'SLACK_AUTH_FAILED',
+        `Could not reach Slack to check SLACK_BOT_TOKEN (${code} at ${config.apiUrl ?? 'https://slack.com/api/'}). Check the network${config.apiUrl ? ' and SLACK_API_URL' : ''}.`,
+        { cause: error },
+      );
+    }
     throw new BotError(
       'SLACK_AUTH_FAILED',
       `Slack rejected SLACK_BOT_TOKEN (${code}). Check that it is the app’s current Bot User OAuth Token (xoxb-…) and that the app is installed in the workspace.`,

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { isBotError } from '../../src/errors.js';
+import { startBot } from '../../src/main.js';
+import { startBotProcess } from '../support/bot-process.js';
+import { type Harness, startHarness } from '../support/harness.js';
+
+describe.each(['http', 'socket'] as const)('start-up and health in %s mode', (mode) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ mode });
+  });
+  afterAll(() => h.stop());
+
+  it('answers /healthz with a small JSON status', async () => {
+    const res = await fetch(`http://127.0.0.1:${h.bot.port}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, mode, storage: 'sqlite' });
+  });
+
+  it('fails fast with a clear message when Slack rejects the token', async () => {
+    h.slack.setTokenState('token_revoked');
+    try {
+      const started = Date.now();
+      const error = await startBot(loadConfig({ ...h.env, DATA_DIR: `${h.dataDir}-second` })).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(isBotError(error, 'SLACK_AUTH_FAILED')).toBe(true);
+      expect((error as Error).message).toMatch(/Slack rejected SLACK_BOT_TOKEN \(token_revoked\)/);
+      expect((error as Error).message).not.toContain(h.env.SLACK_BOT_TOKEN);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      h.slack.setTokenState('ok');
+    }
+  });
+});
+
+describe('the bot process', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.stop());
+
+  it('exits 1 naming each bad variable when the configuration is invalid', async () => {
+    const error = await startBotProcess({ SLACK_BOT_TOKEN: 'nope', PORT: '0' }, { timeoutMs: 15_000 }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(error?.message).toMatch(/exited at start/);
+    expect(error?.message).toMatch(/SLACK_BOT_TOKEN: expected a bot token starting with xoxb-/);
+    expect(error?.message).toMatch(/SEEKRFLOW_API_KEY: required/);
+    expect(error?.message).toMatch(/SLACK_SIGNING_SECRET: required in HTTP mode/);
+  });
+
+  it('refuses to start on a data directory another process holds (it would double-post)', async () => {
+    // The in-process bot of the harness holds h.dataDir.
+    const error = await startBotProcess({ ...h.env, PORT: '0' }, { timeoutMs: 15_000 }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(error?.message).toMatch(/exited at start/);
+    expect(error?.message).toMatch(/datajob-bot could not start: The data directory .* is in use/);
+    expect(error?.message).toContain(h.dataDir);
+    expect(error?.message).toMatch(new RegExp(`process ${process.pid}|pid ${process.pid}`));
+  });
+});
