@@ -58,10 +58,41 @@ describe.each(['http', 'socket'] as const)('/datajob in %s mode', (mode) => {
     expect(visibleText(answer.body as object)).toMatch(expected);
   });
 
+  it.each([
+    ['rate limited', { kind: 'rate-limit', retryAfter: '3600' }, /asking the bot to slow down/],
+    ['invalid response: not JSON', { kind: 'malformed-json' }, /could not read/],
+    ['invalid response: wrong shape', { kind: 'wrong-shape' }, /could not understand \(field `/],
+    ['unavailable: no answer in time', { kind: 'hang' }, /could not be reached/],
+  ] as const)('%s → a short answer that says what to do', async (_name, fault, expected) => {
+    h.sim.setFault(fault, { jobId: JOB });
+    const seen = visibleText((await h.ask(JOB)).body as object);
+    expect(seen).toMatch(expected);
+    expect(seen).toMatch(/request id|Try again|tell whoever runs the bot/);
+  });
+
   it('says SeekrFlow is unavailable, without a stack trace', async () => {
     h.sim.setFault({ kind: 'status', status: 503 }, { jobId: JOB });
     const seen = visibleText((await h.ask(JOB)).body as object);
     expect(seen).toMatch(/SeekrFlow is not answering right now/);
     expect(seen).not.toMatch(/at .*\.ts:\d+|Error:/);
+  });
+});
+
+describe.each([
+  ['unauthorized', { SEEKRFLOW_API_KEY: 'not-the-key' }, /refused the bot’s API key.*SEEKRFLOW_API_KEY/],
+  ['forbidden', { SEEKRFLOW_TEAM_ID: 'another-team' }, /may not see this job.*SEEKRFLOW_TEAM_ID/],
+] as const)('/datajob when SeekrFlow says %s', (_name, env, expected) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ env: { ...env } });
+    h.sim.putJob(makeJobWithFiles([], { id: JOB }));
+  });
+  afterAll(() => h.stop());
+
+  it('answers with what to check, and never shows the key', async () => {
+    const seen = visibleText((await h.ask(JOB)).body as object);
+    expect(seen).toMatch(expected);
+    expect(seen).not.toContain(h.sim.apiKey);
+    expect(seen).not.toContain('not-the-key');
   });
 });

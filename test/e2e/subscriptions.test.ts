@@ -315,3 +315,31 @@ describe('subscriptions', () => {
     },
   );
 });
+
+describe('a stalled job', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ env: { STALL_AFTER_MINUTES: '0' } });
+  });
+  afterAll(() => h.stop());
+
+  it('is said once to look stalled, and not again until it moves and stalls anew', async () => {
+    const id = newJobId();
+    const states = lifecycle(id);
+    h.sim.putJob(states[5] as DataJob);
+    await h.ask(`subscribe ${id}`);
+    const card = h.slack.topLevel('C_DATA_JOBS')[0];
+    if (!card) throw new Error('no card');
+    await h.bot.pollNow();
+    await h.bot.pollNow();
+    await h.bot.pollNow();
+    expect(h.slack.thread('C_DATA_JOBS', card.ts).map((m) => visibleText(m))).toEqual([
+      expect.stringMatching(/No change for .* The job may be stuck/),
+    ]);
+    h.sim.putJob(states[6] as DataJob);
+    await h.bot.pollNow();
+    await h.bot.pollNow();
+    expect(h.slack.thread('C_DATA_JOBS', card.ts)).toHaveLength(2);
+    expect(h.slack.callsTo('chat.update').filter((c) => c.args.ts === card.ts)).toHaveLength(1);
+  });
+});
