@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { isBotError } from '../../src/errors.js';
+import { createLogger } from '../../src/logger.js';
 import { startBot } from '../../src/main.js';
 import { startBotProcess } from '../support/bot-process.js';
 import { type Harness, startHarness } from '../support/harness.js';
@@ -22,7 +23,8 @@ describe.each(['http', 'socket'] as const)('start-up and health in %s mode', (mo
     h.slack.setTokenState('token_revoked');
     try {
       const started = Date.now();
-      const error = await startBot(loadConfig({ ...h.env, DATA_DIR: `${h.dataDir}-second` })).then(
+      const logger = createLogger({ level: 'silent', secrets: [] });
+      const error = await startBot(loadConfig({ ...h.env, DATA_DIR: `${h.dataDir}-second` }), { logger }).then(
         () => null,
         (e: unknown) => e,
       );
