@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataJob } from '../../src/domain/data-job.js';
 import { type Simulator, startSimulator } from '../../src/simulator/server.js';
-import { type BotProcess, startBotProcess } from '../support/bot-process.js';
+import { type BotProcess, processEnv, startBotProcess } from '../support/bot-process.js';
 import type { FakeSlack } from '../support/fake-slack/server.js';
 import { startFakeSlack } from '../support/fake-slack/server.js';
 import { BOT_SCOPES, SIGNING_SECRET, visibleText, waitFor } from '../support/harness.js';
@@ -42,19 +42,7 @@ describe.skipIf(!canRunPrivatePostgres())('PostgreSQL restarted during a run', (
 
   it('keeps answering what it can, reconnects, and delivers what was pending, once', async () => {
     sim.putJob(job(0, 'file_processing'));
-    bot = await startBotProcess({
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      PORT: '0',
-      SLACK_API_URL: slack.apiUrl,
-      SEEKRFLOW_API_KEY: sim.apiKey,
-      SEEKRFLOW_TEAM_ID: sim.teamId ?? '',
-      SEEKRFLOW_BASE_URL: sim.url,
-      SEEKRFLOW_RETRIES: '0',
-      POLL_SCHEDULE: '* * * * * *',
-      DATABASE_URL: pgServer.url,
-      LOG_LEVEL: 'debug',
-    });
+    bot = await startBotProcess(processEnv(sim, slack, { DATABASE_URL: pgServer.url }));
     const botUrl = `http://127.0.0.1:${bot.port}/slack/events`;
     const ask = async (text: string) => {
       const responseUrl = slack.responseUrl({ channel: CHANNEL });

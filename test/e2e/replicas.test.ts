@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DataJob } from '../../src/domain/data-job.js';
 import { type Simulator, startSimulator } from '../../src/simulator/server.js';
 import { dropSchema, newTestSchemaName, testDatabaseUrl } from '../storage/pg-test-schema.js';
-import { type BotProcess, startBotProcess } from '../support/bot-process.js';
+import { type BotProcess, processEnv, startBotProcess } from '../support/bot-process.js';
 import type { FakeSlack } from '../support/fake-slack/server.js';
 import { startFakeSlack } from '../support/fake-slack/server.js';
 import { BOT_SCOPES, SIGNING_SECRET, visibleText, waitFor } from '../support/harness.js';
@@ -79,20 +79,7 @@ describe.skipIf(!testDatabaseUrl)('several replicas on one PostgreSQL', () => {
 
   async function startReplicas(count: number, jobId: string): Promise<void> {
     schema = newTestSchemaName('datajob_replicas');
-    env = {
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      PORT: '0',
-      SLACK_API_URL: slack.apiUrl,
-      SEEKRFLOW_API_KEY: sim.apiKey,
-      SEEKRFLOW_TEAM_ID: sim.teamId ?? '',
-      SEEKRFLOW_BASE_URL: sim.url,
-      SEEKRFLOW_RETRIES: '0',
-      POLL_SCHEDULE: '* * * * * *',
-      DATABASE_URL: testDatabaseUrl as string,
-      DATABASE_SCHEMA: schema,
-      LOG_LEVEL: 'debug',
-    };
+    env = processEnv(sim, slack, { DATABASE_URL: testDatabaseUrl as string, DATABASE_SCHEMA: schema });
     // Started together: migrations must be safe when replicas race.
     replicas = await Promise.all(Array.from({ length: count }, () => startBotProcess(env)));
     sim.putJob(states(jobId)[0] as DataJob);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataJob } from '../../src/domain/data-job.js';
 import { type Simulator, startSimulator } from '../../src/simulator/server.js';
-import { type BotProcess, startBotProcess } from '../support/bot-process.js';
+import { type BotProcess, processEnv, startBotProcess } from '../support/bot-process.js';
 import type { FakeSlack } from '../support/fake-slack/server.js';
 import { startFakeSlack } from '../support/fake-slack/server.js';
 import { BOT_SCOPES, SIGNING_SECRET, visibleText, waitFor } from '../support/harness.js';
@@ -30,19 +30,7 @@ describe('restart after SIGKILL in the middle of a pass', () => {
       channels: CHANNELS.map((id) => ({ id, name: id.toLowerCase(), botIsMember: true })),
     });
     dataDir = mkdtempSync(join(tmpdir(), 'datajob-bot-restart-'));
-    env = {
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      PORT: '0',
-      SLACK_API_URL: slack.apiUrl,
-      SEEKRFLOW_API_KEY: sim.apiKey,
-      SEEKRFLOW_TEAM_ID: sim.teamId ?? '',
-      SEEKRFLOW_BASE_URL: sim.url,
-      SEEKRFLOW_RETRIES: '0',
-      POLL_SCHEDULE: '* * * * * *',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'debug',
-    };
+    env = processEnv(sim, slack, { DATA_DIR: dataDir });
   });
   afterAll(async () => {
     for (const p of processes) await p.kill();

@@ -92,6 +92,17 @@ describe('subscriptions', () => {
     return visibleText(answer.body as object);
   }
 
+  /** A new job at its first state, with #data-jobs subscribed, and the living card posted there. */
+  async function subscribedJob() {
+    const id = newJobId();
+    const states = lifecycle(id);
+    h.sim.putJob(states[0] as DataJob);
+    await subscribe(id, 'C_DATA_JOBS');
+    const card = h.slack.topLevel('C_DATA_JOBS')[0];
+    if (!card) throw new Error('no card');
+    return { id, states, card };
+  }
+
   it('runs a job from ingestion to the end: one living card, each event once in its thread, loud ones broadcast', async () => {
     const id = newJobId();
     const states = lifecycle(id);
@@ -215,12 +226,7 @@ describe('subscriptions', () => {
   });
 
   it('unsubscribe stops updates and marks the card as no longer updated; the button does the same', async () => {
-    const id = newJobId();
-    const states = lifecycle(id);
-    h.sim.putJob(states[0] as DataJob);
-    await subscribe(id, 'C_DATA_JOBS');
-    const card = h.slack.topLevel('C_DATA_JOBS')[0];
-    if (!card) throw new Error('no card');
+    const { id, states, card } = await subscribedJob();
     await h.click({ channel: 'C_DATA_JOBS', ts: card.ts }, ACTIONS.unsubscribe);
     await waitFor(
       () => /No longer updated/.test(visibleText(h.slack.message('C_DATA_JOBS', card.ts))),
@@ -235,12 +241,7 @@ describe('subscriptions', () => {
   });
 
   it('a SeekrFlow outage gives one "unknown" note and one "back" note, never "failed"', async () => {
-    const id = newJobId();
-    const states = lifecycle(id);
-    h.sim.putJob(states[0] as DataJob);
-    await subscribe(id, 'C_DATA_JOBS');
-    const card = h.slack.topLevel('C_DATA_JOBS')[0];
-    if (!card) throw new Error('no card');
+    const { id, card } = await subscribedJob();
     h.sim.setFault({ kind: 'status', status: 503 }, { jobId: id });
     await h.bot.pollNow();
     await h.bot.pollNow();
@@ -256,12 +257,7 @@ describe('subscriptions', () => {
   });
 
   it('Slack 429: waits Retry-After and posts the reply exactly once', async () => {
-    const id = newJobId();
-    const states = lifecycle(id);
-    h.sim.putJob(states[0] as DataJob);
-    await subscribe(id, 'C_DATA_JOBS');
-    const card = h.slack.topLevel('C_DATA_JOBS')[0];
-    if (!card) throw new Error('no card');
+    const { states, card } = await subscribedJob();
     h.slack.rateLimit('chat.postMessage', 1, { times: 1 });
     h.sim.putJob(states[1] as DataJob);
     await h.bot.pollNow();
@@ -272,12 +268,7 @@ describe('subscriptions', () => {
   });
 
   it('a deleted living card is replaced by a fresh one, whose ts is kept for later updates', async () => {
-    const id = newJobId();
-    const states = lifecycle(id);
-    h.sim.putJob(states[0] as DataJob);
-    await subscribe(id, 'C_DATA_JOBS');
-    const first = h.slack.topLevel('C_DATA_JOBS')[0];
-    if (!first) throw new Error('no card');
+    const { states } = await subscribedJob();
     h.slack.failNext('chat.update', 'message_not_found', { times: 1 });
     h.sim.putJob(states[1] as DataJob);
     await h.bot.pollNow();
@@ -294,10 +285,7 @@ describe('subscriptions', () => {
   it.each(['channel_not_found', 'is_archived', 'not_in_channel', 'token_revoked', 'account_inactive'])(
     'a permanent Slack error (%s) pauses the subscription and tells its creator once',
     async (error) => {
-      const id = newJobId();
-      const states = lifecycle(id);
-      h.sim.putJob(states[0] as DataJob);
-      await subscribe(id, 'C_DATA_JOBS');
+      const { id, states } = await subscribedJob();
       h.slack.failNext('chat.update', error, { times: 5 });
       h.sim.putJob(states[1] as DataJob);
       await h.bot.pollNow();

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './harness.js';
+import { SIGNING_SECRET, waitFor } from './harness.js';
 
 /**
  * The bot as a separate process (`datajob-bot start` through tsx), for what an in-process test
@@ -8,6 +8,30 @@ import { waitFor } from './harness.js';
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * The environment of a bot process pointed at a simulator and a fake Slack, in HTTP mode, polling
+ * every second; `extra` adds the storage (DATA_DIR or DATABASE_URL) and anything else.
+ */
+export function processEnv(
+  sim: { url: string; apiKey: string; teamId: string | null },
+  slack: { botToken: string; apiUrl: string },
+  extra: Record<string, string>,
+): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    PORT: '0',
+    SLACK_API_URL: slack.apiUrl,
+    SEEKRFLOW_API_KEY: sim.apiKey,
+    SEEKRFLOW_TEAM_ID: sim.teamId ?? '',
+    SEEKRFLOW_BASE_URL: sim.url,
+    SEEKRFLOW_RETRIES: '0',
+    POLL_SCHEDULE: '* * * * * *',
+    LOG_LEVEL: 'debug',
+    ...extra,
+  };
+}
 
 export interface BotProcess {
   child: ChildProcess;
