@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ACTIONS } from '../../src/slack/blocks/card.js';
 import { checkMessage } from '../support/block-kit-rules.js';
-import { type Harness, startHarness, visibleText } from '../support/harness.js';
+import { type Harness, startHarness, visibleText, waitFor } from '../support/harness.js';
 import { makeJobWithFiles } from '../support/make-job.js';
 
 const JOB = 'dj-7d1c2a4e-0000-4000-8000-000000000001';
@@ -35,6 +36,17 @@ describe.each(['http', 'socket'] as const)('/datajob in %s mode', (mode) => {
     expect(seen).toContain('scan.pdf');
     expect(seen).toContain('Run OCR and upload again');
     expect(seen).toMatch(/Needs review/);
+  });
+
+  it('Refresh on the card brings the new state', async () => {
+    const first = await h.ask(JOB);
+    h.sim.updateJob(JOB, (job) => Object.assign(job, { status: 'ready_to_start' }));
+    await h.click({ ephemeralTs: first.ts as string }, ACTIONS.refresh);
+    const card = await waitFor(() => {
+      const e = h.slack.ephemeral(first.ts as string);
+      return e && e.replaced > 0 ? e : undefined;
+    }, 'the refreshed card');
+    expect(visibleText(card)).toMatch(/Ready to start/);
   });
 
   it('acks within 3 seconds even when SeekrFlow is slow', async () => {
