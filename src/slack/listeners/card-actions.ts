@@ -37,20 +37,14 @@ export function registerCardActions(app: App, deps: ListenerDeps): void {
       await ack();
       const click = readClick(body, action);
       const context = { action: actionId, user: body.user.id, channel: body.channel?.id };
-      if (!click) {
-        await guarded(
-          deps,
-          context,
-          async () => {},
-          () => whisper(respond, { text: ':warning: This button does not name a job the bot can read.' }).then(() => {}),
-        );
-        return;
-      }
       await guarded(
         deps,
-        { ...context, jobId: click.jobId },
+        { ...context, jobId: click?.jobId },
         () => whisper(respond, SOMETHING_WENT_WRONG),
-        () => handle(click, { respond, body }),
+        async () => {
+          if (click) await handle(click, { respond, body });
+          else await whisper(respond, { text: ':warning: This button does not name a job the bot can read.' });
+        },
       );
     });
   };
