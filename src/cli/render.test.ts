@@ -54,6 +54,24 @@ describe('datajob-bot render', () => {
     expect(stdout).toMatch(/^{\n {2}"text"/);
   });
 
+  it.each(['ephemeral', 'shared', 'living'])('prints a payload Slack accepts for 20,000 files with hostile strings (%s)', async (mode) => {
+    const hostile = '<!channel> & <https://evil.example|login> 💥e\u0301 '.repeat(120);
+    const big = makeBusyJob(20_000, { failedEvery: 3, nameLength: 300, events: 500 }, { name: hostile, status: hostile });
+    for (const record of big.ingestion_jobs[0]?.records ?? []) if (record.error_message) record.error_message = hostile;
+    const { code, stdout } = await run([await jobFile(`big-${mode}.json`, big), '--mode', mode]);
+    expect(code).toBe(0);
+    const payload = JSON.parse(stdout);
+    expect(checkMessage(payload)).toBeNull();
+    // Only plain_text (the header) may hold the raw name; every mrkdwn text has it escaped.
+    const mrkdwnTexts: string[] = [payload.text];
+    JSON.stringify(payload.blocks, (_key, value) => {
+      if (value?.type === 'mrkdwn') mrkdwnTexts.push(value.text);
+      return value;
+    });
+    expect(mrkdwnTexts.length).toBeGreaterThan(5);
+    for (const text of mrkdwnTexts) expect(text).not.toMatch(/<!channel>|<https:\/\/evil/);
+  });
+
   it('reads stdin with -, and takes --mode and --job-url-template', async () => {
     const { code, stdout } = await run(
       ['-', '--mode', 'living', '--job-url-template=https://apps.seekr.com/jobs/{id}?x=1'],

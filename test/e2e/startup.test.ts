@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { isBotError } from '../../src/errors.js';
@@ -66,5 +68,32 @@ describe('the bot process', () => {
     expect(error?.message).toMatch(/datajob-bot could not start: The data directory .* is in use/);
     expect(error?.message).toContain(h.dataDir);
     expect(error?.message).toMatch(new RegExp(`process ${process.pid}|pid ${process.pid}`));
+  });
+});
+
+describe('datajob-bot check-config', () => {
+  const run = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'check-config'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: { PATH: process.env.PATH ?? '', ...env },
+      encoding: 'utf8',
+    });
+
+  it('exits 1 in an empty environment, naming SLACK_BOT_TOKEN and SEEKRFLOW_API_KEY', () => {
+    const result = run({});
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/SLACK_BOT_TOKEN: required/);
+    expect(result.stderr).toMatch(/SEEKRFLOW_API_KEY: required/);
+  });
+
+  it('prints the effective configuration with secrets redacted, and exits 0', () => {
+    const result = run({
+      SLACK_BOT_TOKEN: 'xoxb-check-config-secret',
+      SLACK_SIGNING_SECRET: 'signing-check-secret',
+      SEEKRFLOW_API_KEY: 'key-check-secret',
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/SEEKRFLOW_BASE_URL\s+https:\/\/flow\.seekr\.com/);
+    expect(result.stdout).not.toMatch(/check-config-secret|signing-check-secret|key-check-secret/);
   });
 });

@@ -240,6 +240,27 @@ describe('subscriptions', () => {
     expect(visibleText((await h.ask(`unsubscribe ${id}`)).body as object)).toMatch(/not subscribed/);
   });
 
+  it('the Subscribe button on a card subscribes the channel it was clicked in', async () => {
+    const id = newJobId();
+    h.sim.putJob(lifecycle(id)[0] as DataJob);
+    const card = await h.ask(id, { channel: 'C_GENERAL' });
+    await h.click({ ephemeralTs: card.ts as string }, ACTIONS.subscribe);
+    const living = await waitFor(() => h.slack.topLevel('C_GENERAL')[0], 'the living card');
+    expect(visibleText(living)).toMatch(/Live: updated automatically/);
+    expect(visibleText((await h.ask('list', { channel: 'C_GENERAL' })).body as object)).toContain(id);
+  });
+
+  it('a transient Slack error is retried with backoff and delivered once', async () => {
+    const { states, card } = await subscribedJob();
+    h.slack.failNext('chat.postMessage', 'internal_error', { times: 1 });
+    h.sim.putJob(states[1] as DataJob);
+    await h.bot.pollNow();
+    expect(h.slack.thread('C_DATA_JOBS', card.ts)).toHaveLength(0);
+    await waitFor(() => h.slack.thread('C_DATA_JOBS', card.ts).length === 1, 'the retried reply', 10_000);
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(h.slack.thread('C_DATA_JOBS', card.ts)).toHaveLength(1);
+  });
+
   it('a SeekrFlow outage gives one "unknown" note and one "back" note, never "failed"', async () => {
     const { id, card } = await subscribedJob();
     h.sim.setFault({ kind: 'status', status: 503 }, { jobId: id });
