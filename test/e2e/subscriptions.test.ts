@@ -194,6 +194,20 @@ describe('subscriptions', () => {
     expect(h.slack.calls.length).toBe(callsBefore);
   });
 
+  it('one job failing to load never stops the others in the pass', async () => {
+    const broken = await subscribedJob();
+    const healthy = newJobId();
+    const healthyStates = lifecycle(healthy);
+    h.sim.putJob(healthyStates[0] as DataJob);
+    await subscribe(healthy, 'C_GENERAL');
+    const healthyCard = h.slack.topLevel('C_GENERAL')[0];
+    if (!healthyCard) throw new Error('no card');
+    h.sim.setFault({ kind: 'wrong-shape' }, { jobId: broken.id });
+    h.sim.putJob(healthyStates[1] as DataJob);
+    await h.bot.pollNow();
+    expect(h.slack.thread('C_GENERAL', healthyCard.ts).map((m) => visibleText(m))).toEqual([expect.stringMatching(/1 file failed/)]);
+  });
+
   it('refuses to subscribe to a job that has ended, or cannot be read', async () => {
     const id = newJobId();
     h.sim.putJob(lifecycle(id).at(-1) as DataJob);
