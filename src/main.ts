@@ -7,7 +7,7 @@ import { runPollPass } from './poll/poll-pass.js';
 import { LEASE_NAME, startScheduler } from './scheduler/scheduler.js';
 import { createSeekrFlowClient } from './seekrflow/client.js';
 import { coalesceFetches } from './seekrflow/coalesce.js';
-import { startSlackApp } from './slack/app.js';
+import { boltLogger, startSlackApp } from './slack/app.js';
 import { createChannelPoster } from './slack/poster.js';
 import { openStore } from './storage/open-store.js';
 import type { SubscriptionDeps } from './subscriptions/subscriptions.js';
@@ -62,7 +62,10 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
         retry: { limit: config.seekrflow.retries },
       }),
     );
-    const poster = createChannelPoster(config.slack.botToken, config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {});
+    const poster = createChannelPoster(config.slack.botToken, {
+      logger: boltLogger(logger.child({ component: 'slack-delivery' })),
+      ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    });
     const template = config.seekrflow.jobUrlTemplate;
     const jobUrl = (jobId: string) => (template ? template.replaceAll('{id}', encodeURIComponent(jobId)) : undefined);
     const settings = {

@@ -185,6 +185,15 @@ describe('diff: SeekrFlow unreachable', () => {
     expect(watch.snapshot?.status).toBe('running');
   });
 
+  it('does not call a job stalled the moment SeekrFlow is back after a long outage', () => {
+    let watch = baseline(job);
+    watch = diff(watch, down, T(1), settings).watch;
+    watch = diff(watch, down, T(90), settings).watch;
+    const back = diff(watch, seen(job), T(91), settings);
+    expect(back.events.map((e) => e.type)).toEqual(['reachable_again']);
+    expect(diff(back.watch, seen(job), T(151), settings).events.map((e) => e.type)).toEqual(['stalled']);
+  });
+
   it('stays quiet about a short outage', () => {
     const short = diff(diff(baseline(job), down, T(1), settings).watch, down, T(5), settings);
     const back = diff(short.watch, seen(job), T(6), settings);

@@ -95,7 +95,8 @@ function onSeen(prev: JobWatch | null, summary: JobSummary, now: Date, settings:
   const changed = !sameSnapshot(before, current) || newlyFailed.length > 0;
   cardChanged ||= changed;
   let { lastChangeAt, stallNotified } = prev;
-  if (changed) {
+  // After an outage the job's quiet time is unknown: count it from now, so "back" is not followed by "stalled".
+  if (changed || prev.unreachableSince) {
     lastChangeAt = nowIso;
     stallNotified = false;
   } else if (

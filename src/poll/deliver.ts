@@ -60,7 +60,13 @@ export async function deliverPending(deps: DeliverDeps): Promise<DeliverReport> 
 }
 
 type Options = typeof DEFAULTS;
-type Outcome = 'sent' | 'retry' | 'paused' | 'dropped';
+/** `lost`: the claim ran out meanwhile and another process has the delivery: not ours to send. */
+type Outcome = 'sent' | 'retry' | 'paused' | 'dropped' | 'lost';
+
+/** Failures after which Slack may nonetheless have posted the message (no answer, or a 5xx). */
+const maybePosted = (error: string | null) =>
+  error !== null &&
+  (error === 'request_failed' || error === 'unexpected_error' || error === 'no_ts_returned' || /^http_5\d\d$/.test(error));
 
 async function deliverGroup(group: Delivery[], deps: DeliverDeps, o: Options, now: () => Date, report: DeliverReport): Promise<void> {
   const first = group[0];
@@ -80,6 +86,7 @@ async function deliverGroup(group: Delivery[], deps: DeliverDeps, o: Options, no
       deps.logger.error({ err: error, deliveryId: delivery.id }, 'delivery failed unexpectedly');
       return;
     }
+    if (outcome === 'lost') return;
     report[outcome === 'retry' ? 'retried' : outcome] += 1;
     if (outcome === 'retry' || outcome === 'paused') {
       // Keep the order: nothing after a delivery that did not go out may go out before it.
@@ -97,6 +104,12 @@ async function deliverOne(
   now: () => Date,
 ): Promise<Outcome> {
   const { store, poster, logger } = deps;
+  // Earlier deliveries of this batch may have taken long enough for the claim to run out and
+  // another process to take this one: renew it right before sending, or leave it to them.
+  if (!(await store.renewClaim(delivery.id, deps.owner, new Date(now().getTime() + o.leaseMs)))) {
+    logger.warn({ deliveryId: delivery.id }, 'delivery claim lost before sending');
+    return 'lost';
+  }
   const channel = subscription.channelId;
   const payload = { text: delivery.payload.text, ...(delivery.payload.blocks ? { blocks: delivery.payload.blocks } : {}) };
   let result: SendResult;
@@ -119,7 +132,8 @@ async function deliverOne(
     }
   } else {
     const deliveryKey = `${subscription.id}:${delivery.key}`;
-    if (delivery.reclaimed && subscription.cardTs && (await alreadyInThread(deps, channel, subscription.cardTs, deliveryKey))) {
+    const uncertain = delivery.reclaimed || maybePosted(delivery.lastError);
+    if (uncertain && subscription.cardTs && (await alreadyInThread(deps, channel, subscription.cardTs, deliveryKey))) {
       await store.completeDelivery(delivery.id);
       return 'sent';
     }
@@ -139,7 +153,14 @@ async function deliverOne(
 
   const error = result.error;
   await store.recordDeliveryResult(subscription.id, error, at);
+  if (PAUSING_ERRORS.has(error) && subscription.state !== 'active') {
+    // An ended subscription has nothing left to pause, and this channel will not take its last words.
+    logger.warn({ subscriptionId: subscription.id, deliveryId: delivery.id, error }, 'delivery dropped: the channel refuses it');
+    await store.completeDelivery(delivery.id);
+    return 'dropped';
+  }
   if (PAUSING_ERRORS.has(error)) {
+    // Kept pending (a paused subscription's deliveries are not handed out) for when it resumes.
     await store.retryDelivery(delivery.id, at, error);
     if (await store.pauseSubscription(subscription.id, error)) {
       logger.warn({ subscriptionId: subscription.id, channel, error }, 'subscription paused');
@@ -148,7 +169,8 @@ async function deliverOne(
     }
     return 'paused';
   }
-  if (REJECTED_PAYLOAD_ERRORS.has(error) || delivery.attempts + 1 >= o.maxAttempts) {
+  // Rate limits are Slack pacing us, not a failure: they never make a delivery give up.
+  if (REJECTED_PAYLOAD_ERRORS.has(error) || (error !== 'ratelimited' && delivery.attempts + 1 >= o.maxAttempts)) {
     logger.error(
       { subscriptionId: subscription.id, deliveryId: delivery.id, kind: delivery.kind, error, attempts: delivery.attempts + 1 },
       'delivery dropped',

@@ -72,13 +72,25 @@ async function pollJob(jobId: string, deps: PollPassDeps, now: () => Date, repor
     observation = { kind: 'unreachable', reason: result.failure.message };
   }
 
-  const outcome = diff(stored?.watch ?? null, observation, at, deps.settings);
+  let outcome = diff(stored?.watch ?? null, observation, at, deps.settings);
+  // A job is only polled while a subscription is active, so an ended job seen here has listeners
+  // that never heard the end (they subscribed or resumed after it, or its first sighting was
+  // already final): the end is a state to act on, not only an edge.
+  const ended = observation.kind === 'seen' && observation.summary.ended;
+  if (observation.kind === 'seen' && ended && !outcome.events.some((e) => e.type === 'ended')) {
+    const { counts, job } = observation.summary;
+    outcome = {
+      ...outcome,
+      cardChanged: true,
+      events: [...outcome.events, { type: 'ended', status: job.status, failedFiles: counts.failed, doneFiles: counts.done }],
+    };
+  }
   const quiet = outcome.events.length === 0 && !outcome.cardChanged;
   if (quiet && stored && JSON.stringify(stored.watch) === JSON.stringify(outcome.watch)) return; // nothing to write
 
   const subscriptions = quiet ? [] : await deps.store.subscriptionsForJob(jobId);
-  const ended = observation.kind === 'seen' && observation.summary.ended && outcome.events.some((e) => e.type === 'ended');
-  const version = String((stored?.version ?? 0) + 1);
+  // Unique across watches too: a watch deleted and made again starts its versions over.
+  const version = `${at.getTime()}.${(stored?.version ?? 0) + 1}`;
   const deliveries: NewDelivery[] = [];
   for (const subscription of subscriptions) {
     // No card yet: it is being posted by /datajob subscribe right now, which records the baseline.

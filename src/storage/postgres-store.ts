@@ -430,6 +430,11 @@ export class PostgresStore implements Store {
     return rows.map(toDelivery).sort((a, b) => a.id - b.id);
   }
 
+  async renewClaim(id: number, owner: string, until: Date): Promise<boolean> {
+    const renewed = await this.pool.query('UPDATE deliveries SET claimed_until = $1 WHERE id = $2 AND claimed_by = $3', [until, id, owner]);
+    return renewed.rowCount === 1;
+  }
+
   async completeDelivery(id: number): Promise<void> {
     const deleted = await this.pool.query(
       'DELETE FROM deliveries WHERE id = $1 AND (claimed_revision IS NULL OR claimed_revision = revision)',

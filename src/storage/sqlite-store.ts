@@ -171,6 +171,7 @@ function prepareStatements(db: Database.Database) {
     claim: db.prepare<[string, number, number]>(
       'UPDATE deliveries SET claimed_by = ?, claimed_until = ?, claimed_revision = revision WHERE id = ?',
     ),
+    renewClaim: db.prepare<[number, number, string]>('UPDATE deliveries SET claimed_until = ? WHERE id = ? AND claimed_by = ?'),
     complete: db.prepare<[number]>('DELETE FROM deliveries WHERE id = ? AND (claimed_revision IS NULL OR claimed_revision = revision)'),
     releaseReplaced: db.prepare<[number]>('UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE id = ?'),
     retry: db.prepare<[number, string, number]>(
@@ -363,6 +364,10 @@ export class SqliteStore implements Store {
         return rows.map(toDelivery);
       })
       .immediate();
+  }
+
+  async renewClaim(id: number, owner: string, until: Date): Promise<boolean> {
+    return this.#s.renewClaim.run(until.getTime(), id, owner).changes === 1;
   }
 
   async completeDelivery(id: number): Promise<void> {

@@ -133,6 +133,11 @@ export interface Store {
    * or is claimed by someone else. Returned in enqueue order.
    */
   claimDeliveries(owner: string, now: Date, leaseMs: number, limit: number): Promise<Delivery[]>;
+  /**
+   * Extends `owner`'s claim on a delivery to `until`, just before sending it. False when the claim
+   * is no longer `owner`'s (it ran out and another process took the delivery): do not send it.
+   */
+  renewClaim(id: number, owner: string, until: Date): Promise<boolean>;
   /** Sent: removes it. */
   completeDelivery(id: number): Promise<void>;
   /** Not sent: releases the claim, counts the attempt, and makes it due again at `notBefore`. */

@@ -36,7 +36,10 @@ export async function subscribe(
 ): Promise<SubscribeResult> {
   const now = deps.now ?? (() => new Date());
   const existing = await deps.store.findSubscription(request.channelId, request.jobId);
-  if (existing?.state === 'active') return { kind: 'already', subscription: existing };
+  // An active subscription without a card was cut off while being set up (a crash between storing it
+  // and posting its card); after a minute it is taken as one to finish, like a paused one.
+  const unfinished = existing?.state === 'active' && existing.cardTs === null && now().getTime() - existing.createdAt.getTime() > 60_000;
+  if (existing?.state === 'active' && !unfinished) return { kind: 'already', subscription: existing };
 
   const fetched = await deps.seekrflow.getDataJob(request.jobId);
   if (!fetched.ok) return { kind: 'fetch_failed', failure: fetched.failure };
@@ -51,15 +54,24 @@ export async function subscribe(
       ...(jobUrl ? { jobUrl } : {}),
     });
 
-  if (existing?.state === 'paused') {
-    // Resuming: the old card may be gone with the channel's trouble; a fresh one is certain.
-    const posted = await deps.poster.post(request.channelId, card(existing));
+  if (summary.ended) {
+    // Nothing left to watch; a paused or unfinished subscription to it goes.
+    if (existing) await deps.store.removeSubscription(existing.id);
+    return { kind: 'job_ended', jobName: fetched.job.name, status: fetched.job.status };
+  }
+
+  if (existing && (existing.state === 'paused' || unfinished)) {
+    // Resuming: the old card may be gone with the channel's trouble; a fresh one is certain. The
+    // same payload is queued as the pending card, replacing any older one that would overwrite it.
+    const fresh = card(existing);
+    const posted = await deps.poster.post(request.channelId, fresh);
     if (!posted.ok) return { kind: 'cannot_post', error: posted.error };
     await deps.store.setCardTs(existing.id, posted.ts);
-    await deps.store.resumeSubscription(existing.id);
+    await deps.store.enqueue([{ subscriptionId: existing.id, key: 'card', kind: 'card', payload: fresh }]);
+    if (existing.state === 'paused') await deps.store.resumeSubscription(existing.id);
+    await deps.store.initWatch(request.jobId, diff(null, { kind: 'seen', summary }, fetchedAt, deps.settings).watch);
     return { kind: 'resumed', subscription: { ...existing, state: 'active', cardTs: posted.ts }, jobName: fetched.job.name };
   }
-  if (summary.ended) return { kind: 'job_ended', jobName: fetched.job.name, status: fetched.job.status };
 
   const added = await deps.store.addSubscription({
     channelId: request.channelId,

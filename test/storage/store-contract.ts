@@ -463,6 +463,20 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         expect(await store.pendingDeliveries()).toBe(0);
       });
 
+      it('renews a claim only for the owner that still holds it', async () => {
+        const s = await addActive();
+        await store.enqueue([reply(s.id, 'a')]);
+        const [mine] = await store.claimDeliveries('w1', T0, 1_000, 10);
+        expect(await store.renewClaim(mine?.id ?? -1, 'w1', at(30_000))).toBe(true);
+        // Renewed: not claimable at +2 s although the first lease was 1 s.
+        expect(await store.claimDeliveries('w2', at(2_000), 1_000, 10)).toEqual([]);
+        // Once it runs out, another process takes it, and the first owner may no longer send it.
+        const [theirs] = await store.claimDeliveries('w2', at(31_000), 1_000, 10);
+        expect(theirs?.id).toBe(mine?.id);
+        expect(await store.renewClaim(mine?.id ?? -1, 'w1', at(60_000))).toBe(false);
+        expect(await store.renewClaim(theirs?.id ?? -1, 'w2', at(60_000))).toBe(true);
+      });
+
       it('does not hand out a claimed delivery again until its lease expires', async () => {
         const s = await addActive();
         await store.enqueue([reply(s.id, 'a')]);

@@ -103,7 +103,10 @@ export function registerCardActions(app: App, deps: ListenerDeps): void {
   });
 
   onButton(ACTIONS.unsubscribe, async (click, { respond }) => {
-    if (!click.channelId) return;
+    if (!click.channelId) {
+      await whisper(respond, { text: ':warning: There is no channel to unsubscribe here.' });
+      return;
+    }
     const result = await unsubscribe(deps.subscriptions, { channelId: click.channelId, userId: click.userId, jobId: click.jobId });
     await whisper(respond, unsubscribeReply(result, click.jobId, click.channelId));
   });
