@@ -302,6 +302,18 @@ describe('subscriptions', () => {
     expect(h.slack.thread('C_DATA_JOBS', card.ts)).toHaveLength(1);
   });
 
+  it('a paused subscription to a job that ended meanwhile is not resumed but cleared', async () => {
+    const { id, states } = await subscribedJob();
+    h.slack.failNext('chat.update', 'is_archived', { times: 1 });
+    h.sim.putJob(states[1] as DataJob);
+    await h.bot.pollNow();
+    expect(visibleText((await h.ask('list')).body as object)).toMatch(/paused/);
+    h.sim.putJob(states.at(-1) as DataJob);
+    await h.bot.pollNow();
+    expect(await subscribe(id, 'C_DATA_JOBS')).toMatch(/has already ended/);
+    expect(visibleText((await h.ask('list')).body as object)).not.toContain(id);
+  });
+
   it('a deleted living card is replaced by a fresh one, whose ts is kept for later updates', async () => {
     const { states } = await subscribedJob();
     h.slack.failNext('chat.update', 'message_not_found', { times: 1 });
