@@ -70,6 +70,16 @@ describe('card buttons', () => {
     expect(blocks).toContain(`https://apps.seekr.com/flow/data-jobs/${JOB}`);
   });
 
+  it('a modal whose filling fails says so instead of loading for ever', async () => {
+    h.sim.putJob(makeJobWithManyFiles(10, 8, { id: JOB, status: 'needs_review' }));
+    const first = await h.ask(JOB);
+    h.slack.failNext('views.update', 'internal_error', { times: 1 });
+    const before = h.slack.views().length;
+    await h.click({ ephemeralTs: first.ts as string }, ACTIONS.openFailedFiles);
+    const view = await waitFor(() => h.slack.views()[before], 'the modal');
+    await waitFor(() => /Something went wrong/.test(visibleText({ blocks: h.slack.view(view.id)?.blocks })), 'the error note in the modal');
+  });
+
   it('Show all failed files opens a modal and pages through every failed file', async () => {
     h.sim.putJob(makeJobWithManyFiles(35, 25, { id: JOB, name: 'Many failures', status: 'needs_review' }));
     const first = await h.ask(JOB);

@@ -10,7 +10,7 @@ import {
   renderFailedFilesModal,
 } from '../blocks/failed-files-modal.js';
 import { escapeAndTruncate } from '../blocks/mrkdwn.js';
-import { fetchFailureReply } from '../messages.js';
+import { fetchFailureReply, SOMETHING_WENT_WRONG } from '../messages.js';
 import { guarded, type ListenerDeps } from './context.js';
 
 /**
@@ -42,16 +42,20 @@ export function registerFailedFilesModal(app: App, deps: ListenerDeps): void {
     await ack();
     const id = normalizeJobId(action.value ?? '');
     if (!id.ok) return;
+    let viewId: string | undefined;
     await guarded(
       deps,
       { action: ACTIONS.openFailedFiles, user: body.user.id, jobId: id.id },
-      async () => {},
+      // Once the modal is open, a failure must not leave it saying "Loading…" for ever.
+      async () => {
+        if (viewId) await client.views.update({ view_id: viewId, view: noteView(id.id, SOMETHING_WENT_WRONG.text) as never });
+      },
       async () => {
         const opened = await client.views.open({
           trigger_id: body.trigger_id,
           view: noteView(id.id, `:hourglass_flowing_sand: Loading the failed files of \`${escapeAndTruncate(id.id, 128)}\`…`) as never,
         });
-        const viewId = opened.view?.id;
+        viewId = opened.view?.id;
         if (viewId) await fillModal(deps, client, viewId, id.id, 1);
       },
     );
