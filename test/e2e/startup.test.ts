@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -36,6 +37,7 @@ describe.each(['http', 'socket'] as const)('start-up and health in %s mode', (mo
       expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
       h.slack.setTokenState('ok');
+      rmSync(`${h.dataDir}-second`, { recursive: true, force: true });
     }
   });
 });
