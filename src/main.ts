@@ -4,7 +4,7 @@ import { type Config, secretsOf } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { deliverPending } from './poll/deliver.js';
 import { runPollPass } from './poll/poll-pass.js';
-import { LEASE_NAME, startScheduler } from './scheduler/scheduler.js';
+import { startScheduler } from './scheduler/scheduler.js';
 import { createSeekrFlowClient } from './seekrflow/client.js';
 import { coalesceFetches } from './seekrflow/coalesce.js';
 import { boltLogger, startSlackApp } from './slack/app.js';
@@ -124,10 +124,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
     });
 
     logger.info({ owner, schedule: config.poll.schedule, leaseMs: scheduler.leaseMs }, 'datajob-bot is running');
-    const pollNow = async () => {
-      if (await store.tryLease(LEASE_NAME, owner, scheduler.leaseMs, new Date())) await pass();
-    };
-    return { port: slack.port, owner, logger, pollNow, stop: stopAll };
+    return { port: slack.port, owner, logger, pollNow: () => scheduler.runNow(), stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -111,24 +111,20 @@ async function deliverOne(
     return 'lost';
   }
   const channel = subscription.channelId;
-  const payload = { text: delivery.payload.text, ...(delivery.payload.blocks ? { blocks: delivery.payload.blocks } : {}) };
+  const payload = { text: delivery.payload.text, blocks: delivery.payload.blocks };
   let result: SendResult;
 
-  if (delivery.kind === 'card' && subscription.cardTs) {
-    result = await poster.update(channel, subscription.cardTs, payload);
+  if (delivery.kind === 'card') {
+    // Update the living card in place; when there is none, or Slack lost it, post a fresh one.
+    result = subscription.cardTs ? await poster.update(channel, subscription.cardTs, payload) : { ok: false, error: 'message_not_found' };
     if (!result.ok && CARD_GONE_ERRORS.has(result.error)) {
-      logger.info({ subscriptionId: subscription.id, error: result.error }, 'living card gone; posting a fresh one');
+      if (subscription.cardTs)
+        logger.info({ subscriptionId: subscription.id, error: result.error }, 'living card gone; posting a fresh one');
       result = await poster.post(channel, payload);
       if (result.ok) {
         await store.setCardTs(subscription.id, result.ts);
         subscription.cardTs = result.ts;
       }
-    }
-  } else if (delivery.kind === 'card') {
-    result = await poster.post(channel, payload);
-    if (result.ok) {
-      await store.setCardTs(subscription.id, result.ts);
-      subscription.cardTs = result.ts;
     }
   } else {
     const deliveryKey = `${subscription.id}:${delivery.key}`;
@@ -153,13 +149,13 @@ async function deliverOne(
 
   const error = result.error;
   await store.recordDeliveryResult(subscription.id, error, at);
-  if (PAUSING_ERRORS.has(error) && subscription.state !== 'active') {
-    // An ended subscription has nothing left to pause, and this channel will not take its last words.
-    logger.warn({ subscriptionId: subscription.id, deliveryId: delivery.id, error }, 'delivery dropped: the channel refuses it');
-    await store.completeDelivery(delivery.id);
-    return 'dropped';
-  }
   if (PAUSING_ERRORS.has(error)) {
+    if (subscription.state !== 'active') {
+      // An ended subscription has nothing left to pause, and this channel will not take its last words.
+      logger.warn({ subscriptionId: subscription.id, deliveryId: delivery.id, error }, 'delivery dropped: the channel refuses it');
+      await store.completeDelivery(delivery.id);
+      return 'dropped';
+    }
     // Kept pending (a paused subscription's deliveries are not handed out) for when it resumes.
     await store.retryDelivery(delivery.id, at, error);
     if (await store.pauseSubscription(subscription.id, error)) {

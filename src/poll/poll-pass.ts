@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import type { SeekrFlowClient } from '../seekrflow/client.js';
 import { renderCardFromSummary } from '../slack/blocks/card.js';
 import { renderEventReply } from '../slack/blocks/event-reply.js';
-import type { NewDelivery, Store, Subscription } from '../storage/store.js';
+import type { NewDelivery, Store } from '../storage/store.js';
 import { mapWithConcurrency } from '../util/concurrency.js';
 
 /**
@@ -73,12 +73,13 @@ async function pollJob(jobId: string, deps: PollPassDeps, now: () => Date, repor
   }
 
   let outcome = diff(stored?.watch ?? null, observation, at, deps.settings);
+  const summary = observation.kind === 'seen' ? observation.summary : null;
   // A job is only polled while a subscription is active, so an ended job seen here has listeners
   // that never heard the end (they subscribed or resumed after it, or its first sighting was
   // already final): the end is a state to act on, not only an edge.
-  const ended = observation.kind === 'seen' && observation.summary.ended;
-  if (observation.kind === 'seen' && ended && !outcome.events.some((e) => e.type === 'ended')) {
-    const { counts, job } = observation.summary;
+  const ended = summary?.ended ?? false;
+  if (summary && ended && !outcome.events.some((e) => e.type === 'ended')) {
+    const { counts, job } = summary;
     outcome = {
       ...outcome,
       cardChanged: true,
@@ -91,20 +92,41 @@ async function pollJob(jobId: string, deps: PollPassDeps, now: () => Date, repor
   const subscriptions = quiet ? [] : await deps.store.subscriptionsForJob(jobId);
   // Unique across watches too: a watch deleted and made again starts its versions over.
   const version = `${at.getTime()}.${(stored?.version ?? 0) + 1}`;
+  // Each reply is the same for every channel: rendered once here, picked per subscription below.
+  const jobRef = summary?.job ?? { id: jobId, name: outcome.watch.snapshot?.name ?? jobId };
+  const replies = outcome.events.map((event, i) => ({
+    event,
+    key: `event:${version}:${i}`,
+    payload: { ...renderEventReply(event, jobRef, `${version}.${i}`), broadcast: isLoud(event) },
+  }));
+  const jobUrl = deps.jobUrl(jobId);
   const deliveries: NewDelivery[] = [];
   for (const subscription of subscriptions) {
     // No card yet: it is being posted by /datajob subscribe right now, which records the baseline.
     if (subscription.cardTs === null) continue;
-    deliveries.push(...deliveriesFor(subscription, outcome, observation, { at, version, ended, jobUrl: deps.jobUrl(jobId), jobId }));
+    // The card shows data, so it changes only when there is new data; an outage is told in the thread.
+    if (outcome.cardChanged && summary) {
+      const card = renderCardFromSummary(summary, {
+        fetchedAt: at,
+        mode: 'living',
+        subscription: { filter: subscription.filter, subscribedBy: subscription.createdBy },
+        ...(ended ? { ended: true } : {}),
+        ...(jobUrl ? { jobUrl } : {}),
+      });
+      deliveries.push({ subscriptionId: subscription.id, key: 'card', kind: 'card', payload: card });
+    }
+    for (const reply of replies) {
+      if (hears(subscription.filter, reply.event)) {
+        deliveries.push({ subscriptionId: subscription.id, key: reply.key, kind: 'reply', payload: reply.payload });
+      }
+    }
   }
 
   const committed = await deps.store.commitPass(jobId, {
     expectedVersion: stored?.version ?? null,
     watch: outcome.watch,
     deliveries,
-    ...(ended && observation.kind === 'seen'
-      ? { endSubscriptions: { ids: subscriptions.map((s) => s.id), reason: observation.summary.job.status } }
-      : {}),
+    ...(summary && ended ? { endSubscriptions: { ids: subscriptions.map((s) => s.id), reason: summary.job.status } } : {}),
   });
   if (!committed) {
     report.conflicts += 1;
@@ -113,36 +135,4 @@ async function pollJob(jobId: string, deps: PollPassDeps, now: () => Date, repor
   if (!quiet) report.changedJobs += 1;
   if (ended) report.endedJobs += 1;
   report.deliveries += deliveries.length;
-}
-
-function deliveriesFor(
-  subscription: Subscription,
-  outcome: ReturnType<typeof diff>,
-  observation: Observation,
-  ctx: { at: Date; version: string; ended: boolean; jobUrl: string | undefined; jobId: string },
-): NewDelivery[] {
-  const out: NewDelivery[] = [];
-  // The card shows data, so it changes only when there is new data; an outage is told in the thread.
-  if (outcome.cardChanged && observation.kind === 'seen') {
-    const card = renderCardFromSummary(observation.summary, {
-      fetchedAt: ctx.at,
-      mode: 'living',
-      subscription: { filter: subscription.filter, subscribedBy: subscription.createdBy },
-      ...(ctx.ended ? { ended: true } : {}),
-      ...(ctx.jobUrl ? { jobUrl: ctx.jobUrl } : {}),
-    });
-    out.push({ subscriptionId: subscription.id, key: 'card', kind: 'card', payload: card });
-  }
-  const job = observation.kind === 'seen' ? observation.summary.job : { id: ctx.jobId, name: outcome.watch.snapshot?.name ?? ctx.jobId };
-  outcome.events.forEach((event, i) => {
-    if (!hears(subscription.filter, event)) return;
-    const reply = renderEventReply(event, job, `${ctx.version}.${i}`);
-    out.push({
-      subscriptionId: subscription.id,
-      key: `event:${ctx.version}:${i}`,
-      kind: 'reply',
-      payload: { ...reply, broadcast: isLoud(event) },
-    });
-  });
-  return out;
 }

@@ -21,21 +21,25 @@ export interface SchedulerOptions {
 
 export interface Scheduler {
   leaseMs: number;
+  /** One pass now, under the same lease as the ticks (a replica without it does nothing). */
+  runNow(): Promise<void>;
   /** Stops scheduling and waits for a pass under way to finish. */
   stop(): Promise<void>;
 }
 
-export function scheduleInterval(schedule: string): number {
+function scheduleInterval(schedule: string): number {
   const probe = cron.createTask(schedule, () => {});
   const [a, b] = probe.getNextRuns(2);
   void probe.destroy();
   return a && b ? b.getTime() - a.getTime() : 60_000;
 }
 
-export const LEASE_NAME = 'poll';
+const LEASE_NAME = 'poll';
 
 export function startScheduler(options: SchedulerOptions): Scheduler {
   const leaseMs = options.leaseMs ?? Math.max(3_000, Math.round(scheduleInterval(options.schedule) * 2.5));
+  // Leadership is one lease for all ticks (the key names the tick), so a healthy leader keeps polling.
+  const shouldRun = () => options.store.tryLease(LEASE_NAME, options.owner, leaseMs, new Date());
   let running: Promise<void> | null = null;
   const task: ScheduledTask = cron.schedule(
     options.schedule,
@@ -49,10 +53,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       noOverlap: true,
       distributed: true,
       distributedLease: leaseMs,
-      runCoordinator: {
-        // The key names the tick; leadership is one lease for all ticks, so a healthy leader keeps polling.
-        shouldRun: (_key, ttlMs) => options.store.tryLease(LEASE_NAME, options.owner, ttlMs, new Date()),
-      },
+      runCoordinator: { shouldRun },
       logger: {
         info: (m) => options.logger.debug({ lib: 'node-cron' }, m),
         warn: (m) => options.logger.warn({ lib: 'node-cron' }, m),
@@ -68,6 +69,9 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
   return {
     leaseMs,
+    async runNow() {
+      if (await shouldRun()) await options.pass();
+    },
     async stop() {
       await task.stop();
       await task.destroy();

@@ -54,7 +54,7 @@ export interface SeekrFlowClientOptions {
   retry?: Partial<RetryPolicy>;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { limit: 3, baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 30_000, budgetMs: 45_000 };
+const DEFAULT_RETRY: RetryPolicy = { limit: 3, baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 30_000, budgetMs: 45_000 };
 
 const RETRY_STATUSES = [429, 500, 502, 503, 504, 520, 521, 522, 523, 524];
 const RETRY_ERROR_CODES = [
@@ -180,7 +180,7 @@ function parseJob(body: string, requestId: string | null, attempts: number): Fet
 }
 
 /** The API's own words from an error body: `{"detail": "…"}`, `{"detail": [{msg}]}`, `{"message": "…"}` or plain text. */
-export function apiMessage(body: unknown): string | null {
+function apiMessage(body: unknown): string | null {
   if (typeof body !== 'string' || body.trim() === '') return null;
   try {
     const json = JSON.parse(body) as { detail?: unknown; message?: unknown };

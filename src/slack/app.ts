@@ -95,12 +95,13 @@ export async function startSlackApp({ config, deps, logger, health }: SlackAppOp
     retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3000 },
   };
 
+  const answerHealth = healthHandler(health);
   let healthServer: Server | undefined;
   let receiver: HTTPReceiver | SocketModeReceiver;
   if (slack.mode === 'socket' && slack.appToken) {
     receiver = new SocketModeReceiver({ appToken: slack.appToken, logger: log, installerOptions: { clientOptions } });
     healthServer = createServer((req, res) => {
-      if (req.method === 'GET' && req.url === '/healthz') return healthHandler(health)(req, res);
+      if (req.method === 'GET' && req.url === '/healthz') return answerHealth(req, res);
       res.writeHead(404).end();
     });
   } else {
@@ -108,7 +109,7 @@ export async function startSlackApp({ config, deps, logger, health }: SlackAppOp
       signingSecret: slack.signingSecret ?? '',
       endpoints: '/slack/events',
       logger: log,
-      customRoutes: [{ path: '/healthz', method: ['GET'], handler: healthHandler(health) }],
+      customRoutes: [{ path: '/healthz', method: ['GET'], handler: answerHealth }],
       // Bolt answers Slack only when the listener acks: our listeners ack before any slow work.
       processBeforeResponse: false,
     });

@@ -23,10 +23,6 @@ export function createChannelPoster(
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
   });
-  return createPosterFromClient(client);
-}
-
-export function createPosterFromClient(client: WebClient): ChannelPoster {
   // The Web API's argument types are unions too wide to build conditionally; these are plain JSON.
   const args = (channel: string, m: OutgoingMessage): ChatPostMessageArguments =>
     ({

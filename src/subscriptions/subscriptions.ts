@@ -46,13 +46,21 @@ export async function subscribe(
   const summary = summarizeJob(fetched.job);
   const fetchedAt = now();
   const jobUrl = deps.jobUrl(request.jobId);
-  const card = (subscription: Subscription) =>
-    renderCardFromSummary(summary, {
+  /** Posts the living card and records the baseline: what the card shows now is not news later. */
+  const postLivingCard = async (subscription: Subscription) => {
+    const payload = renderCardFromSummary(summary, {
       fetchedAt,
       mode: 'living',
       subscription: { filter: subscription.filter, subscribedBy: subscription.createdBy },
       ...(jobUrl ? { jobUrl } : {}),
     });
+    const posted = await deps.poster.post(request.channelId, payload);
+    if (posted.ok) {
+      await deps.store.setCardTs(subscription.id, posted.ts);
+      await deps.store.initWatch(request.jobId, diff(null, { kind: 'seen', summary }, fetchedAt, deps.settings).watch);
+    }
+    return { posted, payload };
+  };
 
   if (summary.ended) {
     // Nothing left to watch; a paused or unfinished subscription to it goes.
@@ -63,13 +71,10 @@ export async function subscribe(
   if (existing && (existing.state === 'paused' || unfinished)) {
     // Resuming: the old card may be gone with the channel's trouble; a fresh one is certain. The
     // same payload is queued as the pending card, replacing any older one that would overwrite it.
-    const fresh = card(existing);
-    const posted = await deps.poster.post(request.channelId, fresh);
+    const { posted, payload } = await postLivingCard(existing);
     if (!posted.ok) return { kind: 'cannot_post', error: posted.error };
-    await deps.store.setCardTs(existing.id, posted.ts);
-    await deps.store.enqueue([{ subscriptionId: existing.id, key: 'card', kind: 'card', payload: fresh }]);
+    await deps.store.enqueue([{ subscriptionId: existing.id, key: 'card', kind: 'card', payload }]);
     if (existing.state === 'paused') await deps.store.resumeSubscription(existing.id);
-    await deps.store.initWatch(request.jobId, diff(null, { kind: 'seen', summary }, fetchedAt, deps.settings).watch);
     return { kind: 'resumed', subscription: { ...existing, state: 'active', cardTs: posted.ts }, jobName: fetched.job.name };
   }
 
@@ -82,14 +87,11 @@ export async function subscribe(
   });
   if (!added.created) return { kind: 'already', subscription: added.subscription };
 
-  const posted = await deps.poster.post(request.channelId, card(added.subscription));
+  const { posted } = await postLivingCard(added.subscription);
   if (!posted.ok) {
     await deps.store.removeSubscription(added.subscription.id);
     return { kind: 'cannot_post', error: posted.error };
   }
-  await deps.store.setCardTs(added.subscription.id, posted.ts);
-  // The first sighting is the baseline: what the card shows now is not news later.
-  await deps.store.initWatch(request.jobId, diff(null, { kind: 'seen', summary }, fetchedAt, deps.settings).watch);
   deps.logger.info({ subscriptionId: added.subscription.id, channel: request.channelId, jobId: request.jobId }, 'subscribed');
   return { kind: 'subscribed', subscription: { ...added.subscription, cardTs: posted.ts }, jobName: fetched.job.name };
 }
@@ -100,6 +102,7 @@ export async function unsubscribe(
   deps: SubscriptionDeps,
   request: { channelId: string; userId: string; jobId: string },
 ): Promise<UnsubscribeResult> {
+  const now = deps.now ?? (() => new Date());
   const subscription = await deps.store.findSubscription(request.channelId, request.jobId);
   if (!subscription) return { kind: 'not_subscribed' };
   await deps.store.removeSubscription(subscription.id);
@@ -115,7 +118,7 @@ export async function unsubscribe(
           request.channelId,
           subscription.cardTs,
           renderCardFromSummary(summarizeJob(fetched.job), {
-            fetchedAt: (deps.now ?? (() => new Date()))(),
+            fetchedAt: now(),
             mode: 'living',
             stale: { reason: 'unsubscribed' },
           }),
