@@ -88,6 +88,18 @@ describe('listFiles', () => {
     const shuffled = { ...job, files: [...job.files].reverse() };
     const byId = (files: ReturnType<typeof listFiles>) => [...files].sort((a, b) => a.fileId.localeCompare(b.fileId));
     expect(byId(listFiles(shuffled))).toEqual(byId(inOrder));
+    // The summary counts what listFiles lists, on either path.
+    for (const j of [job, shuffled]) {
+      const summary = summarizeJob(j);
+      expect(summary.fileCount).toBe(40);
+      expect(summary.counts).toEqual({ done: 10, failed: 10, processing: 10, queued: 10 });
+      expect(summary.failed.map((f) => f.fileId).sort()).toEqual(
+        inOrder
+          .filter((f) => f.state === 'failed')
+          .map((f) => f.fileId)
+          .sort(),
+      );
+    }
   });
 });
 

@@ -36,7 +36,8 @@ export type FileCounts = Record<FileState, number>;
 export interface JobSummary {
   job: DataJob;
   ended: boolean;
-  files: FileView[];
+  /** Files of the job, counted as `listFiles` lists them. */
+  fileCount: number;
   counts: FileCounts;
   totalBytes: number;
   /** Failed files, most recent failure first. */
@@ -66,8 +67,11 @@ export function progressFraction(progress: number | null | undefined): number | 
   return Math.min(1, fraction);
 }
 
-function view(fileId: string, record: IngestionRecord | undefined, file: DataJobFile | undefined): FileView {
-  const state = record ? recordState(record) : file ? fileOnlyState(file) : 'processing';
+function stateOf(record: IngestionRecord | undefined, file: DataJobFile | undefined): FileState {
+  return record ? recordState(record) : file ? fileOnlyState(file) : 'processing';
+}
+
+function view(fileId: string, record: IngestionRecord | undefined, file: DataJobFile | undefined, state = stateOf(record, file)): FileView {
   const failed = state === 'failed';
   return {
     fileId,
@@ -81,35 +85,44 @@ function view(fileId: string, record: IngestionRecord | undefined, file: DataJob
   };
 }
 
+/** Called once per file with its latest live record and its `files[]` entry (either may be missing). */
+type FileVisitor = (fileId: string, record: IngestionRecord | undefined, file: DataJobFile | undefined) => void;
+
 /**
- * One entry per file: the job's `files[]`, each read through its latest live ingestion record, then
- * files that only a record names. Linear, and lean: it runs on every card and every poll of jobs
- * with tens of thousands of files.
+ * Visits each file once: the job's `files[]`, each read through its latest live ingestion record,
+ * then files that only a record names. Linear, and lean: it runs on every card and every poll of
+ * jobs with tens of thousands of files.
  */
+function visitFiles(job: DataJob, visit: FileVisitor): void {
+  if (!visitFilesInOrder(job, visit)) visitFilesByMap(job, visit);
+}
+
+/** Every file, as the summary and the tests see it. */
 export function listFiles(job: DataJob): FileView[] {
-  return listFilesInOrder(job) ?? listFilesByMap(job);
+  const views: FileView[] = [];
+  visitFiles(job, (fileId, record, file) => views.push(view(fileId, record, file)));
+  return views;
 }
 
 /**
  * The common shape, read without any map: one live record per file, in the order of `files[]`
- * (a job ingested once). Null as soon as the shape differs; then the general path decides.
- * With 20,000 files this is ~100× faster than hashing every id.
+ * (a job ingested once). False, having visited nothing, when the shape differs; then the general
+ * path decides. With 20,000 files this is ~100× faster than hashing every id.
  */
-function listFilesInOrder(job: DataJob): FileView[] | null {
+function visitFilesInOrder(job: DataJob, visit: FileVisitor): boolean {
   const live: IngestionRecord[] = [];
   for (const run of job.ingestion_jobs) for (const record of run.records) if (!record.deleted) live.push(record);
-  if (live.length !== job.files.length) return null;
-  const views: FileView[] = new Array(live.length);
+  if (live.length !== job.files.length) return false;
   for (let i = 0; i < live.length; i++) {
     const file = job.files[i] as DataJobFile;
     const record = live[i] as IngestionRecord;
-    if (record.alignment_file_id !== file.file_id || (file.record_id && file.record_id !== record.record_id)) return null;
-    views[i] = view(file.file_id, record, file);
+    if (record.alignment_file_id !== file.file_id || (file.record_id && file.record_id !== record.record_id)) return false;
   }
-  return views;
+  for (let i = 0; i < live.length; i++) visit((job.files[i] as DataJobFile).file_id, live[i], job.files[i]);
+  return true;
 }
 
-function listFilesByMap(job: DataJob): FileView[] {
+function visitFilesByMap(job: DataJob, visit: FileVisitor): void {
   // The latest live record of each file: a file ingested again has a newer record.
   const latest = new Map<string, IngestionRecord>();
   for (const run of job.ingestion_jobs) {
@@ -129,16 +142,14 @@ function listFilesByMap(job: DataJob): FileView[] {
     return byRecordId.get(id);
   };
 
-  const views: FileView[] = [];
   for (const file of job.files) {
     let record = latest.get(file.file_id);
     if (record) latest.delete(file.file_id);
     if (file.record_id && record?.record_id !== file.record_id) record = recordById(file.record_id) ?? record;
-    views.push(view(file.file_id, record, file));
+    visit(file.file_id, record, file);
   }
   // What is left are records of files the job does not list: still work the job is doing.
-  for (const [fileId, record] of latest) views.push(view(fileId, record, undefined));
-  return views;
+  for (const [fileId, record] of latest) visit(fileId, record, undefined);
 }
 
 function alignmentView(job: DataJob): AlignmentView | null {
@@ -165,24 +176,28 @@ export function reviewReason(job: DataJob, failedCount: number, fileCount: numbe
 }
 
 export function summarizeJob(job: DataJob): JobSummary {
-  const files = listFiles(job);
   const counts: FileCounts = { done: 0, failed: 0, processing: 0, queued: 0 };
   let totalBytes = 0;
-  for (const f of files) {
-    counts[f.state] += 1;
-    totalBytes += f.bytes ?? 0;
-  }
-  const failed = files.filter((f) => f.state === 'failed');
+  let fileCount = 0;
+  // Only failed files become views: a card or a diff needs them one by one, the rest only as counts.
+  const failed: FileView[] = [];
+  visitFiles(job, (fileId, record, file) => {
+    const state = stateOf(record, file);
+    counts[state] += 1;
+    totalBytes += file?.bytes ?? 0;
+    fileCount += 1;
+    if (state === 'failed') failed.push(view(fileId, record, file, state));
+  });
   // Most recent failure first; stable for files without a time.
   failed.sort((a, b) => (b.failedAt ?? '').localeCompare(a.failedAt ?? ''));
   return {
     job,
     ended: isTerminalStatus(job.status),
-    files,
+    fileCount,
     counts,
     totalBytes,
     failed,
     alignment: alignmentView(job),
-    reviewReason: reviewReason(job, failed.length, files.length),
+    reviewReason: reviewReason(job, failed.length, fileCount),
   };
 }

@@ -160,13 +160,13 @@ function failedFileText(file: FileView): string {
 }
 
 function filesText(summary: JobSummary): string {
-  const { counts, files, totalBytes } = summary;
+  const { counts, fileCount, totalBytes } = summary;
   const lines: string[] = [];
-  if (files.length === 0) {
+  if (fileCount === 0) {
     lines.push('*Files:* none yet');
   } else {
     const size = totalBytes > 0 ? ` · ${formatBytes(totalBytes)}` : '';
-    lines.push(`*Files:* ${formatCount(files.length)}${size}`);
+    lines.push(`*Files:* ${formatCount(fileCount)}${size}`);
     lines.push(
       `:white_check_mark: ${formatCount(counts.done)} done   :x: ${formatCount(counts.failed)} failed   ` +
         `:gear: ${formatCount(counts.processing)} processing   :clock3: ${formatCount(counts.queued)} queued`,
