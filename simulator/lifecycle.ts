@@ -1,4 +1,4 @@
-import type { AlignmentJob, DataJob, DataJobFile, IngestionJob, IngestionRecord } from '../domain/data-job.js';
+import type { AlignmentJob, DataJob, DataJobFile, IngestionJob, IngestionRecord } from '../src/domain/data-job.js';
 import { isoMicros, isoSeconds } from './clock.js';
 import type { Random } from './random.js';
 import type { ResolvedScenario } from './scenarios.js';
