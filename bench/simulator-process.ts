@@ -1,4 +1,4 @@
-import { startSimulator } from '../src/simulator/server.js';
+import { startSimulator } from '../simulator/server.js';
 import { makeJob } from '../test/support/make-job.js';
 
 /**

@@ -1,9 +1,9 @@
 import { networkInterfaces } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type ScenarioName, type ScenarioSpec, type Simulator, startSimulator } from '../simulator/server.js';
 import type { DataJob as DomainJob } from '../src/domain/data-job.js';
 import { summarizeJob } from '../src/domain/job-summary.js';
 import { DataJob } from '../src/seekrflow/data-job.js';
-import { type ScenarioName, type ScenarioSpec, type Simulator, startSimulator } from '../src/simulator/server.js';
 import { makeJob } from './support/make-job.js';
 
 let sim: Simulator;

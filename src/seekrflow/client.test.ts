@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Simulator, startSimulator } from '../../simulator/server.js';
 import { makeJob } from '../../test/support/make-job.js';
-import { type Simulator, startSimulator } from '../simulator/server.js';
 import { createSeekrFlowClient, type FetchResult, type SeekrFlowClientOptions } from './client.js';
 import { coalesceFetches } from './coalesce.js';
 

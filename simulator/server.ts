@@ -38,7 +38,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DataJob } from '../domain/data-job.js';
+import type { DataJob } from '../src/domain/data-job.js';
 import { type Clock, createClock } from './clock.js';
 import { type Fault, FaultBook, type FaultOptions, type FaultPick, faultReply, JSON_TYPE, type Reply } from './faults.js';
 import { planJob, SimulatedJob } from './lifecycle.js';
