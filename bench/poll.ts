@@ -5,14 +5,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { pino } from 'pino';
-import { diff } from '../src/domain/diff.js';
+import { deliverPending } from '../src/core/delivery.js';
+import { planJob } from '../src/core/planner.js';
+import { runPollPass } from '../src/core/poll-pass.js';
+import type { Store } from '../src/core/ports.js';
 import { summarizeJob } from '../src/domain/job-summary.js';
-import { deliverPending } from '../src/poll/deliver.js';
-import { runPollPass } from '../src/poll/poll-pass.js';
 import { createSeekrFlowClient } from '../src/seekrflow/client.js';
-import { createChannelPoster } from '../src/slack/poster.js';
+import { createSlackNotifier } from '../src/slack/notifier.js';
+import { createSlackPoster } from '../src/slack/poster.js';
 import { openStore } from '../src/storage/open-store.js';
-import type { Store } from '../src/storage/store.js';
 import { startFakeSlack } from '../test/support/fake-slack/server.js';
 import { makeJob } from '../test/support/make-job.js';
 
@@ -123,7 +124,16 @@ export async function benchPollEngine(engine: 'sqlite' | 'postgres', databaseUrl
     for (const id of jobIds) {
       // The same payload the simulator serves, so the first pass sees no change.
       const job = makeJob({ id, name: `Bench job ${id}`, status: 'running' });
-      await store.initWatch(id, diff(null, { kind: 'seen', summary: summarizeJob(job) }, now, settings).watch);
+      const baseline = planJob({
+        jobId: id,
+        previous: null,
+        observation: { kind: 'seen', summary: summarizeJob(job) },
+        listeners: [],
+        settings,
+        now,
+        version: '0',
+      });
+      await store.initWatch(id, baseline.watch);
     }
     let created = 0;
     for (let i = 0; i < SUBSCRIPTIONS; i++) {
@@ -141,16 +151,19 @@ export async function benchPollEngine(engine: 'sqlite' | 'postgres', databaseUrl
     }
     if (created !== SUBSCRIPTIONS) throw new Error(`expected ${SUBSCRIPTIONS} subscriptions, made ${created}`);
 
-    const seekrflow = createSeekrFlowClient({ baseUrl: sim.url, apiKey: sim.apiKey, teamId: sim.teamId ?? undefined, timeoutMs: 5_000 });
-    const poster = createChannelPoster(slack.botToken, { slackApiUrl: slack.apiUrl });
-    const deps = { store, seekrflow, settings, jobUrl: () => undefined, logger: silent };
+    const jobs = createSeekrFlowClient({ baseUrl: sim.url, apiKey: sim.apiKey, teamId: sim.teamId ?? undefined, timeoutMs: 5_000 });
+    const notifier = createSlackNotifier({
+      poster: createSlackPoster(slack.botToken, { slackApiUrl: slack.apiUrl }),
+      jobUrl: () => undefined,
+    });
+    const deps = { watches: store, subscriptions: store, jobs, settings, logger: silent };
 
     await sim.resetRequests();
     const callsBefore = slack.calls.length;
     global.gc?.();
     peakRss = 0;
     const quiet = await runPollPass(deps);
-    await deliverPending({ store, poster, owner: 'bench', logger: silent });
+    await deliverPending({ outbox: store, subscriptions: store, notifier, owner: 'bench', logger: silent });
     const quietRss = peakRss;
     const quietDbBytes = engine === 'sqlite' ? dirSize(dataDir) : await pgSize(databaseUrl as string, schema);
     const requests = await sim.requestCount();

@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { toJobCard } from '../src/domain/job-card.js';
 import { summarizeJob } from '../src/domain/job-summary.js';
-import { renderCard, renderCardFromSummary } from '../src/slack/blocks/card.js';
-import { codePointLength } from '../src/slack/blocks/mrkdwn.js';
+import { renderCard, renderJobCard } from '../src/slack/blocks/card.js';
+import { codePointLength } from '../src/slack/blocks/escape.js';
 import { blocksTextLength } from '../src/slack/blocks/text-length.js';
 import { makeBusyJob } from '../test/support/make-job.js';
 
@@ -21,7 +22,7 @@ export async function benchRender(): Promise<void> {
     const options = { fetchedAt, mode: 'ephemeral' as const, refreshedBy: 'U0123ABCD', jobUrl: 'https://apps.seekr.com/data-jobs/x' };
     const full = measure(() => renderCard(job, options));
     const summary = summarizeJob(job);
-    const blocksOnly = measure(() => renderCardFromSummary(summary, options));
+    const blocksOnly = measure(() => renderJobCard(toJobCard(summary), options));
     const payload = renderCard(job, options);
     rows.push([
       formatInt(files),

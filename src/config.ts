@@ -36,7 +36,18 @@ const int = (min: number, max: number, fallback: number) =>
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** What decides what the bot says about a change: shared by the bot and `datajob-bot diff`. */
+const PlanVariables = {
+  SEEKRFLOW_JOB_URL_TEMPLATE: optionalString.refine(
+    (v) => v === undefined || (v.includes('{id}') && URL.canParse(v.replace('{id}', 'x')) && /^https?:/.test(v)),
+    'expected an http(s) URL containing {id}, e.g. https://apps.seekr.com/data-jobs/{id}',
+  ),
+  STALL_AFTER_MINUTES: int(0, 10_080, 60),
+  UNREACHABLE_AFTER_MINUTES: int(0, 10_080, 10),
+};
+
 const EnvSchema = z.object({
+  ...PlanVariables,
   SLACK_BOT_TOKEN: z
     .string({ error: 'required: the bot token (xoxb-…) from the Slack app’s OAuth & Permissions page' })
     .trim()
@@ -60,16 +71,10 @@ const EnvSchema = z.object({
     .transform((v) => (v ?? 'https://flow.seekr.com').replace(/\/+$/, '')),
   SEEKRFLOW_TIMEOUT_MS: int(100, 120_000, 10_000),
   SEEKRFLOW_RETRIES: int(0, 10, 3),
-  SEEKRFLOW_JOB_URL_TEMPLATE: optionalString.refine(
-    (v) => v === undefined || (v.includes('{id}') && URL.canParse(v.replace('{id}', 'x')) && /^https?:/.test(v)),
-    'expected an http(s) URL containing {id}, e.g. https://apps.seekr.com/data-jobs/{id}',
-  ),
   POLL_SCHEDULE: optionalString
     .transform((v) => v ?? '* * * * *')
     .refine((v) => cron.validate(v), 'expected a cron expression, e.g. "* * * * *" (every minute) or "*/30 * * * * *" (every 30 seconds)'),
   POLL_CONCURRENCY: int(1, 256, 8),
-  STALL_AFTER_MINUTES: int(0, 10_080, 60),
-  UNREACHABLE_AFTER_MINUTES: int(0, 10_080, 10),
   DATA_DIR: optionalString.transform((v) => v ?? './data'),
   DATABASE_URL: optionalString.refine(
     (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
@@ -156,6 +161,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     storage: Object.freeze({ dataDir: e.DATA_DIR, databaseUrl: e.DATABASE_URL, databaseSchema: e.DATABASE_SCHEMA }),
     logLevel: e.LOG_LEVEL,
   } satisfies Config) as Readonly<Config>;
+}
+
+export interface PlanConfig {
+  stallAfterMinutes: number;
+  unreachableAfterMinutes: number;
+  jobUrlTemplate: string | undefined;
+}
+
+/**
+ * Only the settings that decide what the bot says about a change, checked as the bot checks them:
+ * for previews (`datajob-bot diff`) that need no Slack or SeekrFlow credentials.
+ */
+export function loadPlanConfig(env: NodeJS.ProcessEnv = process.env): PlanConfig {
+  const parsed = z.object(PlanVariables).safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? 'environment'), message: issue.message })),
+    );
+  }
+  return {
+    stallAfterMinutes: parsed.data.STALL_AFTER_MINUTES,
+    unreachableAfterMinutes: parsed.data.UNREACHABLE_AFTER_MINUTES,
+    jobUrlTemplate: parsed.data.SEEKRFLOW_JOB_URL_TEMPLATE,
+  };
+}
+
+/** The job's link from a template with an `{id}` placeholder; undefined without a template. */
+export function jobUrlFrom(template: string | undefined): (jobId: string) => string | undefined {
+  return (jobId) => (template ? template.replaceAll('{id}', encodeURIComponent(jobId)) : undefined);
 }
 
 /** The secrets a config holds, for scrubbing logs and errors. */

@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type Config, secretsOf } from './config.js';
+import { type Config, jobUrlFrom, secretsOf } from './config.js';
+import { deliverPending } from './core/delivery.js';
+import { runPollPass } from './core/poll-pass.js';
+import type { SubscriptionDeps } from './core/subscriptions.js';
 import { createLogger, type Logger } from './logger.js';
-import { deliverPending } from './poll/deliver.js';
-import { runPollPass } from './poll/poll-pass.js';
 import { startScheduler } from './scheduler/scheduler.js';
 import { createSeekrFlowClient } from './seekrflow/client.js';
 import { coalesceFetches } from './seekrflow/coalesce.js';
 import { boltLogger, startSlackApp } from './slack/app.js';
-import { createChannelPoster } from './slack/poster.js';
+import { createSlackNotifier } from './slack/notifier.js';
+import { createSlackPoster } from './slack/poster.js';
 import { openStore } from './storage/open-store.js';
-import type { SubscriptionDeps } from './subscriptions/subscriptions.js';
 
 /**
  * The one place that wires everything: config → logger → store → SeekrFlow client → Slack app →
@@ -53,7 +54,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
     stops.push(() => store.close());
     logger.info({ engine: store.engine }, 'store open');
 
-    const seekrflow = coalesceFetches(
+    const jobs = coalesceFetches(
       createSeekrFlowClient({
         baseUrl: config.seekrflow.baseUrl,
         apiKey: config.seekrflow.apiKey,
@@ -62,12 +63,12 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
         retry: { limit: config.seekrflow.retries },
       }),
     );
-    const poster = createChannelPoster(config.slack.botToken, {
+    const poster = createSlackPoster(config.slack.botToken, {
       logger: boltLogger(logger.child({ component: 'slack-delivery' })),
       ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     });
-    const template = config.seekrflow.jobUrlTemplate;
-    const jobUrl = (jobId: string) => (template ? template.replaceAll('{id}', encodeURIComponent(jobId)) : undefined);
+    const jobUrl = jobUrlFrom(config.seekrflow.jobUrlTemplate);
+    const notifier = createSlackNotifier({ poster, jobUrl });
     const settings = {
       stallAfterMinutes: config.poll.stallAfterMinutes,
       unreachableAfterMinutes: config.poll.unreachableAfterMinutes,
@@ -75,11 +76,12 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
     };
     const now = () => new Date();
     const subscriptions: SubscriptionDeps = {
-      store,
-      seekrflow,
-      poster,
+      subscriptions: store,
+      watches: store,
+      outbox: store,
+      jobs,
+      notifier,
       settings,
-      jobUrl,
       logger: logger.child({ component: 'subscriptions' }),
       now,
     };
@@ -90,7 +92,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
     // One delivery run at a time per process; a run asked for while one is going waits for it.
     const deliver = () => {
       delivering = delivering.then(() =>
-        deliverPending({ store, poster, owner, logger: deliverLogger }).catch((error: unknown) =>
+        deliverPending({ outbox: store, subscriptions: store, notifier, owner, logger: deliverLogger }).catch((error: unknown) =>
           deliverLogger.error({ err: error }, 'delivery run failed'),
         ),
       );
@@ -99,7 +101,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
 
     const slack = await startSlackApp({
       config,
-      deps: { seekrflow, store, poster, subscriptions, jobUrl, logger: logger.child({ component: 'listeners' }), now },
+      deps: { jobs, poster, subscriptions, jobUrl, logger: logger.child({ component: 'listeners' }), now },
       logger,
       health: () => ({ mode: config.slack.mode, storage: store.engine, lastPass }),
     });
@@ -107,12 +109,12 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
 
     const passLogger = logger.child({ component: 'poll' });
     const pass = async () => {
-      const report = await runPollPass({ store, seekrflow, settings, jobUrl, logger: passLogger });
+      const report = await runPollPass({ watches: store, subscriptions: store, jobs, settings, logger: passLogger });
       lastPass = { at: new Date().toISOString(), jobs: report.jobs, ms: report.ms };
       passLogger.info(report, 'poll pass done');
       await deliver();
     };
-    const scheduler = startScheduler({ schedule: config.poll.schedule, store, owner, logger: passLogger, pass });
+    const scheduler = startScheduler({ schedule: config.poll.schedule, leases: store, owner, logger: passLogger, pass });
     stops.push(() => scheduler.stop());
 
     // Whatever a previous run left in the outbox (a crash, a restart) goes out now, then retries as they fall due.

@@ -1,25 +1,42 @@
 import { readFile } from 'node:fs/promises';
-import { diff } from '../domain/diff.js';
-import { FILTERS, hears, isLoud, type SubscriptionFilter } from '../domain/events.js';
+import { ConfigError, jobUrlFrom, loadPlanConfig } from '../config.js';
+import { planJob } from '../core/planner.js';
+import type { DataJob as DomainDataJob } from '../domain/data-job.js';
+import { FILTERS, type SubscriptionFilter } from '../domain/events.js';
 import { summarizeJob } from '../domain/job-summary.js';
 import { DataJob } from '../seekrflow/data-job.js';
-import { renderCardFromSummary } from '../slack/blocks/card.js';
-import { renderEventReply } from '../slack/blocks/event-reply.js';
+import { renderLivingCard, renderThreadReply } from '../slack/notifier.js';
 import type { RenderIo } from './render.js';
 
 /**
- * `datajob-bot diff <before.json> <after.json> [--filter all|changes|failures]`: what a
- * subscription would get if one poll saw `before` and the next saw `after`: the events, whether
- * the living card is updated (and with what), and each thread reply.
+ * `datajob-bot diff <before.json> <after.json>`: what a channel subscribed to a job would get if one
+ * poll saw `before` and the next saw `after`. It asks the same planner as the poll pass, with the
+ * same settings (the environment, or flags), and renders with the same renderers as delivery: the
+ * preview is what the bot would send.
  */
 
-const USAGE = `Usage: datajob-bot diff <before.json> <after.json> [--filter all|changes|failures]
+const USAGE = `Usage: datajob-bot diff <before.json> <after.json> [options]
 
-Prints, as JSON, the events between two snapshots of a SeekrFlow data job and the messages a
-channel subscription would get: the living card update and the thread replies.
+Prints, as JSON, the events between two polls of a SeekrFlow data job and the messages a channel
+subscription would get: the living card update and the thread replies.
+
+Options (each defaults to the bot's own setting from the environment):
+  --filter all|changes|failures     what the subscription hears (default: changes)
+  --elapsed-minutes N               time between the two polls (default: 1)
+  --stall-after-minutes N           STALL_AFTER_MINUTES (default 60)
+  --unreachable-after-minutes N     UNREACHABLE_AFTER_MINUTES (default 10)
+  --subscriber U…                   who subscribed, as the card names them
 `;
 
-async function readJob(path: string, io: RenderIo): Promise<DataJob | null> {
+interface DiffArgs {
+  files: string[];
+  filter: SubscriptionFilter;
+  elapsedMinutes: number;
+  subscriber: string;
+  env: Record<string, string>;
+}
+
+async function readJob(path: string, io: RenderIo): Promise<DomainDataJob | null> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
@@ -36,44 +53,101 @@ async function readJob(path: string, io: RenderIo): Promise<DataJob | null> {
   return parsed.data;
 }
 
-export async function runDiff(args: string[], io: RenderIo): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
+function parseArgs(args: string[]): DiffArgs | { error: string } | { help: true } {
+  const parsed: DiffArgs = { files: [], filter: 'changes', elapsedMinutes: 1, subscriber: 'U_SUBSCRIBER', env: {} };
+  const settingFlags: Record<string, string> = {
+    '--stall-after-minutes': 'STALL_AFTER_MINUTES',
+    '--unreachable-after-minutes': 'UNREACHABLE_AFTER_MINUTES',
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--help' || arg === '-h') return { help: true };
+    if (!arg.startsWith('--')) {
+      parsed.files.push(arg);
+      continue;
+    }
+    const value = args[++i];
+    if (value === undefined) return { error: `${arg} needs a value` };
+    const variable = settingFlags[arg];
+    if (variable) parsed.env[variable] = value;
+    else if (arg === '--filter') {
+      if (!FILTERS.includes(value as SubscriptionFilter)) return { error: `--filter takes one of ${FILTERS.join(', ')}` };
+      parsed.filter = value as SubscriptionFilter;
+    } else if (arg === '--elapsed-minutes') {
+      const minutes = Number(value);
+      if (!Number.isFinite(minutes) || minutes < 0) return { error: '--elapsed-minutes takes a number of minutes, 0 or more' };
+      parsed.elapsedMinutes = minutes;
+    } else if (arg === '--subscriber') parsed.subscriber = value;
+    else return { error: `Unknown option: ${arg}` };
+  }
+  if (parsed.files.length !== 2) return { error: 'Give two job files: before and after.' };
+  return parsed;
+}
+
+export async function runDiff(args: string[], io: RenderIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const parsed = parseArgs(args);
+  if ('help' in parsed) {
     io.stdout(USAGE);
     return 0;
   }
-  let filter: SubscriptionFilter = 'changes';
-  const files: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg === '--filter') {
-      const value = args[++i];
-      if (!FILTERS.includes(value as SubscriptionFilter)) {
-        io.stderr(`--filter takes one of ${FILTERS.join(', ')}\n\n${USAGE}`);
-        return 2;
-      }
-      filter = value as SubscriptionFilter;
-    } else files.push(arg);
-  }
-  if (files.length !== 2) {
-    io.stderr(USAGE);
+  if ('error' in parsed) {
+    io.stderr(`${parsed.error}\n\n${USAGE}`);
     return 2;
   }
-  const [before, after] = await Promise.all(files.map((f) => readJob(f, io)));
+  let config: ReturnType<typeof loadPlanConfig>;
+  try {
+    config = loadPlanConfig({ ...env, ...parsed.env });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const [before, after] = await Promise.all(parsed.files.map((f) => readJob(f, io)));
   if (!before || !after) return 1;
 
-  const settings = { stallAfterMinutes: 60, unreachableAfterMinutes: 10 };
-  const at = new Date();
-  const baseline = diff(null, { kind: 'seen', summary: summarizeJob(before) }, at, settings).watch;
-  const summary = summarizeJob(after);
-  const outcome = diff(baseline, { kind: 'seen', summary }, at, settings);
-  const heard = outcome.events.filter((e) => hears(filter, e));
+  const settings = { stallAfterMinutes: config.stallAfterMinutes, unreachableAfterMinutes: config.unreachableAfterMinutes };
+  const subscribedAt = new Date();
+  const polledAt = new Date(subscribedAt.getTime() + parsed.elapsedMinutes * 60_000);
+  // Subscribing records `before` as the baseline, exactly as /datajob subscribe does.
+  const baseline = planJob({
+    jobId: after.id,
+    previous: null,
+    observation: { kind: 'seen', summary: summarizeJob(before) },
+    listeners: [],
+    settings,
+    now: subscribedAt,
+    version: '0',
+  }).watch;
+  const plan = planJob({
+    jobId: after.id,
+    previous: baseline,
+    observation: { kind: 'seen', summary: summarizeJob(after) },
+    listeners: [{ id: 1, filter: parsed.filter, hasCard: true }],
+    settings,
+    now: polledAt,
+    version: '1',
+  });
+
+  const jobUrl = jobUrlFrom(config.jobUrlTemplate);
+  const subscription = { filter: parsed.filter, subscribedBy: parsed.subscriber };
+  let cardUpdate: unknown = null;
+  const threadReplies: unknown[] = [];
+  for (const { item } of plan.deliveries) {
+    if (item.kind === 'card') cardUpdate = renderLivingCard({ state: item.state, subscription }, jobUrl(item.state.card.id));
+    else if (item.kind === 'reply') {
+      const { broadcast, ...message } = renderThreadReply(item.reply);
+      threadReplies.push({ ...message, reply_broadcast: broadcast });
+    }
+  }
   const output = {
-    filter,
-    events: outcome.events,
-    cardUpdate: outcome.cardChanged
-      ? renderCardFromSummary(summary, { fetchedAt: at, mode: 'living', ...(summary.ended ? { ended: true } : {}) })
-      : null,
-    threadReplies: heard.map((event, i) => ({ ...renderEventReply(event, after, `1.${i}`), reply_broadcast: isLoud(event) })),
+    filter: parsed.filter,
+    settings: { ...settings, elapsedMinutes: parsed.elapsedMinutes },
+    events: plan.events,
+    cardUpdate,
+    threadReplies,
+    subscriptionEnds: plan.end !== null,
   };
   io.stdout(`${JSON.stringify(output, null, 2)}\n`);
   return 0;

@@ -63,7 +63,7 @@ describe('diff: what a change produces', () => {
       makeJobWithFiles([{ state: 'processing' }], { status: 'file_processing' }),
       makeJobWithFiles([{ state: 'failed', name: 'scan.pdf', error: 'No text', fix: 'Run OCR' }], { status: 'needs_review' }),
       [
-        { type: 'files_failed', files: [{ id: 'rec-000000', name: 'scan.pdf', error: 'No text', fix: 'Run OCR' }] },
+        { type: 'files_failed', count: 1, files: [{ id: 'rec-000000', name: 'scan.pdf', error: 'No text', fix: 'Run OCR' }] },
         { type: 'needs_review', reason: '1 file failed to process' },
       ],
     ],

@@ -1,3 +1,4 @@
+import { clipLong, clipNullable, clipShort, LONG_TEXT_BOUND } from './bounds.js';
 import { isTerminalStatus } from './data-job.js';
 import type { JobEvent } from './events.js';
 import type { JobSummary } from './job-summary.js';
@@ -29,6 +30,8 @@ export interface DiffResult {
 /** Statuses in which a job waits for a person, so an unchanged job is not stalled. */
 const WAITING_FOR_A_PERSON = new Set(['needs_review', 'ready_to_start']);
 const ALIGNMENT_ENDED = new Set(['completed', 'failed', 'cancelled', 'stopped']);
+/** Failed files an event names one by one; a reply shows fewer, and the card's modal lists them all. */
+export const FAILED_FILES_PER_EVENT = 20;
 
 const minutesBetween = (fromIso: string, to: Date) => (to.getTime() - Date.parse(fromIso)) / 60_000;
 
@@ -87,7 +90,13 @@ function onSeen(prev: JobWatch | null, summary: JobSummary, now: Date, settings:
   if (newlyFailed.length > 0) {
     events.push({
       type: 'files_failed',
-      files: newlyFailed.map((f) => ({ id: failureKey(f), name: f.name, error: f.error, fix: f.fix })),
+      count: newlyFailed.length,
+      files: newlyFailed.slice(0, FAILED_FILES_PER_EVENT).map((f) => ({
+        id: clipShort(failureKey(f)),
+        name: clipShort(f.name),
+        error: clipNullable(f.error, LONG_TEXT_BOUND),
+        fix: clipNullable(f.fix, LONG_TEXT_BOUND),
+      })),
     });
   }
   events.push(...statusEvents(before, current, summary));
@@ -129,7 +138,7 @@ function onUnreachable(prev: JobWatch | null, reason: string, now: Date, setting
   const minutes = minutesBetween(since, now);
   if (!base.unreachableNotified && minutes >= settings.unreachableAfterMinutes) {
     return {
-      events: [{ type: 'unreachable', since, minutes: Math.floor(minutes), reason }],
+      events: [{ type: 'unreachable', since, minutes: Math.floor(minutes), reason: clipLong(reason) }],
       cardChanged: true,
       watch: { ...base, unreachableSince: since, unreachableNotified: true },
     };

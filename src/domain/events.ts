@@ -9,7 +9,8 @@ export interface FailedFileNote {
 
 export type JobEvent =
   | { type: 'status_changed'; from: string; to: string }
-  | { type: 'files_failed'; files: FailedFileNote[] }
+  /** `files` are the first few (most recent first); `count` says how many failed in all. */
+  | { type: 'files_failed'; count: number; files: FailedFileNote[] }
   | { type: 'alignment_started'; status: string }
   | { type: 'alignment_finished'; status: string }
   | { type: 'needs_review'; reason: string | null }

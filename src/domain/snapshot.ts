@@ -1,3 +1,4 @@
+import { clipNullable, clipShort, SHORT_TEXT_BOUND } from './bounds.js';
 import type { FileCounts, JobSummary } from './job-summary.js';
 
 /**
@@ -21,20 +22,20 @@ export function takeSnapshot(summary: JobSummary, previouslyReported: readonly s
   const reported = new Set(previouslyReported);
   for (const f of summary.failed) reported.add(failureKey(f));
   return {
-    name: summary.job.name,
-    status: summary.job.status,
+    name: clipShort(summary.job.name),
+    status: clipShort(summary.job.status),
     alignment: a
       ? {
-          status: a.status,
-          step: a.step,
-          stepProgress: a.stepProgress,
+          status: clipShort(a.status),
+          step: clipNullable(a.step, SHORT_TEXT_BOUND),
+          stepProgress: clipNullable(a.stepProgress, SHORT_TEXT_BOUND),
           // Whole percent: finer movement would update cards for noise.
           progress: a.progress == null ? null : Math.round(a.progress * 100),
         }
       : null,
     counts: { ...summary.counts },
     reportedFailures: [...reported],
-    updatedAt: summary.job.updated_at,
+    updatedAt: clipShort(summary.job.updated_at),
   };
 }
 

@@ -1,6 +1,5 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Logger } from '../logger.js';
-import type { Store } from '../storage/store.js';
+import type { LeaseStore, Log } from '../core/ports.js';
 
 /**
  * node-cron runs the poll pass on POLL_SCHEDULE, never two at once in a process (`noOverlap`),
@@ -11,9 +10,9 @@ import type { Store } from '../storage/store.js';
 
 export interface SchedulerOptions {
   schedule: string;
-  store: Store;
+  leases: LeaseStore;
   owner: string;
-  logger: Logger;
+  logger: Log;
   pass: () => Promise<void>;
   /** Defaults to 2.5 schedule intervals (at least 3 s): long enough to ride out one slow pass. */
   leaseMs?: number;
@@ -39,7 +38,7 @@ const LEASE_NAME = 'poll';
 export function startScheduler(options: SchedulerOptions): Scheduler {
   const leaseMs = options.leaseMs ?? Math.max(3_000, Math.round(scheduleInterval(options.schedule) * 2.5));
   // Leadership is one lease for all ticks (the key names the tick), so a healthy leader keeps polling.
-  const shouldRun = () => options.store.tryLease(LEASE_NAME, options.owner, leaseMs, new Date());
+  const shouldRun = () => options.leases.tryLease(LEASE_NAME, options.owner, leaseMs, new Date());
   let running: Promise<void> | null = null;
   const task: ScheduledTask = cron.schedule(
     options.schedule,
@@ -76,7 +75,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       await task.stop();
       await task.destroy();
       if (running) await running;
-      await options.store.releaseLease(LEASE_NAME, options.owner).catch(() => {});
+      await options.leases.releaseLease(LEASE_NAME, options.owner).catch(() => {});
     },
   };
 }

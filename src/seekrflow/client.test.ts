@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/server.js';
 import { makeJob } from '../../test/support/make-job.js';
-import { createSeekrFlowClient, type FetchResult, type SeekrFlowClientOptions } from './client.js';
+import type { FetchResult } from '../core/ports.js';
+import { createSeekrFlowClient, type SeekrFlowClientOptions } from './client.js';
 import { coalesceFetches } from './coalesce.js';
 
 /** The client against the simulator over real HTTP: every outcome, retries as the simulator counted them, the header rules. */

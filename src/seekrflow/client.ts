@@ -1,5 +1,5 @@
 import got, { type Got, HTTPError, type RequestError, type RetryObject } from 'got';
-import type { DataJob as DomainDataJob } from '../domain/data-job.js';
+import type { FetchFailure, FetchFailureKind, FetchResult, JobSource } from '../core/ports.js';
 import { JOB_ID_PATTERN } from '../domain/job-id.js';
 import { DataJob } from './data-job.js';
 
@@ -8,32 +8,6 @@ import { DataJob } from './data-job.js';
  * network does: it returns the job or a failure that says, in one sentence, what a Slack user can
  * do about it. The API key travels in a header and nowhere else: not in errors, not in logs.
  */
-
-export type FetchFailureKind =
-  | 'invalid_id'
-  | 'not_found'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'invalid_request'
-  | 'rate_limited'
-  | 'unavailable'
-  | 'invalid_response';
-
-export interface FetchFailure {
-  kind: FetchFailureKind;
-  /** One sentence a Slack user can act on. Safe for mrkdwn only after escaping (it may quote the API). */
-  message: string;
-  /** For logs: the status, the API's own words, the field that did not fit. Never a secret. */
-  detail: string;
-  /** SeekrFlow's request id (the `cf-ray` header) when the response had one. */
-  requestId: string | null;
-  status: number | null;
-  attempts: number;
-}
-
-export type FetchResult =
-  | { ok: true; job: DomainDataJob; requestId: string | null; attempts: number }
-  | { ok: false; failure: FetchFailure };
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -69,9 +43,8 @@ const RETRY_ERROR_CODES = [
   'ECONNABORTED',
 ];
 
-export interface SeekrFlowClient {
-  getDataJob(id: string): Promise<FetchResult>;
-}
+/** The core's JobSource, over HTTP. */
+export type SeekrFlowClient = JobSource;
 
 export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlowClient {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };

@@ -1,7 +1,8 @@
-import type { FetchFailure } from '../seekrflow/client.js';
-import type { ChannelSubscription, SubscribeResult, UnsubscribeResult } from '../subscriptions/subscriptions.js';
+import type { FetchFailure, Notice, SubscriptionNote } from '../core/ports.js';
+import type { ChannelSubscription, PostRefusal, SubscribeResult, UnsubscribeResult } from '../core/subscriptions.js';
 import { type Block, blockIds, mrkdwn } from './blocks/block-kit.js';
-import { dateToken, escapeAndTruncate } from './blocks/mrkdwn.js';
+import { escapeAndTruncate } from './blocks/escape.js';
+import { dateToken } from './blocks/format.js';
 import { statusDisplay } from './blocks/status.js';
 
 /**
@@ -50,16 +51,18 @@ export function fetchFailureReply(failure: FetchFailure, jobId: string): Reply {
 }
 
 const CANNOT_POST: Record<string, string> = {
-  not_in_channel: 'I’m not in this channel. Invite me with `/invite @datajob-bot`, then try again.',
-  channel_not_found:
+  not_a_member: 'I’m not in this channel. Invite me with `/invite @datajob-bot`, then try again.',
+  not_found:
     'I can’t post here: this is a private channel or a conversation I’m not part of. Invite me with `/invite @datajob-bot`, then try again.',
-  is_archived: 'This channel is archived, so nothing can be posted in it.',
-  restricted_action: 'This workspace does not let me post in this channel. Ask an admin, or use another channel.',
+  archived: 'This channel is archived, so nothing can be posted in it.',
+  restricted: 'This workspace does not let me post in this channel. Ask an admin, or use another channel.',
 };
 
-export function cannotPostReply(error: string): Reply {
+/** Why a card could not be posted here, and what to do. */
+export function cannotPostReply(refusal: PostRefusal): Reply {
+  const known = refusal.kind === 'destination_gone' ? CANNOT_POST[refusal.why] : undefined;
   return {
-    text: `:warning: ${CANNOT_POST[error] ?? `Slack would not let me post here (\`${escapeAndTruncate(error, 60)}\`). Try again in a minute.`}`,
+    text: `:warning: ${known ?? `Slack would not let me post here (\`${escapeAndTruncate(refusal.detail, 60)}\`). Try again in a minute.`}`,
   };
 }
 
@@ -82,7 +85,7 @@ export function subscribeReply(result: SubscribeResult, jobId: string, channelId
     case 'fetch_failed':
       return fetchFailureReply(result.failure, jobId);
     case 'cannot_post':
-      return cannotPostReply(result.error);
+      return cannotPostReply(result.refusal);
   }
 }
 
@@ -131,3 +134,33 @@ export function listReply(items: ChannelSubscription[], channelId: string): Repl
 export const SOMETHING_WENT_WRONG: Reply = {
   text: ':warning: Something went wrong on the bot’s side, and it has been logged. Try again in a minute.',
 };
+
+const PAUSE_REASONS: Record<Notice['why'], string> = {
+  not_found: 'the channel is gone or the bot was removed from it',
+  archived: 'the channel was archived',
+  not_a_member: 'the bot is not in the channel',
+  restricted: 'the workspace does not let the bot post there',
+  inactive: 'the bot’s Slack account was deactivated',
+  revoked: 'the bot’s Slack token was revoked',
+  invalid: 'Slack no longer accepts the bot’s token',
+  missing_scope: 'the bot lacks a permission it needs',
+};
+
+/** The direct message that tells a subscription's creator it is paused, and how to resume it. */
+export function pausedNotice(notice: Notice): { text: string } {
+  const jobId = escapeAndTruncate(notice.jobId, 128, { oneLine: true });
+  return {
+    text:
+      `:pause_button: Your subscription of <#${notice.channelId}> to data job \`${jobId}\` is paused: ${PAUSE_REASONS[notice.why]}. ` +
+      `Nothing more will be posted there until it is fixed. Invite the bot with \`/invite\` (or unarchive the channel), then run ` +
+      `\`/datajob subscribe ${jobId}\` in the channel to resume.`,
+  };
+}
+
+/** What the bot says in a card's thread about the subscription itself. */
+export function subscriptionNoteText(note: SubscriptionNote): string {
+  switch (note.kind) {
+    case 'unsubscribed':
+      return `<@${note.by}> unsubscribed this channel: the card above is no longer updated.`;
+  }
+}

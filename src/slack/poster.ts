@@ -6,17 +6,39 @@ import {
   WebClient,
   type WebClientOptions,
 } from '@slack/web-api';
-import { type ChannelPoster, DELIVERY_EVENT_TYPE, type OutgoingMessage, type SendResult } from '../poll/channel-poster.js';
+import type { SlackResult } from './slack-errors.js';
+
+/** The metadata event type the bot marks its deliveries with, so a sent one can be recognised later. */
+export const DELIVERY_EVENT_TYPE = 'datajob_bot_delivery';
+
+export interface OutgoingMessage {
+  text: string;
+  blocks?: unknown[];
+  threadTs?: string;
+  broadcast?: boolean;
+  /** Stored with the message (Slack message metadata), so a sent delivery can be recognised later. */
+  deliveryKey?: string;
+}
+
+/** Whether a delivery's message is already in a thread, or Slack's error when it would not say. */
+export type FoundResult = { ok: true; found: boolean } | { ok: false; error: string };
+
+/** Slack's Web API as the notifier and the listeners post through it; every failure comes back as a code. */
+export interface SlackPoster {
+  post(channel: string, message: OutgoingMessage): Promise<SlackResult>;
+  update(channel: string, ts: string, message: OutgoingMessage): Promise<SlackResult>;
+  /** A direct message to a user (opens the IM first). */
+  dm(userId: string, message: OutgoingMessage): Promise<SlackResult>;
+  /** Looks for a message carrying `deliveryKey` in the thread under `threadTs`. */
+  findInThread(channel: string, threadTs: string, deliveryKey: string): Promise<FoundResult>;
+}
 
 /**
- * The ChannelPoster over Slack's Web API, for delivery. Its WebClient never retries by itself:
- * a retried chat.postMessage after a timeout may post twice, and a client sleeping out a 429 would
- * stall a whole poll pass. Delivery decides instead, from the error code this returns.
+ * The poster over Slack's Web API. Its WebClient never retries by itself: a retried
+ * chat.postMessage after a timeout may post twice, and a client sleeping out a 429 would stall a
+ * whole poll pass. Delivery decides instead, from the outcome the code maps to.
  */
-export function createChannelPoster(
-  token: string,
-  options: Pick<WebClientOptions, 'slackApiUrl' | 'logger' | 'timeout'> = {},
-): ChannelPoster {
+export function createSlackPoster(token: string, options: Pick<WebClientOptions, 'slackApiUrl' | 'logger' | 'timeout'> = {}): SlackPoster {
   const client = new WebClient(token, {
     ...options,
     timeout: options.timeout ?? 15_000,
@@ -83,7 +105,7 @@ export function createChannelPoster(
   };
 }
 
-async function call(send: () => Promise<string | undefined>): Promise<SendResult> {
+async function call(send: () => Promise<string | undefined>): Promise<SlackResult> {
   try {
     const ts = await send();
     return ts ? { ok: true, ts } : { ok: false, error: 'no_ts_returned' };
@@ -93,11 +115,13 @@ async function call(send: () => Promise<string | undefined>): Promise<SendResult
 }
 
 /** A Web API exception as a decision-ready code. */
-export function slackFailure(error: unknown): { ok: false; error: string; retryAfterMs?: number } {
+export function slackFailure(error: unknown): { ok: false; error: string; retryAfterMs?: number; needed?: string } {
   const e = error as WebAPICallError;
   switch (e?.code) {
-    case ErrorCode.PlatformError:
-      return { ok: false, error: e.data.error };
+    case ErrorCode.PlatformError: {
+      const needed = (e.data as { needed?: unknown }).needed;
+      return { ok: false, error: e.data.error, ...(typeof needed === 'string' ? { needed } : {}) };
+    }
     case ErrorCode.RateLimitedError:
       return { ok: false, error: 'ratelimited', retryAfterMs: e.retryAfter * 1000 };
     case ErrorCode.HTTPError:

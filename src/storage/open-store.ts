@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Log, Store } from '../core/ports.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { openPostgresStore } from './postgres-store.js';
 import { openSqliteStore } from './sqlite-store.js';
-import type { Store } from './store.js';
-import type { StoreLogger } from './store-support.js';
 
 export interface OpenStoreOptions {
   /** postgres:// or postgresql:// selects PostgreSQL; anything else (or nothing) the embedded SQLite file. */
@@ -13,7 +12,7 @@ export interface OpenStoreOptions {
   dataDir: string;
   /** PostgreSQL only: keep the tables in this schema (created when missing), e.g. one per test run. */
   postgresSchema?: string;
-  logger?: StoreLogger;
+  logger?: Log;
 }
 
 export const SQLITE_FILE_NAME = 'datajob-bot.db';

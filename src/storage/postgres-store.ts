@@ -1,11 +1,7 @@
 import pg from 'pg';
-import type { SubscriptionFilter } from '../domain/events.js';
-import type { JobWatch } from '../domain/snapshot.js';
-import { type Migration, postgresMigrations } from './migrations.js';
 import type {
   Delivery,
-  DeliveryKind,
-  DeliveryPayload,
+  Log,
   NewDelivery,
   NewSubscription,
   PassCommit,
@@ -13,8 +9,11 @@ import type {
   StoredWatch,
   Subscription,
   SubscriptionState,
-} from './store.js';
-import { collapseDeliveries, consoleStoreLogger, type StoreLogger } from './store-support.js';
+} from '../core/ports.js';
+import type { SubscriptionFilter } from '../domain/events.js';
+import type { JobWatch } from '../domain/snapshot.js';
+import { type Migration, postgresMigrations } from './migrations.js';
+import { collapseDeliveries, consoleStoreLogger, decodeItem, deliveryKind, encodeItem } from './store-support.js';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -23,7 +22,7 @@ export interface PostgresStoreOptions {
    * search_path: tests use one per run, and several bot processes can share one.
    */
   schema?: string;
-  logger?: StoreLogger;
+  logger?: Log;
   /** Shown in pg_stat_activity. */
   applicationName?: string;
   /** Pool size; the outbox worker and the poll pass use a few connections each. */
@@ -82,8 +81,7 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
   id: Number(r.id),
   subscriptionId: Number(r.subscription_id),
   key: r.key,
-  kind: r.kind as DeliveryKind,
-  payload: JSON.parse(r.payload) as DeliveryPayload,
+  item: decodeItem(r.kind, r.payload),
   reclaimed: r.reclaimed,
   attempts: r.attempts,
   // A fresh delivery has no not_before: it has been due since it was enqueued.
@@ -144,7 +142,7 @@ export class PostgresStore implements Store {
   readonly engine = 'postgres' as const;
   readonly pool: pg.Pool;
   readonly schema: string | undefined;
-  readonly #logger: StoreLogger;
+  readonly #logger: Log;
   #closed = false;
 
   constructor(options: PostgresStoreOptions) {
@@ -369,7 +367,12 @@ export class PostgresStore implements Store {
        ORDER BY u.ord
        ON CONFLICT (subscription_id, key) DO UPDATE SET payload = EXCLUDED.payload, revision = deliveries.revision + 1
        WHERE EXCLUDED.kind = 'card' AND deliveries.kind = 'card'`,
-      [batch.map((d) => d.subscriptionId), batch.map((d) => d.key), batch.map((d) => d.kind), batch.map((d) => JSON.stringify(d.payload))],
+      [
+        batch.map((d) => d.subscriptionId),
+        batch.map((d) => d.key),
+        batch.map((d) => deliveryKind(d.item)),
+        batch.map((d) => encodeItem(d.item)),
+      ],
     );
   }
 

@@ -1,11 +1,7 @@
 import Database from 'better-sqlite3';
-import type { SubscriptionFilter } from '../domain/events.js';
-import type { JobWatch } from '../domain/snapshot.js';
-import { type Migration, sqliteMigrations } from './migrations.js';
 import type {
   Delivery,
-  DeliveryKind,
-  DeliveryPayload,
+  Log,
   NewDelivery,
   NewSubscription,
   PassCommit,
@@ -13,13 +9,16 @@ import type {
   StoredWatch,
   Subscription,
   SubscriptionState,
-} from './store.js';
-import { collapseDeliveries, consoleStoreLogger, type StoreLogger } from './store-support.js';
+} from '../core/ports.js';
+import type { SubscriptionFilter } from '../domain/events.js';
+import type { JobWatch } from '../domain/snapshot.js';
+import { type Migration, sqliteMigrations } from './migrations.js';
+import { collapseDeliveries, consoleStoreLogger, decodeItem, deliveryKind, encodeItem } from './store-support.js';
 
 export interface SqliteStoreOptions {
   /** The database file; created (with its tables) on first open. */
   path: string;
-  logger?: StoreLogger;
+  logger?: Log;
   /** Released on close: the data-dir lock that keeps a second process off this file. */
   lock?: { release(): void };
   /** How long a write waits for another connection's write to finish before failing. */
@@ -72,8 +71,7 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
   id: r.id,
   subscriptionId: r.subscription_id,
   key: r.key,
-  kind: r.kind as DeliveryKind,
-  payload: JSON.parse(r.payload) as DeliveryPayload,
+  item: decodeItem(r.kind, r.payload),
   reclaimed: r.reclaimed === 1,
   attempts: r.attempts,
   // A fresh delivery has no not_before: it has been due since it was enqueued.
@@ -344,7 +342,7 @@ export class SqliteStore implements Store {
 
   #enqueue(deliveries: readonly NewDelivery[], now: number): void {
     for (const d of collapseDeliveries(deliveries)) {
-      this.#s.enqueue.run({ sub: d.subscriptionId, key: d.key, kind: d.kind, payload: JSON.stringify(d.payload), now });
+      this.#s.enqueue.run({ sub: d.subscriptionId, key: d.key, kind: deliveryKind(d.item), payload: encodeItem(d.item), now });
     }
   }
 

@@ -1,27 +1,36 @@
-import type { NewDelivery } from './store.js';
-
-/**
- * What the storage adapters need of a logger. pino's `Logger` fits; so does a test spy. Kept this
- * small so that storage does not depend on the application's logger module.
- */
-export interface StoreLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+import type { Log, NewDelivery, OutboxItem } from '../core/ports.js';
 
 /** Used when the caller gives no logger: warnings must still reach someone (a lost connection, say). */
-export const consoleStoreLogger: StoreLogger = {
+export const consoleStoreLogger: Log = {
+  debug: () => {},
   info: () => {},
   warn: (obj, msg) => console.warn(msg, obj),
   error: (obj, msg) => console.error(msg, obj),
 };
 
+/** Which of the two delivery kinds an item is: cards replace each other while pending, replies queue. */
+export const deliveryKind = (item: OutboxItem): 'card' | 'reply' => (item.kind === 'legacy' ? item.as : item.kind);
+
+/** The outbox item as stored. Versioned, so that what an older build stored stays readable. */
+export function encodeItem(item: OutboxItem): string {
+  return JSON.stringify({ v: 2, item });
+}
+
+/**
+ * Before version 2 the outbox held rendered Slack messages; such a row is handed back as `legacy`,
+ * for the notifier to send as it is, so that an upgrade loses nothing that was pending.
+ */
+export function decodeItem(kind: string, payload: string): OutboxItem {
+  const parsed = JSON.parse(payload) as { v?: unknown; item?: OutboxItem };
+  if (parsed.v === 2 && parsed.item) return parsed.item;
+  return { kind: 'legacy', as: kind === 'card' ? 'card' : 'reply', content: parsed };
+}
+
 /**
  * Collapses a batch to one delivery per (subscription, key), the way the outbox collapses it against
- * what is already pending: a later card replaces an earlier card's payload at the earlier card's
- * place; a repeated reply key is the same message enqueued twice, so the first one stands. Both
- * engines need this before a batched upsert (PostgreSQL refuses to upsert one row twice in a statement).
+ * what is already pending: a later card replaces an earlier card at the earlier card's place; a
+ * repeated reply key is the same message enqueued twice, so the first one stands. Both engines need
+ * this before a batched upsert (PostgreSQL refuses to upsert one row twice in a statement).
  */
 export function collapseDeliveries(deliveries: readonly NewDelivery[]): NewDelivery[] {
   const byKey = new Map<string, NewDelivery>();
@@ -29,7 +38,7 @@ export function collapseDeliveries(deliveries: readonly NewDelivery[]): NewDeliv
     const k = `${d.subscriptionId}\u0000${d.key}`;
     const earlier = byKey.get(k);
     if (earlier === undefined) byKey.set(k, d);
-    else if (earlier.kind === 'card' && d.kind === 'card') byKey.set(k, { ...earlier, payload: d.payload });
+    else if (deliveryKind(earlier.item) === 'card' && deliveryKind(d.item) === 'card') byKey.set(k, { ...earlier, item: d.item });
   }
   // Map keeps first-insertion order, so every delivery keeps the place of its first occurrence.
   return [...byKey.values()];

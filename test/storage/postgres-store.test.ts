@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/core/ports.js';
 import { postgresMigrations } from '../../src/storage/migrations.js';
 import { openStore } from '../../src/storage/open-store.js';
 import { openPostgresStore, type PostgresStore } from '../../src/storage/postgres-store.js';
-import type { Store } from '../../src/storage/store.js';
+import { cardItem, replyItem } from '../support/outbox-items.js';
 import { dropSchema, newTestSchemaName, testDatabaseUrl, withAdminClient } from './pg-test-schema.js';
 import { recordingLogger } from './quiet-logger.js';
 import { describeStoreContract } from './store-contract.js';
@@ -134,7 +135,7 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
             });
             ids.push(subscription.id);
             await store.initWatch(jobId, watch);
-            await store.enqueue([{ subscriptionId: subscription.id, key: 'card', kind: 'card', payload: { text: 'v1' } }]);
+            await store.enqueue([{ subscriptionId: subscription.id, key: 'card', item: cardItem('v1') }]);
           }
           // Each pass replaces the pending card and ends the subscription, while claimers lock it.
           const work: Promise<unknown>[] = [];
@@ -143,7 +144,7 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
               (stores[i % 3] ?? store).commitPass(`dj-${round}-${i}`, {
                 expectedVersion: 1,
                 watch,
-                deliveries: [{ subscriptionId: id, key: 'card', kind: 'card', payload: { text: 'final' } }],
+                deliveries: [{ subscriptionId: id, key: 'card', item: cardItem('final') }],
                 endSubscriptions: { ids: [id], reason: 'completed' },
               }),
             );
@@ -199,7 +200,7 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
           await store.commitPass('dj-1', {
             expectedVersion: 1,
             watch: { snapshot: null, lastChangeAt: 'y', stallNotified: false, unreachableSince: null, unreachableNotified: false },
-            deliveries: [{ subscriptionId: subscription.id, key: 'k', kind: 'reply', payload: { text: 't' } }],
+            deliveries: [{ subscriptionId: subscription.id, key: 'k', item: replyItem('t') }],
           }),
         ).toBe(true);
         expect(await store.claimDeliveries('w', new Date(), 1000, 10)).toHaveLength(1);

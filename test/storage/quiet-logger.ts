@@ -1,7 +1,7 @@
-import type { StoreLogger } from '../../src/storage/store-support.js';
+import type { Log } from '../../src/core/ports.js';
 
-export interface RecordingLogger extends StoreLogger {
-  entries: { level: 'info' | 'warn' | 'error'; obj: object; msg: string }[];
+export interface RecordingLogger extends Log {
+  entries: { level: 'debug' | 'info' | 'warn' | 'error'; obj: object; msg: string }[];
 }
 
 /** Keeps test output clean, and lets a test see what a store reported. */
@@ -9,6 +9,7 @@ export function recordingLogger(): RecordingLogger {
   const entries: RecordingLogger['entries'] = [];
   return {
     entries,
+    debug: (obj, msg) => entries.push({ level: 'debug', obj, msg }),
     info: (obj, msg) => entries.push({ level: 'info', obj, msg }),
     warn: (obj, msg) => entries.push({ level: 'warn', obj, msg }),
     error: (obj, msg) => entries.push({ level: 'error', obj, msg }),

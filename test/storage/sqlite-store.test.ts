@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/core/ports.js';
 import { acquireDataDirLock, LOCK_FILE_NAME } from '../../src/storage/data-dir-lock.js';
 import { sqliteMigrations } from '../../src/storage/migrations.js';
 import { openStore, SQLITE_FILE_NAME } from '../../src/storage/open-store.js';
 import { openSqliteStore } from '../../src/storage/sqlite-store.js';
-import type { Store } from '../../src/storage/store.js';
 import { recordingLogger } from './quiet-logger.js';
 import { describeStoreContract } from './store-contract.js';
 

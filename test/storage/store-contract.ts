@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Delivery, NewDelivery, NewSubscription, Store } from '../../src/core/ports.js';
 import type { JobWatch } from '../../src/domain/snapshot.js';
-import type { Delivery, NewDelivery, NewSubscription, Store } from '../../src/storage/store.js';
+import { cardItem, itemText, replyItem } from '../support/outbox-items.js';
 
 /**
  * The behaviour every storage engine must have: what the poll pass, the outbox worker and the
@@ -51,13 +52,8 @@ function makeWatch(overrides: Partial<JobWatch> = {}): JobWatch {
   };
 }
 
-const reply = (subscriptionId: number, key: string, text = key): NewDelivery => ({ subscriptionId, key, kind: 'reply', payload: { text } });
-const card = (subscriptionId: number, text: string): NewDelivery => ({
-  subscriptionId,
-  key: 'card',
-  kind: 'card',
-  payload: { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] },
-});
+const reply = (subscriptionId: number, key: string, text = key): NewDelivery => ({ subscriptionId, key, item: replyItem(text) });
+const card = (subscriptionId: number, text: string): NewDelivery => ({ subscriptionId, key: 'card', item: cardItem(text) });
 const keys = (ds: Delivery[]) => ds.map((d) => d.key);
 
 export function describeStoreContract(engine: Store['engine'], makeStore: () => Promise<StoreFixture>): void {
@@ -411,14 +407,12 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
       it('hands out a subscription’s deliveries in enqueue order, with their fields', async () => {
         const s = await addActive();
         await store.enqueue([reply(s.id, 'a'), reply(s.id, 'b')]);
-        await store.enqueue([
-          { subscriptionId: s.id, key: 'c', kind: 'reply', payload: { text: 'c', blocks: [{ type: 'divider' }], broadcast: true } },
-        ]);
+        await store.enqueue([{ subscriptionId: s.id, key: 'c', item: replyItem('c', { loud: true }) }]);
         const claimed = await store.claimDeliveries('w', T0, LEASE, 10);
         expect(keys(claimed)).toEqual(['a', 'b', 'c']);
         const [a, , c] = claimed;
-        expect(a).toMatchObject({ subscriptionId: s.id, kind: 'reply', payload: { text: 'a' }, attempts: 0, lastError: null });
-        expect(c?.payload).toEqual({ text: 'c', blocks: [{ type: 'divider' }], broadcast: true });
+        expect(a).toMatchObject({ subscriptionId: s.id, item: replyItem('a'), attempts: 0, lastError: null });
+        expect(c?.item).toEqual(replyItem('c', { loud: true }));
         expect(a?.createdAt).toBeInstanceOf(Date);
         expect(a?.notBefore).toBeInstanceOf(Date);
         expect(a?.notBefore.getTime()).toBeLessThanOrEqual(Date.now());
@@ -432,7 +426,7 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         await store.enqueue([card(s.id, 'v3'), card(s.id, 'v4')]);
         expect(await store.pendingDeliveries(s.id)).toBe(2);
         const claimed = await store.claimDeliveries('w', T0, LEASE, 10);
-        expect(claimed.map((d) => [d.key, d.payload.text])).toEqual([
+        expect(claimed.map((d) => [d.key, itemText(d.item)])).toEqual([
           ['card', 'v4'],
           ['r1', 'r1'],
         ]);
@@ -443,19 +437,19 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         await store.enqueue([reply(s.id, 'status:running', 'first'), reply(s.id, 'status:running', 'second')]);
         await store.enqueue([reply(s.id, 'status:running', 'third')]);
         const claimed = await store.claimDeliveries('w', T0, LEASE, 10);
-        expect(claimed.map((d) => d.payload.text)).toEqual(['first']);
+        expect(claimed.map((d) => itemText(d.item))).toEqual(['first']);
       });
 
       it('keeps a card replaced while it was being sent, so the newer payload goes out too', async () => {
         const s = await addActive();
         await store.enqueue([card(s.id, 'v1')]);
         const [inFlight] = await store.claimDeliveries('w', T0, LEASE, 10);
-        expect(inFlight?.payload.text).toBe('v1');
+        expect(inFlight && itemText(inFlight.item)).toBe('v1');
         await store.enqueue([card(s.id, 'v2'), reply(s.id, 'after')]);
         await store.completeDelivery(inFlight?.id ?? -1);
         expect(await store.pendingDeliveries(s.id)).toBe(2);
         const next = await store.claimDeliveries('w', at(1), LEASE, 10);
-        expect(next.map((d) => [d.id, d.payload.text])).toEqual([
+        expect(next.map((d) => [d.id, itemText(d.item)])).toEqual([
           [inFlight?.id, 'v2'],
           [expect.any(Number), 'after'],
         ]);

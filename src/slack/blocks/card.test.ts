@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { checkMessage } from '../../../test/support/block-kit-rules.js';
 import { makeAlignment, makeEvent, makeFile, makeJob, makeJobWithFiles, makeJobWithManyFiles } from '../../../test/support/make-job.js';
 import { KNOWN_STATUSES } from '../../domain/data-job.js';
+import { latestEvents } from '../../domain/job-card.js';
 import type { Block, Button, MessagePayload } from './block-kit.js';
-import { ACTIONS, type CardOptions, latestEvents, renderCard } from './card.js';
+import { ACTIONS, type CardOptions, renderCard } from './card.js';
 
 const fetchedAt = new Date('2026-07-28T15:45:00Z');
 const base: CardOptions = { fetchedAt, mode: 'ephemeral' };

@@ -1,21 +1,10 @@
-import type { DataJob, IngestionJob, TimelineEvent } from '../../domain/data-job.js';
-import { type FileView, type JobSummary, summarizeJob } from '../../domain/job-summary.js';
+import type { DataJob } from '../../domain/data-job.js';
+import { type CardFailure, type CardTimelineEvent, type JobCard, toJobCard } from '../../domain/job-card.js';
+import { type AlignmentView, summarizeJob } from '../../domain/job-summary.js';
 import { type Block, type Button, blockIds, type MessagePayload, type MrkdwnText, mrkdwn, plainText } from './block-kit.js';
+import { codePointLength, escapeAndTruncate, oneLine, truncate } from './escape.js';
+import { dateToken, formatBytes, formatCount, formatMinutes, formatTimestamp, plural, progressBar } from './format.js';
 import { BLOCKS_TEXT_BUDGET, CARD_CAPS, SLACK_LIMITS } from './limits.js';
-import {
-  codePointLength,
-  dateToken,
-  escapeAndTruncate,
-  formatBytes,
-  formatCount,
-  formatMinutes,
-  formatTimestamp,
-  oneLine,
-  plural,
-  progressBar,
-  timestampMillis,
-  truncate,
-} from './mrkdwn.js';
 import { statusDisplay } from './status.js';
 import { blocksTextLength } from './text-length.js';
 
@@ -59,30 +48,29 @@ export interface CardOptions {
 
 /** Renders a job as a message Slack accepts, whatever the job holds. */
 export function renderCard(job: DataJob, options: CardOptions): MessagePayload {
-  return renderCardFromSummary(summarizeJob(job), options);
+  return renderJobCard(toJobCard(summarizeJob(job)), options);
 }
 
-/** Same, for callers that already summarised the job (the poller does, to diff it). */
-export function renderCardFromSummary(summary: JobSummary, options: CardOptions): MessagePayload {
-  const { job } = summary;
+/** Same, from the card's model: what the outbox keeps, and what the poller already has. */
+export function renderJobCard(card: JobCard, options: CardOptions): MessagePayload {
   const id = blockIds(blockIdSuffix(options.fetchedAt));
   // Buttons carry the job id; an id Slack cannot carry would make them act on another job.
-  const buttonValue = job.id !== '' && codePointLength(job.id) <= SLACK_LIMITS.buttonValue ? job.id : null;
+  const buttonValue = card.idComplete && card.id !== '' && codePointLength(card.id) <= SLACK_LIMITS.buttonValue ? card.id : null;
 
-  const blocks: Block[] = [{ type: 'header', block_id: id('header'), text: plainText(headerText(job)) }];
-  blocks.push(statusSection(summary, options, id('status')));
-  blocks.push(...failedFilesBlocks(summary.failed, buttonValue, id));
-  blocks.push(section(id('files'), filesText(summary)));
-  if (summary.alignment) blocks.push(section(id('alignment'), alignmentText(summary)));
-  const timeline = timelineText(job.timeline);
+  const blocks: Block[] = [{ type: 'header', block_id: id('header'), text: plainText(headerText(card)) }];
+  blocks.push(statusSection(card, options, id('status')));
+  blocks.push(...failedFilesBlocks(card.failures, buttonValue, id));
+  blocks.push(section(id('files'), filesText(card)));
+  if (card.alignment) blocks.push(section(id('alignment'), alignmentText(card.alignment, card.ended)));
+  const timeline = timelineText(card.timeline);
   if (timeline) blocks.push(section(id('timeline'), timeline));
-  if (job.fine_tuning_job_ids.length > 0) blocks.push(section(id('fine-tuning'), fineTuningText(job.fine_tuning_job_ids)));
+  if (card.fineTuning.total > 0) blocks.push(section(id('fine-tuning'), fineTuningText(card.fineTuning)));
   blocks.push({ type: 'divider', block_id: id('divider') });
   blocks.push({ type: 'context', block_id: id('context'), elements: contextElements(options) });
   const buttons = cardButtons(options, buttonValue);
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: id('actions'), elements: buttons });
 
-  return { text: fallbackText(summary, options.stale?.reason === 'unreachable'), blocks: withinBudget(blocks) };
+  return { text: fallbackText(card, options.stale?.reason === 'unreachable'), blocks: withinBudget(blocks) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -95,14 +83,13 @@ function section(blockId: string, text: string, accessory?: Button): Block {
     : { type: 'section', block_id: blockId, text: mrkdwn(text) };
 }
 
-function headerText(job: DataJob): string {
-  const name = oneLine(job.name).trim() || `Data job ${oneLine(job.id).trim()}`.trim();
+function headerText(card: JobCard): string {
+  const name = oneLine(card.name).trim() || `Data job ${oneLine(card.id).trim()}`.trim();
   return truncate(name, SLACK_LIMITS.headerText);
 }
 
-function statusSection(summary: JobSummary, options: CardOptions, blockId: string): Block {
-  const { job } = summary;
-  const status = statusDisplay(job.status);
+function statusSection(card: JobCard, options: CardOptions, blockId: string): Block {
+  const status = statusDisplay(card.status);
   let text: string;
   if (options.stale?.reason === 'unreachable') {
     // SeekrFlow not answering says nothing about the job: never show it as failed.
@@ -111,38 +98,38 @@ function statusSection(summary: JobSummary, options: CardOptions, blockId: strin
   } else {
     text = `${status.emoji} *${status.label}*`;
     // Waiting for a person: say why, right under the status, where the reader already looks.
-    if (job.status === 'needs_review') text += `\n${reviewText(summary)}`;
+    if (card.status === 'needs_review') text += `\n${reviewText(card)}`;
   }
-  const type = job.job_type.trim() === '' ? '—' : escapeAndTruncate(job.job_type, CARD_CAPS.jobType, { oneLine: true });
-  const jobId = job.id === '' ? '—' : `\`${escapeAndTruncate(job.id, CARD_CAPS.jobId, { oneLine: true })}\``;
+  const type = card.jobType.trim() === '' ? '—' : escapeAndTruncate(card.jobType, CARD_CAPS.jobType, { oneLine: true });
+  const jobId = card.id === '' ? '—' : `\`${escapeAndTruncate(card.id, CARD_CAPS.jobId, { oneLine: true })}\``;
   const fields: MrkdwnText[] = [
     mrkdwn(`*Type*\n${type}`),
     mrkdwn(`*Job ID*\n${jobId}`),
-    mrkdwn(`*Created*\n${formatTimestamp(job.created_at, CARD_CAPS.rawTimestamp)}`),
-    mrkdwn(`*Updated*\n${formatTimestamp(job.updated_at, CARD_CAPS.rawTimestamp)}`),
+    mrkdwn(`*Created*\n${formatTimestamp(card.createdAt, CARD_CAPS.rawTimestamp)}`),
+    mrkdwn(`*Updated*\n${formatTimestamp(card.updatedAt, CARD_CAPS.rawTimestamp)}`),
   ];
   return { type: 'section', block_id: blockId, text: mrkdwn(text), fields };
 }
 
-function reviewText(summary: JobSummary): string {
-  const reason = summary.reviewReason
-    ? escapeAndTruncate(summary.reviewReason, CARD_CAPS.reviewReason, { oneLine: true })
+function reviewText(card: JobCard): string {
+  const reason = card.reviewReason
+    ? escapeAndTruncate(card.reviewReason, CARD_CAPS.reviewReason, { oneLine: true })
     : 'someone needs to act in SeekrFlow before the job can go on';
   return `*Why:* ${reason}`;
 }
 
-function failedFilesBlocks(failed: FileView[], buttonValue: string | null, id: (purpose: string) => string): Block[] {
-  if (failed.length === 0) return [];
+function failedFilesBlocks(failures: JobCard['failures'], buttonValue: string | null, id: (purpose: string) => string): Block[] {
+  const { total, latest } = failures;
+  if (total === 0) return [];
   const blocks: Block[] = [];
-  const heading = `:x: *${plural(failed.length, 'failed file')}*${failed.length > 1 ? ', most recent first' : ''}`;
+  const heading = `:x: *${plural(total, 'failed file')}*${total > 1 ? ', most recent first' : ''}`;
   blocks.push(section(id('failed'), heading));
-  // Only the files shown are turned into text: a job with 20,000 failures costs the same as one with 5.
-  const shown = Math.min(failed.length, CARD_CAPS.failedFilesShown);
+  const shown = Math.min(latest.length, CARD_CAPS.failedFilesShown);
   for (let i = 0; i < shown; i++) {
-    const file = failed[i];
+    const file = latest[i];
     if (file) blocks.push(section(id('failed-file'), failedFileText(file)));
   }
-  const more = failed.length - shown;
+  const more = total - shown;
   if (more > 0) {
     const button: Button | undefined = buttonValue
       ? { type: 'button', text: plainText('Show all failed files'), action_id: ACTIONS.openFailedFiles, value: buttonValue }
@@ -152,59 +139,52 @@ function failedFilesBlocks(failed: FileView[], buttonValue: string | null, id: (
   return blocks;
 }
 
-function failedFileText(file: FileView): string {
+function failedFileText(file: CardFailure): string {
   const name = escapeAndTruncate(file.name.trim() === '' ? file.fileId : file.name, CARD_CAPS.failedName, { oneLine: true });
   const error = file.error?.trim() ? escapeAndTruncate(file.error, CARD_CAPS.failedError) : '_no error message_';
   const fix = file.fix?.trim() ? escapeAndTruncate(file.fix, CARD_CAPS.failedFix) : '_no suggested fix_';
   return `*${name || 'unnamed file'}*\n*Error:* ${error}\n*Fix:* ${fix}`;
 }
 
-function filesText(summary: JobSummary): string {
-  const { counts, fileCount, totalBytes } = summary;
+function filesText(card: JobCard): string {
+  const { counts, total, bytes } = card.files;
   const lines: string[] = [];
-  if (fileCount === 0) {
+  if (total === 0) {
     lines.push('*Files:* none yet');
   } else {
-    const size = totalBytes > 0 ? ` · ${formatBytes(totalBytes)}` : '';
-    lines.push(`*Files:* ${formatCount(fileCount)}${size}`);
+    const size = bytes > 0 ? ` · ${formatBytes(bytes)}` : '';
+    lines.push(`*Files:* ${formatCount(total)}${size}`);
     lines.push(
       `:white_check_mark: ${formatCount(counts.done)} done   :x: ${formatCount(counts.failed)} failed   ` +
         `:gear: ${formatCount(counts.processing)} processing   :clock3: ${formatCount(counts.queued)} queued`,
     );
   }
-  const runs = ingestionRunsText(summary.job.ingestion_jobs);
+  const runs = ingestionRunsText(card.ingestionRuns);
   if (runs) lines.push(runs);
   return lines.join('\n');
 }
 
-function ingestionRunsText(runs: IngestionJob[]): string | null {
-  if (runs.length === 0) return null;
+function ingestionRunsText(runs: JobCard['ingestionRuns']): string | null {
+  if (runs.total === 0) return null;
   const status = (s: string) => (s.trim() === '' ? 'no status' : escapeAndTruncate(s, CARD_CAPS.statusWord, { oneLine: true }));
-  if (runs.length <= CARD_CAPS.ingestionRunsListed) {
-    // file_ids can be empty while records exist (seen in the wild): count whichever says more.
-    const listed = runs.map((run) => `${status(run.status)} (${plural(Math.max(run.file_ids.length, run.records.length), 'file')})`);
-    return `*Ingestion ${runs.length === 1 ? 'run' : 'runs'}:* ${listed.join(', ')}`;
+  if (runs.listed.length === runs.total) {
+    const listed = runs.listed.map((run) => `${status(run.status)} (${plural(run.files, 'file')})`);
+    return `*Ingestion ${runs.total === 1 ? 'run' : 'runs'}:* ${listed.join(', ')}`;
   }
   // Many runs: how many are in each state, the commonest first.
-  const byStatus = new Map<string, number>();
-  for (const run of runs) byStatus.set(run.status, (byStatus.get(run.status) ?? 0) + 1);
-  const sorted = [...byStatus].sort((a, b) => b[1] - a[1]);
-  const listed = sorted.slice(0, CARD_CAPS.ingestionStatusesListed).map(([s, n]) => `${formatCount(n)} ${status(s)}`);
-  const others = sorted.length - CARD_CAPS.ingestionStatusesListed;
-  if (others > 0) listed.push(`${plural(others, 'other status', 'other statuses')}`);
-  return `*Ingestion runs:* ${formatCount(runs.length)}: ${listed.join(', ')}`;
+  const listed = runs.byStatus.map(({ status: s, runs: n }) => `${formatCount(n)} ${status(s)}`);
+  if (runs.otherStatuses > 0) listed.push(`${plural(runs.otherStatuses, 'other status', 'other statuses')}`);
+  return `*Ingestion runs:* ${formatCount(runs.total)}: ${listed.join(', ')}`;
 }
 
-function alignmentText(summary: JobSummary): string {
-  const a = summary.alignment;
-  if (!a) return '';
+function alignmentText(a: AlignmentView, ended: boolean): string {
   const status = statusDisplay(a.status);
   const lines = [`*Alignment:* ${status.emoji} ${status.label}`];
   const step = a.step?.trim() ? escapeAndTruncate(a.step, CARD_CAPS.step, { oneLine: true }) : null;
   const stepProgress = a.stepProgress?.trim() ? stepProgressText(a.stepProgress) : null;
   if (step || stepProgress) lines.push(`*Step:* ${[step, stepProgress].filter(Boolean).join(' · ')}`);
   if (a.progress != null) lines.push(progressBar(a.progress));
-  if (!summary.ended) {
+  if (!ended) {
     const eta = a.etaMinutes == null ? null : formatMinutes(a.etaMinutes);
     const at = a.estimatedCompletionAt?.trim() ? formatTimestamp(a.estimatedCompletionAt, CARD_CAPS.rawTimestamp) : null;
     if (eta && at) lines.push(`*ETA:* about ${eta} (${at})`);
@@ -226,68 +206,29 @@ export function stepProgressText(raw: string): string {
   return escapeAndTruncate(raw, CARD_CAPS.stepProgress, { oneLine: true });
 }
 
-function timelineText(events: TimelineEvent[]): string | null {
-  const latest = latestEvents(events, CARD_CAPS.timelineEvents);
+function timelineText(timeline: JobCard['timeline']): string | null {
+  const { latest, total } = timeline;
   if (latest.length === 0) return null;
-  const count = events.length > latest.length ? ` (${latest.length} of ${formatCount(events.length)})` : '';
+  const count = total > latest.length ? ` (${latest.length} of ${formatCount(total)})` : '';
   const lines = latest.map((e) => `• ${formatTimestamp(e.timestamp, CARD_CAPS.rawTimestamp)}  ${eventText(e)}`);
   return `*Latest events*${count}\n${lines.join('\n')}`;
 }
 
-/**
- * The `k` newest events, newest first, in one pass (no sort of 500 events to show 5). Events whose
- * time cannot be read count as oldest; ties keep the API's order, later meaning newer.
- */
-export function latestEvents(events: TimelineEvent[], k: number): TimelineEvent[] {
-  if (k <= 0) return [];
-  // Kept newest first; at most k entries.
-  const top: { event: TimelineEvent; at: number }[] = [];
-  for (const event of events) {
-    const at = timestampMillis(event.timestamp) ?? Number.NEGATIVE_INFINITY;
-    // Later in the list wins ties, so an equal time goes before the entries already kept.
-    let pos = top.length;
-    while (pos > 0 && at >= (top[pos - 1]?.at ?? Number.POSITIVE_INFINITY)) pos--;
-    if (pos >= k) continue;
-    top.splice(pos, 0, { event, at });
-    if (top.length > k) top.pop();
-  }
-  return top.map((t) => t.event);
+function eventText(event: CardTimelineEvent): string {
+  const text = event.message ? escapeAndTruncate(event.message, CARD_CAPS.eventMessage, { oneLine: true }) : '_no message_';
+  const facts = event.facts.map(
+    (f) =>
+      `${escapeAndTruncate(f.key, CARD_CAPS.eventMetadataKey, { oneLine: true })}: ${escapeAndTruncate(f.value, CARD_CAPS.eventMetadataValue, { oneLine: true })}`,
+  );
+  return facts.length > 0 ? `${text} (${facts.join(', ')})` : text;
 }
 
-function eventText(event: TimelineEvent): string {
-  const message = event.message.trim() || event.event_type.trim();
-  const text = message ? escapeAndTruncate(message, CARD_CAPS.eventMessage, { oneLine: true }) : '_no message_';
-  const meta = metadataText(event.metadata, message);
-  return meta ? `${text} (${meta})` : text;
-}
-
-/**
- * A couple of metadata facts the message does not already say (`method: best`, `qa_pairs: 1248`).
- * Ids are left out: they mean nothing to a reader.
- */
-function metadataText(metadata: Record<string, unknown>, message: string): string | null {
-  const parts: string[] = [];
-  let looked = 0;
-  for (const key in metadata) {
-    // A pathological metadata object must not cost more than a normal one.
-    if (++looked > 20 || parts.length >= CARD_CAPS.eventMetadataEntries) break;
-    if (!Object.hasOwn(metadata, key) || /(^|_)ids?$/i.test(key)) continue;
-    const value = metadata[key];
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
-    const shown = String(value);
-    if (shown.trim() === '' || message.includes(shown)) continue;
-    const k = escapeAndTruncate(key, CARD_CAPS.eventMetadataKey, { oneLine: true });
-    parts.push(`${k}: ${escapeAndTruncate(shown, CARD_CAPS.eventMetadataValue, { oneLine: true })}`);
-  }
-  return parts.length > 0 ? parts.join(', ') : null;
-}
-
-function fineTuningText(ids: string[]): string {
+function fineTuningText({ ids, total }: JobCard['fineTuning']): string {
   const shown = ids
     .slice(0, CARD_CAPS.fineTuningIdsShown)
     .map((ftId) => `\`${escapeAndTruncate(ftId, CARD_CAPS.fineTuningId, { oneLine: true }) || '—'}\``);
-  const more = ids.length - CARD_CAPS.fineTuningIdsShown;
-  return `*Fine-tuning ${ids.length === 1 ? 'job' : 'jobs'}:* ${shown.join(', ')}${more > 0 ? ` +${formatCount(more)} more` : ''}`;
+  const more = total - shown.length;
+  return `*Fine-tuning ${total === 1 ? 'job' : 'jobs'}:* ${shown.join(', ')}${more > 0 ? ` +${formatCount(more)} more` : ''}`;
 }
 
 /** A Slack user id becomes a mention; anything else is shown as inert text, never as markup. */
@@ -368,12 +309,11 @@ function isLinkable(url: string): boolean {
   }
 }
 
-function fallbackText(summary: JobSummary, unreachable: boolean): string {
-  const { job } = summary;
-  const name = oneLine(job.name).trim() ? escapeAndTruncate(job.name, CARD_CAPS.fallbackName, { oneLine: true }) : 'Data job';
+function fallbackText(card: JobCard, unreachable: boolean): string {
+  const name = oneLine(card.name).trim() ? escapeAndTruncate(card.name, CARD_CAPS.fallbackName, { oneLine: true }) : 'Data job';
   if (unreachable) return `${name}: status unknown (SeekrFlow unreachable)`;
-  const status = statusDisplay(job.status);
-  const failed = summary.failed.length > 0 ? `, ${plural(summary.failed.length, 'failed file')}` : '';
+  const status = statusDisplay(card.status);
+  const failed = card.failures.total > 0 ? `, ${plural(card.failures.total, 'failed file')}` : '';
   return `${name}: ${status.known ? status.label : `status ${status.label}`}${failed}`;
 }
 

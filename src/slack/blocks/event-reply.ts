@@ -1,6 +1,7 @@
 import type { JobEvent } from '../../domain/events.js';
 import { type Block, blockIds, type MessagePayload, mrkdwn } from './block-kit.js';
-import { dateToken, escapeAndTruncate, formatMinutes, plural } from './mrkdwn.js';
+import { escapeAndTruncate } from './escape.js';
+import { dateToken, formatMinutes, plural } from './format.js';
 import { statusDisplay } from './status.js';
 
 /**
@@ -25,7 +26,7 @@ const sinceToken = (iso: string) => {
 function failedFilesBlocks(event: Extract<JobEvent, { type: 'files_failed' }>, id: (p: string) => string): Block[] {
   const shown = event.files.slice(0, FILES_PER_REPLY);
   const blocks: Block[] = [
-    { type: 'section', block_id: id('files_failed'), text: mrkdwn(`:x: *${plural(event.files.length, 'file')} failed to process*`) },
+    { type: 'section', block_id: id('files_failed'), text: mrkdwn(`:x: *${plural(event.count, 'file')} failed to process*`) },
   ];
   for (const f of shown) {
     const lines = [`*${escapeAndTruncate(f.name, 200, { oneLine: true })}*`];
@@ -33,7 +34,7 @@ function failedFilesBlocks(event: Extract<JobEvent, { type: 'files_failed' }>, i
     if (f.fix) lines.push(`:bulb: *Suggested fix:* ${escapeAndTruncate(f.fix, FIELD_MAX)}`);
     blocks.push({ type: 'section', block_id: id('failed_file'), text: mrkdwn(lines.join('\n')) });
   }
-  const more = event.files.length - shown.length;
+  const more = event.count - shown.length;
   if (more > 0) {
     blocks.push({
       type: 'context',
@@ -50,7 +51,7 @@ function describeEvent(event: JobEvent): string {
     case 'status_changed':
       return `Status changed from ${status(event.from)} to ${status(event.to)}.`;
     case 'files_failed':
-      return `:x: ${plural(event.files.length, 'file')} failed to process.`;
+      return `:x: ${plural(event.count, 'file')} failed to process.`;
     case 'alignment_started':
       return `:rocket: Alignment started (${status(event.status)}).`;
     case 'alignment_finished':

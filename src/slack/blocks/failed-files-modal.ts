@@ -1,8 +1,9 @@
 import type { DataJob } from '../../domain/data-job.js';
 import { type FileView, type JobSummary, summarizeJob } from '../../domain/job-summary.js';
 import { type Block, type Button, blockIds, type ModalView, mrkdwn, plainText } from './block-kit.js';
+import { codePointLength, escapeAndTruncate } from './escape.js';
+import { formatCount, formatTimestamp, plural } from './format.js';
 import { MODAL_CAPS, SLACK_LIMITS } from './limits.js';
-import { codePointLength, escapeAndTruncate, formatCount, formatTimestamp, plural } from './mrkdwn.js';
 
 /** The modal behind "Show all failed files". Listeners register on these ids. */
 export const FAILED_FILES_CALLBACK_ID = 'failed_files';

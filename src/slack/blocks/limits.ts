@@ -1,3 +1,5 @@
+import { JOB_CARD_LIMITS } from '../../domain/job-card.js';
+
 /**
  * Slack's Block Kit limits (code points; see docs/slack-platform.md) and the budgets the renderers
  * give themselves. Budgets sit well under the limits so that the worst case of every piece, added
@@ -32,19 +34,14 @@ export const FALLBACK_TEXT_MAX = 300;
 /** Per-piece caps for the card, in code points of escaped mrkdwn. Their worst-case sum is ~7.5k. */
 export const CARD_CAPS = {
   /** Failed files shown on the card itself; the rest are behind "Show all failed files". */
-  failedFilesShown: 5,
+  failedFilesShown: JOB_CARD_LIMITS.failures,
   failedName: 100,
   failedError: 250,
   failedFix: 250,
-  timelineEvents: 5,
   eventMessage: 140,
-  eventMetadataEntries: 2,
   eventMetadataKey: 24,
   eventMetadataValue: 40,
-  /** Ingestion runs listed one by one; more are summarised by status. */
-  ingestionRunsListed: 3,
-  ingestionStatusesListed: 4,
-  fineTuningIdsShown: 5,
+  fineTuningIdsShown: JOB_CARD_LIMITS.fineTuningIds,
   fineTuningId: 60,
   statusWord: 60,
   jobType: 80,

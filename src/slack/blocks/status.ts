@@ -1,6 +1,6 @@
 import type { KnownStatus } from '../../domain/data-job.js';
+import { escapeAndTruncate } from './escape.js';
 import { CARD_CAPS } from './limits.js';
-import { escapeAndTruncate } from './mrkdwn.js';
 
 /** How a status reads on a card: an emoji and words. `label` is safe mrkdwn. */
 export interface StatusDisplay {

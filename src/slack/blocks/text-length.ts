@@ -1,5 +1,5 @@
 import type { Block } from './block-kit.js';
-import { codePointLength } from './mrkdwn.js';
+import { codePointLength } from './escape.js';
 
 /**
  * The block text Slack counts towards `msg_blocks_too_long`: every `text` string in the blocks, in

@@ -1,8 +1,9 @@
 import type { App, BlockAction, ButtonAction, RespondArguments, RespondFn } from '@slack/bolt';
+import { subscribe, unsubscribe } from '../../core/subscriptions.js';
 import { normalizeJobId } from '../../domain/job-id.js';
-import { subscribe, unsubscribe } from '../../subscriptions/subscriptions.js';
 import { ACTIONS, type CardOptions, renderCard } from '../blocks/card.js';
 import { cannotPostReply, fetchFailureReply, SOMETHING_WENT_WRONG, subscribeReply, unsubscribeReply } from '../messages.js';
+import { toOutcome } from '../slack-errors.js';
 import { guarded, type ListenerDeps } from './context.js';
 
 /** Where a button was clicked, read from what Slack sends with a block_actions payload. */
@@ -50,7 +51,7 @@ export function registerCardActions(app: App, deps: ListenerDeps): void {
   };
 
   onButton(ACTIONS.refresh, async (click, { respond }) => {
-    const result = await deps.seekrflow.getDataJob(click.jobId);
+    const result = await deps.jobs.getDataJob(click.jobId);
     if (!result.ok) {
       await whisper(respond, fetchFailureReply(result.failure, click.jobId));
       return;
@@ -60,7 +61,7 @@ export function registerCardActions(app: App, deps: ListenerDeps): void {
     if (jobUrl) options.jobUrl = jobUrl;
     if (!click.isEphemeral && click.channelId) {
       // A card in the channel: the living card of a subscription keeps its living buttons.
-      const subscription = await deps.store.findSubscription(click.channelId, click.jobId);
+      const subscription = await deps.subscriptions.subscriptions.findSubscription(click.channelId, click.jobId);
       if (subscription && subscription.cardTs === click.messageTs) {
         options.mode = 'living';
         options.subscription = { filter: subscription.filter, subscribedBy: subscription.createdBy };
@@ -77,15 +78,15 @@ export function registerCardActions(app: App, deps: ListenerDeps): void {
       await whisper(respond, { text: ':warning: There is no channel to share this card in.' });
       return;
     }
-    const result = await deps.seekrflow.getDataJob(click.jobId);
+    const result = await deps.jobs.getDataJob(click.jobId);
     if (!result.ok) {
       await whisper(respond, fetchFailureReply(result.failure, click.jobId));
       return;
     }
     const jobUrl = deps.jobUrl(click.jobId);
     const card = renderCard(result.job, { fetchedAt: deps.now(), mode: 'shared', sharedBy: click.userId, ...(jobUrl ? { jobUrl } : {}) });
-    const posted = await deps.poster.post(click.channelId, card);
-    if (!posted.ok) await whisper(respond, cannotPostReply(posted.error));
+    const posted = toOutcome(await deps.poster.post(click.channelId, card));
+    if (posted.kind !== 'delivered') await whisper(respond, cannotPostReply(posted));
   });
 
   onButton(ACTIONS.subscribe, async (click, { respond }) => {

@@ -1,5 +1,5 @@
 import type { App, RespondArguments } from '@slack/bolt';
-import { listChannel, subscribe, unsubscribe } from '../../subscriptions/subscriptions.js';
+import { listChannel, subscribe, unsubscribe } from '../../core/subscriptions.js';
 import { renderCard } from '../blocks/card.js';
 import { parseCommand } from '../command-text.js';
 import {
@@ -35,7 +35,7 @@ export function registerCommand(app: App, deps: ListenerDeps): void {
             await respond(ephemeral(invalidCommandReply(parsed.problem)));
             return;
           case 'show': {
-            const result = await deps.seekrflow.getDataJob(parsed.jobId);
+            const result = await deps.jobs.getDataJob(parsed.jobId);
             if (!result.ok) {
               deps.logger.info(
                 { ...context, jobId: parsed.jobId, kind: result.failure.kind, detail: result.failure.detail },

@@ -1,17 +1,16 @@
-import type { Logger } from '../../logger.js';
-import type { ChannelPoster } from '../../poll/channel-poster.js';
-import type { SeekrFlowClient } from '../../seekrflow/client.js';
-import type { Store } from '../../storage/store.js';
-import type { SubscriptionDeps } from '../../subscriptions/subscriptions.js';
+import type { JobSource, Log } from '../../core/ports.js';
+import type { SubscriptionDeps } from '../../core/subscriptions.js';
+import type { SlackPoster } from '../poster.js';
 
 /** What every listener may use. Built once in main.ts. */
 export interface ListenerDeps {
-  seekrflow: SeekrFlowClient;
-  store: Store;
-  poster: ChannelPoster;
+  jobs: JobSource;
+  /** Posts as the bot: Share in channel. */
+  poster: SlackPoster;
+  /** The subscription operations, and the stores and notifier they work with. */
   subscriptions: SubscriptionDeps;
   jobUrl: (jobId: string) => string | undefined;
-  logger: Logger;
+  logger: Log;
   now: () => Date;
 }
 

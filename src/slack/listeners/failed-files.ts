@@ -3,13 +3,13 @@ import type { WebClient } from '@slack/web-api';
 import { normalizeJobId } from '../../domain/job-id.js';
 import { type Block, blockIds, type ModalView, mrkdwn, plainText } from '../blocks/block-kit.js';
 import { ACTIONS } from '../blocks/card.js';
+import { escapeAndTruncate } from '../blocks/escape.js';
 import {
   FAILED_FILES_ACTIONS,
   FAILED_FILES_CALLBACK_ID,
   parseFailedFilesMetadata,
   renderFailedFilesModal,
 } from '../blocks/failed-files-modal.js';
-import { escapeAndTruncate } from '../blocks/mrkdwn.js';
 import { fetchFailureReply, SOMETHING_WENT_WRONG } from '../messages.js';
 import { guarded, type ListenerDeps } from './context.js';
 
@@ -32,7 +32,7 @@ function noteView(jobId: string, text: string): ModalView {
 }
 
 async function fillModal(deps: ListenerDeps, client: WebClient, viewId: string, jobId: string, page: number, hash?: string): Promise<void> {
-  const result = await deps.seekrflow.getDataJob(jobId);
+  const result = await deps.jobs.getDataJob(jobId);
   const view = result.ok ? renderFailedFilesModal(result.job, { page }) : noteView(jobId, fetchFailureReply(result.failure, jobId).text);
   await client.views.update({ view_id: viewId, ...(hash ? { hash } : {}), view: view as never });
 }

@@ -1,0 +1,234 @@
+import { mapWithConcurrency } from '../util/concurrency.js';
+import type {
+  Delivery,
+  LegacyContent,
+  LivingCard,
+  Log,
+  Notifier,
+  Outbox,
+  SendOutcome,
+  Subscription,
+  SubscriptionStore,
+  ThreadReply,
+} from './ports.js';
+
+/**
+ * Sends what the outbox holds, in order per subscription, each delivery claimed before it is sent
+ * and removed only once the notifier has it. What became of a message decides what happens next:
+ * - retry (a rate limit, a timeout, an outage): wait as long as the platform said, else back off,
+ *   keeping the order; a message that may have gone out is looked for before it is sent again;
+ * - the destination or the credentials are refused: pause the subscription and tell its creator once;
+ * - the living card is gone: post a fresh one and remember it;
+ * - the content is refused: it never will be taken, so it is dropped (and logged: our bug).
+ */
+
+export interface DeliverDeps {
+  outbox: Outbox;
+  subscriptions: Pick<SubscriptionStore, 'getSubscription' | 'setCardTs' | 'pauseSubscription' | 'recordDeliveryResult'>;
+  notifier: Notifier;
+  /** Unique per process: claims carry it, so a dead process's claims expire instead of blocking. */
+  owner: string;
+  logger: Log;
+  now?: () => Date;
+  leaseMs?: number;
+  batchSize?: number;
+  /** Subscriptions served at once (different channels). */
+  concurrency?: number;
+  /** Backoff for transient errors: base * 2^(attempts), capped. */
+  backoff?: { baseMs: number; maxMs: number };
+  /** After this many attempts a delivery is given up (logged): a message hours late is noise. */
+  maxAttempts?: number;
+}
+
+export interface DeliverReport {
+  sent: number;
+  retried: number;
+  paused: number;
+  dropped: number;
+}
+
+const DEFAULTS = { leaseMs: 60_000, batchSize: 200, concurrency: 4, backoff: { baseMs: 2_000, maxMs: 300_000 }, maxAttempts: 12 };
+
+/** Marks a delivery whose last attempt may have reached its destination (no answer, a server error). */
+const MAYBE_DELIVERED = 'maybe_delivered:';
+
+export async function deliverPending(deps: DeliverDeps): Promise<DeliverReport> {
+  const o = { ...DEFAULTS, ...deps };
+  const now = deps.now ?? (() => new Date());
+  const report: DeliverReport = { sent: 0, retried: 0, paused: 0, dropped: 0 };
+  // Bounded: deliveries that keep becoming due (fast retries) wait for the next call, not spin here.
+  for (let round = 0; round < 50; round++) {
+    const claimed = await deps.outbox.claimDeliveries(deps.owner, now(), o.leaseMs, o.batchSize);
+    if (claimed.length === 0) break;
+    const bySubscription = new Map<number, Delivery[]>();
+    for (const d of claimed) {
+      const list = bySubscription.get(d.subscriptionId);
+      if (list) list.push(d);
+      else bySubscription.set(d.subscriptionId, [d]);
+    }
+    await mapWithConcurrency([...bySubscription.values()], o.concurrency, (group) => deliverGroup(group, deps, o, now, report));
+  }
+  return report;
+}
+
+type Options = typeof DEFAULTS;
+/** `lost`: the claim ran out meanwhile and another process has the delivery: not ours to send. */
+type Result = 'sent' | 'retry' | 'paused' | 'dropped' | 'lost';
+
+async function deliverGroup(group: Delivery[], deps: DeliverDeps, o: Options, now: () => Date, report: DeliverReport): Promise<void> {
+  const first = group[0];
+  if (!first) return;
+  const subscription = await deps.subscriptions.getSubscription(first.subscriptionId);
+  if (!subscription) {
+    for (const d of group) await deps.outbox.completeDelivery(d.id); // its subscription was removed
+    return;
+  }
+  for (let i = 0; i < group.length; i++) {
+    const delivery = group[i] as Delivery;
+    let result: Result;
+    try {
+      result = await deliverOne(subscription, delivery, deps, o, now);
+    } catch (error) {
+      // A storage error mid-send: leave the claim to expire; the delivery is retried then.
+      deps.logger.error({ err: error, deliveryId: delivery.id }, 'delivery failed unexpectedly');
+      return;
+    }
+    if (result === 'lost') return;
+    report[result === 'retry' ? 'retried' : result] += 1;
+    if (result === 'retry' || result === 'paused') {
+      // Keep the order: nothing after a delivery that did not go out may go out before it.
+      await deps.outbox.releaseDeliveries(group.slice(i + 1).map((d) => d.id));
+      return;
+    }
+  }
+}
+
+async function deliverOne(subscription: Subscription, delivery: Delivery, deps: DeliverDeps, o: Options, now: () => Date): Promise<Result> {
+  const { outbox, logger } = deps;
+  // Earlier deliveries of this batch may have taken long enough for the claim to run out and
+  // another process to take this one: renew it right before sending, or leave it to them.
+  if (!(await outbox.renewClaim(delivery.id, deps.owner, new Date(now().getTime() + o.leaseMs)))) {
+    logger.warn({ deliveryId: delivery.id }, 'delivery claim lost before sending');
+    return 'lost';
+  }
+  const outcome = isCard(delivery) ? await sendCard(subscription, delivery, deps) : await sendReply(subscription, delivery, deps);
+  if (outcome === 'already_sent') {
+    await outbox.completeDelivery(delivery.id);
+    return 'sent';
+  }
+  return settle(subscription, delivery, outcome, deps, o, now());
+}
+
+const isCard = (d: Delivery) => d.item.kind === 'card' || (d.item.kind === 'legacy' && d.item.as === 'card');
+
+function livingCard(subscription: Subscription, delivery: Delivery): LivingCard | LegacyContent {
+  const { item } = delivery;
+  if (item.kind === 'legacy') return { legacy: item.content };
+  if (item.kind !== 'card') throw new Error(`delivery ${delivery.id} is not a card`);
+  return { state: item.state, subscription: { filter: subscription.filter, subscribedBy: subscription.createdBy } };
+}
+
+/** Updates the living card in place; when there is none, or it is gone, posts a fresh one and keeps it. */
+async function sendCard(subscription: Subscription, delivery: Delivery, deps: DeliverDeps): Promise<SendOutcome> {
+  const card = livingCard(subscription, delivery);
+  const channel = subscription.channelId;
+  const updated = subscription.cardTs ? await deps.notifier.updateCard(channel, subscription.cardTs, card) : null;
+  if (updated && updated.kind !== 'message_gone') return updated;
+  if (updated) deps.logger.info({ subscriptionId: subscription.id, detail: updated.detail }, 'living card gone; posting a fresh one');
+  const posted = await deps.notifier.postCard(channel, card);
+  if (posted.kind === 'delivered') {
+    await deps.subscriptions.setCardTs(subscription.id, posted.ref);
+    subscription.cardTs = posted.ref;
+  }
+  return posted;
+}
+
+async function sendReply(subscription: Subscription, delivery: Delivery, deps: DeliverDeps): Promise<SendOutcome | 'already_sent'> {
+  const { item } = delivery;
+  const reply: ThreadReply | LegacyContent = item.kind === 'reply' ? item.reply : { legacy: item.kind === 'legacy' ? item.content : null };
+  const deliveryKey = `${subscription.id}:${delivery.key}`;
+  const uncertain = delivery.reclaimed || (delivery.lastError?.startsWith(MAYBE_DELIVERED) ?? false);
+  if (uncertain && subscription.cardTs && (await alreadyInThread(deps, subscription.channelId, subscription.cardTs, deliveryKey))) {
+    return 'already_sent';
+  }
+  return deps.notifier.postReply(subscription.channelId, subscription.cardTs, reply, deliveryKey);
+}
+
+async function settle(
+  subscription: Subscription,
+  delivery: Delivery,
+  outcome: SendOutcome,
+  deps: DeliverDeps,
+  o: Options,
+  at: Date,
+): Promise<Result> {
+  const { outbox, subscriptions, logger } = deps;
+  const context = { subscriptionId: subscription.id, deliveryId: delivery.id };
+  if (outcome.kind === 'delivered') {
+    await outbox.completeDelivery(delivery.id);
+    await subscriptions.recordDeliveryResult(subscription.id, 'ok', at);
+    return 'sent';
+  }
+  await subscriptions.recordDeliveryResult(subscription.id, outcome.detail, at);
+  switch (outcome.kind) {
+    case 'destination_gone':
+    case 'credentials_refused': {
+      if (subscription.state !== 'active') {
+        // An ended subscription has nothing left to pause, and this channel will not take its last words.
+        logger.warn({ ...context, detail: outcome.detail }, 'delivery dropped: the channel refuses it');
+        await outbox.completeDelivery(delivery.id);
+        return 'dropped';
+      }
+      // Kept pending (a paused subscription's deliveries are not handed out) for when it resumes.
+      await outbox.retryDelivery(delivery.id, at, outcome.detail);
+      if (await subscriptions.pauseSubscription(subscription.id, outcome.detail)) {
+        logger.warn({ ...context, channel: subscription.channelId, detail: outcome.detail }, 'subscription paused');
+        const told = await deps.notifier.tell(subscription.createdBy, {
+          kind: 'subscription_paused',
+          channelId: subscription.channelId,
+          jobId: subscription.jobId,
+          why: outcome.why,
+          detail: outcome.detail,
+        });
+        if (told.kind !== 'delivered') logger.warn({ ...context, detail: told.kind }, 'could not tell the subscriber about the pause');
+      }
+      return 'paused';
+    }
+    case 'rejected':
+    case 'message_gone':
+      logger.error({ ...context, detail: outcome.detail, attempts: delivery.attempts + 1 }, 'delivery dropped');
+      await outbox.completeDelivery(delivery.id);
+      return 'dropped';
+    case 'retry': {
+      // Rate limits are the platform pacing us, not a failure: they never make a delivery give up.
+      if (!outcome.rateLimited && delivery.attempts + 1 >= o.maxAttempts) {
+        logger.error({ ...context, detail: outcome.detail, attempts: delivery.attempts + 1 }, 'delivery dropped');
+        await outbox.completeDelivery(delivery.id);
+        return 'dropped';
+      }
+      const delay = outcome.afterMs ?? Math.min(o.backoff.maxMs, o.backoff.baseMs * 2 ** delivery.attempts);
+      logger.warn({ ...context, detail: outcome.detail, retryInMs: delay }, 'delivery will be retried');
+      await outbox.retryDelivery(
+        delivery.id,
+        new Date(at.getTime() + delay),
+        `${outcome.maybeDelivered ? MAYBE_DELIVERED : ''}${outcome.detail}`,
+      );
+      return 'retry';
+    }
+  }
+}
+
+/**
+ * A reply that may already have gone out (its sender died, or the answer was lost): the thread
+ * tells, because each reply carries its delivery key. When the thread cannot be read, the reply is
+ * sent again: a rare duplicate is better than a lost failure notice.
+ */
+async function alreadyInThread(deps: DeliverDeps, channel: string, threadTs: string, deliveryKey: string): Promise<boolean> {
+  const found = await deps.notifier.findReply(channel, threadTs, deliveryKey);
+  if (found.known) {
+    deps.logger.info({ channel, deliveryKey, found: found.found }, 'checked a reclaimed delivery');
+    return found.found;
+  }
+  deps.logger.warn({ channel, deliveryKey, detail: found.detail }, 'cannot check a reclaimed delivery; sending it again');
+  return false;
+}

@@ -1,0 +1,98 @@
+import type { Observation } from '../domain/diff.js';
+import { summarizeJob } from '../domain/job-summary.js';
+import { mapWithConcurrency } from '../util/concurrency.js';
+import { type PlanSettings, planJob } from './planner.js';
+import type { JobSource, Log, SubscriptionStore, WatchStore } from './ports.js';
+
+/**
+ * One poll pass: each watched job is fetched once (however many channels watch it), the planner
+ * says what it means, and what is to be said goes into the outbox in the same transaction as the
+ * new memory of the job. Sending is delivery's job: a crash after this commit loses nothing (the
+ * outbox is on disk) and repeats nothing (the memory moved with it).
+ */
+
+export interface PollPassDeps {
+  watches: WatchStore;
+  subscriptions: Pick<SubscriptionStore, 'subscriptionsForJob'>;
+  jobs: JobSource;
+  settings: PlanSettings & { concurrency: number };
+  logger: Log;
+  now?: () => Date;
+}
+
+export interface PollPassReport {
+  jobs: number;
+  fetchFailures: number;
+  changedJobs: number;
+  deliveries: number;
+  endedJobs: number;
+  /** Jobs whose commit lost a race to another pass (another replica got there first). */
+  conflicts: number;
+  ms: number;
+}
+
+export async function runPollPass(deps: PollPassDeps): Promise<PollPassReport> {
+  const started = performance.now();
+  const now = deps.now ?? (() => new Date());
+  const report: PollPassReport = { jobs: 0, fetchFailures: 0, changedJobs: 0, deliveries: 0, endedJobs: 0, conflicts: 0, ms: 0 };
+  const jobIds = await deps.watches.watchedJobIds();
+  report.jobs = jobIds.length;
+  deps.logger.debug({ jobs: jobIds.length }, 'poll pass started');
+
+  await mapWithConcurrency(jobIds, deps.settings.concurrency, async (jobId) => {
+    try {
+      await pollJob(jobId, deps, now, report);
+    } catch (error) {
+      // One job's trouble (a storage hiccup, a bug) must never stop the others.
+      deps.logger.error({ err: error, jobId }, 'poll of one job failed');
+    }
+  });
+  report.ms = Math.round(performance.now() - started);
+  return report;
+}
+
+async function pollJob(jobId: string, deps: PollPassDeps, now: () => Date, report: PollPassReport): Promise<void> {
+  // Read what the bot remembers while SeekrFlow answers: the database round trips then cost the
+  // pass nothing. A pass elsewhere that commits in between makes ours lose at commitPass.
+  const [result, stored, subscriptions] = await Promise.all([
+    deps.jobs.getDataJob(jobId),
+    deps.watches.getWatch(jobId),
+    deps.subscriptions.subscriptionsForJob(jobId),
+  ]);
+  const at = now();
+  let observation: Observation;
+  if (result.ok) {
+    observation = { kind: 'seen', summary: summarizeJob(result.job) };
+  } else {
+    report.fetchFailures += 1;
+    const { kind, detail, requestId } = result.failure;
+    deps.logger.warn({ jobId, kind, detail, requestId }, 'job fetch failed');
+    observation = { kind: 'unreachable', reason: result.failure.message };
+  }
+
+  const plan = planJob({
+    jobId,
+    previous: stored?.watch ?? null,
+    observation,
+    listeners: subscriptions.map((s) => ({ id: s.id, filter: s.filter, hasCard: s.cardTs !== null })),
+    settings: deps.settings,
+    now: at,
+    // Unique across watches too: a watch deleted and made again starts its versions over.
+    version: `${at.getTime()}.${(stored?.version ?? 0) + 1}`,
+  });
+  if (plan.idle) return;
+
+  const committed = await deps.watches.commitPass(jobId, {
+    expectedVersion: stored?.version ?? null,
+    watch: plan.watch,
+    deliveries: plan.deliveries,
+    ...(plan.end ? { endSubscriptions: plan.end } : {}),
+  });
+  if (!committed) {
+    report.conflicts += 1;
+    return;
+  }
+  if (plan.events.length > 0 || plan.card) report.changedJobs += 1;
+  if (plan.end) report.endedJobs += 1;
+  report.deliveries += plan.deliveries.length;
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { codePointLength, escapeAndTruncate, escapeMrkdwn, oneLine, truncate } from './escape.js';
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** An `&` that does not start one of the three entities: a cut-off escape. */
+const BROKEN_ENTITY = /&(?!amp;|lt;|gt;)/;
+
+describe('escapeMrkdwn', () => {
+  it.each([
+    ['<!channel>', '&lt;!channel&gt;'],
+    ['<!here> <!everyone>', '&lt;!here&gt; &lt;!everyone&gt;'],
+    ['<@U123>', '&lt;@U123&gt;'],
+    ['<https://x|y>', '&lt;https://x|y&gt;'],
+    ['<!date^1^{time}|x>', '&lt;!date^1^{time}|x&gt;'],
+    ['a & b', 'a &amp; b'],
+    // Already-escaped text is text too: its & is escaped again, so Slack shows "&amp;" literally.
+    ['&amp;', '&amp;amp;'],
+    ['&lt;', '&amp;lt;'],
+  ])('%j → %j', (raw, escaped) => {
+    expect(escapeMrkdwn(raw)).toBe(escaped);
+  });
+
+  it('touches nothing but &, < and >', () => {
+    const other = '*bold* _it_ ~strike~ `code` ```block``` "q" \'s\' | ^ @channel #general :x: 😀 é';
+    expect(escapeMrkdwn(other)).toBe(other);
+  });
+});
+
+describe('truncate', () => {
+  it('leaves text that fits alone', () => {
+    expect(truncate('abcdef', 6)).toBe('abcdef');
+    expect(truncate('😀😀😀', 3)).toBe('😀😀😀');
+  });
+
+  it('cuts by code points and ends with …', () => {
+    expect(truncate('abcdefgh', 4)).toBe('abc…');
+    expect(truncate('😀😀😀😀', 3)).toBe('😀😀…');
+    expect(codePointLength(truncate('😀'.repeat(100), 10))).toBe(10);
+  });
+
+  it('never separates a combining mark from its letter', () => {
+    // e + U+0301 is one visible letter: cutting after the e would drop its accent.
+    expect(truncate('abe\u0301cd', 4)).toBe('ab…');
+    expect(truncate('abe\u0301cd', 5)).toBe('abe\u0301…');
+  });
+
+  it('never splits a skin-toned or ZWJ emoji', () => {
+    expect(truncate('👍🏽👍🏽👍🏽', 4)).toBe('👍🏽…');
+    expect(truncate('ab👨‍👩‍👧cd', 5)).toBe('ab…');
+    expect(truncate('👨‍👩‍👧👨‍👩‍👧', 3)).toBe('…');
+  });
+
+  it('never leaves a lone surrogate and never exceeds the limit, whatever the cut', () => {
+    const s = 'a😀b👍🏽c\u0301d👨‍👩‍👧e🇫🇷f'.repeat(3);
+    for (let max = 1; max <= codePointLength(s) + 1; max++) {
+      const t = truncate(s, max);
+      expect(codePointLength(t)).toBeLessThanOrEqual(max);
+      expect(t).not.toMatch(LONE_SURROGATE);
+    }
+  });
+
+  it('trims the space before the ellipsis', () => {
+    expect(truncate('abc   defgh', 6)).toBe('abc…');
+  });
+});
+
+describe('escapeAndTruncate', () => {
+  it('never cuts an escape sequence', () => {
+    const raw = 'x & y < z > w &amp; <!channel> & & <<>>';
+    for (let max = 1; max <= 80; max++) {
+      const t = escapeAndTruncate(raw, max);
+      expect(codePointLength(t)).toBeLessThanOrEqual(max);
+      expect(t).not.toMatch(BROKEN_ENTITY);
+      expect(t).not.toMatch(/[<>]/);
+    }
+  });
+
+  it('backs up to before the entity it would have cut', () => {
+    // "a&amp;b" cut to 3 would give "a&…"; the whole entity goes instead.
+    expect(escapeAndTruncate('a&b', 3)).toBe('a…');
+    expect(escapeAndTruncate('a&b', 6)).toBe('a…');
+    expect(escapeAndTruncate('a&bc', 7)).toBe('a&amp;…');
+  });
+
+  it('handles 5,000-character input like short input', () => {
+    const raw = '<&>😀e\u0301'.repeat(1000);
+    const t = escapeAndTruncate(raw, 200);
+    expect(codePointLength(t)).toBeLessThanOrEqual(200);
+    expect(t.endsWith('…')).toBe(true);
+    expect(t).not.toMatch(BROKEN_ENTITY);
+    expect(t).not.toMatch(LONE_SURROGATE);
+  });
+
+  it('turns line breaks into spaces when asked', () => {
+    expect(escapeAndTruncate('a\nb\r\nc', 20, { oneLine: true })).toBe('a b c');
+    expect(oneLine('x\n\n\ny')).toBe('x y');
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * Making API text safe and short for mrkdwn: escaping and length-safe truncation. Pure and cheap;
+ * lengths are Unicode code points, as Slack counts them (docs/slack-platform.md).
+ */
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+
+/**
+ * Makes text inert in mrkdwn: `<!channel>`, `<@U123>` and `<https://x|label>` stop being markup.
+ * Only `&`, `<` and `>` are control characters; Slack shows `&amp;` etc. as the plain character.
+ */
+export function escapeMrkdwn(s: string): string {
+  return s.replace(/[&<>]/g, (c) => ESCAPES[c] ?? c);
+}
+
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
+const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
+
+/** Length in code points (a lone surrogate counts as one, as `for…of` does). */
+export function codePointLength(s: string): number {
+  let n = s.length;
+  for (let i = 0; i + 1 < s.length; i++) {
+    if (isHighSurrogate(s.charCodeAt(i)) && isLowSurrogate(s.charCodeAt(i + 1))) {
+      n--;
+      i++;
+    }
+  }
+  return n;
+}
+
+/** The UTF-16 offset where code point number `k` starts (or the string's length). */
+function offsetOfCodePoint(s: string, k: number): number {
+  let i = 0;
+  for (let n = 0; n < k && i < s.length; n++) {
+    i += isHighSurrogate(s.charCodeAt(i)) && i + 1 < s.length && isLowSurrogate(s.charCodeAt(i + 1)) ? 2 : 1;
+  }
+  return i;
+}
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+/** How far around a cut to look for grapheme boundaries; longer clusters are cut by code point. */
+const GRAPHEME_WINDOW = 32;
+
+/**
+ * The last grapheme boundary at or before `cut`, so that truncation never separates an accent from
+ * its letter or splits an emoji ZWJ sequence. Only a window around the cut is segmented: this stays
+ * O(1) for 5,000-character strings. A boundary at the window's own start is not trusted (the window
+ * may start inside a cluster); without another one, the code-point cut stands.
+ */
+function graphemeCut(s: string, cut: number): number {
+  let start = Math.max(0, cut - GRAPHEME_WINDOW);
+  if (start > 0 && isLowSurrogate(s.charCodeAt(start))) start--;
+  const window = s.slice(start, Math.min(s.length, cut + GRAPHEME_WINDOW));
+  let best = -1;
+  for (const { index } of graphemes.segment(window)) {
+    if (start + index > cut) break;
+    best = index;
+  }
+  return best > 0 || (best === 0 && start === 0) ? start + best : cut;
+}
+
+const ELLIPSIS = '…';
+
+/**
+ * Cuts `s` to at most `max` code points, ending with `…` when something was cut. Never splits a
+ * surrogate pair or a grapheme cluster (emoji, combining marks), and, when `escaped`, never an
+ * `&amp;`/`&lt;`/`&gt;` entity (an escaped string's only `&`s start entities).
+ */
+export function truncate(s: string, max: number, escaped = false): string {
+  if (s.length <= max) return s;
+  if (max < 1) return '';
+  if (codePointLength(s) <= max) return s;
+  // A first cluster longer than the room (a family emoji in 3 code points) leaves just the `…`.
+  let cut = graphemeCut(s, offsetOfCodePoint(s, max - 1));
+  if (escaped) {
+    const amp = s.lastIndexOf('&', cut - 1);
+    if (amp >= 0 && amp >= cut - 4 && s.indexOf(';', amp) >= cut) cut = amp;
+  }
+  return `${s.slice(0, cut).trimEnd()}${ELLIPSIS}`;
+}
+
+/**
+ * Turns line breaks into spaces for one-line places such as names. (A plain character class: a
+ * pattern with `\s*` around it would backtrack quadratically on long runs of spaces.)
+ */
+export function oneLine(s: string): string {
+  return s.replace(/[\r\n\u2028\u2029]+/g, ' ');
+}
+
+/**
+ * API text → mrkdwn of at most `max` code points: escaped, then truncated without breaking an
+ * entity. A long input is cut first so that 5,000-character strings cost no more than short ones:
+ * escaping only grows text, so its first 2·max+64 UTF-16 units (≥ max+32 code points) decide the
+ * result.
+ */
+export function escapeAndTruncate(raw: string, max: number, options: { oneLine?: boolean } = {}): string {
+  const text = options.oneLine ? oneLine(raw) : raw;
+  const head = text.length > 2 * max + 64 ? text.slice(0, 2 * max + 64) : text;
+  return truncate(escapeMrkdwn(head), max, true);
+}

@@ -1,0 +1,82 @@
+import type { LegacyContent, LivingCard, Notifier, SubscriptionNote, ThreadReply } from '../core/ports.js';
+import type { MessagePayload } from './blocks/block-kit.js';
+import { renderJobCard } from './blocks/card.js';
+import { renderEventReply } from './blocks/event-reply.js';
+import { pausedNotice, subscriptionNoteText } from './messages.js';
+import type { OutgoingMessage, SlackPoster } from './poster.js';
+import { toOutcome } from './slack-errors.js';
+
+/**
+ * The core's notifier, in Slack: renders what the core hands over (a card's state, an event, a
+ * notice) to Block Kit at the moment it is sent, and turns Slack's answer into a neutral outcome.
+ */
+
+export interface SlackNotifierOptions {
+  poster: SlackPoster;
+  /** "View in SeekrFlow" link of a job, from the configured template; undefined for no button. */
+  jobUrl: (jobId: string) => string | undefined;
+}
+
+const isLegacy = (content: object): content is LegacyContent => 'legacy' in content;
+
+/** What an older build stored already rendered: sent as it was stored. */
+function legacyMessage(content: LegacyContent): OutgoingMessage {
+  const stored = (content.legacy ?? {}) as { text?: unknown; blocks?: unknown; broadcast?: unknown };
+  return {
+    text: typeof stored.text === 'string' ? stored.text : '',
+    ...(Array.isArray(stored.blocks) ? { blocks: stored.blocks } : {}),
+    ...(stored.broadcast === true ? { broadcast: true } : {}),
+  };
+}
+
+/** The living card as Block Kit: live, final (the job ended) or no longer updated (unsubscribed). */
+export function renderLivingCard(card: LivingCard, jobUrl: string | undefined): MessagePayload {
+  const { state } = card;
+  return renderJobCard(state.card, {
+    fetchedAt: new Date(state.fetchedAt),
+    mode: 'living',
+    ...(card.unsubscribed ? { stale: { reason: 'unsubscribed' as const } } : { subscription: card.subscription }),
+    ...(state.card.ended && !card.unsubscribed ? { ended: true } : {}),
+    ...(jobUrl ? { jobUrl } : {}),
+  });
+}
+
+/** A thread reply as Block Kit, with whether it also goes to the channel. */
+export function renderThreadReply(reply: ThreadReply): MessagePayload & { broadcast: boolean } {
+  return { ...renderEventReply(reply.event, reply.job, reply.eventId), broadcast: reply.loud };
+}
+
+export function createSlackNotifier({ poster, jobUrl }: SlackNotifierOptions): Notifier {
+  const cardMessage = (card: LivingCard | LegacyContent): OutgoingMessage =>
+    isLegacy(card) ? legacyMessage(card) : renderLivingCard(card, jobUrl(card.state.card.id));
+  return {
+    async postCard(channelId, card) {
+      return toOutcome(await poster.post(channelId, cardMessage(card)));
+    },
+    async updateCard(channelId, ref, card) {
+      const { text, blocks } = cardMessage(card);
+      return toOutcome(await poster.update(channelId, ref, { text, ...(blocks ? { blocks } : {}) }), { canBeGone: true });
+    },
+    async postReply(channelId, threadRef, reply, deliveryKey) {
+      const { text, blocks, broadcast } = isLegacy(reply) ? legacyMessage(reply) : renderThreadReply(reply);
+      return toOutcome(
+        await poster.post(channelId, {
+          text,
+          ...(blocks ? { blocks } : {}),
+          deliveryKey,
+          ...(threadRef ? { threadTs: threadRef, broadcast: broadcast ?? false } : {}),
+        }),
+      );
+    },
+    async postNote(channelId, threadRef, note: SubscriptionNote) {
+      return toOutcome(await poster.post(channelId, { text: subscriptionNoteText(note), threadTs: threadRef }));
+    },
+    async findReply(channelId, threadRef, deliveryKey) {
+      const found = await poster.findInThread(channelId, threadRef, deliveryKey);
+      return found.ok ? { known: true, found: found.found } : { known: false, detail: found.error };
+    },
+    async tell(userId, notice) {
+      return toOutcome(await poster.dm(userId, pausedNotice(notice)));
+    },
+  };
+}
