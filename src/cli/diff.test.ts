@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkMessage } from '../../test/support/block-kit-rules.js';
-import { makeJob, makeJobWithFiles } from '../../test/support/make-job.js';
+import { makeAlignment, makeJob, makeJobWithFiles } from '../../test/support/make-job.js';
 import { runDiff } from './diff.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'datajob-diff-'));
@@ -16,10 +16,10 @@ function file(name: string, content: unknown): string {
   return path;
 }
 
-async function run(args: string[]) {
+async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   let out = '';
   let err = '';
-  const code = await runDiff(args, { stdin: new PassThrough(), stdout: (s) => (out += s), stderr: (s) => (err += s) });
+  const code = await runDiff(args, { stdin: new PassThrough(), stdout: (s) => (out += s), stderr: (s) => (err += s) }, env);
   return { code, out, err };
 }
 
@@ -49,6 +49,35 @@ describe('datajob-bot diff', () => {
   it('says nothing changed as no events and no card update', async () => {
     const result = JSON.parse((await run([before, before])).out);
     expect(result).toMatchObject({ events: [], cardUpdate: null, threadReplies: [] });
+  });
+
+  describe('takes the bot’s settings from the environment, or flags', () => {
+    const running = file('running.json', makeJob({ status: 'running', alignment_job: makeAlignment({ status: 'running', progress: 40 }) }));
+    const events = async (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      (JSON.parse((await run([running, running, ...args], env)).out) as { events: { type: string }[] }).events.map((e) => e.type);
+
+    it.each<[string, string[], NodeJS.ProcessEnv, string[]]>([
+      ['the default 60 minutes: not stalled after 1', [], {}, []],
+      ['the default 60 minutes: stalled after 60', ['--elapsed-minutes', '60'], {}, ['stalled']],
+      ['STALL_AFTER_MINUTES from the environment', [], { STALL_AFTER_MINUTES: '1' }, ['stalled']],
+      ['the flag over the environment', ['--stall-after-minutes', '5'], { STALL_AFTER_MINUTES: '1' }, []],
+    ])('%s', async (_name, args, env, expected) => {
+      expect(await events(args, env)).toEqual(expected);
+    });
+
+    it('refuses a setting the bot would refuse, naming it', async () => {
+      const result = await run([running, running], { UNREACHABLE_AFTER_MINUTES: 'soon' });
+      expect(result.code).toBe(2);
+      expect(result.err).toMatch(/UNREACHABLE_AFTER_MINUTES: expected a whole number/);
+    });
+  });
+
+  it('shows the end of a job that had already ended, as the bot tells a channel that never heard it', async () => {
+    const done = file('done.json', makeJob({ status: 'completed' }));
+    const result = JSON.parse((await run([done, done])).out);
+    expect(result.events.map((e: { type: string }) => e.type)).toEqual(['ended']);
+    expect(result.subscriptionEnds).toBe(true);
+    expect(JSON.stringify(result.cardUpdate)).toMatch(/Final state, no longer updated/);
   });
 
   it.each([
