@@ -28,7 +28,8 @@
  * What it served: requests (newest last, capped at `requestLogLimit`; counts are exact regardless),
  *   requestCount(jobId?), resetRequests().
  *
- * Rules, as the real API (see docs/seekrflow-api.md): `Authorization` must be the raw key (no
+ * Rules, as the real API has them (docs/seekrflow-api.md), except the 422 for ids, which follows
+ * the bot's own id rule (SeekrFlow does not publish one): `Authorization` must be the raw key (no
  * `Bearer`) or 401; `x-team-id` naming a team other than the key's → 403; the team header selects
  * the team's workspace, no header the key owner's personal one, and a job outside the selected
  * workspace is 404; ids that cannot be valid → 422; unknown ids → 404; other paths → 404; other

@@ -1,6 +1,7 @@
 /**
  * A SeekrFlow data job as the bot understands it: the shape of
- * `GET /v1/flow/data-jobs/{id}` after lenient parsing (see seekrflow/data-job.ts).
+ * `GET /v1/flow/data-jobs/{id}` after lenient parsing (see seekrflow/data-job.ts and
+ * docs/seekrflow-api.md).
  *
  * Statuses and other free strings are `string`, not unions: the API publishes new values before
  * its docs do, and the bot must show what it does not know rather than reject it. Unknown fields
@@ -22,7 +23,7 @@ export const KNOWN_STATUSES = [
 export type KnownStatus = (typeof KNOWN_STATUSES)[number];
 
 /** Statuses after which a job never changes again. */
-export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled', 'stopped']);
+const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled', 'stopped']);
 
 export interface IngestionRecord {
   record_id: string;

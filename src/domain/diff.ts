@@ -31,7 +31,7 @@ export interface DiffResult {
 const WAITING_FOR_A_PERSON = new Set(['needs_review', 'ready_to_start']);
 const ALIGNMENT_ENDED = new Set(['completed', 'failed', 'cancelled', 'stopped']);
 /** Failed files an event names one by one; a reply shows fewer, and the card's modal lists them all. */
-export const FAILED_FILES_PER_EVENT = 20;
+const FAILED_FILES_PER_EVENT = 20;
 
 const minutesBetween = (fromIso: string, to: Date) => (to.getTime() - Date.parse(fromIso)) / 60_000;
 

@@ -128,7 +128,7 @@ function ingestionRuns(runs: IngestionJob[]): JobCard['ingestionRuns'] {
  * The `k` newest events, newest first, in one pass (no sort of 500 events to show 5). Events whose
  * time cannot be read count as oldest; ties keep the API's order, later meaning newer.
  */
-export function latestEvents(events: TimelineEvent[], k: number): TimelineEvent[] {
+function latestEvents(events: TimelineEvent[], k: number): TimelineEvent[] {
   if (k <= 0) return [];
   // Kept newest first; at most k entries.
   const top: { event: TimelineEvent; at: number }[] = [];

@@ -4,7 +4,7 @@
  * an id before it goes near an HTTP path.
  */
 
-export const JOB_ID_MAX_LENGTH = 128;
+const JOB_ID_MAX_LENGTH = 128;
 // Dots alone are refused: `.` and `..` are path segments that a URL resolves away, whatever the encoding.
 export const JOB_ID_PATTERN = /^(?!\.+$)[A-Za-z0-9_.:-]{1,128}$/;
 

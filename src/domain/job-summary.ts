@@ -47,7 +47,7 @@ export interface JobSummary {
   reviewReason: string | null;
 }
 
-export function recordState(record: Pick<IngestionRecord, 'status' | 'failed_at' | 'error_message' | 'queue_position'>): FileState {
+function recordState(record: Pick<IngestionRecord, 'status' | 'failed_at' | 'error_message' | 'queue_position'>): FileState {
   if (record.status === 'failed' || record.failed_at || record.error_message) return 'failed';
   if (record.status === 'completed') return 'done';
   if (record.status === 'queued' || (record.status !== 'processing' && record.queue_position != null)) return 'queued';
@@ -61,7 +61,7 @@ function fileOnlyState(file: DataJobFile): FileState {
 }
 
 /** Normalises `progress` (0..1 or 0..100, undocumented) to a fraction in [0, 1]. */
-export function progressFraction(progress: number | null | undefined): number | null {
+function progressFraction(progress: number | null | undefined): number | null {
   if (progress == null || !Number.isFinite(progress) || progress < 0) return null;
   const fraction = progress <= 1 ? progress : progress / 100;
   return Math.min(1, fraction);
@@ -95,13 +95,6 @@ type FileVisitor = (fileId: string, record: IngestionRecord | undefined, file: D
  */
 function visitFiles(job: DataJob, visit: FileVisitor): void {
   if (!visitFilesInOrder(job, visit)) visitFilesByMap(job, visit);
-}
-
-/** Every file, as the summary and the tests see it. */
-export function listFiles(job: DataJob): FileView[] {
-  const views: FileView[] = [];
-  visitFiles(job, (fileId, record, file) => views.push(view(fileId, record, file)));
-  return views;
 }
 
 /**

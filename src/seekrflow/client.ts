@@ -102,7 +102,7 @@ function retryDelay({ attemptCount, retryAfter, error }: RetryObject, policy: Re
     if (retryAfter > policy.maxRetryAfterMs) return 0;
     delay = retryAfter;
   } else {
-    // Exponential backoff with full jitter, so many clients do not retry in step.
+    // Exponential backoff with "equal" jitter (half fixed, half random), so many clients do not retry in step.
     const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attemptCount - 1));
     delay = ceiling / 2 + Math.random() * (ceiling / 2);
   }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type * as domain from '../domain/data-job.js';
 
 /*
- * Lenient schemas of DataJobDetailResponse (OpenAPI 5.87.1 plus what the live API is known to send).
+ * Lenient schemas of DataJobDetailResponse (OpenAPI 5.87.1 plus what the live API is known to send;
+ * docs/seekrflow-api.md says where the API is looser than its contract).
  * - looseObject: unknown fields are kept, never an error (the API grows ahead of its docs).
  * - statuses and other free strings are plain strings: `stopped` and unpublished values pass.
  * - optional collections default to [] so the rest of the bot never checks for undefined.
@@ -122,6 +122,3 @@ export const DataJob = z.looseObject({
   timeline: list(TimelineEvent),
 });
 export type DataJob = z.infer<typeof DataJob>;
-
-// Compile-time proof that what the schema produces is what the domain works with.
-export const toDomain = (job: DataJob): domain.DataJob => job;

@@ -9,7 +9,7 @@ import {
 import type { SlackResult } from './slack-errors.js';
 
 /** The metadata event type the bot marks its deliveries with, so a sent one can be recognised later. */
-export const DELIVERY_EVENT_TYPE = 'datajob_bot_delivery';
+const DELIVERY_EVENT_TYPE = 'datajob_bot_delivery';
 
 export interface OutgoingMessage {
   text: string;

@@ -97,7 +97,7 @@ const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
  * the same transaction-scoped advisory lock first, so they run one after another, and the later
  * ones find the versions already recorded.
  */
-export async function migratePostgres(
+async function migratePostgres(
   client: pg.ClientBase,
   schema: string | undefined,
   migrations: readonly Migration[] = postgresMigrations,

@@ -81,7 +81,7 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
 });
 
 /** Applies the migrations not yet recorded, each in its own transaction. Returns the versions applied. */
-export function migrateSqlite(db: Database.Database, migrations: readonly Migration[] = sqliteMigrations): number[] {
+function migrateSqlite(db: Database.Database, migrations: readonly Migration[] = sqliteMigrations): number[] {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
   const isApplied = db.prepare<[number], { version: number }>('SELECT version FROM schema_migrations WHERE version = ?');
   const record = db.prepare<[number, string, number]>('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');

@@ -114,7 +114,20 @@ describe('datajob-bot diff previews what a real pass sends', () => {
     writeFileSync(afterFile, JSON.stringify(after));
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', 'diff', beforeFile, afterFile, '--filter', filter, '--subscriber', USER.id, '--elapsed-minutes', '0'],
+      [
+        '--import',
+        'tsx',
+        'src/cli.ts',
+        'diff',
+        beforeFile,
+        afterFile,
+        '--filter',
+        filter,
+        '--subscriber',
+        USER.id,
+        '--elapsed-minutes',
+        '0',
+      ],
       { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...SETTINGS } },
     );
     const preview = JSON.parse(stdout) as { cardUpdate: object | null; threadReplies: object[]; events: unknown[] };

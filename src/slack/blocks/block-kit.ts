@@ -18,8 +18,6 @@ export interface MrkdwnText {
   verbatim?: boolean;
 }
 
-export type TextObject = PlainText | MrkdwnText;
-
 export interface ConfirmDialog {
   title: PlainText;
   text: PlainText;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { checkMessage } from '../../../test/support/block-kit-rules.js';
 import { makeAlignment, makeEvent, makeFile, makeJob, makeJobWithFiles, makeJobWithManyFiles } from '../../../test/support/make-job.js';
 import { KNOWN_STATUSES } from '../../domain/data-job.js';
-import { latestEvents } from '../../domain/job-card.js';
+import { toJobCard } from '../../domain/job-card.js';
+import { summarizeJob } from '../../domain/job-summary.js';
 import type { Block, Button, MessagePayload } from './block-kit.js';
 import { ACTIONS, type CardOptions, renderCard } from './card.js';
 
@@ -326,7 +327,7 @@ describe('files, runs, alignment, timeline', () => {
       makeEvent({ timestamp: 'garbage', message: 'c' }),
       makeEvent({ timestamp: '2026-07-28T14:00:01.5Z', message: 'd' }),
     ];
-    expect(latestEvents(events, 3).map((e) => e.message)).toEqual(['d', 'b', 'a']);
+    expect(toJobCard(summarizeJob(makeJob({ timeline: events }))).timeline.latest.map((e) => e.message)).toEqual(['d', 'b', 'a', 'c']);
   });
 
   it('adds metadata the message does not already say', () => {

@@ -196,7 +196,7 @@ function alignmentText(a: AlignmentView, ended: boolean): string {
 }
 
 /** "184/520" gains its percentage; anything else is shown as the API sent it. */
-export function stepProgressText(raw: string): string {
+function stepProgressText(raw: string): string {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(raw);
   if (m) {
     const done = Number(m[1]);
@@ -232,7 +232,7 @@ function fineTuningText({ ids, total }: JobCard['fineTuning']): string {
 }
 
 /** A Slack user id becomes a mention; anything else is shown as inert text, never as markup. */
-export function userMention(userId: string): string {
+function userMention(userId: string): string {
   return /^[UW][A-Z0-9_]{1,39}$/.test(userId) ? `<@${userId}>` : escapeAndTruncate(userId, CARD_CAPS.userLabel, { oneLine: true });
 }
 

@@ -9,7 +9,7 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
  * Makes text inert in mrkdwn: `<!channel>`, `<@U123>` and `<https://x|label>` stop being markup.
  * Only `&`, `<` and `>` are control characters; Slack shows `&amp;` etc. as the plain character.
  */
-export function escapeMrkdwn(s: string): string {
+function escapeMrkdwn(s: string): string {
   return s.replace(/[&<>]/g, (c) => ESCAPES[c] ?? c);
 }
 

@@ -9,7 +9,6 @@ import {
   parseFailedFilesMetadata,
   renderFailedFilesModal,
   renderFailedFilesModalFromSummary,
-  renderNoFailedFilesModal,
 } from './failed-files-modal.js';
 
 /** `failed` failed files named failed-<i> (failed-0 failed first), mixed with done ones. */
@@ -130,7 +129,7 @@ describe('failed files modal', () => {
     const view = renderFailedFilesModal(makeJobWithFiles([{ state: 'done' }]), { page: 3 });
     expect(view.blocks).toHaveLength(1);
     expect(JSON.stringify(view.blocks)).toContain('has no failed files right now');
-    expect(view).toEqual(renderNoFailedFilesModal(makeJobWithFiles([{ state: 'done' }])));
+    expect(view).toEqual(renderFailedFilesModal(makeJobWithFiles([{ state: 'done' }]), { page: 1 }));
     expectModalWithinLimits(view);
   });
 

@@ -64,7 +64,7 @@ export function renderFailedFilesModalFromSummary(summary: JobSummary, options: 
 }
 
 /** For a job without failed files (they may have been fixed since the card was drawn). */
-export function renderNoFailedFilesModal(job: DataJob): ModalView {
+function renderNoFailedFilesModal(job: DataJob): ModalView {
   const id = blockIds('p1');
   const text = `:white_check_mark: *${jobName(job)}* has no failed files right now.`;
   return modal(job, 1, [{ type: 'section', block_id: id('none'), text: mrkdwn(text) }]);
@@ -83,7 +83,7 @@ export function parseFailedFilesMetadata(raw: string): FailedFilesMetadata | nul
   }
 }
 
-export function pageCount(failedCount: number, pageSize: number): number {
+function pageCount(failedCount: number, pageSize: number): number {
   return Math.max(1, Math.ceil(failedCount / pageSize));
 }
 

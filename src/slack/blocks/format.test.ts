@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { progressFraction } from '../../domain/job-summary.js';
+import { makeAlignment, makeJob } from '../../../test/support/make-job.js';
+import { summarizeJob } from '../../domain/job-summary.js';
+
+/** Progress as the domain reads the API's `progress` (0–1 or 0–100). */
+const progressFraction = (progress: number) =>
+  summarizeJob(makeJob({ alignment_job: makeAlignment({ progress }) })).alignment?.progress ?? null;
+
 import { dateToken, formatBytes, formatMinutes, formatTimestamp, percent, progressBar } from './format.js';
 
 describe('timestamps', () => {

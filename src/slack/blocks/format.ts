@@ -9,7 +9,7 @@ import { escapeAndTruncate } from './escape.js';
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** `2026-07-28 14:00 UTC`: what readers see where Slack cannot render a date token. */
-export function utcFallback(date: Date): string {
+function utcFallback(date: Date): string {
   return `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())} UTC`;
 }
 

@@ -28,9 +28,6 @@ export const SLACK_LIMITS = {
  */
 export const BLOCKS_TEXT_BUDGET = 9_000;
 
-/** Aim for the message `text` fallback (what notifications show): Slack truncates at 40k. */
-export const FALLBACK_TEXT_MAX = 300;
-
 /** Per-piece caps for the card, in code points of escaped mrkdwn. Their worst-case sum is ~7.5k. */
 export const CARD_CAPS = {
   /** Failed files shown on the card itself; the rest are behind "Show all failed files". */

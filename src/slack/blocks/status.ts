@@ -23,7 +23,7 @@ const KNOWN: Record<KnownStatus, { emoji: string; label: string }> = {
 };
 
 /** Neutral on purpose: a status we do not know may be good or bad news. */
-export const UNKNOWN_STATUS_EMOJI = ':white_circle:';
+const UNKNOWN_STATUS_EMOJI = ':white_circle:';
 
 /** The card's reading of a status. Unknown statuses are shown as the API sent them, escaped. */
 export function statusDisplay(status: string): StatusDisplay {
