@@ -170,12 +170,24 @@ describe('SeekrFlow client', () => {
   });
 
   it('stops retrying when the time budget is spent', async () => {
+    // Each backoff is 100–200 ms (jittered between half and all of the 200 ms ceiling), so a 1 s budget
+    // allows about 5–10 retries: clearly more than none, clearly fewer than the limit of 20.
     sim.setFault({ kind: 'status', status: 503 });
+    const budgetMs = 1_000;
+    const started = Date.now();
     const failure = failureOf(
-      await client({ retry: { limit: 10, baseDelayMs: 200, maxDelayMs: 200, maxRetryAfterMs: 1000, budgetMs: 300 } }).getDataJob(JOB),
+      await client({ retry: { limit: 20, baseDelayMs: 200, maxDelayMs: 200, maxRetryAfterMs: 1000, budgetMs } }).getDataJob(JOB),
     );
+    const elapsed = Date.now() - started;
     expect(failure.kind).toBe('unavailable');
-    expect(sim.requestCount(JOB)).toBeLessThanOrEqual(3);
+    const requests = sim.requestCount(JOB);
+    expect(failure.attempts).toBe(requests);
+    expect(requests).toBeGreaterThanOrEqual(4); // it kept retrying while within budget…
+    expect(requests).toBeLessThanOrEqual(12); // …and stopped well short of 21 attempts
+    // It gives up only when the next wait would overrun the budget (so within one 200 ms backoff
+    // of it), and never starts a retry after it.
+    expect(elapsed).toBeGreaterThanOrEqual(budgetMs - 200);
+    expect(elapsed).toBeLessThan(budgetMs + 500);
   });
 
   it('unavailable: a connection that hangs times out, is retried, and gives up', async () => {
