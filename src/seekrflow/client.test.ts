@@ -147,10 +147,20 @@ describe('SeekrFlow client', () => {
   });
 
   it('honours Retry-After given as an HTTP date', async () => {
-    sim.setFault({ kind: 'rate-limit', retryAfter: new Date(Date.now() + 1500).toUTCString() }, { jobId: JOB, times: 1 });
+    // An HTTP date has whole seconds: 2.5 s ahead becomes a date 1.5–2.5 s ahead, far longer than
+    // the 5–20 ms backoff, so a client that ignored the date would retry much sooner.
+    const retryAt = new Date(Date.now() + 2_500).toUTCString();
+    sim.setFault({ kind: 'rate-limit', retryAfter: retryAt }, { jobId: JOB, times: 1 });
+    const started = Date.now();
     const result = await client().getDataJob(JOB);
+    const finished = Date.now();
     expect(result.ok).toBe(true);
     expect(sim.requestCount(JOB)).toBe(2);
+    // The retry (and so the answer) comes no sooner than the date, and not long after it.
+    const dueIn = Date.parse(retryAt) - started;
+    expect(dueIn).toBeGreaterThanOrEqual(1_400);
+    expect(finished - started).toBeGreaterThanOrEqual(dueIn - 20);
+    expect(finished - started).toBeLessThan(dueIn + 1_000);
   });
 
   it('rate_limited: gives up at once when Retry-After is longer than it will wait', async () => {
