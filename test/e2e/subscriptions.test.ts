@@ -351,24 +351,72 @@ describe('subscriptions', () => {
     expect(h.slack.callsTo('chat.update').at(-1)?.args.ts).toBe(fresh.ts);
   });
 
-  it.each(['channel_not_found', 'is_archived', 'not_in_channel', 'token_revoked', 'account_inactive'])(
+  /** This job's entry in the channel's `/datajob list` (one section per subscription), not the whole list. */
+  async function listed(jobId: string, channel = 'C_DATA_JOBS') {
+    const body = (await h.ask('list', { channel })).body as { blocks?: { text?: { text?: string } }[] };
+    return body.blocks?.map((b) => b.text?.text ?? '').find((t) => t.includes(jobId)) ?? '';
+  }
+
+  it.each(['channel_not_found', 'is_archived', 'not_in_channel'])(
     'a permanent Slack error (%s) pauses the subscription and tells its creator once',
     async (error) => {
       const { id, states } = await subscribedJob();
-      h.slack.failNext('chat.update', error, { times: 5 });
+      // One failure: the channel is fixed by the time the subscription is resumed. (The paused
+      // subscription sends nothing, so the second pass makes no call that could fail.)
+      h.slack.failNext('chat.update', error, { times: 1 });
       h.sim.putJob(states[1] as DataJob);
       await h.bot.pollNow();
       h.sim.putJob(states[2] as DataJob);
       await h.bot.pollNow();
-      const dms = h.slack.callsTo('chat.postMessage').filter((c) => String(c.args.channel).startsWith('D'));
+      const dms = h.slack.directMessages(USER.id);
       expect(dms).toHaveLength(1);
-      expect(visibleText(dms[0]?.args as object)).toMatch(/paused/);
-      expect(visibleText((await h.ask('list')).body as object)).toMatch(new RegExp(`paused.*${error}`));
+      expect(visibleText(dms[0])).toMatch(/paused/);
+      expect(await listed(id)).toMatch(new RegExp(`paused.*${error}`));
       // Resuming with subscribe posts a fresh card and delivers again.
       expect(await subscribe(id, 'C_DATA_JOBS')).toMatch(/Resumed/);
       h.sim.putJob(states[3] as DataJob);
       await h.bot.pollNow();
-      expect(visibleText((await h.ask('list')).body as object)).toMatch(/delivery: ok/);
+      expect(await listed(id)).toMatch(/delivery: ok/);
+    },
+  );
+
+  it.each(['token_revoked', 'account_inactive'] as const)(
+    'a dead bot token (%s) pauses the subscription; nothing reaches Slack, not even the DM, until the token works and subscribe resumes it',
+    async (tokenState) => {
+      const { id, states, card } = await subscribedJob();
+      // Real Slack refuses every call made with a revoked token or a deactivated bot, so the DM
+      // telling the creator about the pause cannot get through either.
+      const badFrom = h.slack.calls.length;
+      h.slack.setTokenState(tokenState);
+      h.sim.putJob(states[1] as DataJob);
+      await h.bot.pollNow();
+      h.sim.putJob(states[2] as DataJob);
+      await h.bot.pollNow();
+      // The list is answered through the response_url, which needs no token.
+      expect(await listed(id)).toMatch(new RegExp(`paused.*${tokenState}`));
+      // Let a delivery tick pass (due deliveries are looked for every 2 s): still nothing goes out.
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(h.slack.directMessages(USER.id)).toHaveLength(0);
+      // The bot did try to tell its creator; Slack refused, as it refused everything else.
+      const whileBad = h.slack.calls.slice(badFrom);
+      expect(whileBad.map((c) => c.method)).toContain('conversations.open');
+      expect(whileBad.filter((c) => c.response.ok !== false)).toEqual([]);
+      expect(h.slack.topLevel('C_DATA_JOBS')).toEqual([card]);
+      expect(h.slack.thread('C_DATA_JOBS', card.ts)).toHaveLength(0);
+      expect(visibleText(h.slack.message('C_DATA_JOBS', card.ts))).toMatch(/Processing files/);
+
+      // The token works again: subscribe resumes with a fresh card, and the next change reaches it.
+      h.slack.setTokenState('ok');
+      expect(await subscribe(id, 'C_DATA_JOBS')).toMatch(/Resumed/);
+      const fresh = h.slack.topLevel('C_DATA_JOBS')[1];
+      if (!fresh) throw new Error('no fresh card');
+      h.sim.putJob(states[3] as DataJob);
+      await h.bot.pollNow();
+      expect(visibleText(h.slack.message('C_DATA_JOBS', fresh.ts))).toMatch(/Ready to start/);
+      expect(h.slack.thread('C_DATA_JOBS', fresh.ts).map((r) => visibleText(r))).toContainEqual(
+        expect.stringMatching(/Status changed from .* to .*Ready to start/),
+      );
+      expect(await listed(id)).toMatch(/delivery: ok/);
     },
   );
 });
