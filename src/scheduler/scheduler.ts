@@ -42,7 +42,9 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   let running: Promise<void> | null = null;
   const task: ScheduledTask = cron.schedule(
     options.schedule,
-    async () => {
+    async ({ date }) => {
+      // Only the replica the coordinator elected gets here; the slot names the tick, so replicas' logs can be compared.
+      options.logger.debug({ tick: date.toISOString() }, 'poll tick run');
       running = options.pass().catch((error: unknown) => options.logger.error({ err: error }, 'poll pass failed'));
       await running;
       running = null;
@@ -64,7 +66,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   task.on('execution:overlap', () =>
     options.logger.warn({ schedule: options.schedule }, 'poll pass still running at the next tick; tick skipped'),
   );
-  task.on('execution:skipped', (ctx) => options.logger.debug({ reason: ctx.reason }, 'poll tick skipped'));
+  task.on('execution:skipped', (ctx) => options.logger.debug({ reason: ctx.reason, tick: ctx.date.toISOString() }, 'poll tick skipped'));
 
   return {
     leaseMs,

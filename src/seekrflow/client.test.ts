@@ -148,10 +148,20 @@ describe('SeekrFlow client', () => {
   });
 
   it('honours Retry-After given as an HTTP date', async () => {
-    sim.setFault({ kind: 'rate-limit', retryAfter: new Date(Date.now() + 1500).toUTCString() }, { jobId: JOB, times: 1 });
+    // An HTTP date has whole seconds: 2.5 s ahead becomes a date 1.5–2.5 s ahead, far longer than
+    // the 5–20 ms backoff, so a client that ignored the date would retry much sooner.
+    const retryAt = new Date(Date.now() + 2_500).toUTCString();
+    sim.setFault({ kind: 'rate-limit', retryAfter: retryAt }, { jobId: JOB, times: 1 });
+    const started = Date.now();
     const result = await client().getDataJob(JOB);
+    const finished = Date.now();
     expect(result.ok).toBe(true);
     expect(sim.requestCount(JOB)).toBe(2);
+    // The retry (and so the answer) comes no sooner than the date, and not long after it.
+    const dueIn = Date.parse(retryAt) - started;
+    expect(dueIn).toBeGreaterThanOrEqual(1_400);
+    expect(finished - started).toBeGreaterThanOrEqual(dueIn - 20);
+    expect(finished - started).toBeLessThan(dueIn + 1_000);
   });
 
   it('rate_limited: gives up at once when Retry-After is longer than it will wait', async () => {
@@ -171,12 +181,24 @@ describe('SeekrFlow client', () => {
   });
 
   it('stops retrying when the time budget is spent', async () => {
+    // Each backoff is 100–200 ms (jittered between half and all of the 200 ms ceiling), so a 1 s budget
+    // allows about 5–10 retries: clearly more than none, clearly fewer than the limit of 20.
     sim.setFault({ kind: 'status', status: 503 });
+    const budgetMs = 1_000;
+    const started = Date.now();
     const failure = failureOf(
-      await client({ retry: { limit: 10, baseDelayMs: 200, maxDelayMs: 200, maxRetryAfterMs: 1000, budgetMs: 300 } }).getDataJob(JOB),
+      await client({ retry: { limit: 20, baseDelayMs: 200, maxDelayMs: 200, maxRetryAfterMs: 1000, budgetMs } }).getDataJob(JOB),
     );
+    const elapsed = Date.now() - started;
     expect(failure.kind).toBe('unavailable');
-    expect(sim.requestCount(JOB)).toBeLessThanOrEqual(3);
+    const requests = sim.requestCount(JOB);
+    expect(failure.attempts).toBe(requests);
+    expect(requests).toBeGreaterThanOrEqual(4); // it kept retrying while within budget…
+    expect(requests).toBeLessThanOrEqual(12); // …and stopped well short of 21 attempts
+    // It gives up only when the next wait would overrun the budget (so within one 200 ms backoff
+    // of it), and never starts a retry after it.
+    expect(elapsed).toBeGreaterThanOrEqual(budgetMs - 200);
+    expect(elapsed).toBeLessThan(budgetMs + 500);
   });
 
   it('unavailable: a connection that hangs times out, is retried, and gives up', async () => {

@@ -296,14 +296,32 @@ describe('subscriptions', () => {
   });
 
   it('Slack 429: waits Retry-After and posts the reply exactly once', async () => {
+    // Due deliveries are picked up by a timer every 2 s (src/main.ts), so a delivery due at t goes
+    // out at the first tick after t: up to 2 s late. A 2 s backoff (delivery's base) therefore lands
+    // 2–4 s after the 429. A Retry-After of 5 s lands 5–7 s after it: the two windows cannot
+    // overlap, so a client that ignored Retry-After fails here whatever the timer's phase. (With 3 s
+    // they overlap, and a plain backoff passed every time it was tried.)
+    const RETRY_AFTER_MS = 5_000;
+    const DELIVERY_INTERVAL_MS = 2_000;
     const { states, card } = await subscribedJob();
-    h.slack.rateLimit('chat.postMessage', 1, { times: 1 });
+    h.slack.rateLimit('chat.postMessage', RETRY_AFTER_MS / 1000, { times: 1 });
     h.sim.putJob(states[1] as DataJob);
     await h.bot.pollNow();
     expect(h.slack.thread('C_DATA_JOBS', card.ts)).toHaveLength(0);
-    await waitFor(() => h.slack.thread('C_DATA_JOBS', card.ts).length === 1, 'the reply after Retry-After', 8_000);
-    await new Promise((r) => setTimeout(r, 2_500));
+    const limited = h.slack.callsTo('chat.postMessage').find((c) => c.status === 429);
+    if (!limited) throw new Error('the reply was never rate limited');
+
+    const reply = await waitFor(() => h.slack.thread('C_DATA_JOBS', card.ts)[0], 'the reply after Retry-After', 10_000);
+    const posted = h.slack.callsTo('chat.postMessage').find((c) => c.status === 200 && c.response.ts === reply.ts);
+    if (!posted) throw new Error('no call record for the reply');
+    const waited = posted.at - limited.at;
+    expect(waited).toBeGreaterThanOrEqual(RETRY_AFTER_MS);
+    expect(waited).toBeLessThan(RETRY_AFTER_MS + DELIVERY_INTERVAL_MS + 500);
+
+    // Exactly once: another timer tick later there is still one reply, and one successful post of it.
+    await new Promise((r) => setTimeout(r, DELIVERY_INTERVAL_MS + 500));
     expect(h.slack.thread('C_DATA_JOBS', card.ts)).toHaveLength(1);
+    expect(h.slack.callsTo('chat.postMessage').filter((c) => c.status === 200 && c.args.thread_ts === card.ts)).toHaveLength(1);
   });
 
   it('a paused subscription to a job that ended meanwhile is not resumed but cleared', async () => {
@@ -333,24 +351,72 @@ describe('subscriptions', () => {
     expect(h.slack.callsTo('chat.update').at(-1)?.args.ts).toBe(fresh.ts);
   });
 
-  it.each(['channel_not_found', 'is_archived', 'not_in_channel', 'token_revoked', 'account_inactive'])(
+  /** This job's entry in the channel's `/datajob list` (one section per subscription), not the whole list. */
+  async function listed(jobId: string, channel = 'C_DATA_JOBS') {
+    const body = (await h.ask('list', { channel })).body as { blocks?: { text?: { text?: string } }[] };
+    return body.blocks?.map((b) => b.text?.text ?? '').find((t) => t.includes(jobId)) ?? '';
+  }
+
+  it.each(['channel_not_found', 'is_archived', 'not_in_channel'])(
     'a permanent Slack error (%s) pauses the subscription and tells its creator once',
     async (error) => {
       const { id, states } = await subscribedJob();
-      h.slack.failNext('chat.update', error, { times: 5 });
+      // One failure: the channel is fixed by the time the subscription is resumed. (The paused
+      // subscription sends nothing, so the second pass makes no call that could fail.)
+      h.slack.failNext('chat.update', error, { times: 1 });
       h.sim.putJob(states[1] as DataJob);
       await h.bot.pollNow();
       h.sim.putJob(states[2] as DataJob);
       await h.bot.pollNow();
-      const dms = h.slack.callsTo('chat.postMessage').filter((c) => String(c.args.channel).startsWith('D'));
+      const dms = h.slack.directMessages(USER.id);
       expect(dms).toHaveLength(1);
-      expect(visibleText(dms[0]?.args as object)).toMatch(/paused/);
-      expect(visibleText((await h.ask('list')).body as object)).toMatch(new RegExp(`paused.*${error}`));
+      expect(visibleText(dms[0])).toMatch(/paused/);
+      expect(await listed(id)).toMatch(new RegExp(`paused.*${error}`));
       // Resuming with subscribe posts a fresh card and delivers again.
       expect(await subscribe(id, 'C_DATA_JOBS')).toMatch(/Resumed/);
       h.sim.putJob(states[3] as DataJob);
       await h.bot.pollNow();
-      expect(visibleText((await h.ask('list')).body as object)).toMatch(/delivery: ok/);
+      expect(await listed(id)).toMatch(/delivery: ok/);
+    },
+  );
+
+  it.each(['token_revoked', 'account_inactive'] as const)(
+    'a dead bot token (%s) pauses the subscription; nothing reaches Slack, not even the DM, until the token works and subscribe resumes it',
+    async (tokenState) => {
+      const { id, states, card } = await subscribedJob();
+      // Real Slack refuses every call made with a revoked token or a deactivated bot, so the DM
+      // telling the creator about the pause cannot get through either.
+      const badFrom = h.slack.calls.length;
+      h.slack.setTokenState(tokenState);
+      h.sim.putJob(states[1] as DataJob);
+      await h.bot.pollNow();
+      h.sim.putJob(states[2] as DataJob);
+      await h.bot.pollNow();
+      // The list is answered through the response_url, which needs no token.
+      expect(await listed(id)).toMatch(new RegExp(`paused.*${tokenState}`));
+      // Let a delivery tick pass (due deliveries are looked for every 2 s): still nothing goes out.
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(h.slack.directMessages(USER.id)).toHaveLength(0);
+      // The bot did try to tell its creator; Slack refused, as it refused everything else.
+      const whileBad = h.slack.calls.slice(badFrom);
+      expect(whileBad.map((c) => c.method)).toContain('conversations.open');
+      expect(whileBad.filter((c) => c.response.ok !== false)).toEqual([]);
+      expect(h.slack.topLevel('C_DATA_JOBS')).toEqual([card]);
+      expect(h.slack.thread('C_DATA_JOBS', card.ts)).toHaveLength(0);
+      expect(visibleText(h.slack.message('C_DATA_JOBS', card.ts))).toMatch(/Processing files/);
+
+      // The token works again: subscribe resumes with a fresh card, and the next change reaches it.
+      h.slack.setTokenState('ok');
+      expect(await subscribe(id, 'C_DATA_JOBS')).toMatch(/Resumed/);
+      const fresh = h.slack.topLevel('C_DATA_JOBS')[1];
+      if (!fresh) throw new Error('no fresh card');
+      h.sim.putJob(states[3] as DataJob);
+      await h.bot.pollNow();
+      expect(visibleText(h.slack.message('C_DATA_JOBS', fresh.ts))).toMatch(/Ready to start/);
+      expect(h.slack.thread('C_DATA_JOBS', fresh.ts).map((r) => visibleText(r))).toContainEqual(
+        expect.stringMatching(/Status changed from .* to .*Ready to start/),
+      );
+      expect(await listed(id)).toMatch(/delivery: ok/);
     },
   );
 });

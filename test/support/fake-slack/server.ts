@@ -62,6 +62,8 @@ export interface FakeSlack {
   topLevel(channel: string): SlackMessage[];
   /** The replies under a parent, without the parent. */
   thread(channel: string, ts: string): SlackMessage[];
+  /** The messages in the bot's direct-message conversation with `user` (none if it was never opened). */
+  directMessages(user: string): SlackMessage[];
   message(channel: string, ts: string): SlackMessage | undefined;
   ephemerals(filter?: { channel?: string; user?: string; includeDeleted?: boolean }): EphemeralMessage[];
   ephemeral(ts: string): EphemeralMessage | undefined;
@@ -282,6 +284,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     messages: (channel) => ws.messages(channel),
     topLevel: (channel) => ws.messages(channel).filter((m) => !m.thread_ts || m.thread_ts === m.ts),
     thread: (channel, ts) => ws.messages(channel).filter((m) => m.thread_ts === ts && m.ts !== ts),
+    directMessages: (user) => {
+      for (const c of ws.channels.values()) if (c.isIm && c.user === user) return ws.messages(c.id);
+      return [];
+    },
     message: (channel, ts) => ws.message(channel, ts),
     ephemerals: (filter = {}) =>
       ws.ephemerals.filter(
