@@ -36,6 +36,32 @@ const int = (min: number, max: number, fallback: number) =>
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+const flag = (fallback: boolean) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      if (/^(true|1|yes|on)$/i.test(v)) return true;
+      if (/^(false|0|no|off)$/i.test(v)) return false;
+      ctx.addIssue({ code: 'custom', message: 'expected true or false' });
+      return z.NEVER;
+    });
+
+const usergroupIds = optionalString.transform((v, ctx) => {
+  const ids = (v ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+  const bad = ids.filter((id) => !/^S[A-Z0-9]{2,30}$/.test(id));
+  if (bad.length > 0) {
+    ctx.addIssue({ code: 'custom', message: `expected user group ids (S…), comma-separated; not ${bad.slice(0, 3).join(', ')}` });
+    return z.NEVER;
+  }
+  return ids;
+});
+
 /** What decides what the bot says about a change: shared by the bot and `datajob-bot diff`. */
 const PlanVariables = {
   SEEKRFLOW_JOB_URL_TEMPLATE: optionalString.refine(
@@ -84,6 +110,12 @@ const EnvSchema = z.object({
     (v) => v === undefined || /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(v),
     'expected a PostgreSQL schema name (letters, digits, _)',
   ),
+  ALLOW_GUESTS: flag(false),
+  ALLOW_SHARED_CHANNELS: flag(false),
+  ALLOWED_USERGROUPS: usergroupIds,
+  LOOKUPS_PER_USER_PER_MINUTE: int(1, 10_000, 20),
+  // At most five minutes: a member turned guest must lose access within that.
+  ACCESS_CACHE_SECONDS: int(1, 300, 300),
   LOG_LEVEL: optionalString.transform((v) => v ?? 'info').pipe(z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })),
 });
 
@@ -111,6 +143,13 @@ export interface Config {
     unreachableAfterMinutes: number;
   };
   storage: { dataDir: string; databaseUrl: string | undefined; databaseSchema: string | undefined };
+  access: {
+    allowGuests: boolean;
+    allowSharedChannels: boolean;
+    allowedUsergroups: readonly string[];
+    lookupsPerUserPerMinute: number;
+    cacheSeconds: number;
+  };
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -159,6 +198,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       unreachableAfterMinutes: e.UNREACHABLE_AFTER_MINUTES,
     }),
     storage: Object.freeze({ dataDir: e.DATA_DIR, databaseUrl: e.DATABASE_URL, databaseSchema: e.DATABASE_SCHEMA }),
+    access: Object.freeze({
+      allowGuests: e.ALLOW_GUESTS,
+      allowSharedChannels: e.ALLOW_SHARED_CHANNELS,
+      allowedUsergroups: Object.freeze([...e.ALLOWED_USERGROUPS]),
+      lookupsPerUserPerMinute: e.LOOKUPS_PER_USER_PER_MINUTE,
+      cacheSeconds: e.ACCESS_CACHE_SECONDS,
+    }),
     logLevel: e.LOG_LEVEL,
   } satisfies Config) as Readonly<Config>;
 }
@@ -245,6 +291,11 @@ export function describeConfig(config: Config): Record<string, string | number> 
     DATABASE_URL: redactUrl(config.storage.databaseUrl),
     DATABASE_SCHEMA: config.storage.databaseSchema ?? '(the connection’s default)',
     Storage: config.storage.databaseUrl ? 'PostgreSQL' : 'SQLite (embedded)',
+    ALLOW_GUESTS: String(config.access.allowGuests),
+    ALLOW_SHARED_CHANNELS: String(config.access.allowSharedChannels),
+    ALLOWED_USERGROUPS: config.access.allowedUsergroups.length > 0 ? config.access.allowedUsergroups.join(',') : '(not set: every member)',
+    LOOKUPS_PER_USER_PER_MINUTE: config.access.lookupsPerUserPerMinute,
+    ACCESS_CACHE_SECONDS: config.access.cacheSeconds,
     LOG_LEVEL: config.logLevel,
   };
 }

@@ -60,6 +60,9 @@ export interface JobSource {
 
 export type SubscriptionState = 'active' | 'paused' | 'ended';
 
+/** The pause reason of a subscription a person paused (rather than a channel that refused it). */
+export const PAUSED_BY_PERSON = 'paused_by_person';
+
 export interface Subscription {
   id: number;
   channelId: string;
@@ -70,8 +73,13 @@ export interface Subscription {
   /** The living card's message reference (Slack's ts); null until it has been posted. */
   cardTs: string | null;
   state: SubscriptionState;
-  /** Why it is paused (the notifier's detail) or ended (the job's final status, or 'unsubscribed'). */
+  /**
+   * Why it is paused (the notifier's detail, or PAUSED_BY_PERSON) or ended (the job's final status).
+   */
   stateReason: string | null;
+  /** Who paused it, and when, when a person did. */
+  stateBy: string | null;
+  stateAt: Date | null;
   /** 'ok' or the last failed delivery's detail, and when. */
   lastDelivery: string | null;
   lastDeliveryAt: Date | null;
@@ -99,7 +107,7 @@ export interface SubscriptionStore {
   /** Deletes the subscription and its pending deliveries. */
   removeSubscription(subscriptionId: number): Promise<void>;
   /** Pauses an active subscription; true when this call paused it (so its creator is told once). */
-  pauseSubscription(subscriptionId: number, reason: string): Promise<boolean>;
+  pauseSubscription(subscriptionId: number, reason: string, by?: { userId: string; at: Date }): Promise<boolean>;
   /** Makes a paused subscription active again. */
   resumeSubscription(subscriptionId: number): Promise<void>;
   recordDeliveryResult(subscriptionId: number, result: string, at: Date): Promise<void>;
@@ -232,6 +240,46 @@ export interface Store extends SubscriptionStore, Outbox, WatchStore, LeaseStore
 }
 
 // ---------------------------------------------------------------------------------------------
+// Who is asking, and where: the directory
+// ---------------------------------------------------------------------------------------------
+
+/** A person as the workspace knows them. */
+export interface Person {
+  userId: string;
+  /** Their home team, and their organisation (Enterprise Grid) when they belong to one. */
+  teamId: string | null;
+  enterpriseId: string | null;
+  /** A multi- or single-channel guest. */
+  guest: boolean;
+  /** Someone of another organisation met in a shared channel, not a member of this workspace. */
+  stranger: boolean;
+  deleted: boolean;
+}
+
+/** A conversation as far as who can read it goes. */
+export interface Place {
+  channelId: string;
+  /** Shared with another organisation (Slack Connect): people outside the company read it. */
+  sharedWithOtherOrganisation: boolean;
+}
+
+/** The workspace (and organisation) the bot is installed in. */
+export interface Installation {
+  teamId: string;
+  enterpriseId: string | null;
+}
+
+/** What the directory says, or that it could not say (an error, a timeout). */
+export type Lookup<T> = { ok: true; value: T } | { ok: false; detail: string };
+
+export interface Directory {
+  person(userId: string): Promise<Lookup<Person>>;
+  place(channelId: string): Promise<Lookup<Place>>;
+  /** The members of a user group. */
+  groupMembers(groupId: string): Promise<Lookup<ReadonlySet<string>>>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Telling people: the notifier
 // ---------------------------------------------------------------------------------------------
 
@@ -262,14 +310,14 @@ export interface LivingCardContext {
 export interface LivingCard {
   state: CardState;
   subscription: LivingCardContext;
-  /** The card stops being updated because the channel unsubscribed. */
-  unsubscribed?: boolean;
+  /** The card no longer follows the job, because a person unsubscribed the channel or paused it: who, and when (ISO). */
+  halted?: { why: 'unsubscribed' | 'paused'; by: string; at: string };
 }
 
 export type FoundReply = { known: true; found: boolean } | { known: false; detail: string };
 
-/** What the bot says in a card's thread about the subscription itself, rather than the job. */
-export type SubscriptionNote = { kind: 'unsubscribed'; by: string };
+/** What the bot says in a card's thread about the subscription itself, rather than the job: who changed it. */
+export type SubscriptionNote = { kind: 'unsubscribed' | 'paused' | 'resumed'; by: string };
 
 /** Something to tell one person directly. */
 export type Notice = {

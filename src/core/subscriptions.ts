@@ -1,19 +1,22 @@
 import type { SubscriptionFilter } from '../domain/events.js';
 import { toJobCard } from '../domain/job-card.js';
 import { summarizeJob } from '../domain/job-summary.js';
+import { audit } from './access.js';
 import { type PlanSettings, planJob } from './planner.js';
-import type {
-  CardState,
-  FetchFailure,
-  JobSource,
-  Log,
-  Notifier,
-  Outbox,
-  SendOutcome,
-  StoredWatch,
-  Subscription,
-  SubscriptionStore,
-  WatchStore,
+import {
+  type CardState,
+  type FetchFailure,
+  type JobSource,
+  type LivingCard,
+  type Log,
+  type Notifier,
+  type Outbox,
+  PAUSED_BY_PERSON,
+  type SendOutcome,
+  type StoredWatch,
+  type Subscription,
+  type SubscriptionStore,
+  type WatchStore,
 } from './ports.js';
 
 /**
@@ -59,6 +62,17 @@ export async function subscribe(
   const summary = summarizeJob(fetched.job);
   const fetchedAt = now();
   const state: CardState = { card: toJobCard(summary), fetchedAt: fetchedAt.toISOString() };
+  /** What the card shows now is not news later: the memory the next pass compares with. */
+  const baselineOf = (at: Date) =>
+    planJob({
+      jobId: request.jobId,
+      previous: null,
+      observation: { kind: 'seen', summary },
+      listeners: [],
+      settings: deps.settings,
+      now: at,
+      version: '0',
+    }).watch;
   /** Posts the living card and records the baseline: what the card shows now is not news later. */
   const postLivingCard = async (subscription: Subscription) => {
     const posted = await deps.notifier.postCard(request.channelId, {
@@ -67,16 +81,7 @@ export async function subscribe(
     });
     if (posted.kind === 'delivered') {
       await deps.subscriptions.setCardTs(subscription.id, posted.ref);
-      const baseline = planJob({
-        jobId: request.jobId,
-        previous: null,
-        observation: { kind: 'seen', summary },
-        listeners: [],
-        settings: deps.settings,
-        now: fetchedAt,
-        version: '0',
-      });
-      await deps.watches.initWatch(request.jobId, baseline.watch);
+      await deps.watches.initWatch(request.jobId, baselineOf(fetchedAt));
     }
     return posted;
   };
@@ -88,13 +93,25 @@ export async function subscribe(
   }
 
   if (existing && (existing.state === 'paused' || unfinished)) {
-    // Resuming: the old card may be gone with the channel's trouble; a fresh one is certain. The
-    // same state is queued as the pending card, replacing any older one that would overwrite it.
-    const posted = await postLivingCard(existing);
-    if (posted.kind !== 'delivered') return { kind: 'cannot_post', refusal: posted };
+    let cardTs = existing.cardTs;
+    if (existing.stateReason === PAUSED_BY_PERSON && cardTs) {
+      // A person paused it: the card is where it was, so it is brought up to date in place, and what
+      // happened meanwhile is told in its thread by the next pass (a baseline only if there was none).
+      await deps.watches.initWatch(request.jobId, baselineOf(fetchedAt));
+    } else {
+      // The channel refused it: the old card may be gone with the channel's trouble; a fresh one is certain.
+      const posted = await postLivingCard(existing);
+      if (posted.kind !== 'delivered') return { kind: 'cannot_post', refusal: posted };
+      cardTs = posted.ref;
+    }
+    // Queued as the pending card, replacing any older one that would overwrite it.
     await deps.outbox.enqueue([{ subscriptionId: existing.id, key: 'card', item: { kind: 'card', state } }]);
-    if (existing.state === 'paused') await deps.subscriptions.resumeSubscription(existing.id);
-    return { kind: 'resumed', subscription: { ...existing, state: 'active', cardTs: posted.ref }, jobName: state.card.name };
+    if (existing.state === 'paused') {
+      await deps.subscriptions.resumeSubscription(existing.id);
+      audit(deps.logger, { action: 'resume', ...request }, 'done');
+      if (cardTs) await deps.notifier.postNote(request.channelId, cardTs, { kind: 'resumed', by: request.userId });
+    }
+    return { kind: 'resumed', subscription: { ...existing, state: 'active', cardTs }, jobName: state.card.name };
   }
 
   const added = await deps.subscriptions.addSubscription({
@@ -111,12 +128,26 @@ export async function subscribe(
     await deps.subscriptions.removeSubscription(added.subscription.id);
     return { kind: 'cannot_post', refusal: posted };
   }
-  deps.logger.info({ subscriptionId: added.subscription.id, channel: request.channelId, jobId: request.jobId }, 'subscribed');
+  audit(deps.logger, { action: 'subscribe', ...request }, 'done');
   return { kind: 'subscribed', subscription: { ...added.subscription, cardTs: posted.ref }, jobName: state.card.name };
+}
+
+export type ResumeResult = SubscribeResult | { kind: 'not_subscribed' };
+
+/** `/datajob resume <id>`: a paused subscription takes up its updates again, with the filter it had. */
+export async function resume(deps: SubscriptionDeps, request: { channelId: string; userId: string; jobId: string }): Promise<ResumeResult> {
+  const existing = await deps.subscriptions.findSubscription(request.channelId, request.jobId);
+  if (!existing) return { kind: 'not_subscribed' };
+  if (existing.state === 'active') return { kind: 'already', subscription: existing };
+  return subscribe(deps, { ...request, filter: existing.filter });
 }
 
 export type UnsubscribeResult = { kind: 'unsubscribed'; subscription: Subscription } | { kind: 'not_subscribed' };
 
+/**
+ * Any allowed member of the channel may unsubscribe it, but never silently: the card's thread says
+ * who did, and the card, no longer updated, says who stopped it and when.
+ */
 export async function unsubscribe(
   deps: SubscriptionDeps,
   request: { channelId: string; userId: string; jobId: string },
@@ -126,23 +157,46 @@ export async function unsubscribe(
   if (!subscription) return { kind: 'not_subscribed' };
   await deps.subscriptions.removeSubscription(subscription.id);
   if ((await deps.subscriptions.subscriptionsForJob(request.jobId)).length === 0) await deps.watches.deleteWatch(request.jobId);
-  deps.logger.info({ subscriptionId: subscription.id, channel: request.channelId, jobId: request.jobId }, 'unsubscribed');
-
-  if (subscription.cardTs) {
-    // The living card must not look alive any more. Best effort: the subscription is gone either way.
-    const fetched = await deps.jobs.getDataJob(request.jobId);
-    const updated = fetched.ok
-      ? await deps.notifier.updateCard(request.channelId, subscription.cardTs, {
-          state: { card: toJobCard(summarizeJob(fetched.job)), fetchedAt: now().toISOString() },
-          subscription: { filter: subscription.filter, subscribedBy: subscription.createdBy },
-          unsubscribed: true,
-        })
-      : null;
-    if (updated?.kind !== 'delivered') {
-      await deps.notifier.postNote(request.channelId, subscription.cardTs, { kind: 'unsubscribed', by: request.userId });
-    }
-  }
+  audit(deps.logger, { action: 'unsubscribe', ...request }, 'done');
+  // Best effort: the subscription is gone either way.
+  await haltCard(deps, subscription, { why: 'unsubscribed', by: request.userId, at: now().toISOString() });
   return { kind: 'unsubscribed', subscription };
+}
+
+export type PauseResult =
+  | { kind: 'paused'; subscription: Subscription }
+  | { kind: 'already_paused'; subscription: Subscription }
+  | { kind: 'not_subscribed' };
+
+/** A person holds a channel's updates: nothing is lost (what happens meanwhile waits), and the thread says who. */
+export async function pause(deps: SubscriptionDeps, request: { channelId: string; userId: string; jobId: string }): Promise<PauseResult> {
+  const now = deps.now ?? (() => new Date());
+  const subscription = await deps.subscriptions.findSubscription(request.channelId, request.jobId);
+  if (!subscription) return { kind: 'not_subscribed' };
+  const at = now();
+  if (!(await deps.subscriptions.pauseSubscription(subscription.id, PAUSED_BY_PERSON, { userId: request.userId, at }))) {
+    return { kind: 'already_paused', subscription };
+  }
+  audit(deps.logger, { action: 'pause', ...request }, 'done');
+  await haltCard(deps, subscription, { why: 'paused', by: request.userId, at: at.toISOString() });
+  return {
+    kind: 'paused',
+    subscription: { ...subscription, state: 'paused', stateReason: PAUSED_BY_PERSON, stateBy: request.userId, stateAt: at },
+  };
+}
+
+/** Marks the living card as no longer updated (who, when) and says so in its thread. */
+async function haltCard(deps: SubscriptionDeps, subscription: Subscription, halted: NonNullable<LivingCard['halted']>): Promise<void> {
+  if (!subscription.cardTs) return;
+  const fetched = await deps.jobs.getDataJob(subscription.jobId);
+  if (fetched.ok) {
+    await deps.notifier.updateCard(subscription.channelId, subscription.cardTs, {
+      state: { card: toJobCard(summarizeJob(fetched.job)), fetchedAt: halted.at },
+      subscription: { filter: subscription.filter, subscribedBy: subscription.createdBy },
+      halted,
+    });
+  }
+  await deps.notifier.postNote(subscription.channelId, subscription.cardTs, { kind: halted.why, by: halted.by });
 }
 
 export interface ChannelSubscription {

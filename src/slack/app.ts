@@ -3,8 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Config } from '../config.js';
+import { type AccessDeps, UserLimiter } from '../core/access.js';
+import type { Installation, Log } from '../core/ports.js';
 import { BotError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { createSlackDirectory } from './directory.js';
 import { registerCardActions } from './listeners/card-actions.js';
 import { registerCommand } from './listeners/command.js';
 import type { ListenerDeps } from './listeners/context.js';
@@ -26,8 +29,9 @@ export interface SlackAppHandle {
 }
 
 export interface SlackAppOptions {
-  config: Pick<Config, 'slack'>;
-  deps: ListenerDeps;
+  config: Pick<Config, 'slack' | 'access'>;
+  /** Everything the listeners use but the access policy, which needs to know the installation first. */
+  deps: Omit<ListenerDeps, 'access'>;
   logger: Logger;
   /** What /healthz reports besides `ok`. */
   health: () => Record<string, unknown>;
@@ -51,7 +55,14 @@ export function boltLogger(logger: Logger): BoltLogger {
   };
 }
 
-async function verifyToken(config: Config['slack'], logger: BoltLogger): Promise<{ botId: string; botUserId: string }> {
+interface BotIdentity {
+  botId: string;
+  botUserId: string;
+  /** The workspace and organisation the bot is installed in: people of any other are refused. */
+  installation: Installation;
+}
+
+async function verifyToken(config: Config['slack'], logger: BoltLogger): Promise<BotIdentity> {
   const client = new WebClient(config.botToken, {
     logger,
     retryConfig: { retries: 2, factor: 1, minTimeout: 200, maxTimeout: 1000 },
@@ -59,8 +70,12 @@ async function verifyToken(config: Config['slack'], logger: BoltLogger): Promise
   });
   try {
     const auth = await client.auth.test();
-    if (!auth.user_id || !auth.bot_id) throw new Error('auth.test returned no bot user');
-    return { botId: auth.bot_id, botUserId: auth.user_id };
+    if (!auth.user_id || !auth.bot_id || !auth.team_id) throw new Error('auth.test returned no bot user or team');
+    return {
+      botId: auth.bot_id,
+      botUserId: auth.user_id,
+      installation: { teamId: auth.team_id, enterpriseId: (auth.enterprise_id as string | undefined) || null },
+    };
   } catch (error) {
     const code = slackFailure(error).error;
     if (code === 'request_failed' || code.startsWith('http_')) {
@@ -85,10 +100,30 @@ function healthHandler(health: () => Record<string, unknown>) {
   };
 }
 
+function accessPolicy(config: Pick<Config, 'slack' | 'access'>, installation: Installation, log: BoltLogger, logger: Log): AccessDeps {
+  // Its own client: a refusal must come quickly, so no waiting out a 429 or a long retry; when Slack
+  // cannot say who is asking, the person is asked to try again.
+  const client = new WebClient(config.slack.botToken, {
+    logger: log,
+    timeout: 5_000,
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 200 },
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+  });
+  const { access } = config;
+  return {
+    directory: createSlackDirectory({ client, ttlMs: access.cacheSeconds * 1000 }),
+    installation,
+    settings: access,
+    limiter: new UserLimiter(access.lookupsPerUserPerMinute),
+    logger,
+  };
+}
+
 export async function startSlackApp({ config, deps, logger, health }: SlackAppOptions): Promise<SlackAppHandle> {
   const slack = config.slack;
   const log = boltLogger(logger.child({ component: 'slack' }));
-  const { botId, botUserId } = await verifyToken(slack, log);
+  const { botId, botUserId, installation } = await verifyToken(slack, log);
   const clientOptions = {
     ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
     // Interactive answers (views, respond) are worth a short retry, not Slack's default thirty minutes.
@@ -116,9 +151,10 @@ export async function startSlackApp({ config, deps, logger, health }: SlackAppOp
   }
 
   const app = new App({ token: slack.botToken, botId, botUserId, receiver, logger: log, clientOptions });
-  registerCommand(app, deps);
-  registerCardActions(app, deps);
-  registerFailedFilesModal(app, deps);
+  const listenerDeps: ListenerDeps = { ...deps, access: accessPolicy(config, installation, log, deps.logger) };
+  registerCommand(app, listenerDeps);
+  registerCardActions(app, listenerDeps);
+  registerFailedFilesModal(app, listenerDeps);
   app.error(async (error) => {
     logger.error({ err: error, component: 'slack' }, 'unhandled Slack listener error');
   });

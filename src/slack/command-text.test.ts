@@ -21,6 +21,8 @@ describe('parseCommand', () => {
     [`Subscribe  \`${ID}\`  all`, { kind: 'subscribe', jobId: ID, filter: 'all' }],
     [`subscribe ${ID} failures`, { kind: 'subscribe', jobId: ID, filter: 'failures' }],
     [`unsubscribe ${ID}`, { kind: 'unsubscribe', jobId: ID }],
+    [`pause ${ID}`, { kind: 'pause', jobId: ID }],
+    [`Resume \`${ID}\``, { kind: 'resume', jobId: ID }],
     ['list', { kind: 'list' }],
   ])('%j → %j', (text, expected) => {
     expect(parseCommand(text)).toEqual(expected);
@@ -32,6 +34,8 @@ describe('parseCommand', () => {
     [`subscribe ${ID} all extra`, /takes a job id and optionally/],
     ['unsubscribe', /needs a job id/],
     [`unsubscribe ${ID} ${ID}`, /takes one job id/],
+    ['pause', /`pause` needs a job id/],
+    [`resume ${ID} now`, /`resume` takes one job id/],
     ['list everything', /takes nothing/],
     ['show me dj-1', /not a command/],
     ['x'.repeat(129), /at most 128 characters/],

@@ -7,6 +7,8 @@ export type Command =
   | { kind: 'show'; jobId: string }
   | { kind: 'subscribe'; jobId: string; filter: SubscriptionFilter }
   | { kind: 'unsubscribe'; jobId: string }
+  | { kind: 'pause'; jobId: string }
+  | { kind: 'resume'; jobId: string }
   | { kind: 'list' }
   /** Something we understood enough to say what is wrong with it. `problem` is plain text, not mrkdwn. */
   | { kind: 'invalid'; problem: string };
@@ -36,6 +38,10 @@ export function parseCommand(text: string): Command {
     case 'unsub':
       if (restWords.length > 1) return { kind: 'invalid', problem: '`unsubscribe` takes one job id.' };
       return withId(rest, (jobId) => ({ kind: 'unsubscribe', jobId }), 'unsubscribe');
+    case 'pause':
+    case 'resume':
+      if (restWords.length > 1) return { kind: 'invalid', problem: `\`${verb}\` takes one job id.` };
+      return withId(rest, (jobId) => ({ kind: verb, jobId }), verb);
     case 'subscribe':
     case 'sub': {
       if (restWords.length > 2) return { kind: 'invalid', problem: '`subscribe` takes a job id and optionally `all` or `failures`.' };

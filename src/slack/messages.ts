@@ -1,6 +1,15 @@
-import type { FetchFailure, Notice, SubscriptionNote } from '../core/ports.js';
-import type { ChannelSubscription, PostRefusal, SubscribeResult, UnsubscribeResult } from '../core/subscriptions.js';
+import type { Refusal } from '../core/access.js';
+import { type FetchFailure, type Notice, PAUSED_BY_PERSON, type SubscriptionNote } from '../core/ports.js';
+import type {
+  ChannelSubscription,
+  PauseResult,
+  PostRefusal,
+  ResumeResult,
+  SubscribeResult,
+  UnsubscribeResult,
+} from '../core/subscriptions.js';
 import { type Block, blockIds, mrkdwn } from './blocks/block-kit.js';
+import { userMention } from './blocks/card.js';
 import { escapeAndTruncate } from './blocks/escape.js';
 import { dateToken } from './blocks/format.js';
 import { statusDisplay } from './blocks/status.js';
@@ -19,6 +28,7 @@ const USAGE = [
   '`/datajob <job id>`: show a job’s card (only you see it)',
   '`/datajob subscribe <job id> [all|failures]`: keep a living card of the job in this channel, with a thread of what happens',
   '`/datajob unsubscribe <job id>`: stop updating this channel',
+  '`/datajob pause <job id>` and `/datajob resume <job id>`: hold this channel’s updates, and take them up again',
   '`/datajob list`: this channel’s subscriptions',
   '`/datajob help`: this message',
 ].join('\n');
@@ -66,8 +76,10 @@ export function cannotPostReply(refusal: PostRefusal): Reply {
   };
 }
 
-export function subscribeReply(result: SubscribeResult, jobId: string, channelId: string): Reply {
+export function subscribeReply(result: SubscribeResult | ResumeResult, jobId: string, channelId: string): Reply {
   switch (result.kind) {
+    case 'not_subscribed':
+      return { text: `This channel is not subscribed to ${jobRef(jobId)}. \`/datajob list\` shows what it is subscribed to.` };
     case 'subscribed':
       return {
         text: `:white_check_mark: Subscribed <#${channelId}> to *${escapeAndTruncate(result.jobName, 150, { oneLine: true })}* (${jobRef(jobId)}). The card is kept current; what happens goes in its thread.`,
@@ -95,6 +107,34 @@ export function unsubscribeReply(result: UnsubscribeResult, jobId: string, chann
     : { text: `This channel is not subscribed to ${jobRef(jobId)}. \`/datajob list\` shows what it is subscribed to.` };
 }
 
+export function pauseReply(result: PauseResult, jobId: string, channelId: string): Reply {
+  switch (result.kind) {
+    case 'paused':
+      return { text: `Paused <#${channelId}>’s updates of ${jobRef(jobId)}. \`/datajob resume ${jobId}\` takes them up again.` };
+    case 'already_paused':
+      return {
+        text: `<#${channelId}>’s updates of ${jobRef(jobId)} are already paused. \`/datajob resume ${jobId}\` takes them up again.`,
+      };
+    case 'not_subscribed':
+      return { text: `This channel is not subscribed to ${jobRef(jobId)}. \`/datajob list\` shows what it is subscribed to.` };
+  }
+}
+
+const REFUSALS: Record<Refusal, string> = {
+  guest: 'Guests can’t use /datajob: ask a full member of your workspace.',
+  other_organisation: '/datajob is only for members of the organisation that runs it.',
+  not_in_allowed_groups: '/datajob is limited to members of certain user groups, and you are not in one: ask whoever runs the bot.',
+  shared_channel:
+    'This channel is shared with another organisation, so job data is not posted here. Use a channel only your organisation can read; `/datajob <job id>` still works here, only for you.',
+  cannot_check: 'I couldn’t check with Slack who you are or where this is. Try again in a minute.',
+  too_many_lookups: 'That’s a lot of look-ups in one minute: wait a minute, then try again.',
+};
+
+/** One sentence that says why, and nothing of the job. */
+export function refusalReply(refusal: Refusal): Reply {
+  return { text: `:no_entry: ${REFUSALS[refusal]}` };
+}
+
 /** Blocks are capped well under Slack's 50; a channel with more subscriptions gets a count of the rest. */
 const LIST_MAX = 40;
 
@@ -112,7 +152,9 @@ export function listReply(items: ChannelSubscription[], channelId: string): Repl
     const status = snapshot ? `${statusDisplay(snapshot.status).emoji} ${statusDisplay(snapshot.status).label}` : '—';
     const unknown = watch?.watch.unreachableNotified ? ' (SeekrFlow unreachable: state unknown)' : '';
     let delivery: string;
-    if (s.state === 'paused') delivery = `:pause_button: *paused*: \`${escapeAndTruncate(s.stateReason ?? 'unknown', 60)}\``;
+    if (s.state === 'paused' && s.stateReason === PAUSED_BY_PERSON) {
+      delivery = `:pause_button: *paused*${s.stateBy ? ` by ${userMention(s.stateBy)}` : ''}${s.stateAt ? ` since ${dateToken(s.stateAt)}` : ''}`;
+    } else if (s.state === 'paused') delivery = `:pause_button: *paused*: \`${escapeAndTruncate(s.stateReason ?? 'unknown', 60)}\``;
     else if (s.lastDelivery === null) delivery = 'nothing sent yet';
     else if (s.lastDelivery === 'ok') delivery = `ok${s.lastDeliveryAt ? ` ${dateToken(s.lastDeliveryAt)}` : ''}`;
     else delivery = `last attempt failed: \`${escapeAndTruncate(s.lastDelivery, 60)}\``;
@@ -157,10 +199,15 @@ export function pausedNotice(notice: Notice): { text: string } {
   };
 }
 
-/** What the bot says in a card's thread about the subscription itself. */
+/** What the bot says in a card's thread about the subscription itself: who changed it. */
 export function subscriptionNoteText(note: SubscriptionNote): string {
+  const who = userMention(note.by);
   switch (note.kind) {
     case 'unsubscribed':
-      return `<@${note.by}> unsubscribed this channel: the card above is no longer updated.`;
+      return `:no_bell: Unsubscribed by ${who}: the card above is no longer updated.`;
+    case 'paused':
+      return `:double_vertical_bar: Paused by ${who}: nothing more is posted here until someone runs \`/datajob resume\`.`;
+    case 'resumed':
+      return `:arrow_forward: Resumed by ${who}: the card is current again.`;
   }
 }

@@ -29,14 +29,15 @@ function legacyMessage(content: LegacyContent): OutgoingMessage {
   };
 }
 
-/** The living card as Block Kit: live, final (the job ended) or no longer updated (unsubscribed). */
+/** The living card as Block Kit: live, final (the job ended), or halted by a person (who, since when). */
 export function renderLivingCard(card: LivingCard, jobUrl: string | undefined): MessagePayload {
-  const { state } = card;
+  const { state, halted } = card;
   return renderJobCard(state.card, {
     fetchedAt: new Date(state.fetchedAt),
     mode: 'living',
-    ...(card.unsubscribed ? { stale: { reason: 'unsubscribed' as const } } : { subscription: card.subscription }),
-    ...(state.card.ended && !card.unsubscribed ? { ended: true } : {}),
+    ...(halted
+      ? { stale: { reason: halted.why, since: new Date(halted.at), by: halted.by } }
+      : { subscription: card.subscription, ...(state.card.ended ? { ended: true } : {}) }),
     ...(jobUrl ? { jobUrl } : {}),
   });
 }

@@ -12,6 +12,8 @@
  *    that completing a card that was replaced while in flight keeps the newer payload pending.
  *  - watches: per job, what the bot last saw and said, with an optimistic-concurrency version.
  *  - leases: named leases between replicas (the poll coordinator).
+ *
+ * Version 2 records who paused a subscription and when (`state_by`, `state_at`), for a person's pause.
  */
 
 export interface Migration {
@@ -75,6 +77,14 @@ CREATE TABLE leases (
 ) STRICT;
 `,
   },
+  {
+    version: 2,
+    name: 'who paused a subscription, and when',
+    sql: `
+ALTER TABLE subscriptions ADD COLUMN state_by TEXT;
+ALTER TABLE subscriptions ADD COLUMN state_at INTEGER;
+`,
+  },
 ];
 
 /**
@@ -132,6 +142,14 @@ CREATE TABLE leases (
   owner text NOT NULL,
   expires_at timestamptz NOT NULL
 );
+`,
+  },
+  {
+    version: 2,
+    name: 'who paused a subscription, and when',
+    sql: `
+ALTER TABLE subscriptions ADD COLUMN state_by text;
+ALTER TABLE subscriptions ADD COLUMN state_at timestamptz;
 `,
   },
 ];

@@ -44,6 +44,8 @@ interface SubscriptionRow {
   card_ts: string | null;
   state: string;
   state_reason: string | null;
+  state_by: string | null;
+  state_at: Date | null;
   last_delivery: string | null;
   last_delivery_at: Date | null;
 }
@@ -73,6 +75,8 @@ const toSubscription = (r: SubscriptionRow): Subscription => ({
   cardTs: r.card_ts,
   state: r.state as SubscriptionState,
   stateReason: r.state_reason,
+  stateBy: r.state_by,
+  stateAt: r.state_at,
   lastDelivery: r.last_delivery,
   lastDeliveryAt: r.last_delivery_at,
 });
@@ -282,18 +286,19 @@ export class PostgresStore implements Store {
     await this.pool.query('DELETE FROM subscriptions WHERE id = $1', [subscriptionId]);
   }
 
-  async pauseSubscription(subscriptionId: number, reason: string): Promise<boolean> {
-    const r = await this.pool.query(`UPDATE subscriptions SET state = 'paused', state_reason = $1 WHERE id = $2 AND state = 'active'`, [
-      reason,
-      subscriptionId,
-    ]);
+  async pauseSubscription(subscriptionId: number, reason: string, by?: { userId: string; at: Date }): Promise<boolean> {
+    const r = await this.pool.query(
+      `UPDATE subscriptions SET state = 'paused', state_reason = $1, state_by = $2, state_at = $3 WHERE id = $4 AND state = 'active'`,
+      [reason, by?.userId ?? null, by?.at ?? null, subscriptionId],
+    );
     return r.rowCount === 1;
   }
 
   async resumeSubscription(subscriptionId: number): Promise<void> {
-    await this.pool.query(`UPDATE subscriptions SET state = 'active', state_reason = NULL WHERE id = $1 AND state = 'paused'`, [
-      subscriptionId,
-    ]);
+    await this.pool.query(
+      `UPDATE subscriptions SET state = 'active', state_reason = NULL, state_by = NULL, state_at = NULL WHERE id = $1 AND state = 'paused'`,
+      [subscriptionId],
+    );
   }
 
   async recordDeliveryResult(subscriptionId: number, result: string, at: Date): Promise<void> {

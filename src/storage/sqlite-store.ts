@@ -35,6 +35,8 @@ interface SubscriptionRow {
   card_ts: string | null;
   state: string;
   state_reason: string | null;
+  state_by: string | null;
+  state_at: number | null;
   last_delivery: string | null;
   last_delivery_at: number | null;
 }
@@ -63,6 +65,8 @@ const toSubscription = (r: SubscriptionRow): Subscription => ({
   cardTs: r.card_ts,
   state: r.state as SubscriptionState,
   stateReason: r.state_reason,
+  stateBy: r.state_by,
+  stateAt: r.state_at === null ? null : new Date(r.state_at),
   lastDelivery: r.last_delivery,
   lastDeliveryAt: r.last_delivery_at === null ? null : new Date(r.last_delivery_at),
 });
@@ -123,8 +127,12 @@ function prepareStatements(db: Database.Database) {
     watchedJobIds: db.prepare<[], { job_id: string }>(`SELECT DISTINCT job_id FROM subscriptions WHERE state = 'active'`),
     setCardTs: db.prepare<[string, number]>('UPDATE subscriptions SET card_ts = ? WHERE id = ?'),
     removeSubscription: db.prepare<[number]>('DELETE FROM subscriptions WHERE id = ?'),
-    pause: db.prepare<[string, number]>(`UPDATE subscriptions SET state = 'paused', state_reason = ? WHERE id = ? AND state = 'active'`),
-    resume: db.prepare<[number]>(`UPDATE subscriptions SET state = 'active', state_reason = NULL WHERE id = ? AND state = 'paused'`),
+    pause: db.prepare<[string, string | null, number | null, number]>(
+      `UPDATE subscriptions SET state = 'paused', state_reason = ?, state_by = ?, state_at = ? WHERE id = ? AND state = 'active'`,
+    ),
+    resume: db.prepare<[number]>(
+      `UPDATE subscriptions SET state = 'active', state_reason = NULL, state_by = NULL, state_at = NULL WHERE id = ? AND state = 'paused'`,
+    ),
     endSubscriptions: db.prepare<[string, string]>(
       `UPDATE subscriptions SET state = 'ended', state_reason = ?
        WHERE id IN (SELECT value FROM json_each(?)) AND state <> 'ended'`,
@@ -292,8 +300,8 @@ export class SqliteStore implements Store {
     this.#s.removeSubscription.run(subscriptionId);
   }
 
-  async pauseSubscription(subscriptionId: number, reason: string): Promise<boolean> {
-    return this.#s.pause.run(reason, subscriptionId).changes === 1;
+  async pauseSubscription(subscriptionId: number, reason: string, by?: { userId: string; at: Date }): Promise<boolean> {
+    return this.#s.pause.run(reason, by?.userId ?? null, by?.at.getTime() ?? null, subscriptionId).changes === 1;
   }
 
   async resumeSubscription(subscriptionId: number): Promise<void> {

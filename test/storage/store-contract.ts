@@ -237,6 +237,22 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         expect(await store.pauseSubscription(999_999, 'x')).toBe(false);
       });
 
+      it('remembers who paused a subscription and when, until it is resumed', async () => {
+        const s = await addActive();
+        expect(await store.getSubscription(s.id)).toMatchObject({ stateBy: null, stateAt: null });
+        const at = new Date('2026-07-28T15:00:00.000Z');
+        expect(await store.pauseSubscription(s.id, 'paused_by_person', { userId: 'U_BOB', at })).toBe(true);
+        expect(await store.getSubscription(s.id)).toMatchObject({
+          state: 'paused',
+          stateReason: 'paused_by_person',
+          stateBy: 'U_BOB',
+          stateAt: at,
+        });
+        expect(await store.listSubscriptions(s.channelId)).toMatchObject([{ stateBy: 'U_BOB', stateAt: at }]);
+        await store.resumeSubscription(s.id);
+        expect(await store.getSubscription(s.id)).toMatchObject({ state: 'active', stateReason: null, stateBy: null, stateAt: null });
+      });
+
       it('does not pause or resume an ended subscription', async () => {
         const s = await addActive();
         await store.initWatch(s.jobId, makeWatch());

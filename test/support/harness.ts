@@ -20,7 +20,20 @@ import { sendBlockActions, sendSlashCommand } from './slack-requests.js';
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const USER = { id: 'U_ALICE', name: 'alice' };
 /** The bot scopes manifest.yml asks for. */
-export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'im:write', 'channels:history', 'groups:history'];
+export const BOT_SCOPES = [
+  'commands',
+  'chat:write',
+  'chat:write.public',
+  'im:write',
+  'channels:history',
+  'groups:history',
+  'users:read',
+  'channels:read',
+  'groups:read',
+  'im:read',
+  'mpim:read',
+  'usergroups:read',
+];
 
 export interface HarnessOptions {
   mode?: 'http' | 'socket';

@@ -43,7 +43,7 @@ export interface CardOptions {
    * The card shows old data: SeekrFlow is unreachable (state *unknown*, never *failed*), the
    * channel unsubscribed, or the subscription is paused.
    */
-  stale?: { reason: 'unreachable' | 'unsubscribed' | 'paused'; since?: Date };
+  stale?: { reason: 'unreachable' | 'unsubscribed' | 'paused'; since?: Date; by?: string };
 }
 
 /** Renders a job as a message Slack accepts, whatever the job holds. */
@@ -232,7 +232,7 @@ function fineTuningText({ ids, total }: JobCard['fineTuning']): string {
 }
 
 /** A Slack user id becomes a mention; anything else is shown as inert text, never as markup. */
-function userMention(userId: string): string {
+export function userMention(userId: string): string {
   return /^[UW][A-Z0-9_]{1,39}$/.test(userId) ? `<@${userId}>` : escapeAndTruncate(userId, CARD_CAPS.userLabel, { oneLine: true });
 }
 
@@ -251,12 +251,14 @@ function contextElements(options: CardOptions): MrkdwnText[] {
 
 function stateNote(options: CardOptions): string | null {
   const since = options.stale?.since ? ` since ${dateToken(options.stale.since)}` : '';
+  const at = options.stale?.since ? ` ${dateToken(options.stale.since)}` : '';
+  const by = options.stale?.by ? ` by ${userMention(options.stale.by)}` : '';
   if (options.ended) return ':checkered_flag: Final state, no longer updated';
   switch (options.stale?.reason) {
     case 'unsubscribed':
-      return `:no_bell: No longer updated: the channel unsubscribed${since}`;
+      return `:no_bell: No longer updated: unsubscribed${by}${at}`;
     case 'paused':
-      return `:double_vertical_bar: Updates paused${since}`;
+      return `:double_vertical_bar: Updates paused${by}${since}`;
     case 'unreachable':
       // The status line already says since when; this says what the rest of the card is.
       return ':electric_plug: Showing the last data SeekrFlow sent';

@@ -1,10 +1,11 @@
 import type { App, BlockAction, ButtonAction, RespondArguments, RespondFn } from '@slack/bolt';
+import { type Action, audit } from '../../core/access.js';
 import { subscribe, unsubscribe } from '../../core/subscriptions.js';
 import { normalizeJobId } from '../../domain/job-id.js';
 import { ACTIONS, type CardOptions, renderCard } from '../blocks/card.js';
-import { cannotPostReply, fetchFailureReply, SOMETHING_WENT_WRONG, subscribeReply, unsubscribeReply } from '../messages.js';
+import { cannotPostReply, fetchFailureReply, type Reply, SOMETHING_WENT_WRONG, subscribeReply, unsubscribeReply } from '../messages.js';
 import { toOutcome } from '../slack-errors.js';
-import { guarded, type ListenerDeps } from './context.js';
+import { guarded, type ListenerDeps, permitted } from './context.js';
 
 /** Where a button was clicked, read from what Slack sends with a block_actions payload. */
 interface Click {
@@ -33,24 +34,31 @@ const whisper = (respond: RespondFn, message: { text: string; blocks?: unknown[]
   respond({ response_type: 'ephemeral', replace_original: false, ...message } as RespondArguments);
 
 export function registerCardActions(app: App, deps: ListenerDeps): void {
-  const onButton = (actionId: string, handle: (click: Click, args: { respond: RespondFn; body: BlockAction }) => Promise<void>) => {
+  const onButton = (
+    actionId: string,
+    access: Action,
+    handle: (click: Click, args: { respond: RespondFn; body: BlockAction }) => Promise<void>,
+  ) => {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond }) => {
       await ack();
       const click = readClick(body, action);
       const context = { action: actionId, user: body.user.id, channel: body.channel?.id };
+      const say = (reply: Reply) => whisper(respond, reply);
       await guarded(
         deps,
         { ...context, jobId: click?.jobId },
-        () => whisper(respond, SOMETHING_WENT_WRONG),
+        () => say(SOMETHING_WENT_WRONG),
         async () => {
+          const request = { userId: body.user.id, channelId: click?.channelId ?? body.channel?.id, action: access, jobId: click?.jobId };
+          if (!(await permitted(deps, request, say))) return;
           if (click) await handle(click, { respond, body });
-          else await whisper(respond, { text: ':warning: This button does not name a job the bot can read.' });
+          else await say({ text: ':warning: This button does not name a job the bot can read.' });
         },
       );
     });
   };
 
-  onButton(ACTIONS.refresh, async (click, { respond }) => {
+  onButton(ACTIONS.refresh, 'refresh', async (click, { respond }) => {
     const result = await deps.jobs.getDataJob(click.jobId);
     if (!result.ok) {
       await whisper(respond, fetchFailureReply(result.failure, click.jobId));
@@ -73,7 +81,7 @@ export function registerCardActions(app: App, deps: ListenerDeps): void {
     await respond({ replace_original: true, ...renderCard(result.job, options) } as RespondArguments);
   });
 
-  onButton(ACTIONS.share, async (click, { respond }) => {
+  onButton(ACTIONS.share, 'share', async (click, { respond }) => {
     if (!click.channelId) {
       await whisper(respond, { text: ':warning: There is no channel to share this card in.' });
       return;
@@ -86,10 +94,12 @@ export function registerCardActions(app: App, deps: ListenerDeps): void {
     const jobUrl = deps.jobUrl(click.jobId);
     const card = renderCard(result.job, { fetchedAt: deps.now(), mode: 'shared', sharedBy: click.userId, ...(jobUrl ? { jobUrl } : {}) });
     const posted = toOutcome(await deps.poster.post(click.channelId, card));
-    if (posted.kind !== 'delivered') await whisper(respond, cannotPostReply(posted));
+    if (posted.kind === 'delivered')
+      audit(deps.logger, { action: 'share', userId: click.userId, channelId: click.channelId, jobId: click.jobId }, 'done');
+    else await whisper(respond, cannotPostReply(posted));
   });
 
-  onButton(ACTIONS.subscribe, async (click, { respond }) => {
+  onButton(ACTIONS.subscribe, 'subscribe', async (click, { respond }) => {
     if (!click.channelId) {
       await whisper(respond, { text: ':warning: There is no channel to subscribe here.' });
       return;
@@ -103,7 +113,7 @@ export function registerCardActions(app: App, deps: ListenerDeps): void {
     await whisper(respond, subscribeReply(result, click.jobId, click.channelId));
   });
 
-  onButton(ACTIONS.unsubscribe, async (click, { respond }) => {
+  onButton(ACTIONS.unsubscribe, 'unsubscribe', async (click, { respond }) => {
     if (!click.channelId) {
       await whisper(respond, { text: ':warning: There is no channel to unsubscribe here.' });
       return;

@@ -1,77 +1,82 @@
 import type { App, RespondArguments } from '@slack/bolt';
-import { listChannel, subscribe, unsubscribe } from '../../core/subscriptions.js';
+import type { Action } from '../../core/access.js';
+import { listChannel, pause, resume, subscribe, unsubscribe } from '../../core/subscriptions.js';
 import { renderCard } from '../blocks/card.js';
-import { parseCommand } from '../command-text.js';
+import { type Command, parseCommand } from '../command-text.js';
 import {
   fetchFailureReply,
   helpReply,
   invalidCommandReply,
   listReply,
+  pauseReply,
+  type Reply,
   SOMETHING_WENT_WRONG,
   subscribeReply,
   unsubscribeReply,
 } from '../messages.js';
-import { guarded, type ListenerDeps } from './context.js';
+import { guarded, type ListenerDeps, permitted } from './context.js';
 
-const ephemeral = (message: { text: string; blocks?: unknown[] }): RespondArguments =>
-  ({ response_type: 'ephemeral', ...message }) as RespondArguments;
+const ephemeral = (message: Reply): RespondArguments => ({ response_type: 'ephemeral', ...message }) as RespondArguments;
 
-/** `/datajob …`: ack at once (Slack gives 3 seconds), then do the work and answer through respond(). */
+const ACTION_OF: Record<Command['kind'], Action> = {
+  help: 'help',
+  invalid: 'help',
+  show: 'lookup',
+  subscribe: 'subscribe',
+  unsubscribe: 'unsubscribe',
+  pause: 'pause',
+  resume: 'resume',
+  list: 'list',
+};
+
+/** `/datajob …`: ack at once (Slack gives 3 seconds), ask the access policy, do the work, answer through respond(). */
 export function registerCommand(app: App, deps: ListenerDeps): void {
   app.command('/datajob', async ({ command, ack, respond }) => {
     await ack();
     const parsed = parseCommand(command.text ?? '');
-    const context = { command: parsed.kind, user: command.user_id, channel: command.channel_id };
+    const where = { channelId: command.channel_id, userId: command.user_id };
+    const say = (reply: Reply) => respond(ephemeral(reply));
+    const jobId = 'jobId' in parsed ? parsed.jobId : undefined;
     await guarded(
       deps,
-      context,
-      () => respond(ephemeral(SOMETHING_WENT_WRONG)),
+      { command: parsed.kind, user: command.user_id, channel: command.channel_id },
+      () => say(SOMETHING_WENT_WRONG),
       async () => {
-        switch (parsed.kind) {
-          case 'help':
-            await respond(ephemeral(helpReply()));
-            return;
-          case 'invalid':
-            await respond(ephemeral(invalidCommandReply(parsed.problem)));
-            return;
-          case 'show': {
-            const result = await deps.jobs.getDataJob(parsed.jobId);
-            if (!result.ok) {
-              deps.logger.info(
-                { ...context, jobId: parsed.jobId, kind: result.failure.kind, detail: result.failure.detail },
-                'job fetch failed',
-              );
-              await respond(ephemeral(fetchFailureReply(result.failure, parsed.jobId)));
-              return;
-            }
-            const jobUrl = deps.jobUrl(parsed.jobId);
-            await respond(ephemeral(renderCard(result.job, { fetchedAt: deps.now(), mode: 'ephemeral', ...(jobUrl ? { jobUrl } : {}) })));
-            return;
-          }
-          case 'subscribe': {
-            const result = await subscribe(deps.subscriptions, {
-              channelId: command.channel_id,
-              userId: command.user_id,
-              jobId: parsed.jobId,
-              filter: parsed.filter,
-            });
-            await respond(ephemeral(subscribeReply(result, parsed.jobId, command.channel_id)));
-            return;
-          }
-          case 'unsubscribe': {
-            const result = await unsubscribe(deps.subscriptions, {
-              channelId: command.channel_id,
-              userId: command.user_id,
-              jobId: parsed.jobId,
-            });
-            await respond(ephemeral(unsubscribeReply(result, parsed.jobId, command.channel_id)));
-            return;
-          }
-          case 'list':
-            await respond(ephemeral(listReply(await listChannel(deps.subscriptions, command.channel_id), command.channel_id)));
-            return;
-        }
+        if (!(await permitted(deps, { ...where, action: ACTION_OF[parsed.kind], jobId }, say))) return;
+        await say(await answer(deps, parsed, where));
       },
     );
   });
+}
+
+async function answer(deps: ListenerDeps, parsed: Command, where: { channelId: string; userId: string }): Promise<Reply> {
+  switch (parsed.kind) {
+    case 'help':
+      return helpReply();
+    case 'invalid':
+      return invalidCommandReply(parsed.problem);
+    case 'show': {
+      const result = await deps.jobs.getDataJob(parsed.jobId);
+      if (!result.ok) {
+        deps.logger.info({ ...where, jobId: parsed.jobId, kind: result.failure.kind, detail: result.failure.detail }, 'job fetch failed');
+        return fetchFailureReply(result.failure, parsed.jobId);
+      }
+      const jobUrl = deps.jobUrl(parsed.jobId);
+      return renderCard(result.job, { fetchedAt: deps.now(), mode: 'ephemeral', ...(jobUrl ? { jobUrl } : {}) });
+    }
+    case 'subscribe':
+      return subscribeReply(
+        await subscribe(deps.subscriptions, { ...where, jobId: parsed.jobId, filter: parsed.filter }),
+        parsed.jobId,
+        where.channelId,
+      );
+    case 'resume':
+      return subscribeReply(await resume(deps.subscriptions, { ...where, jobId: parsed.jobId }), parsed.jobId, where.channelId);
+    case 'unsubscribe':
+      return unsubscribeReply(await unsubscribe(deps.subscriptions, { ...where, jobId: parsed.jobId }), parsed.jobId, where.channelId);
+    case 'pause':
+      return pauseReply(await pause(deps.subscriptions, { ...where, jobId: parsed.jobId }), parsed.jobId, where.channelId);
+    case 'list':
+      return listReply(await listChannel(deps.subscriptions, where.channelId), where.channelId);
+  }
 }

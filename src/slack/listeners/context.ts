@@ -1,5 +1,7 @@
+import { type AccessDeps, type AccessRequest, checkAccess } from '../../core/access.js';
 import type { JobSource, Log } from '../../core/ports.js';
 import type { SubscriptionDeps } from '../../core/subscriptions.js';
+import { type Reply, refusalReply } from '../messages.js';
 import type { SlackPoster } from '../poster.js';
 
 /** What every listener may use. Built once in main.ts. */
@@ -9,9 +11,21 @@ export interface ListenerDeps {
   poster: SlackPoster;
   /** The subscription operations, and the stores and notifier they work with. */
   subscriptions: SubscriptionDeps;
+  /** Who may see and do what: every command, button and modal asks before anything else. */
+  access: AccessDeps;
   jobUrl: (jobId: string) => string | undefined;
   logger: Log;
   now: () => Date;
+}
+
+/**
+ * Asks the access policy. On a refusal the person is told why in one sentence (through `say`), and
+ * nothing else happens: no SeekrFlow request, nothing of the job.
+ */
+export async function permitted(deps: ListenerDeps, request: AccessRequest, say: (reply: Reply) => Promise<unknown>): Promise<boolean> {
+  const decision = await checkAccess(deps.access, request);
+  if (!decision.allowed) await say(refusalReply(decision.refusal));
+  return decision.allowed;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { App, BlockAction, ButtonAction, RespondArguments } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { normalizeJobId } from '../../domain/job-id.js';
 import { type Block, blockIds, type ModalView, mrkdwn, plainText } from '../blocks/block-kit.js';
@@ -10,8 +10,8 @@ import {
   parseFailedFilesMetadata,
   renderFailedFilesModal,
 } from '../blocks/failed-files-modal.js';
-import { fetchFailureReply, SOMETHING_WENT_WRONG } from '../messages.js';
-import { guarded, type ListenerDeps } from './context.js';
+import { fetchFailureReply, type Reply, SOMETHING_WENT_WRONG } from '../messages.js';
+import { guarded, type ListenerDeps, permitted } from './context.js';
 
 /**
  * "Show all failed files": a paged modal. A trigger_id lives 3 seconds and SeekrFlow may take
@@ -38,10 +38,14 @@ async function fillModal(deps: ListenerDeps, client: WebClient, viewId: string, 
 }
 
 export function registerFailedFilesModal(app: App, deps: ListenerDeps): void {
-  app.action<BlockAction<ButtonAction>>(ACTIONS.openFailedFiles, async ({ ack, body, action, client }) => {
+  app.action<BlockAction<ButtonAction>>(ACTIONS.openFailedFiles, async ({ ack, body, action, client, respond }) => {
     await ack();
     const id = normalizeJobId(action.value ?? '');
     if (!id.ok) return;
+    // Asked before the modal opens: a refused person sees one sentence, not a modal of the job.
+    const request = { userId: body.user.id, channelId: body.channel?.id, action: 'failed_files' as const, jobId: id.id };
+    const say = (reply: Reply) => respond({ response_type: 'ephemeral', replace_original: false, ...reply } as RespondArguments);
+    if (!(await permitted(deps, request, say))) return;
     let viewId: string | undefined;
     await guarded(
       deps,
@@ -73,7 +77,11 @@ export function registerFailedFilesModal(app: App, deps: ListenerDeps): void {
         deps,
         { action: actionId, user: body.user.id, jobId: jobId.id },
         async () => {},
-        () => fillModal(deps, client, view.id, jobId.id, target, view.hash),
+        async () => {
+          const request = { userId: body.user.id, action: 'failed_files' as const, jobId: jobId.id };
+          const say = (reply: Reply) => client.views.update({ view_id: view.id, view: noteView(jobId.id, reply.text) as never });
+          if (await permitted(deps, request, say)) await fillModal(deps, client, view.id, jobId.id, target, view.hash);
+        },
       );
     });
   page(FAILED_FILES_ACTIONS.next);

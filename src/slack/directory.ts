@@ -1,0 +1,87 @@
+import type { WebClient } from '@slack/web-api';
+import type { Directory, Lookup, Person, Place } from '../core/ports.js';
+import { ttlCache } from '../util/ttl-cache.js';
+import { slackFailure } from './poster.js';
+
+/**
+ * The core's directory, from Slack: `users.info`, `conversations.info` and `usergroups.users.list`,
+ * each answer remembered for at most `ttlMs` (five minutes by default, so a member turned guest loses
+ * access within five minutes) and shared among concurrent askers, so a busy person costs one
+ * `users.info` per five minutes. Failures are not remembered: the next ask tries Slack again.
+ */
+
+export interface SlackDirectoryOptions {
+  client: WebClient;
+  ttlMs: number;
+  now?: () => number;
+}
+
+interface SlackUser {
+  id?: string;
+  team_id?: string;
+  deleted?: boolean;
+  is_restricted?: boolean;
+  is_ultra_restricted?: boolean;
+  is_stranger?: boolean;
+  enterprise_user?: { enterprise_id?: string };
+}
+
+interface SlackChannel {
+  id?: string;
+  is_ext_shared?: boolean;
+  is_pending_ext_shared?: boolean;
+}
+
+const failed = (error: unknown): { ok: false; detail: string } => ({ ok: false, detail: slackFailure(error).error });
+
+export function createSlackDirectory({ client, ttlMs, now }: SlackDirectoryOptions): Directory {
+  const cache = <V>(load: (key: string) => Promise<Lookup<V>>) => ttlCache(load, { ttlMs, keep: (v) => v.ok, ...(now ? { now } : {}) });
+
+  const person = cache<Person>(async (userId) => {
+    try {
+      const { user } = (await client.users.info({ user: userId })) as { user?: SlackUser };
+      if (!user?.id) return { ok: false, detail: 'no_user' };
+      return {
+        ok: true,
+        value: {
+          userId: user.id,
+          teamId: user.team_id ?? null,
+          enterpriseId: user.enterprise_user?.enterprise_id ?? null,
+          guest: user.is_restricted === true || user.is_ultra_restricted === true,
+          stranger: user.is_stranger === true,
+          deleted: user.deleted === true,
+        },
+      };
+    } catch (error) {
+      return failed(error);
+    }
+  });
+
+  const place = cache<Place>(async (channelId) => {
+    try {
+      const { channel } = (await client.conversations.info({ channel: channelId })) as { channel?: SlackChannel };
+      if (!channel?.id) return { ok: false, detail: 'no_channel' };
+      // A share still pending counts as shared: the other organisation may accept it any moment.
+      return {
+        ok: true,
+        value: {
+          channelId: channel.id,
+          sharedWithOtherOrganisation: channel.is_ext_shared === true || channel.is_pending_ext_shared === true,
+        },
+      };
+    } catch (error) {
+      return failed(error);
+    }
+  });
+
+  const groupMembers = cache<ReadonlySet<string>>(async (groupId) => {
+    try {
+      const { users } = await client.usergroups.users.list({ usergroup: groupId });
+      return { ok: true, value: new Set(users ?? []) };
+    } catch (error) {
+      return failed(error);
+    }
+  });
+
+  return { person, place, groupMembers };
+}
