@@ -22,9 +22,12 @@
  *   advance(id, steps = 1) → DataJob  apply the job's next planned change(s) now
  *   advanceUntil(id, status | predicate) → DataJob   advance until the job matches; throws if it never does
  *   remainingSteps(id) → number       planned changes still to come (0: it will never change again)
- *   advanceTime(ms)                   move the clock (manual, or shift a real one); jobs follow
+ *   advanceTime(ms)                   move the clock (manual, or shift a real one); jobs and feeds follow
  *   deleteJob(id) → boolean           the job's id answers 404, and lists leave it out, from now on
  *   jobIds() → string[]
+ * Feeds (feed.ts): startFeed({ everyMs?, teamId?, backlog?, count?, owners?, onJob? }) → Feed
+ *   New jobs appear in a workspace every `everyMs` of simulator time, in a rotation of lifecycles,
+ *   job types, names and owners. Feed: jobIds(), nextAt(), stop(), everyMs, teamId, owners.
  * Faults (faults.ts): setFault(fault, { jobId?, list?, after?, times? }), clearFaults().
  *   `list: true` aims at list requests only; `after: N` lets N matching requests through first.
  * Between pages: betweenPages(change, afterPages = 1) runs `change` once, right after that many more
@@ -60,12 +63,15 @@ import type { AddressInfo } from 'node:net';
 import type { DataJob } from '../src/domain/data-job.js';
 import { type Clock, createClock } from './clock.js';
 import { type Fault, FaultBook, type FaultOptions, type FaultPick, faultReply, JSON_TYPE, type Reply, type WouldServe } from './faults.js';
+import { type Feed, type FeedJob, type FeedOptions, FeedSchedule } from './feed.js';
 import { planJob, SimulatedJob } from './lifecycle.js';
 import { LIST_PATH, ListIndex, type ListQuery, listBody, parseListQuery, sortFingerprint } from './listing.js';
 import { createRandom, type Random } from './random.js';
 import { resolveScenario, type ScenarioName, type ScenarioSpec } from './scenarios.js';
 
 export type { Fault, FaultOptions } from './faults.js';
+export type { Feed, FeedOptions } from './feed.js';
+export { DEFAULT_FEED_EVERY_MS, FEED_ROTATION } from './feed.js';
 export { JOB_TYPES, LIST_PATH } from './listing.js';
 export type { Outcome, ScenarioName, ScenarioSpec, StageDurations } from './scenarios.js';
 export { describeScenario, resolveScenario, SCENARIO_NAMES, SCENARIOS } from './scenarios.js';
@@ -138,6 +144,8 @@ export interface Simulator {
   advanceTime(ms: number): void;
   deleteJob(id: string): boolean;
   jobIds(): string[];
+
+  startFeed(options?: FeedOptions): Feed;
 
   setFault(fault: Fault, options?: FaultOptions): void;
   clearFaults(): void;
@@ -235,6 +243,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const jobs = new Map<string, SimulatedJob>();
   const index = new ListIndex();
+  const feeds: FeedSchedule[] = [];
   const faults = new FaultBook();
   const pageHooks = new PageHooks();
   let log: ServedRequest[] = [];
@@ -243,6 +252,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const perJob = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
+
+  /** Feeds create the jobs due by now; called before anything reads the job set. */
+  const sync = (): void => {
+    if (feeds.length === 0) return;
+    const now = clock.now();
+    for (const feed of feeds) feed.catchUp(now);
+  };
 
   const record = (req: IncomingMessage, rawPath: string, target: Target): ServedRequest => {
     const jobId = target.kind === 'job' ? target.id : null;
@@ -358,6 +374,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
 
   const server = createServer((req, res) => {
+    sync();
     const rawPath = req.url ?? '/';
     const target = parseTarget(rawPath);
     const served = record(req, rawPath, target);
@@ -368,6 +385,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     const timer = setTimeout(() => {
       timers.delete(timer);
+      sync();
       answer(req, res, served, target, fault);
     }, latencyMs);
     timers.add(timer);
@@ -383,13 +401,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const port = (server.address() as AddressInfo).port;
 
   const mustGet = (id: string): SimulatedJob => {
+    sync();
     const job = live(id);
     if (!job) throw new Error(`no job "${id}" in the simulator`);
     return job;
   };
   const snapshot = (job: SimulatedJob): DataJob => JSON.parse(job.toJson()) as DataJob;
 
-  /** Plans a job and adds it. */
+  /** Plans a job and adds it; the feed passes its own random source so its jobs do not depend on the test's. */
   const plant = (scenario: ScenarioName | ScenarioSpec | undefined, opts: CreateJobOptions, rng: Random): SimulatedJob => {
     const createdAt = toMs(opts.startAt, clock.now());
     const plan = planJob(resolveScenario(scenario), {
@@ -404,6 +423,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     store(job);
     return live(plan.job.id) ?? job;
   };
+
+  const feedJob = (job: FeedJob, rng: Random): DataJob =>
+    snapshot(
+      plant(
+        job.scenario,
+        { teamId: job.teamId, userId: job.userId, startAt: job.createdAt, overrides: { name: job.name, job_type: job.jobType } },
+        rng,
+      ),
+    );
 
   return {
     url: `http://${HOST}:${port}`,
@@ -427,6 +455,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
 
     createJob(scenario, opts = {}) {
+      sync();
       return snapshot(plant(scenario, opts, random));
     },
 
@@ -436,6 +465,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
 
     getJob(id) {
+      sync();
       const job = live(id);
       return job ? snapshot(job) : undefined;
     },
@@ -474,18 +504,32 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
 
     advanceTime(ms) {
-      // Jobs catch up lazily, when they are next read.
+      // Jobs catch up lazily, when they are next read; feeds create what is due at once.
       clock.advance(ms);
+      sync();
     },
 
     deleteJob(id) {
+      sync();
       const deleted = jobs.delete(id);
       if (deleted) index.invalidate();
       return deleted;
     },
 
     jobIds() {
+      sync();
       return [...jobs.keys()];
+    },
+
+    startFeed(feedOptions = {}) {
+      const personal = (feedOptions.teamId === undefined ? teamId : feedOptions.teamId) === null;
+      // A personal workspace holds the key owner's jobs only; a team has a few members.
+      const owners = feedOptions.owners ?? (personal ? [userId] : [userId, random.uuid(), random.uuid(), random.uuid()]);
+      const feedRandom = createRandom(random.int(0, 0xffff_ffff));
+      const feed = new FeedSchedule(feedOptions, { teamId, owners }, feedRandom, clock.now(), feedJob, () => clock.now());
+      feeds.push(feed);
+      feed.catchUp(clock.now());
+      return feed;
     },
 
     setFault(fault, opts) {

@@ -1088,3 +1088,168 @@ describe('listing jobs', () => {
     });
   });
 });
+
+describe('team feeds', () => {
+  const T0 = Date.parse('2026-07-28T14:00:00Z');
+  let fed: Simulator;
+
+  beforeEach(async () => {
+    fed = await startSimulator({ clock: 'manual', seed: 11, startTime: T0 });
+  });
+  afterEach(async () => {
+    await fed.close();
+  });
+
+  const listFed = async (query = 'limit=100', opts: GetOptions = {}): Promise<DomainJob[]> => {
+    const res = await request(`/v1/flow/data-jobs?${query}`, { on: fed, ...opts });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as ListBody).data;
+  };
+
+  it("adds a job to the team's workspace every everyMs of simulator time, newest first in the list", async () => {
+    const feed = fed.startFeed({ everyMs: 10_000 });
+    expect(feed.jobIds()).toEqual([]);
+    expect(feed.nextAt()).toBe(T0 + 10_000);
+    fed.advanceTime(9_999);
+    expect(await listFed()).toEqual([]);
+    fed.advanceTime(1);
+    expect(feed.jobIds()).toHaveLength(1);
+    fed.advanceTime(25_000);
+    const ids = feed.jobIds();
+    expect(ids).toHaveLength(3);
+    const listed = await listFed();
+    expect(listed.map((j) => j.id)).toEqual([...ids].reverse());
+    expect(listed.map((j) => Date.parse(j.created_at))).toEqual([T0 + 30_000, T0 + 20_000, T0 + 10_000]);
+    expect(await listFed('limit=100', { team: null })).toEqual([]);
+    expect(feed.nextAt()).toBe(T0 + 40_000);
+  });
+
+  it('tells onJob as soon as the clock moves, and every job list includes the new jobs', () => {
+    const seen: string[] = [];
+    fed.startFeed({ everyMs: 1_000, backlog: 1, onJob: (job) => seen.push(job.id) });
+    expect(seen).toHaveLength(1);
+    fed.advanceTime(2_000);
+    expect(seen).toHaveLength(3);
+    fed.advanceTime(1_000);
+    expect(fed.jobIds()).toEqual(seen);
+    expect(seen).toHaveLength(4);
+  });
+
+  it('creates the jobs due when a request comes, on a real clock too', async () => {
+    const live = await startSimulator({ clock: 'real' });
+    try {
+      live.startFeed({ everyMs: 100 });
+      await new Promise((r) => setTimeout(r, 350));
+      const res = await request('/v1/flow/data-jobs', { on: live });
+      const { data } = (await res.json()) as ListBody;
+      expect(data.length).toBeGreaterThanOrEqual(2);
+      expect(data.length).toBeLessThanOrEqual(5);
+      await new Promise((r) => setTimeout(r, 250));
+      expect(live.jobIds().length).toBeGreaterThan(data.length);
+    } finally {
+      await live.close();
+    }
+  });
+
+  it('plays clean completions, failed files, reviews and failures, over varied types, names and owners', async () => {
+    const feed = fed.startFeed({ everyMs: 5_000, count: 20 });
+    fed.advanceTime(20 * 5_000 + 3_600_000);
+    const jobs = feed.jobIds().map((id) => fed.getJob(id) as DomainJob);
+    expect(jobs).toHaveLength(20);
+    const statuses = new Set(jobs.map((j) => j.status));
+    for (const status of ['completed', 'needs_review', 'failed', 'cancelled']) expect(statuses).toContain(status);
+    expect(jobs.some((j) => j.status === 'completed' && j.timeline.some((e) => e.event_type === 'ingestion_file_failed'))).toBe(true);
+    expect(new Set(jobs.map((j) => j.job_type))).toEqual(
+      new Set(['principle_files', 'context_grounded_files', 'context_grounded_vector_db']),
+    );
+    expect(new Set(jobs.map((j) => j.name)).size).toBe(20);
+    expect(jobs.some((j) => j.name.startsWith('prod-'))).toBe(true);
+    expect(jobs.some((j) => /claims/i.test(j.name))).toBe(true);
+    expect(feed.owners).toHaveLength(4);
+    expect(new Set(feed.owners).size).toBe(4);
+    expect(feed.owners).toContain(fed.userId);
+    const owners = new Set(jobs.map((j) => j.user_id));
+    expect(owners.size).toBeGreaterThan(1);
+    for (const owner of owners) expect(feed.owners).toContain(owner);
+    for (const job of jobs) expect(DataJob.safeParse(job).success).toBe(true);
+    // The feed ended with its count.
+    expect(feed.nextAt()).toBeNull();
+    fed.advanceTime(3_600_000);
+    expect(feed.jobIds()).toHaveLength(20);
+  });
+
+  it('gives type filters and name sorts something to match', async () => {
+    fed.startFeed({ everyMs: 1_000, count: 30 });
+    fed.advanceTime(30_000);
+    const all = await listFed();
+    const grounded = await listFed('limit=100&job_type=context_grounded_files');
+    expect(grounded.length).toBeGreaterThan(0);
+    expect(grounded.length).toBeLessThan(all.length);
+    expect(grounded.every((j) => j.job_type === 'context_grounded_files')).toBe(true);
+    const byName = (await listFed('limit=100&sort_by=name&sort_order=asc')).map((j) => j.name);
+    expect(byName).toEqual([...byName].sort());
+  });
+
+  it('starts with a backlog that has already moved on', async () => {
+    const feed = fed.startFeed({ everyMs: 60_000, backlog: 3 });
+    const jobs = feed.jobIds().map((id) => fed.getJob(id) as DomainJob);
+    expect(jobs.map((j) => Date.parse(j.created_at))).toEqual([T0 - 120_000, T0 - 60_000, T0]);
+    expect(jobs[0]?.status).not.toBe('file_processing');
+    expect(jobs[2]?.status).toBe('file_processing');
+    expect(feed.nextAt()).toBe(T0 + 60_000);
+  });
+
+  it('feeds the personal workspace, owned by the key owner', async () => {
+    const feed = fed.startFeed({ everyMs: 1_000, teamId: null });
+    fed.advanceTime(4_000);
+    expect(feed.owners).toEqual([fed.userId]);
+    const listed = await listFed('limit=100', { team: null });
+    expect(listed).toHaveLength(4);
+    expect(listed.every((j) => j.user_id === fed.userId)).toBe(true);
+    expect(await listFed()).toEqual([]);
+  });
+
+  it('stops on request, and never brings back a job a test deleted', async () => {
+    const feed = fed.startFeed({ everyMs: 1_000, owners: ['user-a', 'user-b'] });
+    fed.advanceTime(3_000);
+    const [first] = feed.jobIds();
+    expect(fed.deleteJob(first as string)).toBe(true);
+    fed.advanceTime(1_000);
+    expect((await listFed()).map((j) => j.id)).not.toContain(first);
+    feed.stop();
+    fed.advanceTime(10_000);
+    expect(feed.jobIds()).toHaveLength(4);
+    expect(feed.nextAt()).toBeNull();
+    expect(new Set((await listFed()).map((j) => j.user_id))).toEqual(new Set(['user-a', 'user-b']));
+  });
+
+  it('makes the same jobs for a seed, whatever else the test does and however often it looks', async () => {
+    const twin = await startSimulator({ clock: 'manual', seed: 11, startTime: T0 });
+    try {
+      const a = fed.startFeed({ everyMs: 7_000 });
+      const b = twin.startFeed({ everyMs: 7_000 });
+      fed.advanceTime(70_000);
+      for (let s = 0; s < 70; s++) {
+        twin.createJob('happy');
+        twin.advanceTime(1_000);
+        b.jobIds();
+      }
+      const shape = (sim: Simulator, ids: string[]) =>
+        ids.map((id) => {
+          const j = sim.getJob(id) as DomainJob;
+          return [j.id, j.name, j.job_type, j.user_id, j.status, j.updated_at];
+        });
+      expect(shape(twin, b.jobIds())).toEqual(shape(fed, a.jobIds()));
+      expect(a.jobIds()).toHaveLength(10);
+    } finally {
+      await twin.close();
+    }
+  });
+
+  it('refuses options that make no sense', () => {
+    expect(() => fed.startFeed({ everyMs: 0 })).toThrow(RangeError);
+    expect(() => fed.startFeed({ backlog: -1 })).toThrow(RangeError);
+    expect(() => fed.startFeed({ count: 1.5 })).toThrow(RangeError);
+    expect(() => fed.startFeed({ owners: [] })).toThrow(RangeError);
+  });
+});
