@@ -5,7 +5,8 @@ import { makeJob } from '../test/support/make-job.js';
  * The simulator in a process of its own for the poll benchmark, so that its work and memory are
  * not counted against the bot's. Serves `BENCH_JOBS` running jobs with `BENCH_LATENCY_MS` latency.
  * Prints one JSON line ({ url, apiKey, teamId, jobIds }); on "status" from stdin prints
- * { requests }, on "change" moves every job to a new status, on "reset" zeroes the count.
+ * { requests, listRequests } (list requests are also in `requests`), on "change" moves every job to
+ * a new status, on "reset" zeroes the counts. The jobs are the team's, so the list serves them too.
  */
 
 const jobs = Number(process.env.BENCH_JOBS ?? 2000);
@@ -23,7 +24,8 @@ process.stdin.on('data', (chunk: string) => {
   const lines = buffered.split('\n');
   buffered = lines.pop() ?? '';
   for (const line of lines) {
-    if (line === 'status') process.stdout.write(`${JSON.stringify({ requests: sim.requestCount() })}\n`);
+    if (line === 'status')
+      process.stdout.write(`${JSON.stringify({ requests: sim.requestCount(), listRequests: sim.listRequestCount() })}\n`);
     if (line === 'reset') {
       sim.resetRequests();
       process.stdout.write('{"ok":true}\n');

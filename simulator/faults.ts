@@ -1,7 +1,7 @@
 /**
- * Misbehaviour on request: the failures the bot must survive, injected per job or for every request.
- * A fault acts before any other check (path, key, team), as an outage or a proxy in front of the API
- * would: a global 503 answers every request, whatever it asks for.
+ * Misbehaviour on request: the failures the bot must survive, injected per job, on the list, or for
+ * every request. A fault acts before any other check (path, key, team, query), as an outage or a
+ * proxy in front of the API would: a global 503 answers every request, whatever it asks for.
  */
 
 export type Fault =
@@ -23,15 +23,34 @@ export type FaultKind = Fault['kind'];
 export interface FaultOptions {
   /** Only requests for this job id (as decoded from the path). Default: every request. */
   jobId?: string;
+  /** Only list requests (`GET /v1/flow/data-jobs`, any query). Not with `jobId`. */
+  list?: boolean;
+  /**
+   * Let this many matching requests through untouched first: `{ list: true, after: 2, times: 1 }`
+   * is the third list request, whenever the bot sends it. Default 0.
+   */
+  after?: number;
   /** Only the next N matching requests, then the fault is gone. Default: until `clearFaults()`. */
   times?: number;
+}
+
+/** What a request asks for, as far as faults care. */
+export interface FaultTarget {
+  jobId: string | null;
+  list: boolean;
 }
 
 interface ActiveFault {
   fault: Fault;
   jobId: string | null;
+  list: boolean;
+  /** Matching requests still to let through before the fault acts. */
+  skip: number;
   remaining: number;
 }
+
+const isScoped = (f: ActiveFault): boolean => f.list || f.jobId !== null;
+const matches = (f: ActiveFault, target: FaultTarget): boolean => (f.list ? target.list : f.jobId === null || f.jobId === target.jobId);
 
 export interface FaultPick {
   latencyMs: number;
@@ -41,10 +60,12 @@ export interface FaultPick {
 const NONE: FaultPick = { latencyMs: 0, fault: null };
 
 /**
- * Matching is by order of precedence: faults for the job before global ones, and among those in the
- * order they were set, so `times` can script a sequence (a 503, then a 429, then success).
- * Every latency fault that matches adds its delay; the first other fault that matches decides the
- * answer. Each fault used by a request counts one of its `times`.
+ * Matching is by order of precedence: faults for the job (or the list) before global ones, and among
+ * those in the order they were set, so `times` can script a sequence (a 503, then a 429, then
+ * success). Every latency fault that matches adds its delay; the first other fault that matches
+ * decides the answer. Each fault used by a request counts one of its `times`; a fault still letting
+ * requests through (`after`) counts every matching request, used or not, so "the third list
+ * request" means the third whatever other faults do.
  */
 export class FaultBook {
   private faults: ActiveFault[] = [];
@@ -59,7 +80,11 @@ export class FaultBook {
     if (!(times >= 1) || (Number.isFinite(times) && !Number.isInteger(times))) {
       throw new RangeError(`times must be a positive integer (got ${options.times})`);
     }
-    this.faults.push({ fault: { ...fault }, jobId: options.jobId ?? null, remaining: times });
+    const after = options.after ?? 0;
+    if (!Number.isInteger(after) || after < 0) throw new RangeError(`after must be a non-negative integer (got ${options.after})`);
+    const list = options.list ?? false;
+    if (list && options.jobId !== undefined) throw new RangeError('a fault is for one job or for the list, not both');
+    this.faults.push({ fault: { ...fault }, jobId: options.jobId ?? null, list, skip: after, remaining: times });
   }
 
   clear(): void {
@@ -67,15 +92,18 @@ export class FaultBook {
   }
 
   /** The faults that apply to one request; uses them up. */
-  take(jobId: string | null): FaultPick {
+  take(target: FaultTarget): FaultPick {
     if (this.faults.length === 0) return NONE;
     let latencyMs = 0;
     let fault: FaultPick['fault'] = null;
     let used = false;
-    for (const pass of [true, false]) {
+    for (const scoped of [true, false]) {
       for (const active of this.faults) {
-        const forJob = active.jobId !== null;
-        if (forJob !== pass || (forJob && active.jobId !== jobId)) continue;
+        if (isScoped(active) !== scoped || !matches(active, target)) continue;
+        if (active.skip > 0) {
+          active.skip -= 1;
+          continue;
+        }
         if (active.fault.kind === 'latency') {
           latencyMs += active.fault.ms;
         } else if (fault === null) {
@@ -139,11 +167,11 @@ function looksLikeJson(body: string): boolean {
   }
 }
 
-/**
- * The answer a fault gives. `job` is the payload the request would have got, when there is one, so
- * malformed and wrong-shaped bodies look like a damaged version of the real thing.
- */
-export function faultReply(fault: Exclude<Fault, { kind: 'latency' | 'hang' }>, jobId: string | null, jobJson: string | null): Reply {
+/** The 200 body the request would have got without the fault, so damaged bodies look like the real thing damaged. */
+export type WouldServe = { kind: 'job'; jobId: string | null; json: string | null } | { kind: 'list'; json: string };
+
+/** The answer a fault gives. */
+export function faultReply(fault: Exclude<Fault, { kind: 'latency' | 'hang' }>, wouldServe: WouldServe): Reply {
   switch (fault.kind) {
     case 'status': {
       const body = fault.body ?? DEFAULT_ERROR_BODIES[fault.status];
@@ -158,12 +186,20 @@ export function faultReply(fault: Exclude<Fault, { kind: 'latency' | 'hang' }>, 
       };
     case 'malformed-json': {
       // A strict prefix of a JSON object is never valid JSON: the closing brace is missing.
-      const full = jobJson ?? JSON.stringify({ id: jobId, status: 'running', files: [{ file_id: 'file-1', status: 'completed' }] });
+      const full =
+        wouldServe.json ?? JSON.stringify({ id: idOf(wouldServe), status: 'running', files: [{ file_id: 'file-1', status: 'completed' }] });
       return { status: 200, body: full.slice(0, Math.max(1, Math.floor(full.length / 2))), contentType: JSON_TYPE };
     }
-    case 'wrong-shape': {
-      const base = jobJson ? (JSON.parse(jobJson) as Record<string, unknown>) : { id: jobId };
-      return { status: 200, body: JSON.stringify({ ...base, status: 42, files: 'x', timeline: { events: [] } }), contentType: JSON_TYPE };
-    }
+    case 'wrong-shape':
+      return { status: 200, body: wrongShape(wouldServe), contentType: JSON_TYPE };
   }
+}
+
+const idOf = (wouldServe: WouldServe): string | null => (wouldServe.kind === 'job' ? wouldServe.jobId : null);
+
+/** A job with fields of the wrong types, or a list whose `data` is not a list. */
+function wrongShape(wouldServe: WouldServe): string {
+  if (wouldServe.kind === 'list') return JSON.stringify({ object: 'list', data: 'x' });
+  const base = wouldServe.json ? (JSON.parse(wouldServe.json) as Record<string, unknown>) : { id: wouldServe.jobId };
+  return JSON.stringify({ ...base, status: 42, files: 'x', timeline: { events: [] } });
 }

@@ -24,6 +24,7 @@ export class SimulatedJob {
   private lastChange: number;
   private json: string | null = null;
   private body: Buffer | null = null;
+  private listItem: string | null = null;
 
   constructor(
     readonly job: DataJob,
@@ -73,10 +74,28 @@ export class SimulatedJob {
     return this.body;
   }
 
+  /** The job as a list item shows it: the detail without its collections; cached like `toJson`. */
+  toListItemJson(): string {
+    if (this.listItem === null) {
+      const {
+        additional_alignment_file_ids: _a,
+        ingestion_jobs: _i,
+        alignment_job: _al,
+        files: _f,
+        fine_tuning_job_ids: _ft,
+        timeline: _t,
+        ...item
+      } = this.job;
+      this.listItem = JSON.stringify(item);
+    }
+    return this.listItem;
+  }
+
   /** Call after changing `job` from outside the plan. */
   changed(): void {
     this.json = null;
     this.body = null;
+    this.listItem = null;
   }
 
   private apply(step: Step): void {
@@ -94,9 +113,12 @@ export class SimulatedJob {
 
 export interface PlanContext {
   random: Random;
+  /** The job's owner: its `user_id`, and its ingestion records'. */
   userId: string;
   createdAt: number;
   id?: string;
+  /** Default `principle_files`; the job_created event names it too. */
+  jobType?: string;
 }
 
 export interface PlannedJob {
@@ -437,11 +459,12 @@ function initialPayload(plan: Planner, ctx: PlanContext, seeds: FileSeed[], mark
   const t0 = ctx.createdAt;
   const { theme } = plan;
   const hasPrompt = plan.scenario.systemPrompt;
+  const jobType = ctx.jobType ?? 'principle_files';
   const job: DataJob = {
     id: ctx.id ?? `dj-${plan.random.uuid()}`,
     user_id: ctx.userId,
     name: theme.name,
-    job_type: 'principle_files',
+    job_type: jobType,
     alignment_job_id: null,
     created_at: plan.ts(t0),
     updated_at: plan.ts(t0),
@@ -469,9 +492,7 @@ function initialPayload(plan: Planner, ctx: PlanContext, seeds: FileSeed[], mark
       })),
     ],
     fine_tuning_job_ids: [],
-    timeline: [
-      { timestamp: plan.ts(t0), event_type: 'job_created', message: 'Data job created', metadata: { job_type: 'principle_files' } },
-    ],
+    timeline: [{ timestamp: plan.ts(t0), event_type: 'job_created', message: 'Data job created', metadata: { job_type: jobType } }],
     // Fields the live API sends beyond the contract.
     origin_data_job_id: null,
     deleted: false,

@@ -1,6 +1,6 @@
 /**
- * SeekrFlow simulator: `GET /v1/flow/data-jobs/{id}` on 127.0.0.1, for tests, benchmarks and people
- * trying the bot without a SeekrFlow account (`npm run simulate`).
+ * SeekrFlow simulator: `GET /v1/flow/data-jobs/{id}` and `GET /v1/flow/data-jobs` on 127.0.0.1, for
+ * tests, benchmarks and people trying the bot without a SeekrFlow account (`npm run simulate`).
  *
  *   const sim = await startSimulator({ clock: 'manual' });   // port 0 (any free port) by default
  *   const job = sim.createJob('file-failures');              // or a ScenarioSpec, see scenarios.ts
@@ -12,28 +12,49 @@
  *   await sim.close();
  *
  * Jobs:
- *   createJob(scenario?, { id?, teamId?, startAt?, overrides? }) → DataJob
+ *   createJob(scenario?, { id?, teamId?, userId?, startAt?, overrides? }) → DataJob
  *       A job that moves through a planned lifecycle on the simulator's clock. `overrides` are merged
- *       into the first payload (name, ids…); the plan still decides statuses. A team job by default.
- *   putJob(job, { teamId? })          serve exactly this payload; it never changes by itself
+ *       into the first payload (name, job_type, ids…); the plan still decides statuses. A team job
+ *       by default, owned by the key's user (`userId`) unless `userId` says otherwise.
+ *   putJob(job, { teamId? })          serve exactly this payload (its `user_id` included); it never changes by itself
  *   getJob(id) → DataJob | undefined  a copy of what the API would answer now
  *   updateJob(id, mutate) → DataJob   change a job in place (the served JSON follows)
  *   advance(id, steps = 1) → DataJob  apply the job's next planned change(s) now
  *   advanceUntil(id, status | predicate) → DataJob   advance until the job matches; throws if it never does
  *   remainingSteps(id) → number       planned changes still to come (0: it will never change again)
- *   advanceTime(ms)                   move the clock (manual, or shift a real one); jobs follow
- *   deleteJob(id) → boolean           the job's id answers 404 from now on
+ *   advanceTime(ms)                   move the clock (manual, or shift a real one); jobs and feeds follow
+ *   deleteJob(id) → boolean           the job's id answers 404, and lists leave it out, from now on
  *   jobIds() → string[]
- * Faults (faults.ts): setFault(fault, { jobId?, times? }), clearFaults().
+ * Feeds (feed.ts): startFeed({ everyMs?, teamId?, backlog?, count?, owners?, onJob? }) → Feed
+ *   New jobs appear in a workspace every `everyMs` of simulator time, in a rotation of lifecycles,
+ *   job types, names and owners. Feed: jobIds(), nextAt(), stop(), everyMs, teamId, owners.
+ * Faults (faults.ts): setFault(fault, { jobId?, list?, after?, times? }), clearFaults().
+ *   `list: true` aims at list requests only; `after: N` lets N matching requests through first.
+ * Between pages: betweenPages(change, afterPages = 1) runs `change` once, right after that many more
+ *   list pages (200 list answers) have been served: delete or add a job there and the next page
+ *   repeats or skips one at the boundary, as the live API can.
  * What it served: requests (newest last, capped at `requestLogLimit`; counts are exact regardless),
- *   requestCount(jobId?), resetRequests().
+ *   requestCount(jobId?) (every request, or those for one job id), listRequestCount() (requests to
+ *   the list, whatever their query or answer; a request's `list` flag says the same), resetRequests().
  *
  * Rules, as the real API has them (docs/seekrflow-api.md), except the 422 for ids, which follows
  * the bot's own id rule (SeekrFlow does not publish one): `Authorization` must be the raw key (no
  * `Bearer`) or 401; `x-team-id` naming a team other than the key's → 403; the team header selects
  * the team's workspace, no header the key owner's personal one, and a job outside the selected
  * workspace is 404; ids that cannot be valid → 422; unknown ids → 404; other paths → 404; other
- * methods on the route → 405. Every answer carries `cf-ray`.
+ * methods on either route → 405. Every answer carries `cf-ray`. Checks come in that order: key,
+ * then the id or query (422), then the team.
+ *
+ * The list (listing.ts) shows the selected workspace's jobs only: `{"object":"list","data":[…]}`,
+ * no total and no has-more flag. Query: `job_type` (optional; one of principle_files,
+ * context_grounded_files, context_grounded_vector_db), `sort_by` = name | created_at (default) |
+ * job_type, `sort_order` = asc | desc (default), `limit` 1–100 (default 25), `offset` ≥ 0 (default
+ * 0). Any bad value → 422 `{"detail":[{"type","loc":["query",name],"msg","input","ctx"?}]}` listing
+ * every bad parameter; unknown parameters are ignored; a repeated one counts by its last value.
+ * Order: ascending by the key (names by code unit, created_at as an instant), ties by id; `desc` is
+ * exactly that order reversed, so paging is deterministic. An item is the detail object without
+ * additional_alignment_file_ids, ingestion_jobs, alignment_job, files, fine_tuning_job_ids and
+ * timeline.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -41,12 +62,17 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import type { DataJob } from '../src/domain/data-job.js';
 import { type Clock, createClock } from './clock.js';
-import { type Fault, FaultBook, type FaultOptions, type FaultPick, faultReply, JSON_TYPE, type Reply } from './faults.js';
+import { type Fault, FaultBook, type FaultOptions, type FaultPick, faultReply, JSON_TYPE, type Reply, type WouldServe } from './faults.js';
+import { type Feed, type FeedJob, type FeedOptions, FeedSchedule } from './feed.js';
 import { planJob, SimulatedJob } from './lifecycle.js';
-import { createRandom } from './random.js';
+import { LIST_PATH, ListIndex, type ListQuery, listBody, parseListQuery, sortFingerprint } from './listing.js';
+import { createRandom, type Random } from './random.js';
 import { resolveScenario, type ScenarioName, type ScenarioSpec } from './scenarios.js';
 
 export type { Fault, FaultOptions } from './faults.js';
+export type { Feed, FeedOptions } from './feed.js';
+export { DEFAULT_FEED_EVERY_MS, FEED_ROTATION } from './feed.js';
+export { JOB_TYPES, LIST_PATH } from './listing.js';
 export type { Outcome, ScenarioName, ScenarioSpec, StageDurations } from './scenarios.js';
 export { describeScenario, resolveScenario, SCENARIO_NAMES, SCENARIOS } from './scenarios.js';
 
@@ -57,7 +83,7 @@ export interface SimulatorOptions {
   apiKey?: string;
   /** The one team the key can use. Default: a random uuid. `null`: the key has no team at all. */
   teamId?: string | null;
-  /** The key owner; every job's `user_id`. Default: a random uuid. */
+  /** The key owner: the `user_id` of personal jobs, and of team jobs unless they say otherwise. Default: a random uuid. */
   userId?: string;
   /** `manual`: time moves only with `advanceTime`. Default `real`. */
   clock?: 'real' | 'manual';
@@ -77,6 +103,8 @@ export interface ServedRequest {
   rawPath: string;
   /** The decoded id when the path is the data-job route, else null. */
   jobId: string | null;
+  /** The path is the list route (`GET /v1/flow/data-jobs`, any query). */
+  list: boolean;
   headers: IncomingHttpHeaders;
   /** 0 until answered; stays 0 for a hang. */
   status: number;
@@ -88,6 +116,8 @@ export interface CreateJobOptions {
   id?: string;
   /** Default: the simulator's team (a personal job when it has none). `null`: the personal workspace. */
   teamId?: string | null;
+  /** The job's owner (`user_id`, also on its ingestion records). Default: the key owner, `Simulator.userId`. */
+  userId?: string;
   /** When the job was created on the simulator's clock. In the past, it has already progressed. Default: now. */
   startAt?: number | Date;
   /** Merged into the first payload. */
@@ -115,11 +145,15 @@ export interface Simulator {
   deleteJob(id: string): boolean;
   jobIds(): string[];
 
+  startFeed(options?: FeedOptions): Feed;
+
   setFault(fault: Fault, options?: FaultOptions): void;
   clearFaults(): void;
+  betweenPages(change: () => void, afterPages?: number): void;
 
   readonly requests: ReadonlyArray<ServedRequest>;
   requestCount(jobId?: string): number;
+  listRequestCount(): number;
   resetRequests(): void;
 }
 
@@ -128,38 +162,36 @@ const HOST = '127.0.0.1';
 const MAX_ID_LENGTH = 128;
 const ID_PATTERN = /^[A-Za-z0-9\-_.:]+$/;
 
-interface Target {
-  /** The path is `/v1/flow/data-jobs/{something}`. */
-  route: boolean;
-  /** Decoded id, or the raw segment when it does not decode. */
-  id: string | null;
-  valid: boolean;
-  /** Why an id that cannot be valid is refused. */
-  problem: string | null;
-}
+/** What the request path asks for. */
+type Target =
+  | { kind: 'other' }
+  | { kind: 'list'; search: string }
+  /** `/v1/flow/data-jobs/{something}`: the decoded id (the raw segment when it does not decode), and why it cannot be valid. */
+  | { kind: 'job'; id: string; problem: string | null };
 
-const NOT_ROUTE: Target = { route: false, id: null, valid: false, problem: null };
+const OTHER: Target = { kind: 'other' };
 
 function parseTarget(rawPath: string): Target {
   const q = rawPath.indexOf('?');
   const path = q === -1 ? rawPath : rawPath.slice(0, q);
-  if (!path.startsWith(ROUTE_PREFIX)) return NOT_ROUTE;
+  if (path === LIST_PATH) return { kind: 'list', search: q === -1 ? '' : rawPath.slice(q + 1) };
+  if (!path.startsWith(ROUTE_PREFIX)) return OTHER;
   const segment = path.slice(ROUTE_PREFIX.length);
-  if (segment.includes('/')) return NOT_ROUTE;
+  if (segment.includes('/')) return OTHER;
   let id: string;
   try {
     id = decodeURIComponent(segment);
   } catch {
-    return { route: true, id: segment, valid: false, problem: 'Data job id is not valid percent-encoding' };
+    return { kind: 'job', id: segment, problem: 'Data job id is not valid percent-encoding' };
   }
-  if (id.length === 0) return { route: true, id, valid: false, problem: 'Data job id must not be empty' };
-  if (id.length > MAX_ID_LENGTH) {
-    return { route: true, id, valid: false, problem: `Data job id must have at most ${MAX_ID_LENGTH} characters` };
-  }
-  if (!ID_PATTERN.test(id)) {
-    return { route: true, id, valid: false, problem: 'Data job id may contain only letters, digits and - _ . :' };
-  }
-  return { route: true, id, valid: true, problem: null };
+  return { kind: 'job', id, problem: idProblem(id) };
+}
+
+function idProblem(id: string): string | null {
+  if (id.length === 0) return 'Data job id must not be empty';
+  if (id.length > MAX_ID_LENGTH) return `Data job id must have at most ${MAX_ID_LENGTH} characters`;
+  if (!ID_PATTERN.test(id)) return 'Data job id may contain only letters, digits and - _ . :';
+  return null;
 }
 
 const json = (status: number, value: unknown): Reply => ({ status, body: JSON.stringify(value), contentType: JSON_TYPE });
@@ -169,13 +201,36 @@ const METHOD_NOT_ALLOWED: Reply = { ...json(405, { detail: 'Method Not Allowed' 
 const NOT_AUTHENTICATED = json(401, { detail: 'Not authenticated' });
 const INVALID_KEY = json(401, { detail: 'Invalid API key' });
 const FORBIDDEN_TEAM = json(403, { detail: 'You do not have access to this team' });
+const EMPTY_LIST = '{"object":"list","data":[]}';
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** The workspace the request selects: the team header's, or null (personal) without one. */
+const requestedTeam = (req: IncomingMessage): string | null => headerValue(req.headers['x-team-id']) || null;
+
 const toMs = (at: number | Date | undefined, fallback: number): number =>
   at === undefined ? fallback : at instanceof Date ? at.getTime() : at;
+
+/** Changes a test asked to make once enough list pages have been served. */
+class PageHooks {
+  private hooks: { remaining: number; change: () => void }[] = [];
+
+  add(change: () => void, afterPages: number): void {
+    if (!Number.isInteger(afterPages) || afterPages < 1) throw new RangeError(`afterPages must be a positive integer (got ${afterPages})`);
+    this.hooks.push({ remaining: afterPages, change });
+  }
+
+  /** One more page was served: run the changes now due, in the order they were asked for. */
+  pageServed(): void {
+    if (this.hooks.length === 0) return;
+    for (const hook of this.hooks) hook.remaining -= 1;
+    const due = this.hooks.filter((h) => h.remaining <= 0);
+    this.hooks = this.hooks.filter((h) => h.remaining > 0);
+    for (const hook of due) hook.change();
+  }
+}
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const random = createRandom(options.seed);
@@ -187,17 +242,31 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const onRequest = options.onRequest;
 
   const jobs = new Map<string, SimulatedJob>();
+  const index = new ListIndex();
+  const feeds: FeedSchedule[] = [];
   const faults = new FaultBook();
+  const pageHooks = new PageHooks();
   let log: ServedRequest[] = [];
   let total = 0;
+  let listTotal = 0;
   const perJob = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
 
-  const record = (req: IncomingMessage, rawPath: string, jobId: string | null): ServedRequest => {
-    const served: ServedRequest = { method: req.method ?? 'GET', rawPath, jobId, headers: req.headers, status: 0, at: clock.now() };
+  /** Feeds create the jobs due by now; called before anything reads the job set. */
+  const sync = (): void => {
+    if (feeds.length === 0) return;
+    const now = clock.now();
+    for (const feed of feeds) feed.catchUp(now);
+  };
+
+  const record = (req: IncomingMessage, rawPath: string, target: Target): ServedRequest => {
+    const jobId = target.kind === 'job' ? target.id : null;
+    const list = target.kind === 'list';
+    const served: ServedRequest = { method: req.method ?? 'GET', rawPath, jobId, list, headers: req.headers, status: 0, at: clock.now() };
     total += 1;
     if (jobId !== null) perJob.set(jobId, (perJob.get(jobId) ?? 0) + 1);
+    if (list) listTotal += 1;
     if (logLimit > 0) {
       log.push(served);
       // Trim in batches: one splice per many requests keeps a long benchmark cheap.
@@ -227,20 +296,64 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return job;
   };
 
-  const route = (req: IncomingMessage, target: Target): Reply => {
-    if (!target.route) return NOT_FOUND_ROUTE;
-    if (req.method !== 'GET') return METHOD_NOT_ALLOWED;
+  /** A job enters, leaves, or may have moved in the list orders. */
+  const store = (job: SimulatedJob): void => {
+    jobs.set(job.job.id, job);
+    index.invalidate();
+  };
+
+  const listPage = (workspace: string | null, query: ListQuery): string => {
+    const page = index.page(jobs.values(), workspace, query);
+    const now = clock.now();
+    for (const job of page) job.settle(now);
+    return listBody(page);
+  };
+
+  /** 401 for a missing or wrong key, else null. */
+  const keyProblem = (req: IncomingMessage): Reply | null => {
     const authorization = headerValue(req.headers.authorization);
     if (authorization === undefined) return NOT_AUTHENTICATED;
-    if (authorization !== apiKey) return INVALID_KEY;
-    if (!target.valid) {
+    return authorization === apiKey ? null : INVALID_KEY;
+  };
+
+  const routeJob = (req: IncomingMessage, target: Extract<Target, { kind: 'job' }>): Reply => {
+    if (target.problem !== null) {
       return json(422, { detail: [{ loc: ['path', 'data_job_id'], msg: target.problem, type: 'value_error', input: target.id }] });
     }
-    const team = headerValue(req.headers['x-team-id']) || null;
+    const team = requestedTeam(req);
     if (team !== null && team !== teamId) return FORBIDDEN_TEAM;
-    const job = live(target.id as string);
+    const job = live(target.id);
     if (!job || job.teamId !== team) return NOT_FOUND_JOB;
     return { status: 200, body: job.toBody(), contentType: JSON_TYPE };
+  };
+
+  const routeList = (req: IncomingMessage, target: Extract<Target, { kind: 'list' }>): Reply => {
+    const parsed = parseListQuery(target.search);
+    if (!parsed.ok) return json(422, { detail: parsed.issues });
+    const team = requestedTeam(req);
+    if (team !== null && team !== teamId) return FORBIDDEN_TEAM;
+    return { status: 200, body: listPage(team, parsed.query), contentType: JSON_TYPE };
+  };
+
+  const route = (req: IncomingMessage, target: Target): Reply => {
+    if (target.kind === 'other') return NOT_FOUND_ROUTE;
+    if (req.method !== 'GET') return METHOD_NOT_ALLOWED;
+    const denied = keyProblem(req);
+    if (denied) return denied;
+    return target.kind === 'job' ? routeJob(req, target) : routeList(req, target);
+  };
+
+  /** The 200 body the request would have got, for faults that damage it. */
+  const wouldServe = (req: IncomingMessage, target: Target): WouldServe => {
+    if (target.kind === 'list') {
+      const parsed = parseListQuery(target.search);
+      const team = requestedTeam(req);
+      const allowed = parsed.ok && (team === null || team === teamId);
+      return { kind: 'list', json: allowed ? listPage(team, parsed.query) : EMPTY_LIST };
+    }
+    const jobId = target.kind === 'job' ? target.id : null;
+    const job = target.kind === 'job' && target.problem === null ? live(target.id) : undefined;
+    return { kind: 'job', jobId, json: job?.toJson() ?? null };
   };
 
   const answer = (req: IncomingMessage, res: ServerResponse, served: ServedRequest, target: Target, fault: FaultPick['fault']): void => {
@@ -251,24 +364,28 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return;
     }
     if (fault) {
-      const job = target.valid && target.id !== null ? live(target.id) : undefined;
-      send(res, served, faultReply(fault, target.id, job?.toJson() ?? null));
+      send(res, served, faultReply(fault, wouldServe(req, target)));
       return;
     }
-    send(res, served, route(req, target));
+    const reply = route(req, target);
+    send(res, served, reply);
+    // After the page is out, so the change falls between this page and the next.
+    if (target.kind === 'list' && reply.status === 200) pageHooks.pageServed();
   };
 
   const server = createServer((req, res) => {
+    sync();
     const rawPath = req.url ?? '/';
     const target = parseTarget(rawPath);
-    const served = record(req, rawPath, target.id);
-    const { latencyMs, fault } = faults.take(target.id);
+    const served = record(req, rawPath, target);
+    const { latencyMs, fault } = faults.take({ jobId: served.jobId, list: served.list });
     if (latencyMs <= 0) {
       answer(req, res, served, target, fault);
       return;
     }
     const timer = setTimeout(() => {
       timers.delete(timer);
+      sync();
       answer(req, res, served, target, fault);
     }, latencyMs);
     timers.add(timer);
@@ -284,11 +401,37 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const port = (server.address() as AddressInfo).port;
 
   const mustGet = (id: string): SimulatedJob => {
+    sync();
     const job = live(id);
     if (!job) throw new Error(`no job "${id}" in the simulator`);
     return job;
   };
   const snapshot = (job: SimulatedJob): DataJob => JSON.parse(job.toJson()) as DataJob;
+
+  /** Plans a job and adds it; the feed passes its own random source so its jobs do not depend on the test's. */
+  const plant = (scenario: ScenarioName | ScenarioSpec | undefined, opts: CreateJobOptions, rng: Random): SimulatedJob => {
+    const createdAt = toMs(opts.startAt, clock.now());
+    const plan = planJob(resolveScenario(scenario), {
+      random: rng,
+      userId: opts.userId ?? userId,
+      createdAt,
+      ...(opts.id !== undefined && { id: opts.id }),
+      ...(typeof opts.overrides?.job_type === 'string' && { jobType: opts.overrides.job_type }),
+    });
+    if (opts.overrides) Object.assign(plan.job, opts.overrides);
+    const job = new SimulatedJob(plan.job, opts.teamId === undefined ? teamId : opts.teamId, plan.steps, createdAt);
+    store(job);
+    return live(plan.job.id) ?? job;
+  };
+
+  const feedJob = (job: FeedJob, rng: Random): DataJob =>
+    snapshot(
+      plant(
+        job.scenario,
+        { teamId: job.teamId, userId: job.userId, startAt: job.createdAt, overrides: { name: job.name, job_type: job.jobType } },
+        rng,
+      ),
+    );
 
   return {
     url: `http://${HOST}:${port}`,
@@ -312,28 +455,28 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
 
     createJob(scenario, opts = {}) {
-      const createdAt = toMs(opts.startAt, clock.now());
-      const plan = planJob(resolveScenario(scenario), { random, userId, createdAt, ...(opts.id !== undefined && { id: opts.id }) });
-      if (opts.overrides) Object.assign(plan.job, opts.overrides);
-      const job = new SimulatedJob(plan.job, opts.teamId === undefined ? teamId : opts.teamId, plan.steps, createdAt);
-      jobs.set(plan.job.id, job);
-      return snapshot(live(plan.job.id) ?? job);
+      sync();
+      return snapshot(plant(scenario, opts, random));
     },
 
     putJob(payload, opts = {}) {
       const copy = structuredClone(payload);
-      jobs.set(copy.id, new SimulatedJob(copy, opts.teamId === undefined ? teamId : opts.teamId, [], clock.now()));
+      store(new SimulatedJob(copy, opts.teamId === undefined ? teamId : opts.teamId, [], clock.now()));
     },
 
     getJob(id) {
+      sync();
       const job = live(id);
       return job ? snapshot(job) : undefined;
     },
 
     updateJob(id, mutate) {
       const job = mustGet(id);
+      const before = sortFingerprint(job);
       mutate(job.job);
       job.changed();
+      // Status changes are the common case (a benchmark changes thousands): they keep the list orders.
+      if (sortFingerprint(job) !== before) index.invalidate();
       return snapshot(job);
     },
 
@@ -361,16 +504,32 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
 
     advanceTime(ms) {
-      // Jobs catch up lazily, when they are next read.
+      // Jobs catch up lazily, when they are next read; feeds create what is due at once.
       clock.advance(ms);
+      sync();
     },
 
     deleteJob(id) {
-      return jobs.delete(id);
+      sync();
+      const deleted = jobs.delete(id);
+      if (deleted) index.invalidate();
+      return deleted;
     },
 
     jobIds() {
+      sync();
       return [...jobs.keys()];
+    },
+
+    startFeed(feedOptions = {}) {
+      const personal = (feedOptions.teamId === undefined ? teamId : feedOptions.teamId) === null;
+      // A personal workspace holds the key owner's jobs only; a team has a few members.
+      const owners = feedOptions.owners ?? (personal ? [userId] : [userId, random.uuid(), random.uuid(), random.uuid()]);
+      const feedRandom = createRandom(random.int(0, 0xffff_ffff));
+      const feed = new FeedSchedule(feedOptions, { teamId, owners }, feedRandom, clock.now(), feedJob, () => clock.now());
+      feeds.push(feed);
+      feed.catchUp(clock.now());
+      return feed;
     },
 
     setFault(fault, opts) {
@@ -381,6 +540,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       faults.clear();
     },
 
+    betweenPages(change, afterPages = 1) {
+      pageHooks.add(change, afterPages);
+    },
+
     get requests() {
       return log;
     },
@@ -389,9 +552,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return jobId === undefined ? total : (perJob.get(jobId) ?? 0);
     },
 
+    listRequestCount() {
+      return listTotal;
+    },
+
     resetRequests() {
       log = [];
       total = 0;
+      listTotal = 0;
       perJob.clear();
     },
   };
