@@ -2,8 +2,8 @@ import { App, HTTPReceiver } from '@slack/bolt';
 import { SocketModeClient } from '@slack/socket-mode';
 import { type Logger, LogLevel, retryPolicies, WebClient } from '@slack/web-api';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { blocksTextLength, checkMessage, checkView } from './support/block-kit-rules.js';
-import { type FakeSlack, startFakeSlack } from './support/fake-slack.js';
+import { blocksTextLength, checkHomeView, checkMessage, checkUnfurls, checkView } from './support/block-kit-rules.js';
+import { DEFAULT_RATE_LIMITS, FakeClock, type FakeSlack, startFakeSlack } from './support/fake-slack.js';
 import { clickButton, selectOverflowOption, sendBlockActions, sendSlashCommand, signSlackRequest } from './support/slack-requests.js';
 
 /** The clients log Slack's [ERROR] details on purpose; the assertions check them instead. */
@@ -577,7 +577,7 @@ describe('rate limits', () => {
     try {
       const impatient = webClient(limited, { rejectRateLimitedCalls: true });
       const post = (channel: string) => impatient.chat.postMessage({ channel, text: 'x' });
-      for (let i = 0; i < 3; i++) await post('C_GENERAL');
+      for (let i = 0; i < 2; i++) await post('C_GENERAL');
       await expect(post('C_GENERAL')).rejects.toMatchObject({ code: 'slack_webapi_rate_limited_error', retryAfter: 1 });
       await expect(post('C_DATA_JOBS')).resolves.toMatchObject({ ok: true }); // another channel has its own budget
       limited.clock.advance(1000);
@@ -918,5 +918,993 @@ describe('signed requests against a real Bolt HTTPReceiver', () => {
     const res = await sendBlockActions(botUrl, SECRET, payload);
     expect(res.status).toBe(200);
     await vi.waitFor(() => expect(fake.message('C_GENERAL', ts as string)?.text).toBe('refreshed'));
+  });
+});
+
+describe('people and organisations', () => {
+  const READ = [
+    'chat:write',
+    'im:write',
+    'mpim:write',
+    'users:read',
+    'users:read.email',
+    'usergroups:read',
+    'channels:read',
+    'groups:read',
+  ];
+  let org: FakeSlack;
+  let reader: WebClient;
+  beforeAll(async () => {
+    org = await startFakeSlack({ scopes: READ, enterpriseId: 'E_FAKE' });
+    reader = webClient(org);
+  });
+  afterAll(async () => {
+    await org.close();
+  });
+  beforeEach(() => {
+    org.reset({ channels: true, people: true });
+  });
+
+  it('knows U_ALICE and the bot from the start, as members of the fake team and its enterprise', async () => {
+    const { user } = await reader.users.info({ user: 'U_ALICE' });
+    expect(user).toMatchObject({
+      id: 'U_ALICE',
+      name: 'alice',
+      team_id: 'T_FAKE',
+      is_restricted: false,
+      is_ultra_restricted: false,
+      is_bot: false,
+      deleted: false,
+      profile: { email: 'alice@example.com' },
+      enterprise_user: { enterprise_id: 'E_FAKE' },
+    });
+    expect(user).not.toHaveProperty('is_stranger');
+    expect((await reader.users.info({ user: org.botUserId })).user).toMatchObject({ is_bot: true, profile: { bot_id: org.botId } });
+    expect(await reader.auth.test()).toMatchObject({ enterprise_id: 'E_FAKE', team_id: 'T_FAKE' });
+    expect(await client.auth.test()).not.toHaveProperty('enterprise_id');
+  });
+
+  it.each([
+    { spec: { id: 'U_GUEST', name: 'guest', isRestricted: true }, expected: { is_restricted: true, is_ultra_restricted: false } },
+    { spec: { id: 'U_SINGLE', name: 'single', isUltraRestricted: true }, expected: { is_ultra_restricted: true } },
+    { spec: { id: 'U_GONE', name: 'gone', deleted: true }, expected: { deleted: true } },
+    {
+      spec: { id: 'W_GRID', name: 'grid', teamId: 'T_SIBLING' },
+      expected: { team_id: 'T_SIBLING', enterprise_user: { enterprise_id: 'E_FAKE' } },
+    },
+    { spec: { id: 'U_EXT', name: 'ext', isStranger: true }, expected: { is_stranger: true, team_id: 'T_OTHER' } },
+    {
+      spec: { id: 'U_OTHERORG', name: 'o', teamId: 'T_ACME', enterpriseId: 'E_ACME' },
+      expected: { enterprise_user: { enterprise_id: 'E_ACME' } },
+    },
+  ])('reports $spec.id as users.info does', async ({ spec, expected }) => {
+    org.addUser(spec);
+    expect((await reader.users.info({ user: spec.id })).user).toMatchObject({ id: spec.id, ...expected });
+  });
+
+  it('leaves out what does not apply: a stranger has no enterprise_user nor email', async () => {
+    org.addUser({ id: 'U_EXT', name: 'ext', isStranger: true });
+    const { user } = await reader.users.info({ user: 'U_EXT' });
+    expect(user).not.toHaveProperty('enterprise_user');
+    expect(user?.profile).not.toHaveProperty('email');
+  });
+
+  it('answers user_not_found, and needs users:read (and users:read.email for the email)', async () => {
+    expect((await slackError(reader.users.info({ user: 'U_NOBODY' }))).error).toBe('user_not_found');
+    expect((await slackError(client.users.info({ user: 'U_ALICE' }))).error).toBe('missing_scope');
+    const noEmail = await startFakeSlack({ scopes: ['users:read'] });
+    try {
+      const { user } = await webClient(noEmail).users.info({ user: 'U_ALICE' });
+      expect(user?.profile).not.toHaveProperty('email');
+      const lookup = await slackError(webClient(noEmail).users.lookupByEmail({ email: 'alice@example.com' }));
+      expect(lookup.error).toBe('missing_scope');
+      expect(noEmail.callsTo('users.lookupByEmail')[0]?.response).toMatchObject({ needed: 'users:read.email' });
+    } finally {
+      await noEmail.close();
+    }
+  });
+
+  it('finds members by email, not deactivated users nor strangers', async () => {
+    org.addUser({ id: 'U_BOB', name: 'bob', email: 'Bob@Example.com' });
+    org.addUser({ id: 'U_GONE', name: 'gone', deleted: true });
+    org.addUser({ id: 'U_EXT', name: 'ext', isStranger: true, email: 'ext@acme.example' });
+    expect((await reader.users.lookupByEmail({ email: 'bob@example.com' })).user).toMatchObject({ id: 'U_BOB' });
+    for (const email of ['nobody@example.com', 'gone@example.com', 'ext@acme.example']) {
+      expect((await slackError(reader.users.lookupByEmail({ email }))).error).toBe('users_not_found');
+    }
+  });
+
+  it.each([
+    { spec: {}, flags: { is_shared: false, is_ext_shared: false, is_org_shared: false, is_pending_ext_shared: false } },
+    { spec: { isExtShared: true }, flags: { is_shared: true, is_ext_shared: true, is_org_shared: false } },
+    { spec: { isOrgShared: true }, flags: { is_shared: true, is_ext_shared: false, is_org_shared: true } },
+    { spec: { isPendingExtShared: true }, flags: { is_shared: false, is_pending_ext_shared: true } },
+  ])('reports a channel shared as $spec', async ({ spec, flags }) => {
+    org.addChannel({ id: 'C_SHARED', name: 'shared', ...spec });
+    expect((await reader.conversations.info({ channel: 'C_SHARED' })).channel).toMatchObject(flags);
+  });
+
+  it('lists a user group’s members, refusing unknown and (unless asked) disabled groups', async () => {
+    org.addUsergroup({ id: 'S_OPS', users: ['U_ALICE', 'U_BOB'] });
+    org.addUsergroup({ id: 'S_OLD', users: ['U_ALICE'], disabled: true });
+    expect((await reader.usergroups.users.list({ usergroup: 'S_OPS' })).users).toEqual(['U_ALICE', 'U_BOB']);
+    expect((await slackError(reader.usergroups.users.list({ usergroup: 'S_NOPE' }))).error).toBe('no_such_subteam');
+    expect((await slackError(reader.usergroups.users.list({ usergroup: 'S_OLD' }))).error).toBe('no_such_subteam');
+    expect((await reader.usergroups.users.list({ usergroup: 'S_OLD', include_disabled: true })).users).toEqual(['U_ALICE']);
+    expect((await slackError(client.usergroups.users.list({ usergroup: 'S_OPS' }))).error).toBe('missing_scope');
+  });
+
+  it.each([
+    { users: 'U_NOBODY', error: 'user_not_found' },
+    { users: 'not-a-user', error: 'user_not_found' },
+    { users: 'U_GONE', error: 'user_disabled' },
+    { users: 'U_BOT', error: 'cannot_dm_bot' },
+    { users: 'U_OTHERBOT', error: 'cannot_dm_bot' },
+    { users: 'U_ALICE,U_NOBODY', error: 'user_not_found' },
+  ])('refuses to open a DM with $users: $error', async ({ users, error }) => {
+    org.addUser({ id: 'U_GONE', name: 'gone', deleted: true });
+    org.addUser({ id: 'U_OTHERBOT', name: 'otherbot', isBot: true });
+    expect((await slackError(reader.conversations.open({ users }))).error).toBe(error);
+  });
+
+  it('opens DMs with known people only, and posts to a user id only if the user exists', async () => {
+    org.addUser({ id: 'U_BOB', name: 'bob' });
+    expect(await reader.conversations.open({ users: 'U_BOB' })).toMatchObject({ ok: true });
+    expect(await reader.conversations.open({ users: 'U_ALICE,U_BOB' })).toMatchObject({ ok: true });
+    await reader.chat.postMessage({ channel: 'U_BOB', text: 'hello' });
+    expect(org.directMessages('U_BOB').map((m) => m.text)).toEqual(['hello']);
+    expect((await slackError(reader.chat.postMessage({ channel: 'U_NOBODY', text: 'x' }))).error).toBe('channel_not_found');
+  });
+
+  it('keeps people across reset unless asked', () => {
+    org.addUser({ id: 'U_BOB', name: 'bob' });
+    org.reset();
+    expect(org.user('U_BOB')).toBeDefined();
+    org.reset({ people: true });
+    expect(org.user('U_BOB')).toBeUndefined();
+    expect(org.user('U_ALICE')).toMatchObject({ teamId: 'T_FAKE', enterpriseId: 'E_FAKE' });
+  });
+});
+
+describe('rate limits by tier', () => {
+  const ALL = [
+    'chat:write',
+    'chat:write.public',
+    'users:read',
+    'users:read.email',
+    'usergroups:read',
+    'channels:read',
+    'groups:read',
+    'links:write',
+  ];
+  let limited: FakeSlack;
+  let impatient: WebClient;
+  beforeAll(async () => {
+    limited = await startFakeSlack({ scopes: ALL, enforceRateLimits: true });
+    impatient = webClient(limited, { rejectRateLimitedCalls: true });
+  });
+  afterAll(async () => {
+    await limited.close();
+  });
+  beforeEach(() => {
+    limited.reset();
+    limited.enforceRateLimits(true);
+    limited.addUsergroup({ id: 'S_OPS', users: ['U_ALICE'] });
+    // Buckets refill with the fake's time only, whatever the machine's speed.
+    limited.clock.freeze();
+  });
+  afterEach(() => {
+    limited.clock.resume();
+  });
+  const retryAfter = async (call: Promise<unknown>) => ((await call.catch((e: unknown) => e)) as { retryAfter?: number }).retryAfter;
+
+  it('publishes the tiers as defaults', () => {
+    const tier = (perMinute: number, burst: number) => ({ perMinute, burst });
+    expect(DEFAULT_RATE_LIMITS.perChannel['chat.postMessage']).toEqual(tier(60, 2));
+    expect(DEFAULT_RATE_LIMITS.methods['chat.postMessage']).toEqual(tier(300, 300));
+    for (const m of ['chat.update', 'chat.unfurl', 'conversations.info', 'conversations.replies', 'views.update', 'users.lookupByEmail'])
+      expect([m, DEFAULT_RATE_LIMITS.methods[m]]).toEqual([m, tier(50, 10)]);
+    for (const m of ['users.info', 'views.publish', 'views.open', 'views.push'])
+      expect([m, DEFAULT_RATE_LIMITS.methods[m]]).toEqual([m, tier(100, 20)]);
+    expect(DEFAULT_RATE_LIMITS.methods['usergroups.users.list']).toEqual(tier(20, 5));
+  });
+
+  it.each([
+    { method: 'users.info', burst: 20, retry: 1, call: () => impatient.users.info({ user: 'U_ALICE' }) },
+    { method: 'conversations.info', burst: 10, retry: 2, call: () => impatient.conversations.info({ channel: 'C_GENERAL' }) },
+    { method: 'users.lookupByEmail', burst: 10, retry: 2, call: () => impatient.users.lookupByEmail({ email: 'alice@example.com' }) },
+    { method: 'usergroups.users.list', burst: 5, retry: 3, call: () => impatient.usergroups.users.list({ usergroup: 'S_OPS' }) },
+  ])('lets $burst calls of $method through at once, then answers 429 with Retry-After $retry', async ({ burst, retry, call }) => {
+    for (let i = 0; i < burst; i++) await call();
+    expect(await retryAfter(call())).toBe(retry);
+    limited.clock.advance(retry * 1000);
+    await expect(call()).resolves.toMatchObject({ ok: true });
+  });
+
+  it('answers 429 as Slack does: status, whole-second Retry-After, ratelimited', async () => {
+    const post = () =>
+      fetch(`${limited.apiUrl}chat.postMessage`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${limited.botToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ channel: 'C_GENERAL', text: 'x' }),
+      });
+    await post();
+    await post();
+    const res = await post();
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(await res.json()).toEqual({ ok: false, error: 'ratelimited' });
+  });
+
+  it('limits chat.postMessage per channel and under a workspace ceiling', async () => {
+    limited.enforceRateLimits({ methods: { 'chat.postMessage': { perMinute: 60, burst: 3 } } });
+    const post = (channel: string) => impatient.chat.postMessage({ channel, text: 'x' });
+    for (const channel of ['C_GENERAL', 'C_DATA_JOBS', 'C_RANDOM']) await post(channel);
+    // Each channel still has budget; the workspace has none.
+    expect(await retryAfter(post('C_PRIVATE'))).toBe(1);
+  });
+
+  it('does not spend a channel’s budget on a call the workspace limit refused', async () => {
+    limited.enforceRateLimits({ methods: { 'chat.postMessage': { perMinute: 6000, burst: 1 } } });
+    const post = () => impatient.chat.postMessage({ channel: 'C_GENERAL', text: 'x' });
+    await post();
+    expect(await retryAfter(post())).toBe(1);
+    limited.clock.advance(10);
+    // The channel kept its second token: only the workspace bucket had to refill.
+    await expect(post()).resolves.toMatchObject({ ok: true });
+  });
+
+  it('takes overrides per method, and false lifts a limit', async () => {
+    limited.enforceRateLimits({ methods: { 'users.info': { perMinute: 6, burst: 1 }, 'conversations.info': false } });
+    await impatient.users.info({ user: 'U_ALICE' });
+    expect(await retryAfter(impatient.users.info({ user: 'U_ALICE' }))).toBe(10);
+    for (let i = 0; i < 30; i++) await impatient.conversations.info({ channel: 'C_GENERAL' });
+  });
+
+  it('records which calls were limited and counts them per method', async () => {
+    limited.rateLimit('users.info', 3);
+    await retryAfter(impatient.users.info({ user: 'U_ALICE' }));
+    await impatient.users.info({ user: 'U_ALICE' });
+    for (let i = 0; i < 3; i++) await retryAfter(impatient.chat.postMessage({ channel: 'C_GENERAL', text: 'x' }));
+    expect(limited.callsTo('users.info').map((c) => [c.status, c.rateLimited])).toEqual([
+      [429, true],
+      [200, false],
+    ]);
+    expect(limited.rateLimitStats()).toEqual({
+      calls: 5,
+      limited: 2,
+      byMethod: { 'users.info': { calls: 2, limited: 1 }, 'chat.postMessage': { calls: 3, limited: 1 } },
+    });
+  });
+});
+
+describe('the fake clock', () => {
+  it('freezes, moves only when advanced, and resumes without jumping', async () => {
+    const clock = new FakeClock();
+    clock.freeze();
+    const at = clock.now();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(clock.now()).toBe(at);
+    clock.advance(1000);
+    expect(clock.now()).toBe(at + 1000);
+    const [a, b] = [clock.nextTs(), clock.nextTs()];
+    expect(Number(b)).toBeGreaterThan(Number(a));
+    clock.resume();
+    expect(clock.now() - (at + 1000)).toBeLessThan(5);
+  });
+});
+
+describe('Block Kit rules for forms, Home tabs and unfurls', () => {
+  const many = (n: number, make: (i: number) => unknown) => Array.from({ length: n }, (_, i) => make(i));
+  const input = (blockId: string, element: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    type: 'input',
+    block_id: blockId,
+    label: plain('Label'),
+    element,
+    ...extra,
+  });
+  const radio = (actionId: string, extra: Record<string, unknown> = {}) => ({
+    type: 'radio_buttons',
+    action_id: actionId,
+    options: [option('a'), { text: { type: 'mrkdwn', text: '*b*' }, value: 'b', description: plain('the second') }],
+    ...extra,
+  });
+  const select = (actionId: string, extra: Record<string, unknown> = {}) => ({
+    type: 'static_select',
+    action_id: actionId,
+    options: [option('x'), option('y')],
+    ...extra,
+  });
+  const form = (blocks: unknown[], extra: Record<string, unknown> = {}) => ({
+    type: 'modal',
+    callback_id: 'note',
+    title: plain('Note'),
+    submit: plain('Save'),
+    blocks,
+    ...extra,
+  });
+
+  it('accepts a modal with radio buttons, a select and a text input', () => {
+    const view = form([
+      input('kind', radio('kind', { initial_option: option('a') })),
+      input('target', select('target', { initial_option: option('y') }), { optional: true }),
+      input('text', { type: 'plain_text_input', action_id: 'text', multiline: true, max_length: 500 }, { hint: plain('Say why') }),
+    ]);
+    expect(checkView(view)).toBeNull();
+  });
+
+  it.each([
+    {
+      name: 'radio buttons with 11 options',
+      view: form([input('k', radio('k', { options: many(11, (i) => option(`o${i}`)) }))]),
+      pointer: '/view/blocks/0/element/options',
+    },
+    {
+      name: 'a radio initial_option not among the options',
+      view: form([input('k', radio('k', { initial_option: option('zzz') }))]),
+      pointer: '/view/blocks/0/element/initial_option',
+    },
+    {
+      name: 'a select initial_option not among the options',
+      view: form([input('k', select('k', { initial_option: option('zzz') }))]),
+      pointer: '/view/blocks/0/element/initial_option',
+    },
+    {
+      name: 'a label over 2,000',
+      view: form([input('k', radio('k'), { label: plain('l'.repeat(2001)) })]),
+      pointer: '/view/blocks/0/label/text',
+    },
+    {
+      name: 'a label in mrkdwn',
+      view: form([input('k', radio('k'), { label: { type: 'mrkdwn', text: 'l' } })]),
+      pointer: '/view/blocks/0/label/type',
+    },
+    {
+      name: 'duplicate input block_ids',
+      view: form([input('k', radio('a')), input('k', select('b'))]),
+      pointer: '/view/blocks/1/block_id',
+    },
+    { name: 'an input without submit', view: form([input('k', radio('k'))], { submit: undefined }), pointer: '/view' },
+    { name: 'submit over 24', view: form([input('k', radio('k'))], { submit: plain('s'.repeat(25)) }), pointer: '/view/submit/text' },
+    {
+      name: 'an unsupported input element',
+      view: form([input('k', { type: 'datepicker', action_id: 'd' })]),
+      pointer: '/view/blocks/0/element/type',
+    },
+  ])('rejects a modal with $name', ({ view, pointer }) => {
+    const res = checkView(view);
+    expect(res?.error).toBe('invalid_arguments');
+    expect(res?.errors?.some((e) => e.endsWith(`[json-pointer:${pointer}]`))).toBe(true);
+  });
+
+  const home = (extra: Record<string, unknown> = {}) => ({ type: 'home', blocks: [section('Your subscriptions')], ...extra });
+  it('accepts a Home tab of 100 blocks with metadata and an external_id', () => {
+    expect(
+      checkHomeView(
+        home({ blocks: many(100, () => ({ type: 'divider' })), private_metadata: 'm', callback_id: 'home', external_id: 'home-U_ALICE' }),
+      ),
+    ).toBeNull();
+  });
+
+  it.each([
+    { name: '101 blocks', view: home({ blocks: many(101, () => ({ type: 'divider' })) }), pointer: '/view/blocks' },
+    { name: 'a modal type', view: home({ type: 'modal' }), pointer: '/view/type' },
+    { name: 'a title', view: home({ title: plain('Home') }), pointer: '/view' },
+    { name: 'private_metadata over 3,000', view: home({ private_metadata: 'm'.repeat(3001) }), pointer: '/view/private_metadata' },
+    { name: 'an empty external_id', view: home({ external_id: '' }), pointer: '/view/external_id' },
+    { name: 'a bad block', view: home({ blocks: [section('')] }), pointer: '/view/blocks/0/text/text' },
+  ])('rejects a Home tab with $name', ({ view, pointer }) => {
+    const res = checkHomeView(view);
+    expect(res?.error).toBe('invalid_arguments');
+    expect(res?.errors?.some((e) => e.endsWith(`[json-pointer:${pointer}]`))).toBe(true);
+  });
+
+  it('checks unfurl blocks with the message rules, pointing into the URL', () => {
+    const url = 'https://flow.seekr.com/jobs/dj-1';
+    expect(checkUnfurls({ [url]: { blocks: [section('dj-1: running')] } })).toBeNull();
+    expect(checkUnfurls(JSON.stringify({ [url]: { color: '#36a64f', text: 'legacy' } }))).toBeNull();
+    expect(checkUnfurls({ [url]: { blocks: many(51, () => ({ type: 'divider' })) } })).toEqual({
+      error: 'invalid_blocks',
+      errors: ['must be less than 51 items [json-pointer:/unfurls/https:~1~1flow.seekr.com~1jobs~1dj-1/blocks]'],
+    });
+    for (const bad of ['not json', '[1]', { [url]: 'text' }, {}]) expect(checkUnfurls(bad)).toEqual({ error: 'invalid_unfurls_format' });
+  });
+});
+
+const APP_SECRET = 'fake-app-signing-secret';
+
+/** A real Bolt app over HTTP; the fake sends events and interactions to it through its Request URL. */
+async function boltOverHttp(target: FakeSlack, setup: (app: App) => void): Promise<App> {
+  const receiver = new HTTPReceiver({ signingSecret: APP_SECRET, logLevel: LogLevel.ERROR });
+  const app = new App({
+    receiver,
+    token: target.botToken,
+    logger: silent,
+    clientOptions: { slackApiUrl: target.apiUrl, retryConfig: retryPolicies.rapidRetryPolicy },
+  });
+  setup(app);
+  const server = (await app.start({ port: 0, host: '127.0.0.1' })) as { address(): { port: number } };
+  target.setRequestUrl({ url: `http://127.0.0.1:${server.address().port}/slack/events`, signingSecret: APP_SECRET });
+  return app;
+}
+
+/** A real Bolt app in Socket Mode, connected to the fake. */
+async function boltOverSocket(target: FakeSlack, setup: (app: App) => void): Promise<App> {
+  const clientOptions = { slackApiUrl: target.apiUrl, retryConfig: retryPolicies.rapidRetryPolicy };
+  const app = new App({
+    token: target.botToken,
+    appToken: target.appToken,
+    socketMode: true,
+    logger: silent,
+    clientOptions,
+    installerOptions: { clientOptions },
+  });
+  setup(app);
+  await app.start();
+  await target.socket.waitForConnection();
+  return app;
+}
+
+describe('link unfurls and link_shared', () => {
+  const JOB = 'https://flow.seekr.com/jobs/dj-1';
+  const OTHER_JOB = 'https://flow.seekr.com/jobs/dj-2';
+  const OFF_DOMAIN = 'https://example.org/elsewhere';
+  const unfurl = (text: string) => ({ blocks: [section(text)] });
+  let linked: FakeSlack;
+  let bot: WebClient;
+  let app: App;
+  const seen: Record<string, unknown>[] = [];
+
+  beforeAll(async () => {
+    linked = await startFakeSlack({ scopes: ['chat:write', 'links:read', 'links:write'], unfurlDomains: ['seekr.com'] });
+    bot = webClient(linked);
+    app = await boltOverHttp(linked, (a) => {
+      a.event('link_shared', async ({ event, client }) => {
+        seen.push(event as unknown as Record<string, unknown>);
+        // The bot under test unfurls links that ask for it; the others are left for the tests to answer.
+        if (!event.links.some((l) => l.url.includes('auto'))) return;
+        const unfurls = Object.fromEntries(event.links.map((l) => [l.url, unfurl(`card for ${l.url}`)]));
+        await client.chat.unfurl({ channel: event.channel, ts: event.message_ts, unfurls });
+      });
+    });
+  });
+  afterAll(async () => {
+    await app.stop();
+    await linked.close();
+  });
+  beforeEach(() => {
+    linked.reset();
+    seen.length = 0;
+  });
+
+  it('passes Slack’s Request URL check only when the bot echoes the challenge', async () => {
+    await expect(linked.verifyRequestUrl('chal-123')).resolves.toMatchObject({ ok: true, status: 200 });
+    const elsewhere = await startFakeSlack();
+    try {
+      // An endpoint that answers 200 without the challenge does not pass.
+      elsewhere.setRequestUrl({ url: `${elsewhere.apiUrl}auth.test`, signingSecret: APP_SECRET });
+      await expect(elsewhere.verifyRequestUrl()).resolves.toMatchObject({ ok: false });
+      elsewhere.setRequestUrl(undefined);
+      await expect(elsewhere.verifyRequestUrl()).rejects.toThrow(/no Request URL/);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('posts a person’s links and sends link_shared, which the bot answers with chat.unfurl', async () => {
+    const url = 'https://flow.seekr.com/jobs/auto-7';
+    const shared = await linked.shareLinks({ channel: 'C_GENERAL', user: 'U_ALICE', urls: [url] });
+    expect(shared.message).toMatchObject({ user: 'U_ALICE', text: `<${url}>` });
+    expect(shared.message).not.toHaveProperty('bot_id');
+    expect(shared.delivery).toMatchObject({ via: 'http', status: 200 });
+    expect(shared.payload).toMatchObject({
+      type: 'event_callback',
+      team_id: linked.teamId,
+      api_app_id: linked.appId,
+      event_id: expect.stringMatching(/^Ev/),
+      event_time: expect.any(Number),
+      event: {
+        type: 'link_shared',
+        channel: 'C_GENERAL',
+        user: 'U_ALICE',
+        message_ts: shared.message?.ts,
+        unfurl_id: shared.unfurlId,
+        source: 'conversations_history',
+        links: [{ domain: 'seekr.com', url }],
+      },
+    });
+    await vi.waitFor(() =>
+      expect(linked.unfurlsOf('C_GENERAL', shared.message?.ts as string)).toEqual({ [url]: unfurl(`card for ${url}`) }),
+    );
+    expect(linked.callsTo('chat.unfurl')[0]?.args).toMatchObject({ channel: 'C_GENERAL', ts: shared.message?.ts });
+  });
+
+  type Shared = { ts: string; unfurlId: string; neverShared: string; mine: string };
+  const cases: { name: string; error: string; args: (s: Shared) => Record<string, unknown> }[] = [
+    { name: 'no unfurls', error: 'missing_unfurls', args: (s) => ({ channel: 'C_GENERAL', ts: s.ts }) },
+    { name: 'no channel', error: 'missing_channel', args: (s) => ({ ts: s.ts, unfurls: { [JOB]: unfurl('x') } }) },
+    { name: 'no ts', error: 'missing_ts', args: () => ({ channel: 'C_GENERAL', unfurls: { [JOB]: unfurl('x') } }) },
+    {
+      name: 'an unknown channel',
+      error: 'cannot_find_channel',
+      args: (s) => ({ channel: 'C_NOPE', ts: s.ts, unfurls: { [JOB]: unfurl('x') } }),
+    },
+    {
+      name: 'a channel the bot cannot see',
+      error: 'cannot_find_channel',
+      args: (s) => ({ channel: 'C_SECRET', ts: s.ts, unfurls: { [JOB]: unfurl('x') } }),
+    },
+    {
+      name: 'no such message',
+      error: 'cannot_find_message',
+      args: () => ({ channel: 'C_GENERAL', ts: '1.000001', unfurls: { [JOB]: unfurl('x') } }),
+    },
+    {
+      name: 'a URL not in the message',
+      error: 'cannot_unfurl_message',
+      args: (s) => ({ channel: 'C_GENERAL', ts: s.ts, unfurls: { [OTHER_JOB]: unfurl('x') } }),
+    },
+    {
+      name: 'the bot’s own message',
+      error: 'cannot_unfurl_message',
+      args: (s) => ({ channel: 'C_GENERAL', ts: s.mine, unfurls: { [JOB]: unfurl('x') } }),
+    },
+    {
+      name: 'an unknown unfurl_id',
+      error: 'cannot_unfurl_message',
+      args: () => ({ unfurl_id: 'nope', source: 'conversations_history', unfurls: { [JOB]: unfurl('x') } }),
+    },
+    {
+      name: 'a link outside the unfurl domains',
+      error: 'cannot_unfurl_url',
+      args: (s) => ({ channel: 'C_GENERAL', ts: s.ts, unfurls: { [OFF_DOMAIN]: unfurl('x') } }),
+    },
+    {
+      name: 'a link never shared with the app',
+      error: 'cannot_unfurl_url',
+      args: (s) => ({ channel: 'C_GENERAL', ts: s.neverShared, unfurls: { [JOB]: unfurl('x') } }),
+    },
+    {
+      name: 'unfurl_id without source',
+      error: 'invalid_arguments',
+      args: (s) => ({ unfurl_id: s.unfurlId, unfurls: { [JOB]: unfurl('x') } }),
+    },
+    {
+      name: 'a bad source',
+      error: 'invalid_arguments',
+      args: (s) => ({ unfurl_id: s.unfurlId, source: 'thread', unfurls: { [JOB]: unfurl('x') } }),
+    },
+    {
+      name: 'unfurls that are not JSON',
+      error: 'invalid_unfurls_format',
+      args: (s) => ({ channel: 'C_GENERAL', ts: s.ts, unfurls: 'nope' }),
+    },
+    { name: 'unfurls that are a list', error: 'invalid_unfurls_format', args: (s) => ({ channel: 'C_GENERAL', ts: s.ts, unfurls: '[1]' }) },
+    {
+      name: 'an unfurl that is not an object',
+      error: 'invalid_unfurls_format',
+      args: (s) => ({ channel: 'C_GENERAL', ts: s.ts, unfurls: { [JOB]: 'card' } }),
+    },
+    {
+      name: '51 blocks in an unfurl',
+      error: 'invalid_blocks',
+      args: (s) => ({
+        channel: 'C_GENERAL',
+        ts: s.ts,
+        unfurls: { [JOB]: { blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) } },
+      }),
+    },
+  ];
+  it.each(cases)('refuses $name: $error', async ({ error, args }) => {
+    const shared = await linked.shareLinks({ channel: 'C_GENERAL', urls: [JOB], text: `see <${JOB}> and <${OFF_DOMAIN}|this>` });
+    const neverShared = linked.addUserMessage('C_GENERAL', { user: 'U_ALICE', text: `<${JOB}>` }).ts;
+    const mine = (await bot.chat.postMessage({ channel: 'C_GENERAL', text: `<${JOB}>` })).ts as string;
+    const s = { ts: shared.message?.ts as string, unfurlId: shared.unfurlId as string, neverShared, mine };
+    expect((await slackError(bot.apiCall('chat.unfurl', args(s)))).error).toBe(error);
+    expect(linked.unfurlsOf('C_GENERAL', s.ts)).toBeUndefined();
+  });
+
+  it('needs links:write', async () => {
+    const reader = await startFakeSlack({ scopes: ['chat:write'] });
+    try {
+      expect((await slackError(webClient(reader).chat.unfurl({ channel: 'C_GENERAL', ts: '1.1', unfurls: {} }))).error).toBe(
+        'missing_scope',
+      );
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('replaces a URL’s unfurl when called again, keeping the others', async () => {
+    const shared = await linked.shareLinks({ channel: 'C_GENERAL', urls: [JOB, OTHER_JOB] });
+    const ts = shared.message?.ts as string;
+    await bot.chat.unfurl({ channel: 'C_GENERAL', ts, unfurls: { [JOB]: unfurl('v1'), [OTHER_JOB]: unfurl('other') } });
+    await bot.chat.unfurl({ channel: 'C_GENERAL', ts, unfurls: { [JOB]: unfurl('v2') } });
+    expect(linked.unfurlsOf('C_GENERAL', ts)).toEqual({ [JOB]: unfurl('v2'), [OTHER_JOB]: unfurl('other') });
+    // The same message by its unfurl_id.
+    await bot.chat.unfurl({ unfurl_id: shared.unfurlId as string, source: 'conversations_history', unfurls: { [JOB]: unfurl('v3') } });
+    expect(linked.unfurlsOf('C_GENERAL', ts)?.[JOB]).toEqual(unfurl('v3'));
+  });
+
+  it('unfurls links still in the composer, by unfurl_id or by the COMPOSER channel', async () => {
+    const typed = await linked.shareLinks({ channel: 'C_GENERAL', urls: [JOB], source: 'composer' });
+    expect(typed.message).toBeUndefined();
+    expect(linked.messages('C_GENERAL')).toEqual([]);
+    expect(typed.payload?.event).toMatchObject({
+      channel: 'COMPOSER',
+      message_ts: typed.unfurlId,
+      unfurl_id: typed.unfurlId,
+      source: 'composer',
+    });
+    await bot.chat.unfurl({ unfurl_id: typed.unfurlId as string, source: 'composer', unfurls: { [JOB]: unfurl('preview') } });
+    expect(linked.unfurlsOf(typed.unfurlId as string)).toEqual({ [JOB]: unfurl('preview') });
+    await bot.chat.unfurl({ channel: 'COMPOSER', ts: typed.unfurlId as string, unfurls: { [JOB]: unfurl('again') } });
+    expect(linked.unfurlsOf(typed.unfurlId as string)).toEqual({ [JOB]: unfurl('again') });
+    expect(
+      (
+        await slackError(
+          bot.chat.unfurl({ unfurl_id: typed.unfurlId as string, source: 'conversations_history', unfurls: { [JOB]: unfurl('x') } }),
+        )
+      ).error,
+    ).toBe('cannot_unfurl_message');
+  });
+
+  it('sends nothing for the bot’s own messages or links outside the unfurl domains; reports the domain matched', async () => {
+    const mine = await bot.chat.postMessage({ channel: 'C_GENERAL', text: `<${JOB}>` });
+    expect(await linked.shareLinks({ channel: 'C_GENERAL', urls: [JOB], messageTs: mine.ts as string })).toMatchObject({
+      skipped: expect.stringMatching(/own messages/),
+    });
+    expect(await linked.shareLinks({ channel: 'C_GENERAL', urls: [OFF_DOMAIN] })).toMatchObject({
+      skipped: expect.stringMatching(/unfurl domains/),
+    });
+    const mixed = await linked.shareLinks({ channel: 'C_GENERAL', urls: [JOB, OFF_DOMAIN] });
+    expect(mixed.payload?.event.links).toEqual([{ domain: 'seekr.com', url: JOB }]);
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    await expect(linked.shareLinks({ channel: 'C_GENERAL', urls: [JOB], text: 'no link here' })).rejects.toThrow(/does not contain/);
+  });
+
+  it('sends nothing without links:read, and tells a reply in a thread', async () => {
+    const deaf = await startFakeSlack({ scopes: ['chat:write', 'links:write'] });
+    try {
+      expect(await deaf.shareLinks({ channel: 'C_GENERAL', urls: [JOB] })).toMatchObject({
+        skipped: expect.stringMatching(/links:read/),
+        message: expect.any(Object),
+      });
+    } finally {
+      await deaf.close();
+    }
+    const parent = linked.addUserMessage('C_GENERAL', { user: 'U_ALICE', text: 'thread' });
+    const reply = await linked.shareLinks({ channel: 'C_GENERAL', urls: [JOB], threadTs: parent.ts });
+    expect(reply.payload?.event).toMatchObject({ thread_ts: parent.ts, message_ts: reply.message?.ts });
+  });
+
+  it('delivers link_shared over Socket Mode in an events_api envelope', async () => {
+    const sock = await startFakeSlack({ scopes: ['chat:write', 'links:read', 'links:write'] });
+    const socketApp = await boltOverSocket(sock, (a) => {
+      a.event('link_shared', async ({ event, client }) => {
+        await client.chat.unfurl({
+          unfurl_id: event.unfurl_id as string,
+          source: 'conversations_history',
+          unfurls: { [JOB]: unfurl('over the socket') },
+        });
+      });
+    });
+    try {
+      const shared = await sock.shareLinks({ channel: 'C_GENERAL', urls: [JOB] });
+      expect(shared.delivery).toMatchObject({ via: 'socket', envelopeId: expect.any(String) });
+      expect(sock.socket.envelopes.at(-1)).toMatchObject({
+        type: 'events_api',
+        accepts_response_payload: false,
+        retry_attempt: 0,
+        payload: { type: 'event_callback' },
+      });
+      await vi.waitFor(() =>
+        expect(sock.unfurlsOf('C_GENERAL', shared.message?.ts as string)).toEqual({ [JOB]: unfurl('over the socket') }),
+      );
+    } finally {
+      await socketApp.stop();
+      await sock.close();
+    }
+  });
+});
+
+describe('App Home', () => {
+  const homeView = (text: string, extra: Record<string, unknown> = {}) => ({
+    type: 'home' as const,
+    callback_id: 'home',
+    blocks: [section(text), actions(button('refresh_home', { value: 'all' }))],
+    ...extra,
+  });
+  let homeFake: FakeSlack;
+  let bot: WebClient;
+  let app: App;
+  beforeAll(async () => {
+    homeFake = await startFakeSlack({ scopes: ['chat:write', 'im:write'] });
+    bot = webClient(homeFake);
+    app = await boltOverHttp(homeFake, (a) => {
+      a.event('app_home_opened', async ({ event, client }) => {
+        if (event.tab !== 'home') return;
+        const seenBefore = event.view ? ' again' : '';
+        await client.views.publish({ user_id: event.user, view: homeView(`Hello ${event.user}${seenBefore}`) });
+      });
+    });
+  });
+  afterAll(async () => {
+    await app.stop();
+    await homeFake.close();
+  });
+  beforeEach(() => {
+    homeFake.reset({ people: true });
+  });
+
+  it('sends app_home_opened, and stores and counts what the bot publishes', async () => {
+    const first = await homeFake.openHome({ user: 'U_ALICE' });
+    expect(first.delivery).toMatchObject({ via: 'http', status: 200 });
+    expect(first.payload.event).toMatchObject({ type: 'app_home_opened', user: 'U_ALICE', channel: 'D_ALICE', tab: 'home' });
+    expect(first.payload.event).not.toHaveProperty('view');
+    await vi.waitFor(() => expect(homeFake.homeView('U_ALICE')?.publishes).toBe(1));
+    const published = homeFake.homeView('U_ALICE');
+    expect(published).toMatchObject({
+      type: 'home',
+      user: 'U_ALICE',
+      callback_id: 'home',
+      blocks: [{ text: { text: 'Hello U_ALICE' } }, expect.anything()],
+    });
+
+    // Slack includes the view last published when the user comes back.
+    const again = await homeFake.openHome({ user: 'U_ALICE' });
+    expect(again.payload.event).toMatchObject({ view: { id: published?.id, type: 'home', hash: published?.hash } });
+    expect(again.payload.event.view).not.toHaveProperty('publishes');
+    await vi.waitFor(() => expect(homeFake.homeView('U_ALICE')?.publishes).toBe(2));
+    expect(homeFake.homeView('U_ALICE')).toMatchObject({
+      id: published?.id,
+      blocks: [{ text: { text: 'Hello U_ALICE again' } }, expect.anything()],
+    });
+    expect(homeFake.homeView('U_ALICE')?.hash).not.toBe(published?.hash);
+
+    // The App Home's channel is the bot's DM with the user, the one conversations.open returns.
+    expect((await bot.conversations.open({ users: 'U_ALICE' })).channel?.id).toBe('D_ALICE');
+    const messagesTab = await homeFake.openHome({ user: 'U_ALICE', tab: 'messages' });
+    expect(messagesTab.payload.event).not.toHaveProperty('view');
+    await expect(homeFake.openHome({ user: 'U_NOBODY' })).rejects.toThrow(/no user U_NOBODY/);
+  });
+
+  it('lets a test click a button on a user’s Home tab', async () => {
+    await bot.views.publish({ user_id: 'U_ALICE', view: homeView('Home') });
+    const click = clickButton(homeFake, { homeOf: 'U_ALICE', actionId: 'refresh_home' });
+    const id = homeFake.homeView('U_ALICE')?.id;
+    expect(click).toMatchObject({ container: { type: 'view', view_id: id }, view: { id, type: 'home' }, actions: [{ value: 'all' }] });
+    expect(click).not.toHaveProperty('response_url');
+    expect(() => clickButton(homeFake, { homeOf: 'U_ALICE', actionId: 'refresh_home', user: { id: 'U_BOB', name: 'bob' } })).toThrow(
+      /only U_ALICE/,
+    );
+  });
+
+  it('refuses what views.publish refuses', async () => {
+    homeFake.addUser({ id: 'U_BOB', name: 'bob' });
+    const { view } = await bot.views.publish({ user_id: 'U_ALICE', view: homeView('v1', { external_id: 'home-1' }) });
+    await bot.views.publish({ user_id: 'U_ALICE', view: homeView('v2', { external_id: 'home-1' }), hash: view?.hash as string });
+    const publish = (args: Record<string, unknown>) => slackError(bot.apiCall('views.publish', args));
+    expect((await publish({ user_id: 'U_ALICE', view: homeView('v3'), hash: view?.hash })).error).toBe('hash_conflict');
+    expect((await publish({ user_id: 'U_BOB', view: homeView('x'), hash: 'never.published' })).error).toBe('hash_conflict');
+    expect((await publish({ view: homeView('x') })).error).toBe('invalid_arguments');
+    expect((await publish({ user_id: 'U_NOBODY', view: homeView('x') })).error).toBe('user_not_found');
+    expect((await publish({ user_id: 'U_BOB', view: homeView('x', { external_id: 'home-1' }) })).error).toBe('duplicate_external_id');
+    const modal = await publish({ user_id: 'U_BOB', view: { type: 'modal', title: plain('t'), blocks: [] } });
+    expect(modal).toMatchObject({
+      error: 'invalid_arguments',
+      errors: ['must be one of: home [json-pointer:/view/type]', 'invalid additional property: title [json-pointer:/view]'],
+    });
+    const huge = Array.from({ length: 100 }, () => section('h'.repeat(2600)));
+    expect((await publish({ user_id: 'U_BOB', view: { type: 'home', blocks: huge } })).error).toBe('view_too_large');
+    expect(homeFake.homeView('U_ALICE')).toMatchObject({ publishes: 2, blocks: [{ text: { text: 'v2' } }, expect.anything()] });
+    expect(homeFake.homeView('U_BOB')).toBeUndefined();
+  });
+
+  it('answers not_enabled when the app has no Home tab', async () => {
+    const noHome = await startFakeSlack({ homeTabEnabled: false });
+    try {
+      expect((await slackError(webClient(noHome).views.publish({ user_id: 'U_ALICE', view: homeView('x') }))).error).toBe('not_enabled');
+    } finally {
+      await noHome.close();
+    }
+  });
+
+  it('delivers app_home_opened over Socket Mode', async () => {
+    const sock = await startFakeSlack();
+    const socketApp = await boltOverSocket(sock, (a) => {
+      a.event('app_home_opened', async ({ event, client }) => {
+        await client.views.publish({ user_id: event.user, view: homeView('from the socket') });
+      });
+    });
+    try {
+      const opened = await sock.openHome({ user: 'U_ALICE' });
+      expect(opened.delivery).toMatchObject({ via: 'socket' });
+      await vi.waitFor(() => expect(sock.homeView('U_ALICE')?.publishes).toBe(1));
+      expect(sock.rateLimitStats().byMethod['views.publish']).toEqual({ calls: 1, limited: 0 });
+    } finally {
+      await socketApp.stop();
+      await sock.close();
+    }
+  });
+});
+
+describe('message shortcuts and modal submissions', () => {
+  const noteModal = (messageTs: string) => ({
+    type: 'modal' as const,
+    callback_id: 'note',
+    private_metadata: messageTs,
+    title: plain('Note on a job'),
+    submit: plain('Save'),
+    blocks: [
+      {
+        type: 'input',
+        block_id: 'kind',
+        label: plain('Kind'),
+        element: { type: 'radio_buttons', action_id: 'kind', options: [option('info'), option('problem')], initial_option: option('info') },
+      },
+      {
+        type: 'input',
+        block_id: 'target',
+        optional: true,
+        label: plain('Who should look'),
+        element: { type: 'static_select', action_id: 'target', options: [option('ops'), option('ml')] },
+      },
+      { type: 'input', block_id: 'text', label: plain('Note'), element: { type: 'plain_text_input', action_id: 'text', max_length: 20 } },
+    ],
+  });
+  let forms: FakeSlack;
+  let app: App;
+  const submitted: { values: unknown; metadata: string; user: string }[] = [];
+  const setup = (a: App) => {
+    a.shortcut({ callback_id: 'note_on_message', type: 'message_action' }, async ({ ack, shortcut, client }) => {
+      await ack();
+      await client.views.open({ trigger_id: shortcut.trigger_id, view: noteModal(shortcut.message.ts) });
+    });
+    a.view('note', async ({ ack, view, body }) => {
+      submitted.push({ values: view.state.values, metadata: view.private_metadata, user: body.user.id });
+      const text = view.state.values.text?.text?.value;
+      if (text === 'bad') return void (await ack({ response_action: 'errors', errors: { text: 'Say more than that' } }));
+      if (text === 'stray') return void (await ack({ response_action: 'errors', errors: { nowhere: 'x' } }));
+      if (text === 'next')
+        return void (await ack({ response_action: 'update', view: { ...noteModal(view.private_metadata), title: plain('Step 2') } }));
+      if (text === 'broken')
+        return void (await ack({ response_action: 'update', view: { ...noteModal(''), title: plain('t'.repeat(25)) } }));
+      if (text === 'all done') return void (await ack({ response_action: 'clear' }));
+      await ack();
+    });
+  };
+  beforeAll(async () => {
+    forms = await startFakeSlack();
+    app = await boltOverHttp(forms, setup);
+  });
+  afterAll(async () => {
+    await app.stop();
+    await forms.close();
+  });
+  beforeEach(() => {
+    forms.reset();
+    submitted.length = 0;
+  });
+
+  /** A person runs the shortcut on a message; resolves with the modal the bot opened. */
+  const openNote = async (target = forms) => {
+    const message = target.addUserMessage('C_DATA_JOBS', { user: 'U_ALICE', text: 'dj-1 looks stuck' });
+    const run = await target.messageShortcut({ channel: 'C_DATA_JOBS', ts: message.ts, callbackId: 'note_on_message' });
+    const view = await vi.waitFor(() => {
+      const v = target.views().find((x) => x.callback_id === 'note' && x.open);
+      if (!v) throw new Error('no modal yet');
+      return v;
+    });
+    return { message, run, view };
+  };
+
+  it('sends a message_action for a message the fake holds, with a trigger_id the bot can open a modal with', async () => {
+    const { message, run, view } = await openNote();
+    expect(run.delivery).toMatchObject({ via: 'http', status: 200 });
+    expect(run.payload).toMatchObject({
+      type: 'message_action',
+      callback_id: 'note_on_message',
+      trigger_id: expect.any(String),
+      response_url: expect.stringContaining('/response/'),
+      user: { id: 'U_ALICE', name: 'alice', team_id: 'T_FAKE' },
+      channel: { id: 'C_DATA_JOBS', name: 'data-jobs' },
+      team: { id: 'T_FAKE', domain: 'fake-team' },
+      message_ts: message.ts,
+      message: { ts: message.ts, text: 'dj-1 looks stuck', user: 'U_ALICE' },
+    });
+    expect(view).toMatchObject({ user: 'U_ALICE', private_metadata: message.ts });
+    await expect(forms.messageShortcut({ channel: 'C_DATA_JOBS', ts: '1.000001', callbackId: 'x' })).rejects.toThrow(/no message/);
+  });
+
+  it('submits chosen values as view.state.values; an empty ack closes the modal', async () => {
+    const { view, message } = await openNote();
+    const done = await forms.submitView({ viewId: view.id, values: { kind: 'problem', text: 'please check' } });
+    expect(done.outcome).toEqual({ action: 'closed' });
+    expect(done.payload).toMatchObject({ type: 'view_submission', user: { id: 'U_ALICE' }, view: { id: view.id, callback_id: 'note' } });
+    expect(submitted).toEqual([
+      {
+        user: 'U_ALICE',
+        metadata: message.ts,
+        values: {
+          kind: { kind: { type: 'radio_buttons', selected_option: option('problem') } },
+          target: { target: { type: 'static_select', selected_option: null } },
+          text: { text: { type: 'plain_text_input', value: 'please check' } },
+        },
+      },
+    ]);
+    expect(forms.view(view.id)).toMatchObject({ open: false });
+  });
+
+  it('keeps initial options the user did not change, and takes block_id/action_id keys', async () => {
+    const { view } = await openNote();
+    await forms.submitView({ viewId: view.id, values: { 'target/target': 'ml', text: 'x' } });
+    expect(submitted[0]?.values).toMatchObject({
+      kind: { kind: { selected_option: option('info') } },
+      target: { target: { selected_option: option('ml') } },
+    });
+  });
+
+  it('applies the bot’s answer as Slack does: errors, update, clear, or refusal', async () => {
+    const { view } = await openNote();
+    expect((await forms.submitView({ viewId: view.id, values: { text: 'bad' } })).outcome).toEqual({
+      action: 'errors',
+      errors: { text: 'Say more than that' },
+    });
+    expect(forms.view(view.id)).toMatchObject({ open: true, errors: { text: 'Say more than that' } });
+    expect(forms.publicView(view.id)).not.toHaveProperty('errors');
+
+    expect((await forms.submitView({ viewId: view.id, values: { text: 'stray' } })).outcome).toMatchObject({
+      action: 'refused',
+      reason: expect.stringMatching(/nowhere/),
+    });
+    expect((await forms.submitView({ viewId: view.id, values: { text: 'broken' } })).outcome).toMatchObject({
+      action: 'refused',
+      reason: expect.stringMatching(/title/),
+    });
+
+    const next = await forms.submitView({ viewId: view.id, values: { text: 'next' } });
+    expect(next.outcome).toMatchObject({ action: 'updated', view: { id: view.id, title: plain('Step 2') } });
+    expect(forms.view(view.id)).toMatchObject({ open: true, title: plain('Step 2') });
+    expect(forms.view(view.id)).not.toHaveProperty('errors');
+
+    expect((await forms.submitView({ viewId: view.id, values: { text: 'all done' } })).outcome).toEqual({ action: 'cleared' });
+    expect(forms.view(view.id)?.open).toBe(false);
+  });
+
+  it.each<{ name: string; values: Record<string, string>; error: RegExp }>([
+    { name: 'a required input left empty', values: {}, error: /text\/text .* is required/ },
+    { name: 'an option the element does not have', values: { kind: 'urgent', text: 'x' }, error: /no option with value urgent/ },
+    { name: 'an input the view does not have', values: { text: 'x', colour: 'red' }, error: /no input colour/ },
+    { name: 'text over max_length', values: { text: 't'.repeat(21) }, error: /more than max_length 20/ },
+  ])('refuses to build a submission Slack’s client would not send: $name', async ({ values, error }) => {
+    const { view } = await openNote();
+    await expect(forms.submitView({ viewId: view.id, values })).rejects.toThrow(error);
+    expect(submitted).toEqual([]);
+  });
+
+  it('refuses to submit a closed view, or another user’s', async () => {
+    const { view } = await openNote();
+    await expect(forms.submitView({ viewId: view.id, values: { text: 'x' }, user: 'U_BOB' })).rejects.toThrow(/open for U_ALICE/);
+    forms.closeView(view.id);
+    await expect(forms.submitView({ viewId: view.id, values: { text: 'x' } })).rejects.toThrow(/closed/);
+  });
+
+  it('does the same over Socket Mode, where the answer comes in the ack', async () => {
+    const sock = await startFakeSlack();
+    const socketApp = await boltOverSocket(sock, setup);
+    try {
+      const { run, view } = await openNote(sock);
+      expect(run.delivery).toMatchObject({ via: 'socket' });
+      expect(sock.socket.envelopes.at(-1)).toMatchObject({ type: 'interactive', accepts_response_payload: false });
+      const bad = await sock.submitView({ viewId: view.id, values: { text: 'bad' } });
+      expect(bad.delivery).toMatchObject({ via: 'socket', payload: { response_action: 'errors' } });
+      expect(bad.outcome).toMatchObject({ action: 'errors' });
+      expect(sock.socket.envelopes.at(-1)).toMatchObject({ type: 'interactive', accepts_response_payload: true });
+      expect((await sock.submitView({ viewId: view.id, values: { text: 'fine' } })).outcome).toEqual({ action: 'closed' });
+    } finally {
+      await socketApp.stop();
+      await sock.close();
+    }
   });
 });

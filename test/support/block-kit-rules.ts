@@ -9,7 +9,14 @@
  */
 
 export type SlackRejection = {
-  error: 'invalid_blocks' | 'invalid_blocks_format' | 'msg_blocks_too_long' | 'msg_too_long' | 'no_text' | 'invalid_arguments';
+  error:
+    | 'invalid_blocks'
+    | 'invalid_blocks_format'
+    | 'msg_blocks_too_long'
+    | 'msg_too_long'
+    | 'no_text'
+    | 'invalid_arguments'
+    | 'invalid_unfurls_format';
   errors?: string[];
 };
 
@@ -39,6 +46,7 @@ export const LIMITS = {
   optionValue: 150,
   overflowOptions: 5,
   selectOptions: 100,
+  radioOptions: 10,
   placeholder: 150,
   altText: 2_000,
   imageTitle: 2_000,
@@ -48,6 +56,8 @@ export const LIMITS = {
   privateMetadata: 3_000,
   callbackId: 255,
   externalId: 255,
+  /** views.publish answers view_too_large beyond 250 kB of JSON. */
+  viewBytes: 250_000,
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -202,6 +212,11 @@ const optionFields = {
   description: plain(LIMITS.optionText),
 };
 const selectOption = obj({ fields: optionFields, required: ['text', 'value'] });
+/** Radio buttons (and checkboxes) may label their options in mrkdwn. */
+const radioOption = obj({
+  fields: { ...optionFields, text: text({ max: LIMITS.optionText }), description: text({ max: LIMITS.optionText }) },
+  required: ['text', 'value'],
+});
 /** Overflow options may also carry a link. */
 const overflowOption = obj({ fields: { ...optionFields, url: str({ max: LIMITS.url, url: true }) }, required: ['text', 'value'] });
 
@@ -217,6 +232,20 @@ const requireOneOf =
   (o: Record<string, unknown>, path: string, ctx: Ctx) => {
     if (keys.every((k) => o[k] === undefined)) fail(ctx, path, `must provide one of: ${keys.join(', ')}`);
   };
+
+/** An initial_option must be one of the element's options (same text and value), or Slack refuses the view. */
+const initialOptionListed = (o: Record<string, unknown>, path: string, ctx: Ctx) => {
+  const initial = o.initial_option;
+  if (!isObject(initial)) return;
+  const groups = Array.isArray(o.option_groups) ? o.option_groups : [];
+  const options = [
+    ...(Array.isArray(o.options) ? o.options : []),
+    ...groups.flatMap((g) => (isObject(g) && Array.isArray(g.options) ? g.options : [])),
+  ];
+  const sameText = (a: unknown, b: unknown) => isObject(a) && isObject(b) && a.type === b.type && a.text === b.text;
+  const listed = options.some((opt) => isObject(opt) && opt.value === initial.value && sameText(opt.text, initial.text));
+  if (!listed) fail(ctx, `${path}/initial_option`, 'must match one of the provided options');
+};
 
 const ELEMENTS = {
   button: {
@@ -252,7 +281,18 @@ const ELEMENTS = {
       confirm,
       focus_on_load: bool,
     },
-    rules: [requireOneOf('options', 'option_groups')],
+    rules: [requireOneOf('options', 'option_groups'), initialOptionListed],
+  },
+  radio_buttons: {
+    fields: {
+      action_id: actionId,
+      options: arrayOf(radioOption, { min: 1, max: LIMITS.radioOptions }),
+      initial_option: radioOption,
+      confirm,
+      focus_on_load: bool,
+    },
+    required: ['options'],
+    rules: [initialOptionListed],
   },
   image: {
     fields: {
@@ -282,9 +322,9 @@ const ELEMENTS = {
 const pick = <K extends keyof typeof ELEMENTS>(...keys: K[]): Record<string, Shape> =>
   Object.fromEntries(keys.map((k) => [k, ELEMENTS[k]]));
 
-const ACCESSORY = byType(pick('button', 'overflow', 'static_select', 'image'), 'accessory');
-const ACTION_ELEMENT = byType(pick('button', 'overflow', 'static_select'), 'element');
-const INPUT_ELEMENT = byType(pick('plain_text_input', 'static_select'), 'element');
+const ACCESSORY = byType(pick('button', 'overflow', 'static_select', 'radio_buttons', 'image'), 'accessory');
+const ACTION_ELEMENT = byType(pick('button', 'overflow', 'static_select', 'radio_buttons'), 'element');
+const INPUT_ELEMENT = byType(pick('plain_text_input', 'static_select', 'radio_buttons'), 'element');
 
 /** Context mixes text objects and images; the text types carry their own limits. */
 const CONTEXT_ELEMENT: Check = (value, path, ctx) => {
@@ -477,14 +517,16 @@ const submitWhenInputs = (o: Record<string, unknown>, path: string, ctx: Ctx) =>
   }
 };
 
+/** A view's blocks are checked separately, so the block count and block_id uniqueness use the view's limits. */
+const viewBlocks: Check = (v, path, ctx) => {
+  if (!Array.isArray(v)) fail(ctx, path, 'must provide an array');
+};
+
 const VIEW_FIELDS: Shape = {
   fields: {
     type: str({ oneOf: ['modal'] }),
     title: plain(LIMITS.viewTitle),
-    // Blocks are checked separately so the block count and block_id uniqueness use the view's limits.
-    blocks: (v, path, ctx) => {
-      if (!Array.isArray(v)) fail(ctx, path, 'must provide an array');
-    },
+    blocks: viewBlocks,
     close: plain(LIMITS.viewButton),
     submit: plain(LIMITS.viewButton),
     private_metadata: str({ max: LIMITS.privateMetadata }),
@@ -512,4 +554,53 @@ export function checkView(view: unknown): SlackRejection | null {
   checkShape(VIEW_FIELDS, v, '/view', ctx);
   if (Array.isArray(v.blocks)) ctx.errors.push(...blockErrors(v.blocks, LIMITS.viewBlocks, '/view/blocks'));
   return ctx.errors.length > 0 ? { error: 'invalid_arguments', errors: ctx.errors } : null;
+}
+
+const HOME_FIELDS: Shape = {
+  fields: {
+    type: str({ oneOf: ['home'] }),
+    blocks: viewBlocks,
+    private_metadata: str({ max: LIMITS.privateMetadata }),
+    callback_id: str({ max: LIMITS.callbackId }),
+    external_id: str({ min: 1, max: LIMITS.externalId }),
+  },
+  required: ['type', 'blocks'],
+};
+
+/**
+ * A Home tab (views.publish): `type: 'home'`, up to 100 blocks, no title, close or submit (a Home
+ * has no buttons of its own). Answers as checkView does.
+ */
+export function checkHomeView(view: unknown): SlackRejection | null {
+  const parsed = parseMaybeJson(view);
+  if (!parsed.ok || !isObject(parsed.value)) {
+    return { error: 'invalid_arguments', errors: ['must provide an object [json-pointer:/view]'] };
+  }
+  const v = parsed.value;
+  const ctx: Ctx = { errors: [] };
+  checkShape(HOME_FIELDS, v, '/view', ctx);
+  if (Array.isArray(v.blocks)) ctx.errors.push(...blockErrors(v.blocks, LIMITS.viewBlocks, '/view/blocks'));
+  return ctx.errors.length > 0 ? { error: 'invalid_arguments', errors: ctx.errors } : null;
+}
+
+/** A JSON pointer segment: `~` and `/` escaped (URLs are full of slashes). */
+const pointerSegment = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1');
+
+/**
+ * chat.unfurl's `unfurls`: a map from URL to an attachment-like object. Its `blocks` follow the
+ * message rules (50 blocks, the same element limits). Anything that is not such a map is
+ * `invalid_unfurls_format`.
+ */
+export function checkUnfurls(unfurls: unknown): SlackRejection | null {
+  const parsed = parseMaybeJson(unfurls);
+  if (!parsed.ok || !isObject(parsed.value) || Object.keys(parsed.value).length === 0) return { error: 'invalid_unfurls_format' };
+  const errors: string[] = [];
+  for (const [url, unfurl] of Object.entries(parsed.value)) {
+    if (!isObject(unfurl)) return { error: 'invalid_unfurls_format' };
+    if (unfurl.blocks === undefined) continue;
+    const root = `/unfurls/${pointerSegment(url)}/blocks`;
+    if (!Array.isArray(unfurl.blocks)) errors.push(`must provide an array [json-pointer:${root}]`);
+    else errors.push(...blockErrors(unfurl.blocks, LIMITS.messageBlocks, root));
+  }
+  return errors.length > 0 ? { error: 'invalid_blocks', errors } : null;
 }

@@ -7,13 +7,29 @@ import { randomBytes, randomUUID } from 'node:crypto';
 export class FakeClock {
   private offsetMs = 0;
   private lastMicros = 0;
+  private frozenAt: number | undefined;
 
   now(): number {
-    return Date.now() + this.offsetMs;
+    return (this.frozenAt ?? Date.now()) + this.offsetMs;
   }
 
   advance(ms: number): void {
     this.offsetMs += ms;
+  }
+
+  /**
+   * Stops the fake's time where it is, so only `advance` moves it: rate-limit buckets then refill
+   * exactly as a test says, however slow the machine. Message timestamps stay unique.
+   */
+  freeze(): void {
+    this.frozenAt ??= Date.now();
+  }
+
+  /** Lets time run again from where it stands (nothing jumps). */
+  resume(): void {
+    if (this.frozenAt === undefined) return;
+    this.offsetMs -= Date.now() - this.frozenAt;
+    this.frozenAt = undefined;
   }
 
   /** A Slack message ts ("1700000000.000100"): seconds.microseconds, unique and increasing. */

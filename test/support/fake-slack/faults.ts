@@ -1,5 +1,5 @@
 import type { FakeClock } from './clock.js';
-import type { RateLimitSettings } from './types.js';
+import type { Rate, RateLimitSettings } from './types.js';
 
 /** What the fault layer decided for one call, before the method itself runs. */
 export type FaultAnswer = { kind: 'error'; error: string } | { kind: 'ratelimited'; retryAfter: number };
@@ -8,44 +8,78 @@ type FailRule = { method: string; error: string; remaining: number; channel?: st
 type RateRule = { method: string; retryAfter: number; remaining: number };
 
 /**
- * Token bucket: `burst` calls at once, then `perSecond` refill. Slack publishes its limits as
- * "about N per period, bursts tolerated", which is what this models.
+ * Token bucket: `burst` calls at once, then `perMinute` refill. Slack publishes its limits as
+ * "about N per minute, bursts tolerated", which is what this models.
  */
 class Bucket {
   private tokens: number;
   private last: number;
-  constructor(
-    private readonly perSecond: number,
-    private readonly burst: number,
-    now: number,
-  ) {
-    this.tokens = burst;
+  private readonly perMs: number;
+  private readonly burst: number;
+  constructor(rate: Rate, now: number) {
+    this.perMs = rate.perMinute / 60_000;
+    this.burst = rate.burst;
+    this.tokens = rate.burst;
     this.last = now;
   }
 
-  /** Takes a token, or says how many whole seconds until one is available. */
-  take(now: number): { ok: true } | { ok: false; retryAfter: number } {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+  private refill(now: number): void {
+    this.tokens = Math.min(this.burst, this.tokens + (now - this.last) * this.perMs);
     this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return { ok: true };
-    }
-    return { ok: false, retryAfter: Math.max(1, Math.ceil((1 - this.tokens) / this.perSecond)) };
+  }
+
+  /** Whole seconds until a call may go through (0: now). Slack's Retry-After is never below 1. */
+  wait(now: number): number {
+    this.refill(now);
+    return this.tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - this.tokens) / this.perMs / 1000));
+  }
+
+  take(): void {
+    this.tokens -= 1;
   }
 }
 
-export const DEFAULT_RATE_LIMITS: Required<RateLimitSettings> = {
-  postMessage: { perSecond: 1, burst: 3 },
-  update: { perMinute: 50, burst: 10 },
+const tier2: Rate = { perMinute: 20, burst: 5 };
+const tier3: Rate = { perMinute: 50, burst: 10 };
+const tier4: Rate = { perMinute: 100, burst: 20 };
+
+/**
+ * Slack's published tiers for the methods the bot uses (docs/slack-platform.md, "Rate limits").
+ * chat.postMessage has its own rule: about one a second per channel with a short burst, under a
+ * workspace ceiling of several hundred a minute (modelled as 300 a minute, all of them at once if
+ * need be). auth.test and apps.connections.open are left unlimited: clients call them at start only.
+ */
+export const DEFAULT_RATE_LIMITS: { methods: Record<string, Rate>; perChannel: Record<string, Rate> } = {
+  methods: {
+    'chat.postMessage': { perMinute: 300, burst: 300 },
+    'chat.update': tier3,
+    'chat.delete': tier3,
+    'chat.unfurl': tier3,
+    'conversations.info': tier3,
+    'conversations.replies': tier3,
+    'conversations.open': tier3,
+    'views.update': tier3,
+    'users.lookupByEmail': tier3,
+    'chat.postEphemeral': tier4,
+    'users.info': tier4,
+    'views.publish': tier4,
+    'views.open': tier4,
+    'views.push': tier4,
+    'usergroups.users.list': tier2,
+  },
+  perChannel: {
+    'chat.postMessage': { perMinute: 60, burst: 2 },
+  },
 };
 
-/** Faults on demand (failNext, rateLimit) and, optionally, Slack's real posting limits. */
+type Limits = { methods: Record<string, Rate | false>; perChannel: Record<string, Rate | false> };
+
+/** Faults on demand (failNext, rateLimit) and, optionally, Slack's real rate limits. */
 export class Faults {
   private failRules: FailRule[] = [];
   private rateRules: RateRule[] = [];
   private buckets = new Map<string, Bucket>();
-  private limits: Required<RateLimitSettings> | undefined;
+  private limits: Limits | undefined;
 
   constructor(
     private readonly clock: FakeClock,
@@ -55,7 +89,13 @@ export class Faults {
   }
 
   setEnforcement(enforce: boolean | RateLimitSettings | undefined): void {
-    this.limits = enforce ? { ...DEFAULT_RATE_LIMITS, ...(enforce === true ? {} : enforce) } : undefined;
+    const overrides = enforce === true || !enforce ? {} : enforce;
+    this.limits = enforce
+      ? {
+          methods: { ...DEFAULT_RATE_LIMITS.methods, ...overrides.methods },
+          perChannel: { ...DEFAULT_RATE_LIMITS.perChannel, ...overrides.perChannel },
+        }
+      : undefined;
     this.buckets.clear();
   }
 
@@ -63,6 +103,7 @@ export class Faults {
     this.failRules.push({ method, error, remaining: opts.times ?? 1, ...(opts.channel ? { channel: opts.channel } : {}) });
   }
 
+  /** The next call(s) answer 429 with this Retry-After, as given (0 included: tests use it to go fast). */
   rateLimit(method: string, retryAfter: number, opts: { times?: number } = {}): void {
     this.rateRules.push({ method, retryAfter, remaining: opts.times ?? 1 });
   }
@@ -93,28 +134,30 @@ export class Faults {
     return undefined;
   }
 
+  private bucket(key: string, rate: Rate | false | undefined, now: number): Bucket | undefined {
+    if (!rate) return undefined;
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = new Bucket(rate, now);
+      this.buckets.set(key, bucket);
+    }
+    return bucket;
+  }
+
+  /**
+   * A call needs a token from every bucket that applies (the channel's and the workspace's); it
+   * takes them only if all have one, so a refused call does not spend the channel's budget.
+   */
   private enforced(method: string, channel: string | undefined): FaultAnswer | undefined {
     if (!this.limits) return undefined;
     const now = this.clock.now();
-    let key: string;
-    let make: () => Bucket;
-    if (method === 'chat.postMessage' && channel) {
-      const { perSecond, burst } = this.limits.postMessage;
-      key = `post:${channel}`;
-      make = () => new Bucket(perSecond, burst, now);
-    } else if (method === 'chat.update') {
-      const { perMinute, burst } = this.limits.update;
-      key = 'update';
-      make = () => new Bucket(perMinute / 60, burst, now);
-    } else {
-      return undefined;
-    }
-    let bucket = this.buckets.get(key);
-    if (!bucket) {
-      bucket = make();
-      this.buckets.set(key, bucket);
-    }
-    const taken = bucket.take(now);
-    return taken.ok ? undefined : { kind: 'ratelimited', retryAfter: taken.retryAfter };
+    const buckets = [
+      this.bucket(`method:${method}`, this.limits.methods[method], now),
+      channel ? this.bucket(`channel:${method}:${channel}`, this.limits.perChannel[method], now) : undefined,
+    ].filter((b): b is Bucket => b !== undefined);
+    const wait = Math.max(0, ...buckets.map((b) => b.wait(now)));
+    if (wait > 0) return { kind: 'ratelimited', retryAfter: wait };
+    for (const b of buckets) b.take();
+    return undefined;
   }
 }

@@ -1,13 +1,25 @@
 import type { FakeSlack } from './server.js';
 import type { EphemeralMessage, SlackMessage } from './types.js';
-import { publicMessage } from './workspace.js';
+import { DEFAULT_USER, publicMessage } from './workspace.js';
 
 /**
- * Builders for what Slack sends the bot: slash command bodies and block_actions payloads. The HTTP
- * request helpers sign and post them; the fake's Socket Mode side wraps them in envelopes.
+ * Builders for what Slack sends the bot: slash command bodies and block_actions payloads (shortcuts
+ * and view submissions are in interactions.ts, events in events.ts). The HTTP request helpers sign
+ * and post them; the fake's Socket Mode side wraps them in envelopes.
  */
 
 export type SlackUser = { id: string; name: string };
+
+/** The `user` of an interaction payload; `team_id` is the person's home team (another one for a stranger). */
+export function payloadUser(fake: FakeSlack, user: string | SlackUser | undefined): Record<string, unknown> & { id: string } {
+  const id = typeof user === 'string' ? user : (user?.id ?? DEFAULT_USER.id);
+  const known = fake.user(id);
+  const name = typeof user === 'object' ? user.name : (known?.name ?? id.toLowerCase());
+  return { id, username: name, name, team_id: known?.teamId ?? fake.teamId };
+}
+
+/** `enterprise` in interaction payloads: null outside Enterprise Grid. */
+export const payloadEnterprise = (fake: FakeSlack) => (fake.enterpriseId ? { id: fake.enterpriseId, name: 'Fake Grid' } : null);
 
 export type SlashCommandInput = {
   text: string;
@@ -42,8 +54,16 @@ export function slashCommandPayload(input: SlashCommandInput): Record<string, st
   };
 }
 
-/** Where the clicked element is: a channel message, the latest message a response_url posted, an ephemeral, or a modal. */
-export type ActionTarget = { channel: string; ts: string } | { responseUrl: string } | { ephemeralTs: string } | { viewId: string };
+/**
+ * Where the clicked element is: a channel message, the latest message a response_url posted, an
+ * ephemeral, a modal, or a user's Home tab.
+ */
+export type ActionTarget =
+  | { channel: string; ts: string }
+  | { responseUrl: string }
+  | { ephemeralTs: string }
+  | { viewId: string }
+  | { homeOf: string };
 
 export type ActionOptions = ActionTarget & { actionId: string; user?: SlackUser; blockId?: string };
 
@@ -82,6 +102,17 @@ type Located = {
 
 /** Resolves the target into what the payload needs, issuing a fresh response_url as Slack does per click. */
 function locate(fake: FakeSlack, target: ActionTarget, user: SlackUser): Located {
+  if ('homeOf' in target) {
+    const home = fake.homeView(target.homeOf);
+    if (!home) throw new Error(`${target.homeOf} has no published Home tab`);
+    if (target.homeOf !== user.id) throw new Error(`only ${target.homeOf} sees their Home tab, not ${user.id}`);
+    return {
+      blocks: home.blocks,
+      container: { type: 'view', view_id: home.id },
+      extra: { view: fake.publicView(home.id) },
+      describe: `the Home tab of ${target.homeOf}`,
+    };
+  }
   if ('viewId' in target) {
     const view = fake.view(target.viewId);
     if (!view) throw new Error(`no view ${target.viewId} in the fake Slack`);
@@ -150,19 +181,19 @@ function actionPayload(
   opts: ActionOptions,
   makeAction: (el: Record<string, unknown>) => Record<string, unknown>,
 ): BlockActionsPayload {
-  const user = opts.user ?? { id: 'U_ALICE', name: 'alice' };
+  const user = opts.user ?? DEFAULT_USER;
   const located = locate(fake, opts, user);
   const found = findAction(located.blocks, opts.actionId, opts.blockId);
   if (!found) throw new Error(`no element with action_id ${opts.actionId} in ${located.describe}`);
   return {
     type: 'block_actions',
-    user: { id: user.id, username: user.name, name: user.name, team_id: fake.teamId },
+    user: payloadUser(fake, user),
     api_app_id: fake.appId,
     token: 'fake-verification-token',
     container: located.container,
     trigger_id: fake.triggerId(user.id),
     team: { id: fake.teamId, domain: fake.teamDomain },
-    enterprise: null,
+    enterprise: payloadEnterprise(fake),
     is_enterprise_install: false,
     state: { values: {} },
     ...located.extra,

@@ -1,23 +1,49 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
 import { FakeClock } from './clock.js';
+import {
+  type EventCallback,
+  eventCallback,
+  type ShareLinksOptions,
+  type ShareLinksResult,
+  shareLinks,
+  urlVerificationBody,
+} from './events.js';
 import { Faults } from './faults.js';
+import {
+  applySubmissionAnswer,
+  type MessageShortcutOptions,
+  messageShortcutPayload,
+  type SubmissionOutcome,
+  type ViewSubmissionOptions,
+  viewSubmissionPayload,
+} from './interactions.js';
 import { type SlashCommandInput, slashCommandPayload } from './payloads.js';
 import { postToResponseUrl, type ResponseUrlLimits } from './response-urls.js';
+import { postEvent, postInteraction, type SlackHttpResponse } from './signing.js';
 import { type Envelope, SocketModeServer } from './socket-mode.js';
 import type {
   CallRecord,
   Channel,
   ChannelSpec,
+  Delivery,
   EphemeralMessage,
+  FakeHomeView,
   FakeSlackOptions,
+  FakeUser,
+  FakeUsergroup,
   FakeView,
   RateLimitSettings,
+  RateLimitStats,
+  RequestUrl,
   ResponseRecord,
   ResponseUrlOptions,
   SlackMessage,
   SocketAck,
+  UsergroupSpec,
+  UserSpec,
 } from './types.js';
 import { type ApiAnswer, METHODS, type MethodContext, normaliseArgs, publicView } from './web-api.js';
 import { DEFAULT_CHANNELS, DEFAULT_USER, type Identity, Workspace } from './workspace.js';
@@ -34,6 +60,8 @@ export interface FakeSocket {
   sendSlashCommand(input?: Partial<SlashCommandInput>): Promise<SocketAck>;
   /** An `interactive` envelope (block_actions from `clickButton`, view_submission, …). */
   sendInteraction(payload: Record<string, unknown>): Promise<SocketAck>;
+  /** An `events_api` envelope around an `event_callback` body. */
+  sendEvent(body: Record<string, unknown>): Promise<SocketAck>;
   /** Slack's request to reconnect, followed by closing the connection. */
   disconnect(reason?: 'refresh_requested' | 'warning' | 'link_disabled'): void;
 }
@@ -49,9 +77,15 @@ export interface FakeSlack {
   readonly botUserId: string;
   readonly botId: string;
   readonly appId: string;
+  /** The installation's Enterprise Grid organisation, when the fake was started with one. */
+  readonly enterpriseId?: string;
   readonly clock: FakeClock;
 
   addChannel(spec: ChannelSpec): Channel;
+  /** Adds or replaces a person; `U_ALICE` and the bot user exist from the start. */
+  addUser(spec: UserSpec): FakeUser;
+  user(id: string): FakeUser | undefined;
+  addUsergroup(spec: UsergroupSpec): FakeUsergroup;
   channel(idOrName: string): Channel | undefined;
   /** A message from a person (which the bot cannot update or delete). */
   addUserMessage(channel: string, fields: { user: string; text: string; thread_ts?: string }): SlackMessage;
@@ -70,6 +104,8 @@ export interface FakeSlack {
 
   readonly calls: readonly CallRecord[];
   callsTo(method: string): CallRecord[];
+  /** Calls and 429s per method and in total (since the last reset). */
+  rateLimitStats(): RateLimitStats;
 
   failNext(method: string, error: string, opts?: { times?: number; channel?: string }): void;
   rateLimit(method: string, retryAfterSeconds: number, opts?: { times?: number }): void;
@@ -91,11 +127,38 @@ export interface FakeSlack {
   publicView(id: string): Record<string, unknown>;
   /** The user closes the modal. */
   closeView(id: string): void;
+  /** The Home tab last published for `user` (its `publishes` counts views.publish calls). */
+  homeView(user: string): FakeHomeView | undefined;
+  /** What chat.unfurl attached to a message (`channel`, `ts`), or to a composer link (its unfurl_id alone): URL → unfurl. */
+  unfurlsOf(channelOrUnfurlId: string, ts?: string): Record<string, unknown> | undefined;
+
+  /**
+   * HTTP mode: events and interactions go to this Request URL, signed. Without one (the default)
+   * they go over Socket Mode. Slash commands and clicks have their own helpers (slack-requests.ts).
+   */
+  setRequestUrl(target: RequestUrl | undefined): void;
+  /** Slack's check of a new Request URL: the bot must echo the challenge. */
+  verifyRequestUrl(challenge?: string): Promise<SlackHttpResponse & { ok: boolean }>;
+  /** Wraps an event in an `event_callback` and delivers it to the bot. */
+  sendEvent(event: Record<string, unknown> & { type: string }): Promise<{ payload: EventCallback; delivery: Delivery }>;
+  /** Delivers an interaction payload (block_actions, message_action, view_submission, …) to the bot. */
+  sendInteraction(payload: Record<string, unknown>): Promise<Delivery>;
+  /** A person posts (or has posted) links: adds the message and sends the bot `link_shared`, as Slack does. */
+  shareLinks(opts: ShareLinksOptions): Promise<ShareLinksResult>;
+  /** A person opens the app's Home (or Messages) tab: sends `app_home_opened`. */
+  openHome(opts: { user: string; tab?: 'home' | 'messages' }): Promise<{ payload: EventCallback; delivery: Delivery }>;
+  /** A person runs a message shortcut on a message the fake holds. */
+  messageShortcut(opts: MessageShortcutOptions): Promise<{ payload: Record<string, unknown>; delivery: Delivery }>;
+  /** A person submits an open modal with these entries; the bot's answer is applied as Slack applies it. */
+  submitView(opts: ViewSubmissionOptions): Promise<{ payload: Record<string, unknown>; delivery: Delivery; outcome: SubmissionOutcome }>;
 
   readonly socket: FakeSocket;
 
-  /** Forgets messages, calls, faults, views, response_urls; keeps the channel registry unless asked. */
-  reset(opts?: { channels?: boolean }): void;
+  /**
+   * Forgets messages, calls, faults, views, Home tabs, unfurls, response_urls; keeps the channel
+   * registry and the people (users, user groups) unless asked, and the Request URL.
+   */
+  reset(opts?: { channels?: boolean; people?: boolean }): void;
   close(): Promise<void>;
 }
 
@@ -125,6 +188,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     appId: opts.appId ?? 'A_FAKE_APP',
     botToken: opts.botToken ?? 'xoxb-fake-bot-token',
     appToken: opts.appToken ?? 'xapp-fake-app-token',
+    ...(opts.enterpriseId ? { enterpriseId: opts.enterpriseId } : {}),
   };
   const scopes = new Set(opts.scopes ?? DEFAULT_SCOPES);
   const limits: ResponseUrlLimits = { ttlMs: opts.responseUrlTtlMs ?? 30 * 60_000, maxUses: opts.responseUrlMaxUses ?? 5 };
@@ -134,11 +198,13 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const faults = new Faults(clock, opts.enforceRateLimits);
   const calls: CallRecord[] = [];
   let tokenState: TokenState = 'ok';
+  let requestUrl: RequestUrl | undefined;
 
   const seedChannels = () => {
     for (const spec of [...DEFAULT_CHANNELS, ...(opts.channels ?? [])]) ws.addChannel(spec);
   };
   seedChannels();
+  ws.seedPeople();
 
   const socketServer = new SocketModeServer({
     appId: identity.appId,
@@ -154,6 +220,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     ws,
     scopes,
     triggerTtlMs: opts.triggerTtlMs ?? 3000,
+    homeTabEnabled: opts.homeTabEnabled ?? true,
     openSocketUrl: () => socketServer.issueUrl(origin),
   };
 
@@ -169,7 +236,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     let bodyToken: unknown;
     const answer = (status: number, body: ApiAnswer, headers: Record<string, string> = {}) => {
       const { token: _token, ...recorded } = args;
-      calls.push({ method, args: recorded, at: clock.now(), status, response: body });
+      calls.push({ method, args: recorded, at: clock.now(), status, response: body, rateLimited: status === 429 });
       sendJson(res, status, body, { 'x-oauth-scopes': [...scopes].join(','), ...headers });
     };
 
@@ -204,21 +271,17 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     if (kind !== def.token) return answer(200, { ok: false, error: 'not_allowed_token_type' });
 
     args = normaliseArgs(args);
-    const needed = def.scope?.(args, ctx);
-    if (needed && !scopes.has(needed)) {
-      return answer(
-        200,
-        { ok: false, error: 'missing_scope', needed, provided: [...scopes].join(',') },
-        { 'x-accepted-oauth-scopes': needed },
-      );
-    }
+    const required = [def.scope?.(args, ctx) ?? []].flat();
+    const accepted: Record<string, string> = required.length > 0 ? { 'x-accepted-oauth-scopes': required.join(',') } : {};
+    const needed = required.find((scope) => !scopes.has(scope));
+    if (needed) return answer(200, { ok: false, error: 'missing_scope', needed, provided: [...scopes].join(',') }, accepted);
 
     const channelRef = typeof args.channel === 'string' ? args.channel : undefined;
     const fault = faults.check(method, channelRef ? (ws.findChannel(channelRef)?.id ?? channelRef) : undefined);
     if (fault?.kind === 'ratelimited') return answer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(fault.retryAfter) });
     if (fault?.kind === 'error') return answer(200, { ok: false, error: fault.error });
 
-    answer(200, def.run(args, ctx), needed ? { 'x-accepted-oauth-scopes': needed } : {});
+    answer(200, def.run(args, ctx), accepted);
   };
 
   const server = createServer((req, res) => {
@@ -270,7 +333,37 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       return socketServer.send('slash_commands', payload, true);
     },
     sendInteraction: (payload) => socketServer.send('interactive', payload, payload.type === 'view_submission'),
+    sendEvent: (body) => socketServer.send('events_api', body, false),
     disconnect: (reason) => socketServer.disconnect(reason),
+  };
+
+  /** Sends an event or interaction the way the app is configured: its Request URL, or Socket Mode. */
+  const deliver = async (kind: 'event' | 'interaction', body: Record<string, unknown>): Promise<Delivery> => {
+    if (requestUrl) {
+      const post = kind === 'event' ? postEvent : postInteraction;
+      return { via: 'http', ...(await post(requestUrl.url, requestUrl.signingSecret, body)) };
+    }
+    if (socketServer.connectionCount === 0)
+      throw new Error('no Socket Mode connection, and no Request URL set (setRequestUrl) for HTTP mode');
+    const ack = kind === 'event' ? await socket.sendEvent(body) : await socket.sendInteraction(body);
+    return { via: 'socket', ...ack };
+  };
+
+  const sendEvent = async (event: Record<string, unknown> & { type: string }, extShared = false) => {
+    const payload = eventCallback(fake, event, { extShared });
+    return { payload, delivery: await deliver('event', payload) };
+  };
+
+  /** A view_submission's answer: the HTTP body or the ack payload; a failed or late answer leaves the modal as it was. */
+  const submitView = async (o: ViewSubmissionOptions) => {
+    const payload = viewSubmissionPayload(fake, o);
+    const delivery = await deliver('interaction', payload);
+    let outcome: SubmissionOutcome;
+    if (delivery.via === 'http' && delivery.status !== 200)
+      outcome = { action: 'refused', reason: `the bot answered HTTP ${delivery.status}` };
+    else if (delivery.ms > 3000) outcome = { action: 'refused', reason: `no answer within 3 s (${Math.round(delivery.ms)} ms)` };
+    else outcome = applySubmissionAnswer(ws, o.viewId, delivery.via === 'http' ? (delivery.json ?? delivery.body) : delivery.payload);
+    return { payload, delivery, outcome };
   };
 
   const fake: FakeSlack = {
@@ -279,6 +372,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     ...identity,
     clock,
     addChannel: (spec) => ws.addChannel(spec),
+    addUser: (spec) => ws.addUser(spec),
+    user: (id) => ws.users.get(id),
+    addUsergroup: (spec) => ws.addUsergroup(spec),
     channel: (ref) => ws.findChannel(ref),
     addUserMessage: (channel, fields) => ws.addMessage(channel, { text: fields.text, thread_ts: fields.thread_ts, user: fields.user }),
     messages: (channel) => ws.messages(channel),
@@ -299,6 +395,20 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     ephemeral: (ts) => ws.ephemeral(ts),
     calls,
     callsTo: (method) => calls.filter((c) => c.method === method),
+    rateLimitStats: () => {
+      const stats: RateLimitStats = { calls: 0, limited: 0, byMethod: {} };
+      for (const c of calls) {
+        const m = stats.byMethod[c.method] ?? { calls: 0, limited: 0 };
+        stats.byMethod[c.method] = m;
+        m.calls++;
+        stats.calls++;
+        if (c.rateLimited) {
+          m.limited++;
+          stats.limited++;
+        }
+      }
+      return stats;
+    },
     failNext: (method, error, o) => faults.failNext(method, error, o),
     rateLimit: (method, retryAfter, o) => faults.rateLimit(method, retryAfter, o),
     enforceRateLimits: (settings) => faults.setEnforcement(settings),
@@ -325,7 +435,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     views: () => [...ws.views.values()],
     view: (id) => ws.views.get(id),
     publicView: (id) => {
-      const v = ws.views.get(id);
+      const v = ws.views.get(id) ?? [...ws.homeViews.values()].find((h) => h.id === id);
       if (!v) throw new Error(`no view ${id}`);
       return publicView(v);
     },
@@ -333,6 +443,45 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const v = ws.views.get(id);
       if (v) v.open = false;
     },
+    homeView: (user) => ws.homeViews.get(user),
+    unfurlsOf: (channelOrUnfurlId, ts) => {
+      const key = ts === undefined ? channelOrUnfurlId : `${ws.findChannel(channelOrUnfurlId)?.id ?? channelOrUnfurlId}/${ts}`;
+      const found = ws.unfurls.get(key);
+      return found ? structuredClone(found) : undefined;
+    },
+    setRequestUrl: (target) => {
+      requestUrl = target;
+    },
+    verifyRequestUrl: async (challenge = randomBytes(24).toString('base64url')) => {
+      if (!requestUrl) throw new Error('no Request URL set (setRequestUrl)');
+      const res = await postEvent(requestUrl.url, requestUrl.signingSecret, urlVerificationBody(challenge));
+      // Slack takes the challenge back as plain text, as JSON {challenge} or as a form field.
+      const echoed =
+        res.body === challenge ||
+        (typeof res.json === 'object' && res.json !== null && (res.json as { challenge?: unknown }).challenge === challenge) ||
+        new URLSearchParams(res.body).get('challenge') === challenge;
+      return { ...res, ok: res.status === 200 && echoed };
+    },
+    sendEvent: (event) => sendEvent(event),
+    sendInteraction: (payload) => deliver('interaction', payload),
+    shareLinks: (o) => shareLinks({ ws, scopes, unfurlDomains: opts.unfurlDomains, send: sendEvent }, o),
+    openHome: async ({ user, tab = 'home' }) => {
+      if (!ws.users.has(user)) throw new Error(`no user ${user} in the fake Slack (addUser)`);
+      const home = ws.homeViews.get(user);
+      return sendEvent({
+        type: 'app_home_opened',
+        user,
+        channel: ws.dmId(user),
+        tab,
+        // Slack includes the Home view the app last published, if any.
+        ...(tab === 'home' && home ? { view: publicView(home) } : {}),
+      });
+    },
+    messageShortcut: async (o) => {
+      const payload = messageShortcutPayload(fake, o);
+      return { payload, delivery: await deliver('interaction', payload) };
+    },
+    submitView,
     socket,
     reset: (o = {}) => {
       ws.reset();
@@ -343,6 +492,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         ws.channels.clear();
         seedChannels();
       }
+      if (o.people) ws.seedPeople();
     },
     close: async () => {
       await socketServer.close();

@@ -132,7 +132,14 @@ export class SocketModeServer {
   send(type: EnvelopeType, payload: Record<string, unknown>, acceptsResponsePayload: boolean): Promise<SocketAck> {
     const ws = this.sockets.at(-1);
     if (!ws) return Promise.reject(new Error('no Socket Mode connection to send to'));
-    const envelope: Envelope = { envelope_id: uuid(), type, payload, accepts_response_payload: acceptsResponsePayload };
+    const envelope: Envelope = {
+      envelope_id: uuid(),
+      type,
+      payload,
+      accepts_response_payload: acceptsResponsePayload,
+      // Events are the only envelopes Slack redelivers, and they say which attempt this is.
+      ...(type === 'events_api' ? { retry_attempt: 0, retry_reason: '' } : {}),
+    };
     this.envelopes.push(envelope);
     return new Promise((resolve, reject) => {
       const seconds = this.deps.ackTimeoutMs / 1000;

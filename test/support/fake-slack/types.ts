@@ -7,6 +7,12 @@ export type ChannelSpec = {
   isArchived?: boolean;
   /** Whether the bot user was invited. Defaults to true. */
   botIsMember?: boolean;
+  /** Shared with another organisation (Slack Connect). */
+  isExtShared?: boolean;
+  /** Shared between workspaces of one Enterprise Grid organisation. */
+  isOrgShared?: boolean;
+  /** A Slack Connect invitation not accepted yet. */
+  isPendingExtShared?: boolean;
 };
 
 export type Channel = {
@@ -21,7 +27,55 @@ export type Channel = {
   isMpim: boolean;
   user?: string;
   created: number;
+  isExtShared: boolean;
+  isOrgShared: boolean;
+  isPendingExtShared: boolean;
 };
+
+/** A person (or bot) the fake workspace knows, as tests describe it to `addUser`. */
+export type UserSpec = {
+  id: string;
+  name: string;
+  /** Multi-channel guest. */
+  isRestricted?: boolean;
+  /** Single-channel guest. */
+  isUltraRestricted?: boolean;
+  /** Their home workspace; default the fake's own (`T_FAKE`), or `T_OTHER` for a stranger. */
+  teamId?: string;
+  /** Their Enterprise Grid organisation; default the fake's own `enterpriseId`, if any (not for strangers). */
+  enterpriseId?: string;
+  deleted?: boolean;
+  /** Someone from another organisation met in a shared channel: not a member of this workspace. */
+  isStranger?: boolean;
+  /** Default `<name>@example.com`; strangers and bots have none unless given. */
+  email?: string;
+  isBot?: boolean;
+};
+
+/** A user as the fake stores it (every field resolved). */
+export type FakeUser = {
+  id: string;
+  name: string;
+  isRestricted: boolean;
+  isUltraRestricted: boolean;
+  teamId: string;
+  enterpriseId?: string;
+  deleted: boolean;
+  isStranger: boolean;
+  email?: string;
+  isBot: boolean;
+};
+
+export type UsergroupSpec = {
+  /** `S…` */
+  id: string;
+  users: string[];
+  /** Default the id in lower case. */
+  handle?: string;
+  disabled?: boolean;
+};
+
+export type FakeUsergroup = { id: string; handle: string; users: string[]; disabled: boolean };
 
 export type MessageMetadata = { event_type: string; event_payload: Record<string, unknown> };
 
@@ -74,6 +128,15 @@ export type CallRecord = {
   at: number;
   status: number;
   response: Record<string, unknown>;
+  /** Answered 429, by an injected `rateLimit` or by the enforced limits. */
+  rateLimited: boolean;
+};
+
+/** Calls and 429s, for benchmarks: how hard the bot pushed against Slack's limits. */
+export type RateLimitStats = {
+  calls: number;
+  limited: number;
+  byMethod: Record<string, { calls: number; limited: number }>;
 };
 
 export type ResponseEffect = 'ephemeral' | 'in_channel' | 'replaced' | 'deleted' | 'rejected';
@@ -121,11 +184,47 @@ export type FakeView = {
   app_id: string;
   app_installed_team_id: string;
   bot_id: string;
-  /** Not Slack fields: who sees it and whether it is still on screen. */
+  /** Not Slack fields: who sees it, whether it is still on screen, and what the last submission was told. */
   user: string;
   open: boolean;
   updates: number;
+  /** The `errors` of the last `response_action: 'errors'` answer, shown under the inputs. */
+  errors?: Record<string, string>;
 };
+
+/** A user's Home tab as published with views.publish. */
+export type FakeHomeView = {
+  id: string;
+  team_id: string;
+  type: 'home';
+  blocks: unknown[];
+  private_metadata: string;
+  callback_id: string;
+  external_id: string;
+  state: { values: Record<string, unknown> };
+  hash: string;
+  title: null;
+  close: null;
+  submit: null;
+  clear_on_close: false;
+  notify_on_close: false;
+  root_view_id: string;
+  previous_view_id: null;
+  app_id: string;
+  app_installed_team_id: string;
+  bot_id: string;
+  /** Not Slack fields: whose Home it is and how many times it was published. */
+  user: string;
+  publishes: number;
+};
+
+/** How Slack's request reached the bot and what it answered: an HTTP response, or a Socket Mode ack. */
+export type Delivery =
+  | { via: 'http'; status: number; body: string; json?: unknown; ms: number }
+  | { via: 'socket'; envelopeId: string; payload?: Record<string, unknown>; ms: number };
+
+/** Where Slack sends events and interactions when the app is not in Socket Mode: its Request URL. */
+export type RequestUrl = { url: string; signingSecret: string };
 
 export type SocketAck = {
   envelopeId: string;
@@ -134,11 +233,16 @@ export type SocketAck = {
   ms: number;
 };
 
+/** A token bucket: `burst` calls at once, refilled at `perMinute`. */
+export type Rate = { perMinute: number; burst: number };
+
+/**
+ * Slack's limits per method. Each entry replaces the default for that method; `false` lifts it.
+ * `methods` are per workspace; `perChannel` adds a bucket per channel (chat.postMessage's rule).
+ */
 export type RateLimitSettings = {
-  /** chat.postMessage per channel: refill rate and burst size. */
-  postMessage?: { perSecond: number; burst: number };
-  /** chat.update per workspace. */
-  update?: { perMinute: number; burst: number };
+  methods?: Record<string, Rate | false>;
+  perChannel?: Record<string, Rate | false>;
 };
 
 export type FakeSlackOptions = {
@@ -155,8 +259,14 @@ export type FakeSlackOptions = {
   scopes?: string[];
   /** Channels to add to the defaults (same id replaces a default). */
   channels?: ChannelSpec[];
-  /** Apply Slack's posting limits: true for defaults, or settings. */
+  /** Apply Slack's rate limits: true for the defaults (DEFAULT_RATE_LIMITS), or overrides. */
   enforceRateLimits?: boolean | RateLimitSettings;
+  /** The installation's Enterprise Grid organisation (auth.test's `enterprise_id`); none by default. */
+  enterpriseId?: string;
+  /** The manifest's `features.unfurl_domains`; default: every domain unfurls. */
+  unfurlDomains?: string[];
+  /** `features.app_home.home_tab_enabled`; default true (views.publish answers not_enabled otherwise). */
+  homeTabEnabled?: boolean;
   /** Socket Mode: how long to wait for an ack (Slack: 3 s) and how often to ping. */
   ackTimeoutMs?: number;
   pingIntervalMs?: number;

@@ -3,12 +3,17 @@ import type {
   Channel,
   ChannelSpec,
   EphemeralMessage,
+  FakeHomeView,
+  FakeUser,
+  FakeUsergroup,
   FakeView,
   MessageMetadata,
   ResponseOrigin,
   ResponseRecord,
   ResponseUrlOptions,
   SlackMessage,
+  UsergroupSpec,
+  UserSpec,
 } from './types.js';
 
 /** Who the bot is in this fake workspace. */
@@ -20,6 +25,8 @@ export type Identity = {
   appId: string;
   botToken: string;
   appToken: string;
+  /** The Enterprise Grid organisation the installation belongs to, if any. */
+  enterpriseId?: string;
 };
 
 export type Trigger = { id: string; issuedAt: number; used: boolean; user: string };
@@ -40,6 +47,38 @@ export type ResponseUrl = {
 
 export const DEFAULT_USER = { id: 'U_ALICE', name: 'alice' } as const;
 
+/** The home team of a stranger whose team the test did not name. */
+export const OTHER_TEAM = 'T_OTHER';
+
+/**
+ * What one link_shared event told the app: chat.unfurl may answer for these URLs only. Composer
+ * links (typed, not sent yet) have no message: their channel is `COMPOSER` and their ts the unfurl_id.
+ */
+export type LinkShare = {
+  unfurlId: string;
+  source: 'composer' | 'conversations_history';
+  channel: string;
+  ts: string;
+  urls: string[];
+};
+
+/** The URLs a message links to, as Slack finds them: `<url>` / `<url|label>` in text, bare URLs, rich_text links. */
+export function messageLinks(m: { text?: string; blocks?: unknown[] }): string[] {
+  const found = new Set<string>();
+  const text = m.text ?? '';
+  for (const match of text.matchAll(/<(https?:\/\/[^|>\s]+)(?:\|[^>]*)?>/g)) if (match[1]) found.add(match[1]);
+  for (const match of text.replace(/<[^>]*>/g, ' ').matchAll(/https?:\/\/[^\s<>|]+/g)) found.add(match[0]);
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (isRecord(v)) {
+      if (v.type === 'link' && typeof v.url === 'string') found.add(v.url);
+      Object.values(v).forEach(walk);
+    }
+  };
+  walk(m.blocks);
+  return [...found];
+}
+
 /** Channels every fake workspace starts with, covering each posting case. */
 export const DEFAULT_CHANNELS: readonly ChannelSpec[] = [
   { id: 'C_GENERAL', name: 'general', botIsMember: true },
@@ -49,6 +88,8 @@ export const DEFAULT_CHANNELS: readonly ChannelSpec[] = [
   { id: 'C_SECRET', name: 'secret', isPrivate: true, botIsMember: false },
   { id: 'C_ARCHIVED', name: 'old-jobs', isArchived: true, botIsMember: true },
 ];
+
+const NOT_SHARED = { isExtShared: false, isOrgShared: false, isPendingExtShared: false } as const;
 
 const INTERACTIVE = new Set(['button', 'overflow', 'static_select', 'plain_text_input', 'datepicker', 'checkboxes', 'radio_buttons']);
 
@@ -100,6 +141,14 @@ export class Workspace {
   readonly views = new Map<string, FakeView>();
   readonly triggers = new Map<string, Trigger>();
   readonly responseUrls = new Map<string, ResponseUrl>();
+  readonly users = new Map<string, FakeUser>();
+  readonly usergroups = new Map<string, FakeUsergroup>();
+  /** Each user's published Home tab. */
+  readonly homeViews = new Map<string, FakeHomeView>();
+  /** link_shared events sent, by unfurl_id. */
+  readonly linkShares = new Map<string, LinkShare>();
+  /** Unfurls attached by chat.unfurl: URL → unfurl, by `channel/ts` (or unfurl_id for composer links). */
+  readonly unfurls = new Map<string, Record<string, unknown>>();
 
   constructor(
     readonly id: Identity,
@@ -120,6 +169,9 @@ export class Workspace {
       isIm: existing?.isIm ?? false,
       isMpim: existing?.isMpim ?? false,
       created: existing?.created ?? Math.floor(this.clock.now() / 1000),
+      isExtShared: spec.isExtShared ?? existing?.isExtShared ?? false,
+      isOrgShared: spec.isOrgShared ?? existing?.isOrgShared ?? false,
+      isPendingExtShared: spec.isPendingExtShared ?? existing?.isPendingExtShared ?? false,
       ...(existing?.user ? { user: existing.user } : {}),
     };
     this.channels.set(channel.id, channel);
@@ -135,11 +187,17 @@ export class Workspace {
     return undefined;
   }
 
+  /** The id of the bot's DM with a user (also the App Home's `channel`), whether or not it was opened. */
+  dmId(user: string): string {
+    for (const c of this.channels.values()) if (c.isIm && c.user === user) return c.id;
+    return `D${user.replace(/^[UW]/, '')}`;
+  }
+
   /** The bot's DM with a user, created on first use like conversations.open does. */
   openDm(user: string): { channel: Channel; existed: boolean } {
     for (const c of this.channels.values()) if (c.isIm && c.user === user) return { channel: c, existed: true };
     const channel: Channel = {
-      id: `D${user.replace(/^[UW]/, '')}`,
+      id: this.dmId(user),
       name: user,
       isPrivate: true,
       isArchived: false,
@@ -148,6 +206,7 @@ export class Workspace {
       isMpim: false,
       user,
       created: Math.floor(this.clock.now() / 1000),
+      ...NOT_SHARED,
     };
     this.channels.set(channel.id, channel);
     return { channel, existed: false };
@@ -165,6 +224,7 @@ export class Workspace {
       isIm: false,
       isMpim: true,
       created: Math.floor(this.clock.now() / 1000),
+      ...NOT_SHARED,
     };
     this.channels.set(channel.id, channel);
     return channel;
@@ -173,6 +233,49 @@ export class Workspace {
   /** A channel the bot can see: public ones, and private ones it was invited to. */
   visible(channel: Channel | undefined): channel is Channel {
     return channel !== undefined && (!channel.isPrivate || channel.botIsMember);
+  }
+
+  // -- people ---------------------------------------------------------------------------------
+
+  /** Adds or replaces a user; unnamed fields get a member of this workspace's defaults. */
+  addUser(spec: UserSpec): FakeUser {
+    const stranger = spec.isStranger ?? false;
+    const isBot = spec.isBot ?? false;
+    const enterpriseId = spec.enterpriseId ?? (stranger ? undefined : this.id.enterpriseId);
+    const email = spec.email ?? (stranger || isBot ? undefined : `${spec.name}@example.com`);
+    const user: FakeUser = {
+      id: spec.id,
+      name: spec.name,
+      isRestricted: spec.isRestricted ?? false,
+      isUltraRestricted: spec.isUltraRestricted ?? false,
+      teamId: spec.teamId ?? (stranger ? OTHER_TEAM : this.id.teamId),
+      deleted: spec.deleted ?? false,
+      isStranger: stranger,
+      isBot,
+      ...(enterpriseId ? { enterpriseId } : {}),
+      ...(email ? { email } : {}),
+    };
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  addUsergroup(spec: UsergroupSpec): FakeUsergroup {
+    const group: FakeUsergroup = {
+      id: spec.id,
+      handle: spec.handle ?? spec.id.toLowerCase(),
+      users: [...spec.users],
+      disabled: spec.disabled ?? false,
+    };
+    this.usergroups.set(group.id, group);
+    return group;
+  }
+
+  /** The bot itself and the default person: what every fake workspace starts with. */
+  seedPeople(): void {
+    this.users.clear();
+    this.usergroups.clear();
+    this.addUser({ id: this.id.botUserId, name: 'datajob-bot', isBot: true });
+    this.addUser(DEFAULT_USER);
   }
 
   // -- messages ------------------------------------------------------------------------------
@@ -240,6 +343,7 @@ export class Workspace {
       message.channel,
       list.filter((m) => m !== message),
     );
+    this.unfurls.delete(`${message.channel}/${message.ts}`);
     if (message.thread_ts && message.thread_ts !== message.ts) {
       const parent = this.message(message.channel, message.thread_ts);
       if (parent?.reply_count) parent.reply_count--;
@@ -297,6 +401,9 @@ export class Workspace {
     this.views.clear();
     this.triggers.clear();
     this.responseUrls.clear();
+    this.homeViews.clear();
+    this.linkShares.clear();
+    this.unfurls.clear();
     for (const [id, c] of this.channels) if (c.isIm || c.isMpim) this.channels.delete(id);
   }
 }
