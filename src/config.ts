@@ -110,6 +110,8 @@ const EnvSchema = z.object({
     (v) => v === undefined || /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(v),
     'expected a PostgreSQL schema name (letters, digits, _)',
   ),
+  TOKEN_PROBE_SECONDS: int(1, 3_600, 60),
+  SLACK_RATE_SCALE: int(1, 1_000, 1),
   ALLOW_GUESTS: flag(false),
   ALLOW_SHARED_CHANNELS: flag(false),
   ALLOWED_USERGROUPS: usergroupIds,
@@ -143,6 +145,12 @@ export interface Config {
     unreachableAfterMinutes: number;
   };
   storage: { dataDir: string; databaseUrl: string | undefined; databaseSchema: string | undefined };
+  delivery: {
+    /** While Slack refuses the token, how often auth.test asks whether it is accepted again. */
+    tokenProbeSeconds: number;
+    /** Multiplies the built-in Slack rates: for a fake Slack with faster limits. 1 against Slack. */
+    rateScale: number;
+  };
   access: {
     allowGuests: boolean;
     allowSharedChannels: boolean;
@@ -198,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       unreachableAfterMinutes: e.UNREACHABLE_AFTER_MINUTES,
     }),
     storage: Object.freeze({ dataDir: e.DATA_DIR, databaseUrl: e.DATABASE_URL, databaseSchema: e.DATABASE_SCHEMA }),
+    delivery: Object.freeze({ tokenProbeSeconds: e.TOKEN_PROBE_SECONDS, rateScale: e.SLACK_RATE_SCALE }),
     access: Object.freeze({
       allowGuests: e.ALLOW_GUESTS,
       allowSharedChannels: e.ALLOW_SHARED_CHANNELS,
@@ -291,6 +300,8 @@ export function describeConfig(config: Config): Record<string, string | number> 
     DATABASE_URL: redactUrl(config.storage.databaseUrl),
     DATABASE_SCHEMA: config.storage.databaseSchema ?? '(the connection’s default)',
     Storage: config.storage.databaseUrl ? 'PostgreSQL' : 'SQLite (embedded)',
+    TOKEN_PROBE_SECONDS: config.delivery.tokenProbeSeconds,
+    SLACK_RATE_SCALE: config.delivery.rateScale,
     ALLOW_GUESTS: String(config.access.allowGuests),
     ALLOW_SHARED_CHANNELS: String(config.access.allowSharedChannels),
     ALLOWED_USERGROUPS: config.access.allowedUsergroups.length > 0 ? config.access.allowedUsergroups.join(',') : '(not set: every member)',

@@ -1,15 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type Config, jobUrlFrom, secretsOf } from './config.js';
+import { CredentialState } from './core/credentials.js';
 import { deliverPending } from './core/delivery.js';
 import { runPollPass } from './core/poll-pass.js';
 import type { SubscriptionDeps } from './core/subscriptions.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
 import { startScheduler } from './scheduler/scheduler.js';
 import { createSeekrFlowClient } from './seekrflow/client.js';
 import { coalesceFetches } from './seekrflow/coalesce.js';
 import { boltLogger, startSlackApp } from './slack/app.js';
 import { createSlackNotifier } from './slack/notifier.js';
+import { Pacer } from './slack/pacing.js';
 import { createSlackPoster } from './slack/poster.js';
 import { openStore } from './storage/open-store.js';
 
@@ -54,21 +57,37 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
     stops.push(() => store.close());
     logger.info({ engine: store.engine }, 'store open');
 
-    const jobs = coalesceFetches(
-      createSeekrFlowClient({
-        baseUrl: config.seekrflow.baseUrl,
-        apiKey: config.seekrflow.apiKey,
-        teamId: config.seekrflow.teamId,
-        timeoutMs: config.seekrflow.timeoutMs,
-        retry: { limit: config.seekrflow.retries },
-      }),
-    );
+    const credentials = new CredentialState();
+    const metrics = createMetrics({
+      outbox: () => store.outboxStats(),
+      subscriptions: () => store.subscriptionCounts(),
+      tokenRefused: () => credentials.refused?.why ?? null,
+    });
+    const client = createSeekrFlowClient({
+      baseUrl: config.seekrflow.baseUrl,
+      apiKey: config.seekrflow.apiKey,
+      teamId: config.seekrflow.teamId,
+      timeoutMs: config.seekrflow.timeoutMs,
+      retry: { limit: config.seekrflow.retries },
+    });
+    // Counted before coalescing: each request SeekrFlow really saw, once.
+    const jobs = coalesceFetches({
+      async getDataJob(id) {
+        const result = await client.getDataJob(id);
+        metrics.seekrflowRequest(result.ok ? 'ok' : result.failure.kind);
+        return result;
+      },
+    });
+    // One pacer for everything this process sends: only the lease holder delivers (see deliver below).
+    const pacer = new Pacer({ scale: config.delivery.rateScale, onHold: (method, _channel, ms) => metrics.slackHeld(method, ms) });
     const poster = createSlackPoster(config.slack.botToken, {
       logger: boltLogger(logger.child({ component: 'slack-delivery' })),
+      pacer,
+      onCall: (method, outcome) => metrics.slackCall(method, outcome),
       ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     });
     const jobUrl = jobUrlFrom(config.seekrflow.jobUrlTemplate);
-    const notifier = createSlackNotifier({ poster, jobUrl });
+    const notifier = createSlackNotifier({ poster, pacer, jobUrl });
     const settings = {
       stallAfterMinutes: config.poll.stallAfterMinutes,
       unreachableAfterMinutes: config.poll.unreachableAfterMinutes,
@@ -88,14 +107,27 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
 
     let lastPass: { at: string; jobs: number; ms: number } | null = null;
     let delivering: Promise<unknown> = Promise.resolve();
+    let queued = false;
     const deliverLogger = logger.child({ component: 'deliver' });
-    // One delivery run at a time per process; a run asked for while one is going waits for it.
+    // Assigned below, once the scheduler (which holds the lease) exists.
+    let leads: () => Promise<boolean> = async () => false;
+    /**
+     * One delivery run at a time per process, and only in the replica that holds the poll lease: one
+     * set of rate gates then paces the whole fleet under Slack's limits. A run asked for while one
+     * is going waits for it (asked twice, it runs once).
+     */
     const deliver = () => {
-      delivering = delivering.then(() =>
-        deliverPending({ outbox: store, subscriptions: store, notifier, owner, logger: deliverLogger }).catch((error: unknown) =>
-          deliverLogger.error({ err: error }, 'delivery run failed'),
-        ),
-      );
+      if (queued) return delivering;
+      queued = true;
+      delivering = delivering.then(async () => {
+        queued = false;
+        try {
+          if (credentials.refused || !(await leads())) return;
+          await deliverPending({ outbox: store, subscriptions: store, notifier, credentials, owner, logger: deliverLogger });
+        } catch (error) {
+          deliverLogger.error({ err: error }, 'delivery run failed');
+        }
+      });
       return delivering;
     };
 
@@ -103,7 +135,19 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
       config,
       deps: { jobs, poster, subscriptions, jobUrl, logger: logger.child({ component: 'listeners' }), now },
       logger,
-      health: () => ({ mode: config.slack.mode, storage: store.engine, lastPass }),
+      health: () => {
+        const refused = credentials.refused;
+        return {
+          ok: refused === null,
+          details: {
+            mode: config.slack.mode,
+            storage: store.engine,
+            lastPass,
+            ...(refused ? { slack: `Slack refuses the bot token (${refused.detail}) since ${refused.since.toISOString()}` } : {}),
+          },
+        };
+      },
+      metrics: () => metrics.scrape(),
     });
     stops.push(() => slack.stop());
 
@@ -111,11 +155,32 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
     const pass = async () => {
       const report = await runPollPass({ watches: store, subscriptions: store, jobs, settings, logger: passLogger });
       lastPass = { at: new Date().toISOString(), jobs: report.jobs, ms: report.ms };
+      metrics.passCompleted(report);
       passLogger.info(report, 'poll pass done');
       await deliver();
     };
     const scheduler = startScheduler({ schedule: config.poll.schedule, leases: store, owner, logger: passLogger, pass });
     stops.push(() => scheduler.stop());
+    leads = () => scheduler.lead();
+
+    // While Slack refuses the token: one error line and one auth.test a minute; when Slack accepts it
+    // again (a reinstall, a restored token), delivery resumes where it stopped.
+    const probe = setInterval(async () => {
+      const refused = credentials.refused;
+      if (!refused) return;
+      const checked = await notifier.checkCredentials();
+      if (checked.ok) {
+        credentials.accept();
+        deliverLogger.info({ since: refused.since.toISOString() }, 'Slack accepts our token again: delivery resumes');
+        void deliver();
+      } else {
+        deliverLogger.error(
+          { why: checked.why, detail: checked.detail, since: refused.since.toISOString() },
+          'Slack still refuses our token: deliveries wait',
+        );
+      }
+    }, config.delivery.tokenProbeSeconds * 1000);
+    stops.push(async () => clearInterval(probe));
 
     // Whatever a previous run left in the outbox (a crash, a restart) goes out now, then retries as they fall due.
     void deliver();

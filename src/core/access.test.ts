@@ -58,8 +58,9 @@ function deps(world: World, over: Partial<AccessSettings> = {}, installation = H
 }
 
 const PLACES = {
-  C_OURS: { channelId: 'C_OURS', sharedWithOtherOrganisation: false },
-  C_SHARED: { channelId: 'C_SHARED', sharedWithOtherOrganisation: true },
+  C_OURS: { channelId: 'C_OURS', sharedWithOtherOrganisation: false, visibleToBot: true },
+  C_SHARED: { channelId: 'C_SHARED', sharedWithOtherOrganisation: true, visibleToBot: true },
+  C_HIDDEN: { channelId: 'C_HIDDEN', sharedWithOtherOrganisation: false, visibleToBot: false },
 };
 
 const decide = async (d: AccessDeps, userId: string, action: Action, channelId = 'C_OURS') => {
@@ -103,7 +104,8 @@ describe('checkAccess', () => {
     ['resuming (a fresh card) in a shared channel', member(), {}, HOME, 'resume', 'C_SHARED', 'shared_channel'],
     ['subscribing a shared channel, where allowed', member(), { allowSharedChannels: true }, HOME, 'subscribe', 'C_SHARED', 'allowed'],
     ['unsubscribing a shared channel (it stops posting there)', member(), {}, HOME, 'unsubscribe', 'C_SHARED', 'allowed'],
-    ['a channel Slack will not describe', member(), {}, HOME, 'subscribe', 'C_UNKNOWN', 'cannot_check'],
+    ['a channel Slack cannot be asked about just now', member(), {}, HOME, 'subscribe', 'C_UNKNOWN', 'cannot_check'],
+    ['a channel hidden from the bot (it cannot post there either, so it may try)', member(), {}, HOME, 'share', 'C_HIDDEN', 'allowed'],
   ])('%s → %s', async (_name, person, settings, installation, action, channel, expected) => {
     const d = deps({ people: { U_MEMBER: person }, places: PLACES }, settings, installation);
     expect(await decide(d, 'U_MEMBER', action, channel)).toBe(expected);

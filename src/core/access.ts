@@ -75,7 +75,7 @@ async function decide(deps: AccessDeps, request: AccessRequest): Promise<AccessD
     if (!request.channelId) return { allowed: false, refusal: 'cannot_check' };
     const place = await directory.place(request.channelId);
     if (!place.ok) return { allowed: false, refusal: 'cannot_check' };
-    if (place.value.sharedWithOtherOrganisation) return { allowed: false, refusal: 'shared_channel' };
+    if (place.value.visibleToBot && place.value.sharedWithOtherOrganisation) return { allowed: false, refusal: 'shared_channel' };
   }
   if (READS_SEEKRFLOW.has(request.action)) {
     const now = (deps.now ?? (() => new Date()))().getTime();

@@ -1,15 +1,18 @@
 import { mapWithConcurrency } from '../util/concurrency.js';
-import type {
-  Delivery,
-  LegacyContent,
-  LivingCard,
-  Log,
-  Notifier,
-  Outbox,
-  SendOutcome,
-  Subscription,
-  SubscriptionStore,
-  ThreadReply,
+import type { CredentialState } from './credentials.js';
+import {
+  type Delivery,
+  type LegacyContent,
+  type LivingCard,
+  type Log,
+  type Notice,
+  type Notifier,
+  type Outbox,
+  pauseReason,
+  type SendOutcome,
+  type Subscription,
+  type SubscriptionStore,
+  type ThreadReply,
 } from './ports.js';
 
 /**
@@ -17,13 +20,22 @@ import type {
  * and removed only once the notifier has it. What became of a message decides what happens next:
  * - retry (a rate limit, a timeout, an outage): wait as long as the platform said, else back off,
  *   keeping the order; a message that may have gone out is looked for before it is sent again;
- * - the destination or the credentials are refused: pause the subscription and tell its creator once;
+ * - the destination is refused (the channel is gone, archived, the bot removed) or a permission is
+ *   missing: pause that subscription and tell its creator once;
+ * - the bot's own credentials are refused: the whole bot waits (`CredentialState`), nothing is
+ *   paused and nothing lost, and delivery resumes when the token is accepted again;
  * - the living card is gone: post a fresh one and remember it;
  * - the content is refused: it never will be taken, so it is dropped (and logged: our bug).
+ *
+ * Replies go before cards: a round sends every due reply first, then only as many card updates as
+ * the platform's pacing lets out soon. The other cards wait in the outbox, where each newer state
+ * replaces the older, so a card that changed three times while waiting is sent once.
  */
 
 export interface DeliverDeps {
   outbox: Outbox;
+  /** Shared with the rest of the bot: while the token is refused nothing is sent. */
+  credentials?: CredentialState;
   subscriptions: Pick<SubscriptionStore, 'getSubscription' | 'setCardTs' | 'pauseSubscription' | 'recordDeliveryResult'>;
   notifier: Notifier;
   /** Unique per process: claims carry it, so a dead process's claims expire instead of blocking. */
@@ -47,7 +59,13 @@ export interface DeliverReport {
   dropped: number;
 }
 
-const DEFAULTS = { leaseMs: 60_000, batchSize: 200, concurrency: 4, backoff: { baseMs: 2_000, maxMs: 300_000 }, maxAttempts: 12 };
+/**
+ * Concurrency is high on purpose: a sender mostly waits for its channel's turn at the pacer, and
+ * channels are paced apart, so many channels in flight is what keeps every one of them busy.
+ */
+const DEFAULTS = { leaseMs: 60_000, batchSize: 200, concurrency: 32, backoff: { baseMs: 2_000, maxMs: 300_000 }, maxAttempts: 12 };
+/** Cards claimed in a round: those the pacing lets out within this time. */
+const CARD_HORIZON_MS = 2_000;
 
 /** Marks a delivery whose last attempt may have reached its destination (no answer, a server error). */
 const MAYBE_DELIVERED = 'maybe_delivered:';
@@ -56,24 +74,36 @@ export async function deliverPending(deps: DeliverDeps): Promise<DeliverReport> 
   const o = { ...DEFAULTS, ...deps };
   const now = deps.now ?? (() => new Date());
   const report: DeliverReport = { sent: 0, retried: 0, paused: 0, dropped: 0 };
+  const halted = () => deps.credentials?.refused != null;
   // Bounded: deliveries that keep becoming due (fast retries) wait for the next call, not spin here.
-  for (let round = 0; round < 50; round++) {
-    const claimed = await deps.outbox.claimDeliveries(deps.owner, now(), o.leaseMs, o.batchSize);
-    if (claimed.length === 0) break;
-    const bySubscription = new Map<number, Delivery[]>();
-    for (const d of claimed) {
-      const list = bySubscription.get(d.subscriptionId);
-      if (list) list.push(d);
-      else bySubscription.set(d.subscriptionId, [d]);
-    }
-    await mapWithConcurrency([...bySubscription.values()], o.concurrency, (group) => deliverGroup(group, deps, o, now, report));
+  for (let round = 0; round < 1_000 && !halted(); round++) {
+    const replies = await deps.outbox.claimDeliveries(deps.owner, now(), o.leaseMs, o.batchSize, 'reply');
+    await mapWithConcurrency(groupBySubscription(replies), o.concurrency, (group) => deliverGroup(group, deps, o, now, report));
+    if (halted()) break;
+    const slots = Math.min(o.batchSize, deps.notifier.cardSlots(CARD_HORIZON_MS));
+    const cards = slots > 0 ? await deps.outbox.claimDeliveries(deps.owner, now(), o.leaseMs, slots, 'card') : [];
+    await mapWithConcurrency(groupBySubscription(cards), o.concurrency, (group) => deliverGroup(group, deps, o, now, report));
+    if (replies.length === 0 && cards.length === 0) break;
   }
   return report;
 }
 
+function groupBySubscription(deliveries: Delivery[]): Delivery[][] {
+  const bySubscription = new Map<number, Delivery[]>();
+  for (const d of deliveries) {
+    const list = bySubscription.get(d.subscriptionId);
+    if (list) list.push(d);
+    else bySubscription.set(d.subscriptionId, [d]);
+  }
+  return [...bySubscription.values()];
+}
+
 type Options = typeof DEFAULTS;
-/** `lost`: the claim ran out meanwhile and another process has the delivery: not ours to send. */
-type Result = 'sent' | 'retry' | 'paused' | 'dropped' | 'lost';
+/**
+ * `lost`: the claim ran out meanwhile and another process has the delivery: not ours to send.
+ * `halt`: the bot's credentials are refused: nothing more goes out until they are accepted again.
+ */
+type Result = 'sent' | 'retry' | 'paused' | 'dropped' | 'lost' | 'halt';
 
 async function deliverGroup(group: Delivery[], deps: DeliverDeps, o: Options, now: () => Date, report: DeliverReport): Promise<void> {
   const first = group[0];
@@ -94,6 +124,10 @@ async function deliverGroup(group: Delivery[], deps: DeliverDeps, o: Options, no
       return;
     }
     if (result === 'lost') return;
+    if (result === 'halt') {
+      await deps.outbox.releaseDeliveries(group.slice(i).map((d) => d.id));
+      return;
+    }
     report[result === 'retry' ? 'retried' : result] += 1;
     if (result === 'retry' || result === 'paused') {
       // Keep the order: nothing after a delivery that did not go out may go out before it.
@@ -171,29 +205,28 @@ async function settle(
   }
   await subscriptions.recordDeliveryResult(subscription.id, outcome.detail, at);
   switch (outcome.kind) {
+    case 'credentials_refused':
+      if (outcome.why !== 'missing_scope') {
+        // Not this channel's problem: the whole bot waits, and this delivery keeps its place.
+        if (deps.credentials?.refuse(outcome.why, outcome.detail, at)) {
+          logger.error({ ...context, why: outcome.why, detail: outcome.detail }, 'Slack refuses our token: deliveries wait');
+        }
+        return 'halt';
+      }
+      logger.error(
+        { ...context, scope: outcome.scope ?? 'unknown' },
+        'Slack says the bot lacks a permission: add this scope to the app and reinstall',
+      );
+      return pause(
+        subscription,
+        delivery,
+        pauseReason.scope(outcome.scope),
+        { why: 'missing_scope', detail: outcome.detail, ...(outcome.scope ? { scope: outcome.scope } : {}) },
+        deps,
+        at,
+      );
     case 'destination_gone':
-    case 'credentials_refused': {
-      if (subscription.state !== 'active') {
-        // An ended subscription has nothing left to pause, and this channel will not take its last words.
-        logger.warn({ ...context, detail: outcome.detail }, 'delivery dropped: the channel refuses it');
-        await outbox.completeDelivery(delivery.id);
-        return 'dropped';
-      }
-      // Kept pending (a paused subscription's deliveries are not handed out) for when it resumes.
-      await outbox.retryDelivery(delivery.id, at, outcome.detail);
-      if (await subscriptions.pauseSubscription(subscription.id, outcome.detail)) {
-        logger.warn({ ...context, channel: subscription.channelId, detail: outcome.detail }, 'subscription paused');
-        const told = await deps.notifier.tell(subscription.createdBy, {
-          kind: 'subscription_paused',
-          channelId: subscription.channelId,
-          jobId: subscription.jobId,
-          why: outcome.why,
-          detail: outcome.detail,
-        });
-        if (told.kind !== 'delivered') logger.warn({ ...context, detail: told.kind }, 'could not tell the subscriber about the pause');
-      }
-      return 'paused';
-    }
+      return pause(subscription, delivery, pauseReason.destination(outcome.why), outcome, deps, at);
     case 'rejected':
     case 'message_gone':
       logger.error({ ...context, detail: outcome.detail, attempts: delivery.attempts + 1 }, 'delivery dropped');
@@ -216,6 +249,40 @@ async function settle(
       return 'retry';
     }
   }
+}
+
+/** This subscription's channel will not take messages (or the bot lacks a permission for it): pause it, once. */
+async function pause(
+  subscription: Subscription,
+  delivery: Delivery,
+  reason: string,
+  problem: Pick<Notice, 'why' | 'detail' | 'scope'>,
+  deps: DeliverDeps,
+  at: Date,
+): Promise<Result> {
+  const { outbox, subscriptions, logger } = deps;
+  const context = { subscriptionId: subscription.id, deliveryId: delivery.id };
+  if (subscription.state !== 'active') {
+    // An ended subscription has nothing left to pause, and this channel will not take its last words.
+    logger.warn({ ...context, detail: problem.detail }, 'delivery dropped: the channel refuses it');
+    await outbox.completeDelivery(delivery.id);
+    return 'dropped';
+  }
+  // Kept pending (a paused subscription's deliveries are not handed out) for when it resumes.
+  await outbox.retryDelivery(delivery.id, at, problem.detail);
+  if (await subscriptions.pauseSubscription(subscription.id, reason)) {
+    logger.warn({ ...context, channel: subscription.channelId, reason, detail: problem.detail }, 'subscription paused');
+    const told = await deps.notifier.tell(subscription.createdBy, {
+      kind: 'subscription_paused',
+      channelId: subscription.channelId,
+      jobId: subscription.jobId,
+      why: problem.why,
+      detail: problem.detail,
+      ...(problem.scope ? { scope: problem.scope } : {}),
+    });
+    if (told.kind !== 'delivered') logger.warn({ ...context, detail: told.kind }, 'could not tell the subscriber about the pause');
+  }
+  return 'paused';
 }
 
 /**

@@ -63,6 +63,18 @@ export type SubscriptionState = 'active' | 'paused' | 'ended';
 /** The pause reason of a subscription a person paused (rather than a channel that refused it). */
 export const PAUSED_BY_PERSON = 'paused_by_person';
 
+/**
+ * Why a subscription is paused, as stored: a person paused it, its channel refused it (and why), or
+ * the bot lacks a permission (which). Neutral words, so that retention can tell a channel that is gone.
+ */
+export const pauseReason = {
+  destination: (why: DestinationProblem) => `destination:${why}`,
+  scope: (scope: string | undefined) => `scope:${scope ?? 'unknown'}`,
+};
+
+/** The channel of a subscription paused for this reason is gone or refuses the bot. */
+export const isDestinationGone = (reason: string | null): boolean => reason?.startsWith('destination:') ?? false;
+
 export interface Subscription {
   id: number;
   channelId: string;
@@ -169,11 +181,13 @@ export interface Delivery extends NewDelivery {
 export interface Outbox {
   enqueue(deliveries: NewDelivery[]): Promise<void>;
   /**
-   * Claims up to `limit` due deliveries for `owner` until now + leaseMs: for each subscription that
-   * is not paused, its due deliveries from the oldest on, stopping at the first one that is not due
-   * or is claimed by someone else. Returned in enqueue order.
+   * Claims up to `limit` due deliveries for `owner` until now + leaseMs, of one kind or both. For
+   * each subscription that is not paused: its replies from the oldest on, stopping at the first
+   * one that is not due or is claimed by someone else (replies tell a story: their order holds),
+   * and its pending card when due and unclaimed (a card is a state: it never waits for a reply, nor
+   * a reply for it). Returned in enqueue order.
    */
-  claimDeliveries(owner: string, now: Date, leaseMs: number, limit: number): Promise<Delivery[]>;
+  claimDeliveries(owner: string, now: Date, leaseMs: number, limit: number, kind?: 'card' | 'reply'): Promise<Delivery[]>;
   /**
    * Extends `owner`'s claim on a delivery to `until`, just before sending it. False when the claim
    * is no longer `owner`'s (it ran out and another process took the delivery): do not send it.
@@ -233,8 +247,14 @@ export interface LeaseStore {
   releaseLease(name: string, owner: string): Promise<void>;
 }
 
+/** What an operator watches: read at each metrics scrape. */
+export interface StatsStore {
+  outboxStats(): Promise<{ pending: number; oldestCreatedAt: Date | null }>;
+  subscriptionCounts(): Promise<Record<SubscriptionState, number>>;
+}
+
 /** One engine implements every store; `main.ts` hands each consumer the part it uses. */
-export interface Store extends SubscriptionStore, Outbox, WatchStore, LeaseStore {
+export interface Store extends SubscriptionStore, Outbox, WatchStore, LeaseStore, StatsStore {
   readonly engine: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }
@@ -261,6 +281,11 @@ export interface Place {
   channelId: string;
   /** Shared with another organisation (Slack Connect): people outside the company read it. */
   sharedWithOtherOrganisation: boolean;
+  /**
+   * False when the platform will not even describe it to the bot (a private channel it is not in, a
+   * DM between people): the bot cannot post there either, so trying leaks nothing.
+   */
+  visibleToBot: boolean;
 }
 
 /** The workspace (and organisation) the bot is installed in. */
@@ -326,6 +351,8 @@ export type Notice = {
   jobId: string;
   why: DestinationProblem | CredentialProblem;
   detail: string;
+  /** The permission the bot lacks, when that is why. */
+  scope?: string;
 };
 
 export interface Notifier {
@@ -339,6 +366,13 @@ export interface Notifier {
   findReply(channelId: string, threadRef: string, deliveryKey: string): Promise<FoundReply>;
   /** A direct message to a person. */
   tell(userId: string, notice: Notice): Promise<SendOutcome>;
+  /**
+   * How many card updates the platform's pacing lets out within `withinMs`. Cards beyond it stay in
+   * the outbox, where a newer state replaces an older one: a busy card is sent once, at its latest.
+   */
+  cardSlots(withinMs: number): number;
+  /** Whether the platform accepts the bot's credentials now (a cheap probe). */
+  checkCredentials(): Promise<{ ok: true } | { ok: false; why: CredentialProblem; detail: string }>;
 }
 
 /** Content an older build stored already rendered; only the notifier that wrote it can read it. */

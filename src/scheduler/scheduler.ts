@@ -22,6 +22,11 @@ export interface Scheduler {
   leaseMs: number;
   /** One pass now, under the same lease as the ticks (a replica without it does nothing). */
   runNow(): Promise<void>;
+  /**
+   * Takes or renews the lease; true while this replica holds it. Delivery asks too: the holder alone
+   * delivers, so the fleet as a whole stays under Slack's limits with one set of rate gates.
+   */
+  lead(): Promise<boolean>;
   /** Stops scheduling and waits for a pass under way to finish. */
   stop(): Promise<void>;
 }
@@ -73,6 +78,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     async runNow() {
       if (await shouldRun()) await options.pass();
     },
+    lead: shouldRun,
     async stop() {
       await task.stop();
       await task.destroy();

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
@@ -33,8 +33,10 @@ export interface SlackAppOptions {
   /** Everything the listeners use but the access policy, which needs to know the installation first. */
   deps: Omit<ListenerDeps, 'access'>;
   logger: Logger;
-  /** What /healthz reports besides `ok`. */
-  health: () => Record<string, unknown>;
+  /** What /healthz reports: 200 when `ok`, 503 (with the reason in the details) when not. */
+  health: () => { ok: boolean; details: Record<string, unknown> };
+  /** GET /metrics: Prometheus text. */
+  metrics: () => Promise<{ contentType: string; body: string }>;
 }
 
 /** Bolt and its clients log through our logger, so their lines are structured and scrubbed too. */
@@ -93,10 +95,23 @@ async function verifyToken(config: Config['slack'], logger: BoltLogger): Promise
   }
 }
 
-function healthHandler(health: () => Record<string, unknown>) {
-  return (_req: unknown, res: import('node:http').ServerResponse) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ok: true, ...health() }));
+function healthHandler(health: SlackAppOptions['health']) {
+  return (_req: unknown, res: ServerResponse) => {
+    const { ok, details } = health();
+    res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ok, ...details }));
+  };
+}
+
+function metricsHandler(metrics: SlackAppOptions['metrics'], logger: Logger) {
+  return (_req: unknown, res: ServerResponse) => {
+    metrics().then(
+      ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+      (error: unknown) => {
+        logger.error({ err: error }, 'metrics scrape failed');
+        res.writeHead(500).end();
+      },
+    );
   };
 }
 
@@ -120,7 +135,7 @@ function accessPolicy(config: Pick<Config, 'slack' | 'access'>, installation: In
   };
 }
 
-export async function startSlackApp({ config, deps, logger, health }: SlackAppOptions): Promise<SlackAppHandle> {
+export async function startSlackApp({ config, deps, logger, health, metrics }: SlackAppOptions): Promise<SlackAppHandle> {
   const slack = config.slack;
   const log = boltLogger(logger.child({ component: 'slack' }));
   const { botId, botUserId, installation } = await verifyToken(slack, log);
@@ -131,12 +146,14 @@ export async function startSlackApp({ config, deps, logger, health }: SlackAppOp
   };
 
   const answerHealth = healthHandler(health);
+  const answerMetrics = metricsHandler(metrics, logger);
   let healthServer: Server | undefined;
   let receiver: HTTPReceiver | SocketModeReceiver;
   if (slack.mode === 'socket' && slack.appToken) {
     receiver = new SocketModeReceiver({ appToken: slack.appToken, logger: log, installerOptions: { clientOptions } });
     healthServer = createServer((req, res) => {
       if (req.method === 'GET' && req.url === '/healthz') return answerHealth(req, res);
+      if (req.method === 'GET' && req.url === '/metrics') return answerMetrics(req, res);
       res.writeHead(404).end();
     });
   } else {
@@ -144,7 +161,10 @@ export async function startSlackApp({ config, deps, logger, health }: SlackAppOp
       signingSecret: slack.signingSecret ?? '',
       endpoints: '/slack/events',
       logger: log,
-      customRoutes: [{ path: '/healthz', method: ['GET'], handler: answerHealth }],
+      customRoutes: [
+        { path: '/healthz', method: ['GET'], handler: answerHealth },
+        { path: '/metrics', method: ['GET'], handler: answerMetrics },
+      ],
       // Bolt answers Slack only when the listener acks: our listeners ack before any slow work.
       processBeforeResponse: false,
     });

@@ -62,15 +62,15 @@ export function createSlackDirectory({ client, ttlMs, now }: SlackDirectoryOptio
       const { channel } = (await client.conversations.info({ channel: channelId })) as { channel?: SlackChannel };
       if (!channel?.id) return { ok: false, detail: 'no_channel' };
       // A share still pending counts as shared: the other organisation may accept it any moment.
-      return {
-        ok: true,
-        value: {
-          channelId: channel.id,
-          sharedWithOtherOrganisation: channel.is_ext_shared === true || channel.is_pending_ext_shared === true,
-        },
-      };
+      const shared = channel.is_ext_shared === true || channel.is_pending_ext_shared === true;
+      return { ok: true, value: { channelId: channel.id, sharedWithOtherOrganisation: shared, visibleToBot: true } };
     } catch (error) {
-      return failed(error);
+      const failure = failed(error);
+      // Slack will not describe it to the bot, so the bot cannot post there either: a try leaks nothing.
+      if (failure.detail === 'channel_not_found') {
+        return { ok: true, value: { channelId, sharedWithOtherOrganisation: false, visibleToBot: false } };
+      }
+      return failure;
     }
   });
 

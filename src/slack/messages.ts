@@ -107,6 +107,27 @@ export function unsubscribeReply(result: UnsubscribeResult, jobId: string, chann
     : { text: `This channel is not subscribed to ${jobRef(jobId)}. \`/datajob list\` shows what it is subscribed to.` };
 }
 
+/** Why a subscription is paused, as a reader wants it: who and since when, or what the channel or the bot lacks. */
+function pausedText(s: ChannelSubscription['subscription']): string {
+  if (s.stateReason === PAUSED_BY_PERSON) {
+    return `${s.stateBy ? ` by ${userMention(s.stateBy)}` : ''}${s.stateAt ? ` since ${dateToken(s.stateAt)}` : ''}`;
+  }
+  const [kind, detail] = splitReason(s.stateReason ?? '');
+  const why =
+    kind === 'destination' && detail in PAUSE_REASONS
+      ? PAUSE_REASONS[detail as Notice['why']]
+      : kind === 'scope'
+        ? `the bot lacks the \`${escapeAndTruncate(detail, 60)}\` permission (add it to the app, then reinstall)`
+        : escapeAndTruncate(s.stateReason ?? 'unknown', 60);
+  const code = s.lastDelivery && s.lastDelivery !== 'ok' ? ` (\`${escapeAndTruncate(s.lastDelivery, 60)}\`)` : '';
+  return `: ${why}${code}`;
+}
+
+const splitReason = (reason: string): [string, string] => {
+  const at = reason.indexOf(':');
+  return at < 0 ? ['', reason] : [reason.slice(0, at), reason.slice(at + 1)];
+};
+
 export function pauseReply(result: PauseResult, jobId: string, channelId: string): Reply {
   switch (result.kind) {
     case 'paused':
@@ -152,9 +173,7 @@ export function listReply(items: ChannelSubscription[], channelId: string): Repl
     const status = snapshot ? `${statusDisplay(snapshot.status).emoji} ${statusDisplay(snapshot.status).label}` : '—';
     const unknown = watch?.watch.unreachableNotified ? ' (SeekrFlow unreachable: state unknown)' : '';
     let delivery: string;
-    if (s.state === 'paused' && s.stateReason === PAUSED_BY_PERSON) {
-      delivery = `:pause_button: *paused*${s.stateBy ? ` by ${userMention(s.stateBy)}` : ''}${s.stateAt ? ` since ${dateToken(s.stateAt)}` : ''}`;
-    } else if (s.state === 'paused') delivery = `:pause_button: *paused*: \`${escapeAndTruncate(s.stateReason ?? 'unknown', 60)}\``;
+    if (s.state === 'paused') delivery = `:pause_button: *paused*${pausedText(s)}`;
     else if (s.lastDelivery === null) delivery = 'nothing sent yet';
     else if (s.lastDelivery === 'ok') delivery = `ok${s.lastDeliveryAt ? ` ${dateToken(s.lastDeliveryAt)}` : ''}`;
     else delivery = `last attempt failed: \`${escapeAndTruncate(s.lastDelivery, 60)}\``;
@@ -191,11 +210,20 @@ const PAUSE_REASONS: Record<Notice['why'], string> = {
 /** The direct message that tells a subscription's creator it is paused, and how to resume it. */
 export function pausedNotice(notice: Notice): { text: string } {
   const jobId = escapeAndTruncate(notice.jobId, 128, { oneLine: true });
+  if (notice.why === 'missing_scope') {
+    const scope = notice.scope ? `the \`${escapeAndTruncate(notice.scope, 60)}\` permission` : 'a permission it needs';
+    return {
+      text:
+        `:pause_button: Your subscription of <#${notice.channelId}> to data job \`${jobId}\` is paused: the bot lacks ${scope}. ` +
+        `Ask whoever runs the bot to add it (OAuth & Permissions → Bot Token Scopes) and reinstall the app, then run ` +
+        `\`/datajob resume ${jobId}\` in the channel.`,
+    };
+  }
   return {
     text:
       `:pause_button: Your subscription of <#${notice.channelId}> to data job \`${jobId}\` is paused: ${PAUSE_REASONS[notice.why]}. ` +
       `Nothing more will be posted there until it is fixed. Invite the bot with \`/invite\` (or unarchive the channel), then run ` +
-      `\`/datajob subscribe ${jobId}\` in the channel to resume.`,
+      `\`/datajob resume ${jobId}\` in the channel.`,
   };
 }
 

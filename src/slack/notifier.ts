@@ -3,6 +3,7 @@ import type { MessagePayload } from './blocks/block-kit.js';
 import { renderJobCard } from './blocks/card.js';
 import { renderEventReply } from './blocks/event-reply.js';
 import { pausedNotice, subscriptionNoteText } from './messages.js';
+import type { Pacer } from './pacing.js';
 import type { OutgoingMessage, SlackPoster } from './poster.js';
 import { toOutcome } from './slack-errors.js';
 
@@ -13,6 +14,8 @@ import { toOutcome } from './slack-errors.js';
 
 export interface SlackNotifierOptions {
   poster: SlackPoster;
+  /** The same pacer the poster waits at: it says how many card updates can go out soon. */
+  pacer?: Pacer;
   /** "View in SeekrFlow" link of a job, from the configured template; undefined for no button. */
   jobUrl: (jobId: string) => string | undefined;
 }
@@ -47,7 +50,7 @@ export function renderThreadReply(reply: ThreadReply): MessagePayload & { broadc
   return { ...renderEventReply(reply.event, reply.job, reply.eventId), broadcast: reply.loud };
 }
 
-export function createSlackNotifier({ poster, jobUrl }: SlackNotifierOptions): Notifier {
+export function createSlackNotifier({ poster, pacer, jobUrl }: SlackNotifierOptions): Notifier {
   const cardMessage = (card: LivingCard | LegacyContent): OutgoingMessage =>
     isLegacy(card) ? legacyMessage(card) : renderLivingCard(card, jobUrl(card.state.card.id));
   return {
@@ -78,6 +81,18 @@ export function createSlackNotifier({ poster, jobUrl }: SlackNotifierOptions): N
     },
     async tell(userId, notice) {
       return toOutcome(await poster.dm(userId, pausedNotice(notice)));
+    },
+    cardSlots(withinMs) {
+      return pacer ? pacer.capacity('chat.update', withinMs) : Number.MAX_SAFE_INTEGER;
+    },
+    async checkCredentials() {
+      const checked = await poster.checkToken();
+      if (checked.ok) return { ok: true };
+      const outcome = toOutcome(checked);
+      return outcome.kind === 'credentials_refused'
+        ? { ok: false, why: outcome.why, detail: outcome.detail }
+        : // Slack could not be asked (a timeout, an outage): nothing says the token is good again.
+          { ok: false, why: 'invalid', detail: checked.error };
     },
   };
 }

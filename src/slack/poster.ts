@@ -6,6 +6,7 @@ import {
   WebClient,
   type WebClientOptions,
 } from '@slack/web-api';
+import type { Pacer } from './pacing.js';
 import type { SlackResult } from './slack-errors.js';
 
 /** The metadata event type the bot marks its deliveries with, so a sent one can be recognised later. */
@@ -31,20 +32,45 @@ export interface SlackPoster {
   dm(userId: string, message: OutgoingMessage): Promise<SlackResult>;
   /** Looks for a message carrying `deliveryKey` in the thread under `threadTs`. */
   findInThread(channel: string, threadTs: string, deliveryKey: string): Promise<FoundResult>;
+  /** `auth.test`: whether Slack accepts the token now. */
+  checkToken(): Promise<{ ok: true } | { ok: false; error: string }>;
+}
+
+export interface SlackPosterOptions extends Pick<WebClientOptions, 'slackApiUrl' | 'logger' | 'timeout'> {
+  /** Paces every call under Slack's limits, and learns from its 429s. */
+  pacer?: Pacer;
+  /** Told of every call: the method and how it ended (`ok` or Slack's error code). */
+  onCall?: (method: string, outcome: string) => void;
 }
 
 /**
  * The poster over Slack's Web API. Its WebClient never retries by itself: a retried
  * chat.postMessage after a timeout may post twice, and a client sleeping out a 429 would stall a
- * whole poll pass. Delivery decides instead, from the outcome the code maps to.
+ * whole poll pass. Every call waits its turn at the pacer; a 429 holds its method (or channel) for
+ * everyone, and delivery decides what to do next from the outcome the code maps to.
  */
-export function createSlackPoster(token: string, options: Pick<WebClientOptions, 'slackApiUrl' | 'logger' | 'timeout'> = {}): SlackPoster {
+export function createSlackPoster(token: string, options: SlackPosterOptions = {}): SlackPoster {
+  const { pacer, onCall, ...clientOptions } = options;
   const client = new WebClient(token, {
-    ...options,
+    ...clientOptions,
     timeout: options.timeout ?? 15_000,
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
   });
+  /** One Web API call, paced, counted, and its 429 shared with everyone who calls the same. */
+  async function paced<T>(method: string, channel: string | undefined, send: () => Promise<T>): Promise<T> {
+    await pacer?.acquire(method, channel);
+    try {
+      const result = await send();
+      onCall?.(method, 'ok');
+      return result;
+    } catch (error) {
+      const failure = slackFailure(error);
+      onCall?.(method, failure.error);
+      if (failure.error === 'ratelimited') pacer?.hold(method, channel, failure.retryAfterMs ?? 1_000);
+      throw error;
+    }
+  }
   // The Web API's argument types are unions too wide to build conditionally; these are plain JSON.
   const args = (channel: string, m: OutgoingMessage): ChatPostMessageArguments =>
     ({
@@ -56,39 +82,47 @@ export function createSlackPoster(token: string, options: Pick<WebClientOptions,
       unfurl_links: false,
       unfurl_media: false,
     }) as ChatPostMessageArguments;
+  const postMessage = async (channel: string, message: OutgoingMessage) =>
+    (await paced('chat.postMessage', channel, () => client.chat.postMessage(args(channel, message)))).ts;
   return {
-    post: (channel, message) => call(async () => (await client.chat.postMessage(args(channel, message))).ts),
+    post: (channel, message) => call(() => postMessage(channel, message)),
     update: (channel, ts, message) =>
       call(
         async () =>
           (
-            await client.chat.update({
-              channel,
-              ts,
-              text: message.text,
-              ...(message.blocks ? { blocks: message.blocks } : {}),
-            } as ChatUpdateArguments)
+            await paced('chat.update', channel, () =>
+              client.chat.update({
+                channel,
+                ts,
+                text: message.text,
+                ...(message.blocks ? { blocks: message.blocks } : {}),
+              } as ChatUpdateArguments),
+            )
           ).ts,
       ),
     dm: (userId, message) =>
       call(async () => {
-        const opened = await client.conversations.open({ users: userId });
+        const opened = await paced('conversations.open', undefined, () => client.conversations.open({ users: userId }));
         const channel = opened.channel?.id;
         if (!channel) throw new Error('conversations.open returned no channel');
-        return (await client.chat.postMessage(args(channel, message))).ts;
+        return postMessage(channel, message);
       }),
+    async checkToken() {
+      try {
+        await client.auth.test();
+        return { ok: true };
+      } catch (error) {
+        return slackFailure(error);
+      }
+    },
     async findInThread(channel, threadTs, deliveryKey) {
       try {
         let cursor: string | undefined;
         // Bounded: a living card's thread has one reply per event; 10 pages of 200 is far beyond that.
         for (let page = 0; page < 10; page++) {
-          const res = await client.conversations.replies({
-            channel,
-            ts: threadTs,
-            include_all_metadata: true,
-            limit: 200,
-            ...(cursor ? { cursor } : {}),
-          });
+          const res = await paced('conversations.replies', channel, () =>
+            client.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) }),
+          );
           const found = (res.messages ?? []).some((m) => {
             const metadata = (m as { metadata?: { event_type?: string; event_payload?: { delivery?: unknown } } }).metadata;
             return metadata?.event_type === DELIVERY_EVENT_TYPE && metadata.event_payload?.delivery === deliveryKey;

@@ -385,7 +385,7 @@ export class PostgresStore implements Store {
     await this.#enqueue(this.pool, deliveries);
   }
 
-  async claimDeliveries(owner: string, now: Date, leaseMs: number, limit: number): Promise<Delivery[]> {
+  async claimDeliveries(owner: string, now: Date, leaseMs: number, limit: number, kind?: 'card' | 'reply'): Promise<Delivery[]> {
     if (limit <= 0) return [];
     const until = new Date(now.getTime() + leaseMs);
     const rows = await this.#transaction(async (client) => {
@@ -394,17 +394,20 @@ export class PostgresStore implements Store {
       //    least one delivery, so `limit` subscriptions are enough.
       const locked = await client.query<{ id: string }>(
         `WITH heads AS (
-           SELECT DISTINCT ON (subscription_id) subscription_id, id, not_before, claimed_until
-           FROM deliveries ORDER BY subscription_id, id
+           -- The first delivery of each kind per subscription: replies keep their order, the card its own.
+           SELECT DISTINCT ON (subscription_id, kind) subscription_id, id, not_before, claimed_until
+           FROM deliveries WHERE ($3::text IS NULL OR kind = $3) ORDER BY subscription_id, kind, id
+         ), ready AS (
+           SELECT subscription_id, min(id) AS first FROM heads
+           WHERE (not_before IS NULL OR not_before <= $1) AND (claimed_until IS NULL OR claimed_until <= $1)
+           GROUP BY subscription_id
          )
-         SELECT s.id FROM heads h JOIN subscriptions s ON s.id = h.subscription_id
+         SELECT s.id FROM ready r JOIN subscriptions s ON s.id = r.subscription_id
          WHERE s.state <> 'paused'
-           AND (h.not_before IS NULL OR h.not_before <= $1)
-           AND (h.claimed_until IS NULL OR h.claimed_until <= $1)
-         ORDER BY h.id
+         ORDER BY r.first
          LIMIT $2
          FOR NO KEY UPDATE OF s SKIP LOCKED`,
-        [now, limit],
+        [now, limit, kind ?? null],
       );
       if (locked.rows.length === 0) return [];
       // 2. With those locks held, nobody else claims for these subscriptions. Re-read (this
@@ -417,11 +420,12 @@ export class PostgresStore implements Store {
              d.claimed_until IS NOT NULL AS reclaimed
            FROM deliveries d
            WHERE d.subscription_id = ANY($3::bigint[])
+             AND ($6::text IS NULL OR d.kind = $6)
              AND (d.not_before IS NULL OR d.not_before <= $4)
              AND (d.claimed_until IS NULL OR d.claimed_until <= $4)
              AND NOT EXISTS (
                SELECT 1 FROM deliveries e
-               WHERE e.subscription_id = d.subscription_id AND e.id < d.id
+               WHERE e.subscription_id = d.subscription_id AND e.kind = d.kind AND e.id < d.id
                  AND (e.not_before > $4 OR e.claimed_until > $4))
            ORDER BY d.id
            LIMIT $5
@@ -430,7 +434,7 @@ export class PostgresStore implements Store {
          FROM picked WHERE d.id = picked.id
          RETURNING d.id, d.subscription_id, d.key, d.kind, d.payload, d.attempts, d.not_before, d.created_at, d.last_error,
            picked.reclaimed`,
-        [owner, until, locked.rows.map((r) => r.id), now, limit],
+        [owner, until, locked.rows.map((r) => r.id), now, limit, kind ?? null],
       );
       return claimed.rows;
     });
@@ -473,6 +477,24 @@ export class PostgresStore implements Store {
         ? await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM deliveries')
         : await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM deliveries WHERE subscription_id = $1', [subscriptionId]);
     return rows[0]?.n ?? 0;
+  }
+
+  // Stats
+
+  async outboxStats(): Promise<{ pending: number; oldestCreatedAt: Date | null }> {
+    const { rows } = await this.pool.query<{ n: number; oldest: Date | null }>(
+      'SELECT count(*)::int AS n, min(created_at) AS oldest FROM deliveries',
+    );
+    return { pending: rows[0]?.n ?? 0, oldestCreatedAt: rows[0]?.oldest ?? null };
+  }
+
+  async subscriptionCounts(): Promise<Record<SubscriptionState, number>> {
+    const counts: Record<SubscriptionState, number> = { active: 0, paused: 0, ended: 0 };
+    const { rows } = await this.pool.query<{ state: string; n: number }>(
+      'SELECT state, count(*)::int AS n FROM subscriptions GROUP BY state',
+    );
+    for (const { state, n } of rows) counts[state as SubscriptionState] = n;
+    return counts;
   }
 
   // Coordination

@@ -158,18 +158,20 @@ function prepareStatements(db: Database.Database) {
        ON CONFLICT (subscription_id, key) DO UPDATE SET payload = excluded.payload, revision = revision + 1
        WHERE excluded.kind = 'card' AND deliveries.kind = 'card'`,
     ),
-    claimable: db.prepare<{ now: number; limit: number }, DeliveryRow>(
+    claimable: db.prepare<{ now: number; limit: number; kind: string | null }, DeliveryRow>(
       `SELECT d.id, d.subscription_id, d.key, d.kind, d.payload, d.attempts, d.not_before, d.created_at, d.last_error,
          -- Still marked claimed although claimable: that claim expired with no outcome recorded.
          d.claimed_until IS NOT NULL AS reclaimed
        FROM deliveries d
        JOIN subscriptions s ON s.id = d.subscription_id
        WHERE s.state <> 'paused'
+         AND (@kind IS NULL OR d.kind = @kind)
          AND (d.not_before IS NULL OR d.not_before <= @now)
          AND (d.claimed_until IS NULL OR d.claimed_until <= @now)
+         -- Order holds among a subscription's replies; its one card never waits (kind = kind).
          AND NOT EXISTS (
            SELECT 1 FROM deliveries e
-           WHERE e.subscription_id = d.subscription_id AND e.id < d.id
+           WHERE e.subscription_id = d.subscription_id AND e.kind = d.kind AND e.id < d.id
              AND (e.not_before > @now OR e.claimed_until > @now))
        ORDER BY d.id
        LIMIT @limit`,
@@ -188,6 +190,8 @@ function prepareStatements(db: Database.Database) {
       'UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE id IN (SELECT value FROM json_each(?))',
     ),
     pendingAll: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM deliveries'),
+    outboxStats: db.prepare<[], { n: number; oldest: number | null }>('SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries'),
+    subscriptionCounts: db.prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM subscriptions GROUP BY state'),
     pendingFor: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM deliveries WHERE subscription_id = ?'),
 
     tryLease: db.prepare<{ name: string; owner: string; until: number; now: number }>(
@@ -359,13 +363,13 @@ export class SqliteStore implements Store {
     this.db.transaction(() => this.#enqueue(deliveries, Date.now())).immediate();
   }
 
-  async claimDeliveries(owner: string, now: Date, leaseMs: number, limit: number): Promise<Delivery[]> {
+  async claimDeliveries(owner: string, now: Date, leaseMs: number, limit: number, kind?: 'card' | 'reply'): Promise<Delivery[]> {
     if (limit <= 0) return [];
     const at = now.getTime();
     const until = at + leaseMs;
     return this.db
       .transaction(() => {
-        const rows = this.#s.claimable.all({ now: at, limit: Math.trunc(limit) });
+        const rows = this.#s.claimable.all({ now: at, limit: Math.trunc(limit), kind: kind ?? null });
         for (const r of rows) this.#s.claim.run(owner, until, r.id);
         return rows.map(toDelivery);
       })
@@ -396,6 +400,19 @@ export class SqliteStore implements Store {
   async pendingDeliveries(subscriptionId?: number): Promise<number> {
     const row = subscriptionId === undefined ? this.#s.pendingAll.get() : this.#s.pendingFor.get(subscriptionId);
     return row?.n ?? 0;
+  }
+
+  // Stats
+
+  async outboxStats(): Promise<{ pending: number; oldestCreatedAt: Date | null }> {
+    const row = this.#s.outboxStats.get();
+    return { pending: row?.n ?? 0, oldestCreatedAt: row?.oldest == null ? null : new Date(row.oldest) };
+  }
+
+  async subscriptionCounts(): Promise<Record<SubscriptionState, number>> {
+    const counts: Record<SubscriptionState, number> = { active: 0, paused: 0, ended: 0 };
+    for (const { state, n } of this.#s.subscriptionCounts.all()) counts[state as SubscriptionState] = n;
+    return counts;
   }
 
   // Coordination

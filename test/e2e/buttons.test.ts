@@ -26,6 +26,7 @@ describe('card buttons', () => {
     expect(visibleText(first.body as object)).toMatch(/Processing files/);
     h.sim.putJob(makeJobWithFiles([{ state: 'done' }, { state: 'done' }], { id: JOB, name: 'Refresh me', status: 'ready_to_start' }));
 
+    h.slack.addUser({ id: 'U_BOB', name: 'bob' });
     await h.click({ ephemeralTs: first.ts as string }, ACTIONS.refresh, 'U_BOB');
     const card = await waitFor(() => {
       const e = h.slack.ephemeral(first.ts as string);

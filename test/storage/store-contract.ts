@@ -514,6 +514,23 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         expect(keys(await store.claimDeliveries('w', at(3), LEASE, 10))).toEqual(['b']);
       });
 
+      it('keeps a card and the replies of one subscription apart: neither waits for the other', async () => {
+        const s = await addActive();
+        await store.enqueue([card(s.id, 'v1'), reply(s.id, 'a'), reply(s.id, 'b')]);
+        // The card is claimed and slow to go out (its method is rate limited): the replies go meanwhile.
+        expect(keys(await store.claimDeliveries('w', T0, LEASE, 10, 'card'))).toEqual(['card']);
+        expect(keys(await store.claimDeliveries('w', at(1), LEASE, 1, 'reply'))).toEqual(['a']);
+        // A reply waiting for its turn does not hold the card back either.
+        const other = await addActive();
+        await store.enqueue([reply(other.id, 'x'), card(other.id, 'v1')]);
+        const [x] = await store.claimDeliveries('w', at(2), LEASE, 1, 'reply');
+        await store.retryDelivery(x?.id ?? -1, at(60_000), 'ratelimited');
+        expect(keys(await store.claimDeliveries('w', at(3), LEASE, 10, 'card'))).toEqual(['card']);
+        // Only replies when asked for replies, only cards when asked for cards.
+        expect(await store.claimDeliveries('w', at(4), LEASE, 10, 'card')).toEqual([]);
+        expect(keys(await store.claimDeliveries('w', at(LEASE + 10), LEASE, 10, 'reply'))).toEqual(['a', 'b']);
+      });
+
       it('holds later deliveries behind one that is not due yet; retry counts attempts and sets notBefore', async () => {
         const s = await addActive();
         await store.enqueue([reply(s.id, 'a'), reply(s.id, 'b')]);
@@ -598,6 +615,19 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
           [subs[2]?.id, 'two'],
         ]);
         expect(await store.claimDeliveries('w', T0, LEASE, 0)).toEqual([]);
+      });
+
+      it('says how deep and how old the outbox is, and how many subscriptions are in each state', async () => {
+        expect(await store.outboxStats()).toEqual({ pending: 0, oldestCreatedAt: null });
+        const a = await addActive();
+        const b = await addActive();
+        await addActive();
+        await store.pauseSubscription(b.id, 'destination:archived');
+        await store.enqueue([reply(a.id, 'x'), reply(a.id, 'y')]);
+        const stats = await store.outboxStats();
+        expect(stats.pending).toBe(2);
+        expect(Math.abs((stats.oldestCreatedAt?.getTime() ?? 0) - Date.now())).toBeLessThan(60_000);
+        expect(await store.subscriptionCounts()).toEqual({ active: 2, paused: 1, ended: 0 });
       });
 
       it('counts pending deliveries, in all and per subscription', async () => {
@@ -704,9 +734,9 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
       ]);
       expect(await reopened.getWatch('dj-keep')).toEqual({ watch: w, version: 1 });
       expect(await reopened.pendingDeliveries(s.id)).toBe(2);
-      // The claim survived too: the card is still leased, and the reply waits behind it.
-      expect(await reopened.claimDeliveries('w2', at(1), LEASE, 10)).toEqual([]);
-      expect((await reopened.claimDeliveries('w2', at(LEASE), LEASE, 10)).map((d) => d.id)[0]).toBe(claimed?.id);
+      // The claim survived too: the card is still leased (only the reply, which never waits for a card, is free).
+      expect((await reopened.claimDeliveries('w2', at(1), LEASE, 10)).map((d) => d.key)).toEqual(['r']);
+      expect((await reopened.claimDeliveries('w2', at(LEASE), LEASE, 10)).map((d) => d.id)).toEqual([claimed?.id]);
       expect(await reopened.tryLease('poll', 'b', 60_000, at(1))).toBe(false);
       // A new subscription does not reuse an id.
       expect((await reopened.addSubscription(newSub())).subscription.id).toBeGreaterThan(paused.id);

@@ -48,7 +48,7 @@ import type {
 import { type ApiAnswer, METHODS, type MethodContext, normaliseArgs, publicView } from './web-api.js';
 import { DEFAULT_CHANNELS, DEFAULT_USER, type Identity, Workspace } from './workspace.js';
 
-export type TokenState = 'ok' | 'token_revoked' | 'account_inactive';
+export type TokenState = 'ok' | 'token_revoked' | 'account_inactive' | 'invalid_auth';
 
 /** The Socket Mode side as tests drive it. */
 export interface FakeSocket {
@@ -89,6 +89,8 @@ export interface FakeSlack {
   channel(idOrName: string): Channel | undefined;
   /** A message from a person (which the bot cannot update or delete). */
   addUserMessage(channel: string, fields: { user: string; text: string; thread_ts?: string }): SlackMessage;
+  /** Someone deletes a message (a person may delete the bot's messages in the client; the bot's chat.update then fails). */
+  deleteMessage(channel: string, ts: string): void;
 
   /** Every message in the channel, replies included, oldest first. */
   messages(channel: string): SlackMessage[];
@@ -377,6 +379,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     addUsergroup: (spec) => ws.addUsergroup(spec),
     channel: (ref) => ws.findChannel(ref),
     addUserMessage: (channel, fields) => ws.addMessage(channel, { text: fields.text, thread_ts: fields.thread_ts, user: fields.user }),
+    deleteMessage: (channel, ts) => {
+      const message = ws.message(channel, ts);
+      if (!message) throw new Error(`no message ${ts} in ${channel}`);
+      ws.deleteMessage(message);
+    },
     messages: (channel) => ws.messages(channel),
     topLevel: (channel) => ws.messages(channel).filter((m) => !m.thread_ts || m.thread_ts === m.ts),
     thread: (channel, ts) => ws.messages(channel).filter((m) => m.thread_ts === ts && m.ts !== ts),

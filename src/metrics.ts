@@ -1,0 +1,113 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * What an operator scrapes at GET /metrics (Prometheus text format): how the passes go, how
+ * SeekrFlow and Slack answer, how much Slack held us back, how deep and how old the outbox is, the
+ * subscriptions by state, and whether Slack accepts the token. Counters are fed as things happen;
+ * the gauges are read from the store and the bot's state at each scrape.
+ */
+
+export interface MetricsSources {
+  outbox(): Promise<{ pending: number; oldestCreatedAt: Date | null }>;
+  subscriptions(): Promise<Record<'active' | 'paused' | 'ended', number>>;
+  /** Null while Slack accepts the token; why it refuses it otherwise. */
+  tokenRefused(): string | null;
+}
+
+export interface Metrics {
+  passCompleted(report: { ms: number; jobs: number; fetchFailures: number; deliveries: number }): void;
+  seekrflowRequest(outcome: string): void;
+  slackCall(method: string, outcome: string): void;
+  slackHeld(method: string, ms: number): void;
+  /** The text to answer a scrape with, and its content type. */
+  scrape(): Promise<{ contentType: string; body: string }>;
+}
+
+export function createMetrics(sources: MetricsSources): Metrics {
+  const registry = new Registry();
+  const passes = new Counter({ name: 'datajob_poll_passes_total', help: 'Poll passes run by this process.', registers: [registry] });
+  const passSeconds = new Histogram({
+    name: 'datajob_poll_pass_duration_seconds',
+    help: 'How long a poll pass took.',
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120],
+    registers: [registry],
+  });
+  const jobsPolled = new Gauge({ name: 'datajob_poll_jobs', help: 'Jobs polled by the last pass.', registers: [registry] });
+  const seekrflow = new Counter({
+    name: 'datajob_seekrflow_requests_total',
+    help: 'Reads of SeekrFlow jobs, by outcome (ok, or the failure kind: not_found, unavailable, rate_limited, …).',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const slackCalls = new Counter({
+    name: 'datajob_slack_calls_total',
+    help: 'Slack Web API calls made for delivery, by method and outcome (ok, or Slack’s error code).',
+    labelNames: ['method', 'outcome'],
+    registers: [registry],
+  });
+  const slackLimited = new Counter({
+    name: 'datajob_slack_rate_limited_total',
+    help: 'Slack answers of 429 (rate limited), by method.',
+    labelNames: ['method'],
+    registers: [registry],
+  });
+  const slackHeld = new Counter({
+    name: 'datajob_slack_held_seconds_total',
+    help: 'Time Slack asked us to hold calls (Retry-After), by method.',
+    labelNames: ['method'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'datajob_outbox_pending',
+    help: 'Messages stored and not yet delivered.',
+    registers: [registry],
+    async collect() {
+      const { pending } = await sources.outbox();
+      this.set(pending);
+    },
+  });
+  new Gauge({
+    name: 'datajob_outbox_oldest_age_seconds',
+    help: 'Age of the oldest message not yet delivered (0 when none).',
+    registers: [registry],
+    async collect() {
+      const { oldestCreatedAt } = await sources.outbox();
+      this.set(oldestCreatedAt ? Math.max(0, (Date.now() - oldestCreatedAt.getTime()) / 1000) : 0);
+    },
+  });
+  new Gauge({
+    name: 'datajob_subscriptions',
+    help: 'Subscriptions by state.',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      const counts = await sources.subscriptions();
+      for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+    },
+  });
+  new Gauge({
+    name: 'datajob_slack_token_refused',
+    help: '1 while Slack refuses the bot token (deliveries wait), 0 otherwise.',
+    registers: [registry],
+    collect() {
+      this.set(sources.tokenRefused() === null ? 0 : 1);
+    },
+  });
+
+  return {
+    passCompleted(report) {
+      passes.inc();
+      passSeconds.observe(report.ms / 1000);
+      jobsPolled.set(report.jobs);
+    },
+    seekrflowRequest: (outcome) => seekrflow.inc({ outcome }),
+    slackCall(method, outcome) {
+      slackCalls.inc({ method, outcome });
+      if (outcome === 'ratelimited') slackLimited.inc({ method });
+    },
+    slackHeld: (method, ms) => slackHeld.inc({ method }, ms / 1000),
+    async scrape() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { Pacer } from './pacing.js';
+
+/** A clock that only moves when someone sleeps: the pacer's waits become exact, instant arithmetic. */
+function virtualTime() {
+  let now = 0;
+  return {
+    clock: () => now,
+    sleep: async (ms: number) => {
+      now += ms;
+    },
+    get now() {
+      return now;
+    },
+  };
+}
+
+/** When each of `n` calls of `method` got its turn, called back to back. */
+async function turns(pacer: Pacer, time: ReturnType<typeof virtualTime>, n: number, method: string, channel?: string) {
+  const at: number[] = [];
+  for (let i = 0; i < n; i++) {
+    await pacer.acquire(method, channel);
+    at.push(Math.round(time.now));
+  }
+  return at;
+}
+
+describe('Pacer', () => {
+  it('lets a burst of chat.update through, then one every 1.25 s (48 a minute, under tier 3’s 50)', async () => {
+    const time = virtualTime();
+    const pacer = new Pacer(time);
+    const at = await turns(pacer, time, 12, 'chat.update');
+    expect(at.slice(0, 8)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(at.slice(8)).toEqual([1250, 2500, 3750, 5000]);
+  });
+
+  it('paces chat.postMessage per channel: one channel waits, another does not', async () => {
+    const time = virtualTime();
+    const pacer = new Pacer(time);
+    const busy = await turns(pacer, time, 4, 'chat.postMessage', 'C_BUSY');
+    expect(busy[1]).toBe(0);
+    expect(busy[2]).toBeGreaterThan(1000);
+    const start = Math.round(time.now);
+    expect(await turns(pacer, time, 2, 'chat.postMessage', 'C_QUIET')).toEqual([start, start]);
+  });
+
+  it('holds a method for everyone after a 429, for its Retry-After, then starts again slowly', async () => {
+    const time = virtualTime();
+    const pacer = new Pacer(time);
+    pacer.hold('chat.update', undefined, 30_000);
+    expect(pacer.capacity('chat.update')).toBe(0);
+    const at = await turns(pacer, time, 2, 'chat.update');
+    expect(at[0]).toBeGreaterThanOrEqual(30_000);
+    expect((at[1] ?? 0) - (at[0] ?? 0)).toBe(1250);
+  });
+
+  it('holds only the channel that got the 429 when posting', async () => {
+    const time = virtualTime();
+    const pacer = new Pacer(time);
+    pacer.hold('chat.postMessage', 'C_HOT', 5_000);
+    expect(await turns(pacer, time, 1, 'chat.postMessage', 'C_OTHER')).toEqual([0]);
+    expect((await turns(pacer, time, 1, 'chat.postMessage', 'C_HOT'))[0]).toBeGreaterThanOrEqual(5_000);
+  });
+
+  it('says how many card updates can go out soon, so the rest can wait and be replaced by newer ones', async () => {
+    const time = virtualTime();
+    const pacer = new Pacer(time);
+    expect(pacer.capacity('chat.update', 0)).toBe(8);
+    expect(pacer.capacity('chat.update', 2_000)).toBe(9);
+    await turns(pacer, time, 8, 'chat.update');
+    expect(pacer.capacity('chat.update', 0)).toBe(0);
+  });
+
+  it('scales every rate for a faster fake Slack', async () => {
+    const time = virtualTime();
+    const pacer = new Pacer({ ...time, scale: 60 });
+    const at = await turns(pacer, time, 10, 'chat.update');
+    expect(at.at(-1)).toBeLessThan(100);
+  });
+});

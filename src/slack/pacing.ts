@@ -1,0 +1,165 @@
+/**
+ * One rate gate per Slack method (and per channel for posting), shared by everything that sends:
+ * calls wait their turn instead of running into 429s, and a 429 holds that method (or that channel)
+ * for everyone for its Retry-After, not only for the call that got it. The rates are Slack's tiers
+ * (docs/slack-platform.md), a little under them, so that the gate's own timing never trips Slack.
+ */
+
+export interface Rate {
+  perMinute: number;
+  burst: number;
+}
+
+/** Slack's tiers, as a client should keep them: 2 ≈ 20/min, 3 ≈ 50/min, 4 ≈ 100/min, small bursts. */
+const TIER_2: Rate = { perMinute: 19, burst: 4 };
+const TIER_3: Rate = { perMinute: 48, burst: 8 };
+const TIER_4: Rate = { perMinute: 96, burst: 16 };
+
+export const SLACK_RATES: Readonly<Record<string, Rate>> = {
+  'chat.update': TIER_3,
+  'chat.unfurl': TIER_3,
+  'conversations.replies': TIER_3,
+  'conversations.info': TIER_3,
+  'views.update': TIER_3,
+  'users.lookupByEmail': TIER_3,
+  'users.info': TIER_4,
+  'views.publish': TIER_4,
+  'views.open': TIER_4,
+  'views.push': TIER_4,
+  'conversations.open': TIER_4,
+  'usergroups.users.list': TIER_2,
+};
+
+/** chat.postMessage: about one a second per channel with a short burst, under a workspace ceiling. */
+export const POST_PER_CHANNEL: Rate = { perMinute: 58, burst: 2 };
+export const POST_PER_WORKSPACE: Rate = { perMinute: 290, burst: 20 };
+
+/** A token bucket that also remembers a hold: Slack's Retry-After, for everyone who asks. */
+class Gate {
+  #tokens: number;
+  #last: number;
+  #heldUntil = 0;
+  /** Callers queue: each waits for the one before it, so nobody is starved and nobody stampedes. */
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly rate: Rate,
+    private readonly clock: () => number,
+  ) {
+    this.#tokens = rate.burst;
+    this.#last = clock();
+  }
+
+  #refill(now: number): void {
+    // Nothing accrues before `last`: after a hold, tokens start coming only when it ends.
+    if (now <= this.#last) return;
+    this.#tokens = Math.min(this.rate.burst, this.#tokens + ((now - this.#last) / 60_000) * this.rate.perMinute);
+    this.#last = now;
+  }
+
+  /** Tokens free right now (0 while held). */
+  available(): number {
+    const now = this.clock();
+    this.#refill(now);
+    return now < this.#heldUntil ? 0 : Math.floor(this.#tokens);
+  }
+
+  /** How long until one token is free, from now. */
+  #wait(now: number): number {
+    this.#refill(now);
+    const held = this.#heldUntil - now;
+    const short = this.#tokens >= 1 ? 0 : ((1 - this.#tokens) / this.rate.perMinute) * 60_000;
+    return held > 0 ? held + short : short;
+  }
+
+  take(sleep: (ms: number) => Promise<void>): Promise<void> {
+    const turn = this.#queue.then(async () => {
+      for (let wait = this.#wait(this.clock()); wait > 0; wait = this.#wait(this.clock())) await sleep(wait);
+      this.#tokens -= 1;
+    });
+    this.#queue = turn.catch(() => {});
+    return turn;
+  }
+
+  hold(ms: number): void {
+    const now = this.clock();
+    this.#heldUntil = Math.max(this.#heldUntil, now + ms);
+    // After a hold, start again from an empty bucket rather than with a burst that earns another 429.
+    this.#tokens = 0;
+    this.#last = this.#heldUntil;
+  }
+
+  heldFor(): number {
+    return Math.max(0, this.#heldUntil - this.clock());
+  }
+}
+
+export interface PacerOptions {
+  /** Multiplies every rate: for a fake Slack with faster limits (benchmarks); 1 in production. */
+  scale?: number;
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Told of every hold (a 429): the method, the channel, how long. */
+  onHold?: (method: string, channel: string | undefined, ms: number) => void;
+}
+
+export class Pacer {
+  readonly #gates = new Map<string, Gate>();
+  readonly #scale: number;
+  readonly #clock: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #onHold: PacerOptions['onHold'];
+
+  constructor(options: PacerOptions = {}) {
+    this.#scale = options.scale ?? 1;
+    this.#clock = options.clock ?? Date.now;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#onHold = options.onHold;
+  }
+
+  #gate(key: string, rate: Rate): Gate {
+    let gate = this.#gates.get(key);
+    if (!gate) {
+      gate = new Gate({ perMinute: rate.perMinute * this.#scale, burst: rate.burst }, this.#clock);
+      this.#gates.set(key, gate);
+      // Channel gates are many; forget idle ones (a full, unheld bucket is the same as a new one).
+      if (this.#gates.size > 5_000) this.#forgetIdle();
+    }
+    return gate;
+  }
+
+  #forgetIdle(): void {
+    for (const [key, gate] of this.#gates) {
+      if (key.startsWith('chat.postMessage#') && gate.heldFor() === 0 && gate.available() >= gate.rate.burst) this.#gates.delete(key);
+    }
+  }
+
+  #gatesFor(method: string, channel: string | undefined): Gate[] {
+    if (method === 'chat.postMessage') {
+      const gates = [this.#gate('chat.postMessage', POST_PER_WORKSPACE)];
+      if (channel) gates.unshift(this.#gate(`chat.postMessage#${channel}`, POST_PER_CHANNEL));
+      return gates;
+    }
+    const rate = SLACK_RATES[method];
+    return rate ? [this.#gate(method, rate)] : [];
+  }
+
+  /** Waits until `method` (in `channel`, for posting) may be called, and takes its turn. */
+  async acquire(method: string, channel?: string): Promise<void> {
+    for (const gate of this.#gatesFor(method, channel)) await gate.take(this.#sleep);
+  }
+
+  /** Slack answered 429: every caller of that method (or, for posting, in that channel) waits `ms`. */
+  hold(method: string, channel: string | undefined, ms: number): void {
+    const [first] = this.#gatesFor(method, channel);
+    first?.hold(ms);
+    this.#onHold?.(method, channel, ms);
+  }
+
+  /** Calls of `method` that could go out within `withinMs` from now (0 while it is held). */
+  capacity(method: string, withinMs = 0): number {
+    const gates = this.#gatesFor(method, undefined);
+    if (gates.length === 0) return Number.MAX_SAFE_INTEGER;
+    return Math.min(...gates.map((g) => (g.heldFor() > withinMs ? 0 : g.available() + Math.floor((g.rate.perMinute * withinMs) / 60_000))));
+  }
+}
