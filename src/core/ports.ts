@@ -111,6 +111,18 @@ export interface SubscriptionStore {
   /** Makes a paused subscription active again. */
   resumeSubscription(subscriptionId: number): Promise<void>;
   recordDeliveryResult(subscriptionId: number, result: string, at: Date): Promise<void>;
+  /**
+   * recordDeliveryResult for many at once (one round trip): when a subscription appears more than
+   * once, the last entry wins. Subscriptions that are gone are skipped.
+   */
+  recordDeliveryResults(results: readonly DeliveryResult[]): Promise<void>;
+}
+
+export interface DeliveryResult {
+  subscriptionId: number;
+  /** 'ok' or the failed delivery's detail. */
+  result: string;
+  at: Date;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -181,6 +193,12 @@ export interface Outbox {
   renewClaim(id: number, owner: string, until: Date): Promise<boolean>;
   /** Sent: removes it. */
   completeDelivery(id: number): Promise<void>;
+  /**
+   * completeDelivery for many at once, with exactly its meaning per id (a card replaced while in
+   * flight stays pending, released), in one round trip: completing one by one costs a round trip
+   * each. Ids of deliveries already gone are ignored.
+   */
+  completeDeliveries(ids: readonly number[]): Promise<void>;
   /** Not sent: releases the claim, counts the attempt, and makes it due again at `notBefore`. */
   retryDelivery(id: number, notBefore: Date, error: string): Promise<void>;
   /** Releases claims without counting an attempt (e.g. later deliveries behind one that must wait). */

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type {
   Delivery,
+  DeliveryResult,
   Log,
   NewDelivery,
   NewSubscription,
@@ -305,6 +306,20 @@ export class PostgresStore implements Store {
     await this.pool.query('UPDATE subscriptions SET last_delivery = $1, last_delivery_at = $2 WHERE id = $3', [result, at, subscriptionId]);
   }
 
+  async recordDeliveryResults(results: readonly DeliveryResult[]): Promise<void> {
+    // One row per subscription (an UPDATE … FROM joining a row twice would apply either): the last wins.
+    const last = new Map<number, DeliveryResult>();
+    for (const r of results) last.set(r.subscriptionId, r);
+    if (last.size === 0) return;
+    const batch = [...last.values()];
+    await this.pool.query(
+      `UPDATE subscriptions s SET last_delivery = u.result, last_delivery_at = u.at
+       FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS u (id, result, at)
+       WHERE s.id = u.id`,
+      [batch.map((r) => r.subscriptionId), batch.map((r) => r.result), batch.map((r) => r.at.toISOString())],
+    );
+  }
+
   // Job watch state
 
   async getWatch(jobId: string): Promise<StoredWatch | null> {
@@ -452,6 +467,23 @@ export class PostgresStore implements Store {
       // A card replaced while in flight was sent with its old payload: keep it, due again.
       await this.pool.query('UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE id = $1', [id]);
     }
+  }
+
+  async completeDeliveries(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    // One statement: delete what was sent as it is, and release (keep pending) each card replaced
+    // while in flight. The two parts share one snapshot and cannot see each other's changes, so the
+    // release names only ids the delete did not take; a card replaced by a pass committing meanwhile
+    // fails the delete's re-check and is released like the others.
+    await this.pool.query(
+      `WITH done AS (
+         DELETE FROM deliveries WHERE id = ANY($1::bigint[]) AND (claimed_revision IS NULL OR claimed_revision = revision)
+         RETURNING id
+       )
+       UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL
+       WHERE id = ANY($1::bigint[]) AND id NOT IN (SELECT id FROM done)`,
+      [ids],
+    );
   }
 
   async retryDelivery(id: number, notBefore: Date, error: string): Promise<void> {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type {
   Delivery,
+  DeliveryResult,
   Log,
   NewDelivery,
   NewSubscription,
@@ -180,6 +181,10 @@ function prepareStatements(db: Database.Database) {
     renewClaim: db.prepare<[number, number, string]>('UPDATE deliveries SET claimed_until = ? WHERE id = ? AND claimed_by = ?'),
     complete: db.prepare<[number]>('DELETE FROM deliveries WHERE id = ? AND (claimed_revision IS NULL OR claimed_revision = revision)'),
     releaseReplaced: db.prepare<[number]>('UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE id = ?'),
+    completeMany: db.prepare<[string]>(
+      `DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?))
+       AND (claimed_revision IS NULL OR claimed_revision = revision)`,
+    ),
     retry: db.prepare<[number, string, number]>(
       `UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL, attempts = attempts + 1, not_before = ?, last_error = ?
        WHERE id = ?`,
@@ -312,6 +317,14 @@ export class SqliteStore implements Store {
     this.#s.recordDeliveryResult.run(result, at.getTime(), subscriptionId);
   }
 
+  async recordDeliveryResults(results: readonly DeliveryResult[]): Promise<void> {
+    if (results.length === 0) return;
+    // In order, in one transaction: a later entry for a subscription overwrites an earlier one.
+    this.db.transaction(() => {
+      for (const r of results) this.#s.recordDeliveryResult.run(r.result, r.at.getTime(), r.subscriptionId);
+    })();
+  }
+
   // Job watch state
 
   async getWatch(jobId: string): Promise<StoredWatch | null> {
@@ -381,6 +394,18 @@ export class SqliteStore implements Store {
       .transaction(() => {
         // A card replaced while in flight was sent with its old payload: keep it, due again.
         if (this.#s.complete.run(id).changes === 0) this.#s.releaseReplaced.run(id);
+      })
+      .immediate();
+  }
+
+  async completeDeliveries(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    const json = JSON.stringify(ids);
+    this.db
+      .transaction(() => {
+        this.#s.completeMany.run(json);
+        // Whatever of the batch is still there was a card replaced while in flight: keep it, due again.
+        this.#s.release.run(json);
       })
       .immediate();
   }

@@ -210,6 +210,28 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         expect(await store.getSubscription(s.id)).toMatchObject({ lastDelivery: 'ok', lastDeliveryAt: at(1) });
       });
 
+      it('records many delivery results at once, the last one per subscription winning', async () => {
+        const a = await addActive();
+        const b = await addActive();
+        const untouched = await addActive();
+        await store.recordDeliveryResults([
+          { subscriptionId: a.id, result: 'ratelimited', at: at(1) },
+          { subscriptionId: b.id, result: 'ok', at: at(2) },
+          { subscriptionId: 999_999, result: 'ok', at: at(3) },
+          { subscriptionId: a.id, result: 'ok', at: at(4) },
+        ]);
+        await store.recordDeliveryResults([]);
+        expect(await store.getSubscription(a.id)).toMatchObject({ lastDelivery: 'ok', lastDeliveryAt: at(4) });
+        expect(await store.getSubscription(b.id)).toMatchObject({ lastDelivery: 'ok', lastDeliveryAt: at(2) });
+        expect(await store.getSubscription(untouched.id)).toMatchObject({ lastDelivery: null, lastDeliveryAt: null });
+        // Last in the batch, not latest in time: the caller lists them in the order they happened.
+        await store.recordDeliveryResults([
+          { subscriptionId: b.id, result: 'internal_error', at: at(10) },
+          { subscriptionId: b.id, result: 'ok', at: at(9) },
+        ]);
+        expect(await store.getSubscription(b.id)).toMatchObject({ lastDelivery: 'ok', lastDeliveryAt: at(9) });
+      });
+
       it('removes a subscription with its pending deliveries', async () => {
         const s = await addActive();
         const other = await addActive();
@@ -470,6 +492,49 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
           [expect.any(Number), 'after'],
         ]);
         for (const d of next) await store.completeDelivery(d.id);
+        expect(await store.pendingDeliveries()).toBe(0);
+      });
+
+      it('completes a batch: removes what was sent, keeps each card replaced in flight, ignores ids already gone', async () => {
+        const s = await addActive();
+        const other = await addActive();
+        await store.enqueue([card(s.id, 'v1'), reply(s.id, 'a'), card(other.id, 'o1'), reply(other.id, 'x'), reply(other.id, 'y')]);
+        const claimed = await store.claimDeliveries('w', T0, LEASE, 10);
+        expect(claimed.map((d) => [d.subscriptionId, d.key])).toEqual([
+          [s.id, 'card'],
+          [s.id, 'a'],
+          [other.id, 'card'],
+          [other.id, 'x'],
+          [other.id, 'y'],
+        ]);
+        const [sCard, , otherCard, , y] = claimed;
+        // While they are in flight, a pass replaces s's card; other's card stays as it was sent.
+        await store.enqueue([card(s.id, 'v2')]);
+        // y was completed one by one already: its id is gone.
+        await store.completeDelivery(y?.id ?? -1);
+        await store.completeDeliveries([...claimed.map((d) => d.id), 999_999]);
+        await store.completeDeliveries([]);
+
+        expect(await store.pendingDeliveries(other.id)).toBe(0);
+        expect(await store.pendingDeliveries(s.id)).toBe(1);
+        // Released at once (not left to its lease), with the newer payload, in its old place.
+        const again = await store.claimDeliveries('w', at(1), LEASE, 10);
+        expect(again.map((d) => [d.id, itemText(d.item), d.reclaimed])).toEqual([[sCard?.id, 'v2', false]]);
+        expect(otherCard?.id).not.toBe(sCard?.id);
+        await store.completeDeliveries([sCard?.id ?? -1]);
+        expect(await store.pendingDeliveries()).toBe(0);
+      });
+
+      it('completes a batch like one by one: a card replaced twice in flight stays once, a repeated id counts once', async () => {
+        const s = await addActive();
+        await store.enqueue([card(s.id, 'v1')]);
+        const [c1] = await store.claimDeliveries('w', at(1), LEASE, 10);
+        await store.enqueue([card(s.id, 'v2')]);
+        await store.enqueue([card(s.id, 'v3')]);
+        await store.completeDeliveries([c1?.id ?? -1]);
+        const [c3] = await store.claimDeliveries('w', at(2), LEASE, 10);
+        expect(c3 && [c3.id, itemText(c3.item)]).toEqual([c1?.id, 'v3']);
+        await store.completeDeliveries([c3?.id ?? -1, c3?.id ?? -1]);
         expect(await store.pendingDeliveries()).toBe(0);
       });
 
