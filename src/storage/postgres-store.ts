@@ -1,15 +1,18 @@
 import pg from 'pg';
-import type {
-  Delivery,
-  DeliveryResult,
-  Log,
-  NewDelivery,
-  NewSubscription,
-  PassCommit,
-  Store,
-  StoredWatch,
-  Subscription,
-  SubscriptionState,
+import {
+  DESTINATION_GONE_PREFIX,
+  type Delivery,
+  type DeliveryResult,
+  type Log,
+  type NewDelivery,
+  type NewSubscription,
+  type PassCommit,
+  PURGE_LIMIT,
+  type PurgeResult,
+  type Store,
+  type StoredWatch,
+  type Subscription,
+  type SubscriptionState,
 } from '../core/ports.js';
 import type { SubscriptionFilter } from '../domain/events.js';
 import type { JobWatch } from '../domain/snapshot.js';
@@ -289,7 +292,7 @@ export class PostgresStore implements Store {
 
   async pauseSubscription(subscriptionId: number, reason: string, by?: { userId: string; at: Date }): Promise<boolean> {
     const r = await this.pool.query(
-      `UPDATE subscriptions SET state = 'paused', state_reason = $1, state_by = $2, state_at = $3 WHERE id = $4 AND state = 'active'`,
+      `UPDATE subscriptions SET state = 'paused', state_reason = $1, state_by = $2, state_at = coalesce($3, now()) WHERE id = $4 AND state = 'active'`,
       [reason, by?.userId ?? null, by?.at ?? null, subscriptionId],
     );
     return r.rowCount === 1;
@@ -359,7 +362,7 @@ export class PostgresStore implements Store {
       const end = commit.endSubscriptions;
       if (end && end.ids.length > 0) {
         await client.query(
-          `UPDATE subscriptions SET state = 'ended', state_reason = $1 WHERE id = ANY($2::bigint[]) AND state <> 'ended'`,
+          `UPDATE subscriptions SET state = 'ended', state_reason = $1, state_at = now() WHERE id = ANY($2::bigint[]) AND state <> 'ended'`,
           [end.reason, end.ids],
         );
       }
@@ -505,6 +508,49 @@ export class PostgresStore implements Store {
         ? await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM deliveries')
         : await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM deliveries WHERE subscription_id = $1', [subscriptionId]);
     return rows[0]?.n ?? 0;
+  }
+
+  // Retention
+
+  async purgeExpired(cutoff: Date, limit = PURGE_LIMIT): Promise<PurgeResult> {
+    const n = Math.max(1, Math.trunc(limit));
+    return this.#transaction(async (client) => {
+      // Oldest first, each kind bounded. SKIP LOCKED: a subscription a replica is claiming for right
+      // now (or a watch a pass is writing) is left for the next purge rather than waited for.
+      const ended = await client.query<{ id: string }>(
+        `SELECT id FROM subscriptions WHERE state = 'ended' AND state_at < $1 ORDER BY state_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [cutoff, n],
+      );
+      const paused = await client.query<{ id: string; channel_id: string; job_id: string; state_reason: string }>(
+        `SELECT id, channel_id, job_id, state_reason FROM subscriptions
+         WHERE state = 'paused' AND state_at < $1 AND starts_with(state_reason, $3)
+         ORDER BY state_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [cutoff, n, DESTINATION_GONE_PREFIX],
+      );
+      const ids = [...ended.rows, ...paused.rows].map((r) => r.id);
+      let deliveries = 0;
+      if (ids.length > 0) {
+        // Explicitly rather than by ON DELETE CASCADE, to count them.
+        deliveries = (await client.query('DELETE FROM deliveries WHERE subscription_id = ANY($1::bigint[])', [ids])).rowCount ?? 0;
+        await client.query('DELETE FROM subscriptions WHERE id = ANY($1::bigint[])', [ids]);
+      }
+      // After the subscriptions: a job whose last paused subscription just went loses its watch now.
+      const watches = await client.query(
+        `DELETE FROM watches WHERE job_id IN (
+           SELECT w.job_id FROM watches w
+           WHERE w.updated_at < $1
+             AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.job_id = w.job_id AND s.state <> 'ended')
+           LIMIT $2
+           FOR UPDATE OF w SKIP LOCKED)`,
+        [cutoff, n],
+      );
+      return {
+        subscriptions: ended.rows.length,
+        pausedExpired: paused.rows.map((r) => ({ id: Number(r.id), channelId: r.channel_id, jobId: r.job_id, reason: r.state_reason })),
+        watches: watches.rowCount ?? 0,
+        deliveries,
+      };
+    });
   }
 
   // Coordination

@@ -100,6 +100,47 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
       }
     });
 
+    it('times, on upgrading to version 3, what was paused or ended before pauses and ends were timed', async () => {
+      const schema = schemaForThisFile();
+      // A database as version 2 left it.
+      await withAdminClient(url, async (c) => {
+        await c.query(`CREATE SCHEMA "${schema}"`);
+        await c.query(`SET search_path = "${schema}"`);
+        await c.query(
+          'CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+        );
+        for (const m of postgresMigrations.filter((m) => m.version <= 2)) {
+          await c.query(m.sql);
+          await c.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+        }
+        await c.query(
+          `INSERT INTO subscriptions (channel_id, job_id, filter, created_by, created_at, state, state_reason, state_by, state_at) VALUES
+             ('C1', 'dj-ended', 'all', 'U1', now(), 'ended', 'completed', NULL, NULL),
+             ('C1', 'dj-paused', 'all', 'U1', now(), 'paused', 'channel_not_found', NULL, NULL),
+             ('C1', 'dj-person', 'all', 'U1', now(), 'paused', 'paused_by_person', 'U_BOB', '2026-01-01T00:00:00Z'),
+             ('C1', 'dj-active', 'all', 'U1', now(), 'active', NULL, NULL, NULL)`,
+        );
+      });
+      const before = Date.now() - 1_000;
+      const store = await openPostgresStore({ connectionString: url, schema, logger: recordingLogger() });
+      try {
+        const byJob = new Map((await Promise.all([1, 2, 3, 4].map((id) => store.getSubscription(id)))).map((s) => [s?.jobId, s]));
+        for (const job of ['dj-ended', 'dj-paused']) {
+          expect(byJob.get(job)?.stateAt?.getTime()).toBeGreaterThanOrEqual(before);
+          expect(byJob.get(job)?.stateAt?.getTime()).toBeLessThanOrEqual(Date.now() + 1_000);
+        }
+        expect(byJob.get('dj-person')?.stateAt).toEqual(new Date('2026-01-01T00:00:00Z'));
+        expect(byJob.get('dj-active')?.stateAt).toBeNull();
+        const { rows } = await store.pool.query<{ indexname: string }>(
+          `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'subscriptions' ORDER BY indexname`,
+          [schema],
+        );
+        expect(rows.map((r) => r.indexname)).toEqual(expect.arrayContaining(['subscriptions_live_job', 'subscriptions_state_at']));
+      } finally {
+        await store.close();
+      }
+    });
+
     it('keeps its tables in its own schema', async () => {
       const a = await openPostgresStore({ connectionString: url, schema: schemaForThisFile(), logger: recordingLogger() });
       const b = await openPostgresStore({ connectionString: url, schema: schemaForThisFile(), logger: recordingLogger() });

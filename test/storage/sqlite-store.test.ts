@@ -95,6 +95,52 @@ describe('SqliteStore', () => {
     expect(secondLog.entries.filter((e) => e.msg === 'sqlite migrations applied')).toHaveLength(0);
   });
 
+  it('times, on upgrading to version 3, what was paused or ended before pauses and ends were timed', async () => {
+    const path = join(dataDir, SQLITE_FILE_NAME);
+    // A database as version 2 left it.
+    const old = new Database(path);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    for (const m of sqliteMigrations.filter((m) => m.version <= 2)) {
+      old.exec(m.sql);
+      old.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+    }
+    const insert = old.prepare(
+      `INSERT INTO subscriptions (channel_id, job_id, filter, created_by, created_at, state, state_reason, state_by, state_at)
+       VALUES (?, ?, 'all', 'U1', 0, ?, ?, ?, ?)`,
+    );
+    const personAt = Date.parse('2026-01-01T00:00:00Z');
+    insert.run('C1', 'dj-ended', 'ended', 'completed', null, null);
+    insert.run('C1', 'dj-paused', 'paused', 'channel_not_found', null, null);
+    insert.run('C1', 'dj-person', 'paused', 'paused_by_person', 'U_BOB', personAt);
+    insert.run('C1', 'dj-active', 'active', null, null, null);
+    old.close();
+
+    const before = Date.now() - 1_000; // SQLite's clock is in whole seconds
+    const store = openSqliteStore({ path, logger: recordingLogger() });
+    try {
+      const byJob = new Map((await Promise.all([1, 2, 3, 4].map((id) => store.getSubscription(id)))).map((s) => [s?.jobId, s]));
+      for (const job of ['dj-ended', 'dj-paused']) {
+        expect(byJob.get(job)?.stateAt?.getTime()).toBeGreaterThanOrEqual(before);
+        expect(byJob.get(job)?.stateAt?.getTime()).toBeLessThanOrEqual(Date.now());
+      }
+      expect(byJob.get('dj-person')?.stateAt).toEqual(new Date(personAt));
+      expect(byJob.get('dj-active')?.stateAt).toBeNull();
+      // The purge reads ended and paused rows by age, and a job's live rows, through indexes.
+      const plan = (sql: string) =>
+        store.db
+          .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+          .all()
+          .map((r) => (r as { detail: string }).detail)
+          .join('; ');
+      expect(plan(`SELECT id FROM subscriptions WHERE state = 'ended' AND state_at < 1 ORDER BY state_at LIMIT 10`)).toContain(
+        'subscriptions_state_at',
+      );
+      expect(plan(`SELECT 1 FROM subscriptions s WHERE s.job_id = 'x' AND s.state <> 'ended'`)).toContain('subscriptions_live_job');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('runs in WAL mode with foreign keys on and a busy timeout', async () => {
     const store = openSqliteStore({ path: join(dataDir, SQLITE_FILE_NAME), logger: recordingLogger() });
     try {
