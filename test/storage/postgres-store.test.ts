@@ -6,6 +6,7 @@ import { openPostgresStore, type PostgresStore } from '../../src/storage/postgre
 import { cardItem, replyItem } from '../support/outbox-items.js';
 import { dropSchema, newTestSchemaName, testDatabaseUrl, withAdminClient } from './pg-test-schema.js';
 import { recordingLogger } from './quiet-logger.js';
+import { followJobsToTheirEnd } from './retention-size.js';
 import { describeStoreContract } from './store-contract.js';
 
 const url = testDatabaseUrl ?? '';
@@ -16,6 +17,25 @@ const schemaForThisFile = () => {
   schemas.push(name);
   return name;
 };
+
+/**
+ * Takes a transaction id, then waits (at most `maxMs`) until no other session in the database holds
+ * a transaction or a snapshot older than it: what autovacuum waits for, in effect, by running again.
+ */
+async function untilNoOlderTransaction(store: PostgresStore, maxMs = 5_000): Promise<void> {
+  const { rows } = await store.pool.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid');
+  const xid = rows[0]?.xid ?? '0';
+  for (const start = Date.now(); Date.now() - start < maxMs; ) {
+    const older = await store.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+       WHERE datname = current_database() AND pid <> pg_backend_pid()
+         AND (age(backend_xmin) > age($1::text::xid) OR age(backend_xid) > age($1::text::xid))`,
+      [xid],
+    );
+    if (older.rows[0]?.n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
   afterAll(async () => {
@@ -251,6 +271,64 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
       }
       // Room for a regression to one-by-one to fail on the figure, not on the test's timeout.
     }, 180_000);
+
+    it('stays the size of the live subscriptions while following 100,000 jobs to their end', async () => {
+      const store = await openPostgresStore({ connectionString: url, schema: schemaForThisFile(), logger: recordingLogger() });
+      const tables = ['subscriptions', 'deliveries', 'watches'];
+      try {
+        const { sizes } = await followJobsToTheirEnd(
+          {
+            store,
+            async follow(prefix, n, rows) {
+              const inserted = await store.pool.query<{ id: string }>(
+                `INSERT INTO subscriptions (channel_id, job_id, filter, created_by, created_at)
+                 SELECT 'C-' || $1 || i, $1 || i, 'all', 'U1', now() FROM generate_series(1, $2::int) AS i
+                 RETURNING id`,
+                [prefix, n],
+              );
+              await store.pool.query(
+                `INSERT INTO watches (job_id, watch, version, updated_at) SELECT $1 || i, $3, 1, now() FROM generate_series(1, $2::int) AS i`,
+                [prefix, n, rows.watch],
+              );
+              const ids = inserted.rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+              await store.pool.query(
+                `INSERT INTO deliveries (subscription_id, key, kind, payload, created_at)
+                 SELECT id, 'card', 'card', $2, now() FROM unnest($1::bigint[]) AS id`,
+                [ids, rows.payload],
+              );
+              return ids;
+            },
+            async rows() {
+              const { rows } = await store.pool.query<{ subscriptions: number; watches: number; deliveries: number }>(
+                `SELECT (SELECT count(*)::int FROM subscriptions) AS subscriptions, (SELECT count(*)::int FROM watches) AS watches,
+                   (SELECT count(*)::int FROM deliveries) AS deliveries`,
+              );
+              return rows[0] ?? { subscriptions: -1, watches: -1, deliveries: -1 };
+            },
+            async bytes() {
+              // What autovacuum does in the days between two purges. VACUUM makes dead rows' space reusable (it
+              // shrinks a file only by its empty tail), but only rows no running transaction can still see; and
+              // an index page it empties is reused only after a later VACUUM, once every transaction running at
+              // the first has ended. Other test runs share this server, so wait for their older transactions,
+              // then vacuum twice.
+              for (let pass = 0; pass < 2; pass++) {
+                await untilNoOlderTransaction(store);
+                await store.pool.query(`VACUUM ${tables.join(', ')}`);
+              }
+              const { rows } = await store.pool.query<{ bytes: string }>(
+                'SELECT sum(pg_total_relation_size(t))::bigint AS bytes FROM unnest($1::regclass[]) AS t',
+                [tables],
+              );
+              return Number(rows[0]?.bytes);
+            },
+          },
+          { rounds: 10, perRound: 10_000, live: 1_000, label: 'PostgreSQL' },
+        );
+        expect(sizes[9]).toBeLessThanOrEqual(1.5 * (sizes[0] ?? 0));
+      } finally {
+        await store.close();
+      }
+    }, 300_000);
 
     it('refuses a schema name it would have to quote', async () => {
       await expect(openPostgresStore({ connectionString: url, schema: 'x"; DROP TABLE y; --' })).rejects.toThrow(/schema name/);

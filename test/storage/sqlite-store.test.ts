@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -10,6 +10,7 @@ import { sqliteMigrations } from '../../src/storage/migrations.js';
 import { openStore, SQLITE_FILE_NAME } from '../../src/storage/open-store.js';
 import { openSqliteStore } from '../../src/storage/sqlite-store.js';
 import { recordingLogger } from './quiet-logger.js';
+import { followJobsToTheirEnd } from './retention-size.js';
 import { describeStoreContract } from './store-contract.js';
 
 const tempDirs: string[] = [];
@@ -158,6 +159,53 @@ describe('SqliteStore', () => {
       raw.close();
     }
   });
+
+  it('stays the size of the live subscriptions while following 100,000 jobs to their end', async () => {
+    const path = join(dataDir, SQLITE_FILE_NAME);
+    const store = openSqliteStore({ path, logger: recordingLogger() });
+    try {
+      const count = (table: string) => (store.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+      const { sizes } = await followJobsToTheirEnd(
+        {
+          store,
+          async follow(prefix, n, rows) {
+            const before = (store.db.prepare('SELECT coalesce(max(id), 0) AS id FROM subscriptions').get() as { id: number }).id;
+            const now = Date.now();
+            const series = 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < @n)';
+            store.db
+              .prepare(
+                `${series} INSERT INTO subscriptions (channel_id, job_id, filter, created_by, created_at)
+                 SELECT 'C-' || @prefix || i, @prefix || i, 'all', 'U1', @now FROM n`,
+              )
+              .run({ n, prefix, now });
+            store.db
+              .prepare(`${series} INSERT INTO watches (job_id, watch, version, updated_at) SELECT @prefix || i, @watch, 1, @now FROM n`)
+              .run({ n, prefix, now, watch: rows.watch });
+            store.db
+              .prepare(
+                `INSERT INTO deliveries (subscription_id, key, kind, payload, created_at)
+                 SELECT id, 'card', 'card', @payload, @now FROM subscriptions WHERE id > @before ORDER BY id`,
+              )
+              .run({ before, now, payload: rows.payload });
+            return store.db
+              .prepare('SELECT id FROM subscriptions WHERE id > ? ORDER BY id')
+              .all(before)
+              .map((r) => (r as { id: number }).id);
+          },
+          rows: async () => ({ subscriptions: count('subscriptions'), watches: count('watches'), deliveries: count('deliveries') }),
+          async bytes() {
+            // What a checkpoint leaves: the pages of the file itself, free ones included (they are reused, never returned).
+            store.db.pragma('wal_checkpoint(TRUNCATE)');
+            return statSync(path).size;
+          },
+        },
+        { rounds: 10, perRound: 10_000, live: 1_000, label: 'SQLite' },
+      );
+      expect(sizes[9]).toBeLessThanOrEqual(1.2 * (sizes[0] ?? 0));
+    } finally {
+      await store.close();
+    }
+  }, 300_000);
 
   describe('data-dir lock', () => {
     it('refuses a second store on the same data directory until the first is closed', async () => {
