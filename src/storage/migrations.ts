@@ -5,7 +5,8 @@
  *
  * Both schemas hold the same four tables:
  *  - subscriptions: a channel watching a job. At most one live (active or paused) row per
- *    (channel, job); ended rows stay while they still have deliveries to send.
+ *    (channel, job); an ended row stays until the channel subscribes to the job again (once its last
+ *    deliveries are sent) or the retention purge removes it.
  *  - deliveries: the outbox. Ordered by id per subscription; `key` is unique per subscription while
  *    pending. `claimed_by`/`claimed_until` are the claim lease. `revision` counts payload
  *    replacements of a pending card and `claimed_revision` is the revision a claimer was handed, so
