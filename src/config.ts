@@ -111,6 +111,7 @@ const EnvSchema = z.object({
     'expected a PostgreSQL schema name (letters, digits, _)',
   ),
   TOKEN_PROBE_SECONDS: int(1, 3_600, 60),
+  RETENTION_DAYS: int(1, 3_650, 30),
   SLACK_RATE_SCALE: int(1, 1_000, 1),
   ALLOW_GUESTS: flag(false),
   ALLOW_SHARED_CHANNELS: flag(false),
@@ -144,7 +145,13 @@ export interface Config {
     stallAfterMinutes: number;
     unreachableAfterMinutes: number;
   };
-  storage: { dataDir: string; databaseUrl: string | undefined; databaseSchema: string | undefined };
+  storage: {
+    dataDir: string;
+    databaseUrl: string | undefined;
+    databaseSchema: string | undefined;
+    /** Ended subscriptions (and those whose channel is gone) are forgotten this many days later. */
+    retentionDays: number;
+  };
   delivery: {
     /** While Slack refuses the token, how often auth.test asks whether it is accepted again. */
     tokenProbeSeconds: number;
@@ -205,7 +212,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       stallAfterMinutes: e.STALL_AFTER_MINUTES,
       unreachableAfterMinutes: e.UNREACHABLE_AFTER_MINUTES,
     }),
-    storage: Object.freeze({ dataDir: e.DATA_DIR, databaseUrl: e.DATABASE_URL, databaseSchema: e.DATABASE_SCHEMA }),
+    storage: Object.freeze({
+      dataDir: e.DATA_DIR,
+      databaseUrl: e.DATABASE_URL,
+      databaseSchema: e.DATABASE_SCHEMA,
+      retentionDays: e.RETENTION_DAYS,
+    }),
     delivery: Object.freeze({ tokenProbeSeconds: e.TOKEN_PROBE_SECONDS, rateScale: e.SLACK_RATE_SCALE }),
     access: Object.freeze({
       allowGuests: e.ALLOW_GUESTS,
@@ -299,6 +311,7 @@ export function describeConfig(config: Config): Record<string, string | number> 
     DATA_DIR: config.storage.dataDir,
     DATABASE_URL: redactUrl(config.storage.databaseUrl),
     DATABASE_SCHEMA: config.storage.databaseSchema ?? '(the connection’s default)',
+    RETENTION_DAYS: config.storage.retentionDays,
     Storage: config.storage.databaseUrl ? 'PostgreSQL' : 'SQLite (embedded)',
     TOKEN_PROBE_SECONDS: config.delivery.tokenProbeSeconds,
     SLACK_RATE_SCALE: config.delivery.rateScale,

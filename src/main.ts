@@ -4,6 +4,7 @@ import { type Config, jobUrlFrom, secretsOf } from './config.js';
 import { CredentialState } from './core/credentials.js';
 import { deliverPending } from './core/delivery.js';
 import { runPollPass } from './core/poll-pass.js';
+import { purgeExpired } from './core/retention.js';
 import type { SubscriptionDeps } from './core/subscriptions.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -32,6 +33,8 @@ export interface RunningBot {
 
 /** How often due deliveries (retries after a 429 or an error) are looked for between passes. */
 const DELIVERY_INTERVAL_MS = 2_000;
+/** How often what is past RETENTION_DAYS is forgotten. */
+const RETENTION_INTERVAL_MS = 3_600_000;
 
 export async function startBot(config: Readonly<Config>, options: { logger?: Logger } = {}): Promise<RunningBot> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
@@ -181,6 +184,22 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
       }
     }, config.delivery.tokenProbeSeconds * 1000);
     stops.push(async () => clearInterval(probe));
+
+    // Retention: hourly, by the lease holder only (one purge at a time across replicas).
+    const retentionLogger = logger.child({ component: 'retention' });
+    const purge = async () => {
+      try {
+        if (await leads()) await purgeExpired({ store, logger: retentionLogger, retentionDays: config.storage.retentionDays });
+      } catch (error) {
+        retentionLogger.error({ err: error }, 'retention purge failed');
+      }
+    };
+    const retention = setInterval(() => void purge(), RETENTION_INTERVAL_MS);
+    const firstPurge = setTimeout(() => void purge(), 60_000);
+    stops.push(async () => {
+      clearInterval(retention);
+      clearTimeout(firstPurge);
+    });
 
     // Whatever a previous run left in the outbox (a crash, a restart) goes out now, then retries as they fall due.
     void deliver();

@@ -33,10 +33,16 @@ import {
  */
 
 export interface DeliverDeps {
-  outbox: Outbox;
+  outbox: Pick<
+    Outbox,
+    'claimDeliveries' | 'renewClaim' | 'completeDelivery' | 'completeDeliveries' | 'retryDelivery' | 'releaseDeliveries'
+  >;
   /** Shared with the rest of the bot: while the token is refused nothing is sent. */
   credentials?: CredentialState;
-  subscriptions: Pick<SubscriptionStore, 'getSubscription' | 'setCardTs' | 'pauseSubscription' | 'recordDeliveryResult'>;
+  subscriptions: Pick<
+    SubscriptionStore,
+    'getSubscription' | 'setCardTs' | 'pauseSubscription' | 'recordDeliveryResult' | 'recordDeliveryResults'
+  >;
   notifier: Notifier;
   /** Unique per process: claims carry it, so a dead process's claims expire instead of blocking. */
   owner: string;
@@ -70,22 +76,75 @@ const CARD_HORIZON_MS = 2_000;
 /** Marks a delivery whose last attempt may have reached its destination (no answer, a server error). */
 const MAYBE_DELIVERED = 'maybe_delivered:';
 
-export async function deliverPending(deps: DeliverDeps): Promise<DeliverReport> {
-  const o = { ...DEFAULTS, ...deps };
-  const now = deps.now ?? (() => new Date());
+export async function deliverPending(input: DeliverDeps): Promise<DeliverReport> {
+  const o = { ...DEFAULTS, ...input };
+  const now = input.now ?? (() => new Date());
   const report: DeliverReport = { sent: 0, retried: 0, paused: 0, dropped: 0 };
-  const halted = () => deps.credentials?.refused != null;
-  // Bounded: deliveries that keep becoming due (fast retries) wait for the next call, not spin here.
-  for (let round = 0; round < 1_000 && !halted(); round++) {
-    const replies = await deps.outbox.claimDeliveries(deps.owner, now(), o.leaseMs, o.batchSize, 'reply');
-    await mapWithConcurrency(groupBySubscription(replies), o.concurrency, (group) => deliverGroup(group, deps, o, now, report));
-    if (halted()) break;
-    const slots = Math.min(o.batchSize, deps.notifier.cardSlots(CARD_HORIZON_MS));
-    const cards = slots > 0 ? await deps.outbox.claimDeliveries(deps.owner, now(), o.leaseMs, slots, 'card') : [];
-    await mapWithConcurrency(groupBySubscription(cards), o.concurrency, (group) => deliverGroup(group, deps, o, now, report));
-    if (replies.length === 0 && cards.length === 0) break;
+  const halted = () => input.credentials?.refused != null;
+  const batch = new Completions(input.outbox, input.subscriptions);
+  const deps: DeliverDeps = { ...input, outbox: batch.outbox, subscriptions: batch.subscriptions };
+  try {
+    // Bounded: deliveries that keep becoming due (fast retries) wait for the next call, not spin here.
+    for (let round = 0; round < 1_000 && !halted(); round++) {
+      const replies = await deps.outbox.claimDeliveries(deps.owner, now(), o.leaseMs, o.batchSize, 'reply');
+      await mapWithConcurrency(groupBySubscription(replies), o.concurrency, (group) => deliverGroup(group, deps, o, now, report));
+      if (halted()) break;
+      const slots = Math.min(o.batchSize, deps.notifier.cardSlots(CARD_HORIZON_MS));
+      const cards = slots > 0 ? await deps.outbox.claimDeliveries(deps.owner, now(), o.leaseMs, slots, 'card') : [];
+      await mapWithConcurrency(groupBySubscription(cards), o.concurrency, (group) => deliverGroup(group, deps, o, now, report));
+      // Completed rows still hold their claims: record them before the next claim looks behind them.
+      await batch.flush();
+      if (replies.length === 0 && cards.length === 0) break;
+    }
+  } finally {
+    await batch.flush();
   }
   return report;
+}
+
+/**
+ * Completions and results are written in batches, not one round trip each (30,000 deliveries cost
+ * PostgreSQL half a minute one by one). A crash before a flush costs nothing but a look: a reply
+ * sent and not yet recorded is found in its thread before it would be sent again.
+ */
+class Completions {
+  readonly #done: number[] = [];
+  readonly #results: { subscriptionId: number; result: string; at: Date }[] = [];
+  readonly outbox: DeliverDeps['outbox'];
+  readonly subscriptions: DeliverDeps['subscriptions'];
+
+  constructor(
+    private readonly store: DeliverDeps['outbox'],
+    private readonly subscriptionStore: DeliverDeps['subscriptions'],
+  ) {
+    this.outbox = {
+      claimDeliveries: (...args) => store.claimDeliveries(...args),
+      renewClaim: (...args) => store.renewClaim(...args),
+      retryDelivery: (...args) => store.retryDelivery(...args),
+      releaseDeliveries: (ids) => store.releaseDeliveries(ids),
+      completeDeliveries: (ids) => store.completeDeliveries(ids),
+      completeDelivery: async (id) => {
+        this.#done.push(id);
+        if (this.#done.length >= 100) await this.flush();
+      },
+    };
+    this.subscriptions = {
+      getSubscription: (id) => subscriptionStore.getSubscription(id),
+      setCardTs: (id, ts) => subscriptionStore.setCardTs(id, ts),
+      pauseSubscription: (...args) => subscriptionStore.pauseSubscription(...args),
+      recordDeliveryResults: (results) => subscriptionStore.recordDeliveryResults(results),
+      recordDeliveryResult: async (subscriptionId, result, at) => {
+        this.#results.push({ subscriptionId, result, at });
+      },
+    };
+  }
+
+  async flush(): Promise<void> {
+    const done = this.#done.splice(0);
+    const results = this.#results.splice(0);
+    if (done.length > 0) await this.store.completeDeliveries(done);
+    if (results.length > 0) await this.subscriptionStore.recordDeliveryResults(results);
+  }
 }
 
 function groupBySubscription(deliveries: Delivery[]): Delivery[][] {

@@ -63,17 +63,24 @@ export type SubscriptionState = 'active' | 'paused' | 'ended';
 /** The pause reason of a subscription a person paused (rather than a channel that refused it). */
 export const PAUSED_BY_PERSON = 'paused_by_person';
 
+/** The prefix of pauseReason.destination, for a store that must select such reasons itself. */
+export const DESTINATION_GONE_PREFIX = 'destination:';
+
 /**
- * Why a subscription is paused, as stored: a person paused it, its channel refused it (and why), or
- * the bot lacks a permission (which). Neutral words, so that retention can tell a channel that is gone.
+ * Why a subscription is paused, as the core stores it: in neutral words rather than a platform's
+ * error codes, so that rules can read it back (the retention purge forgets, after RETENTION_DAYS,
+ * only subscriptions whose channel is gone; a person's pause, or a missing scope, waits for a person).
  */
 export const pauseReason = {
-  destination: (why: DestinationProblem) => `destination:${why}`,
-  scope: (scope: string | undefined) => `scope:${scope ?? 'unknown'}`,
-};
+  /** The channel cannot take messages: `destination:not_found`, `destination:archived`, … */
+  destination: (why: DestinationProblem): string => `${DESTINATION_GONE_PREFIX}${why}`,
+  /** The bot lacks a permission it needs: `scope:chat:write`. */
+  scope: (scope: string | undefined): string => `scope:${scope ?? 'unknown'}`,
+  byPerson: PAUSED_BY_PERSON,
+} as const;
 
-/** The channel of a subscription paused for this reason is gone or refuses the bot. */
-export const isDestinationGone = (reason: string | null): boolean => reason?.startsWith('destination:') ?? false;
+/** The reason says the channel is gone (see pauseReason.destination). */
+export const isDestinationGone = (reason: string | null | undefined): boolean => reason?.startsWith(DESTINATION_GONE_PREFIX) === true;
 
 export interface Subscription {
   id: number;
@@ -85,12 +92,14 @@ export interface Subscription {
   /** The living card's message reference (Slack's ts); null until it has been posted. */
   cardTs: string | null;
   state: SubscriptionState;
-  /**
-   * Why it is paused (the notifier's detail, or PAUSED_BY_PERSON) or ended (the job's final status).
-   */
+  /** Why it is paused (see pauseReason) or ended (the job's final status). */
   stateReason: string | null;
-  /** Who paused it, and when, when a person did. */
+  /** Who paused it, when a person did. */
   stateBy: string | null;
+  /**
+   * When it was paused (by a person: the time they gave) or ended; null while active. The retention
+   * purge counts from it. Subscriptions paused or ended before schema version 3 count from the upgrade.
+   */
   stateAt: Date | null;
   /** 'ok' or the last failed delivery's detail, and when. */
   lastDelivery: string | null;
@@ -118,11 +127,26 @@ export interface SubscriptionStore {
   setCardTs(subscriptionId: number, ts: string): Promise<void>;
   /** Deletes the subscription and its pending deliveries. */
   removeSubscription(subscriptionId: number): Promise<void>;
-  /** Pauses an active subscription; true when this call paused it (so its creator is told once). */
+  /**
+   * Pauses an active subscription, at `by.at` or else now; true when this call paused it (so its
+   * creator is told once).
+   */
   pauseSubscription(subscriptionId: number, reason: string, by?: { userId: string; at: Date }): Promise<boolean>;
   /** Makes a paused subscription active again. */
   resumeSubscription(subscriptionId: number): Promise<void>;
   recordDeliveryResult(subscriptionId: number, result: string, at: Date): Promise<void>;
+  /**
+   * recordDeliveryResult for many at once (one round trip): when a subscription appears more than
+   * once, the last entry wins. Subscriptions that are gone are skipped.
+   */
+  recordDeliveryResults(results: readonly DeliveryResult[]): Promise<void>;
+}
+
+export interface DeliveryResult {
+  subscriptionId: number;
+  /** 'ok' or the failed delivery's detail. */
+  result: string;
+  at: Date;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -195,6 +219,12 @@ export interface Outbox {
   renewClaim(id: number, owner: string, until: Date): Promise<boolean>;
   /** Sent: removes it. */
   completeDelivery(id: number): Promise<void>;
+  /**
+   * completeDelivery for many at once, with exactly its meaning per id (a card replaced while in
+   * flight stays pending, released), in one round trip: completing one by one costs a round trip
+   * each. Ids of deliveries already gone are ignored.
+   */
+  completeDeliveries(ids: readonly number[]): Promise<void>;
   /** Not sent: releases the claim, counts the attempt, and makes it due again at `notBefore`. */
   retryDelivery(id: number, notBefore: Date, error: string): Promise<void>;
   /** Releases claims without counting an attempt (e.g. later deliveries behind one that must wait). */
@@ -238,6 +268,47 @@ export interface WatchStore {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Retention: forgetting what is over
+// ---------------------------------------------------------------------------------------------
+
+/** A subscription paused because its channel is gone, forgotten by the purge. */
+export interface ExpiredPause {
+  id: number;
+  channelId: string;
+  jobId: string;
+  /** Its pause reason (pauseReason.destination). */
+  reason: string;
+}
+
+export interface PurgeResult {
+  /** Ended subscriptions removed. */
+  subscriptions: number;
+  /** Paused subscriptions whose channel is gone, removed. */
+  pausedExpired: ExpiredPause[];
+  watches: number;
+  /** Deliveries still pending for the subscriptions removed, removed with them. */
+  deliveries: number;
+}
+
+/** Rows of each kind one purgeExpired call removes at most, unless it is given another limit. */
+export const PURGE_LIMIT = 10_000;
+
+export interface RetentionStore {
+  /**
+   * Forgets, in one transaction, what has been over since before `cutoff` (now - the retention):
+   *  - ended subscriptions whose `stateAt` is before it, with any deliveries still pending for them;
+   *  - paused subscriptions whose channel is gone (isDestinationGone) and whose `stateAt` is before
+   *    it, with their deliveries (returned, so that each can be logged);
+   *  - watches of jobs no active or paused subscription follows, last written before it.
+   * At most `limit` (default PURGE_LIMIT) of each of those three kinds per call, so that a first purge
+   * of a large backlog never holds its locks for long: a call that removed `limit` of any kind may
+   * have left more, and the caller calls again. Rows busy elsewhere at that moment (a delivery being
+   * claimed, a pass writing the watch) may be left for a later call.
+   */
+  purgeExpired(cutoff: Date, limit?: number): Promise<PurgeResult>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Coordination between replicas
 // ---------------------------------------------------------------------------------------------
 
@@ -254,7 +325,7 @@ export interface StatsStore {
 }
 
 /** One engine implements every store; `main.ts` hands each consumer the part it uses. */
-export interface Store extends SubscriptionStore, Outbox, WatchStore, LeaseStore, StatsStore {
+export interface Store extends SubscriptionStore, Outbox, WatchStore, LeaseStore, RetentionStore, StatsStore {
   readonly engine: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }

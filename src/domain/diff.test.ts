@@ -213,3 +213,84 @@ describe('diff: SeekrFlow unreachable', () => {
     expect(diff(watch, seen(job), T(1), settings).events).toEqual([]);
   });
 });
+
+describe('diff: the failures it remembers stay bounded', () => {
+  /** A job whose failed files are exactly `ids` (record ids). */
+  const failing = (ids: readonly string[]) =>
+    makeJob({
+      status: 'file_processing',
+      ingestion_jobs: [makeIngestionJob({ records: ids.map((id) => makeFailedRecord({ record_id: id, alignment_file_id: `f-${id}` })) })],
+      files: ids.map((id) => makeFile({ file_id: `f-${id}`, record_id: id, status: 'failed' })),
+    });
+  const ids = (prefix: string, n: number, from = 0) => Array.from({ length: n }, (_, i) => `${prefix}${from + i}`);
+  const oneAtATime = (list: string[]) => list.map((id) => [id]);
+  const inGroupsOf = (size: number, list: string[]) =>
+    Array.from({ length: list.length / size }, (_, i) => list.slice(i * size, (i + 1) * size));
+
+  /** Polls the job through `steps` (the failures current at each poll); what was reported, and the most remembered. */
+  function follow(steps: string[][]) {
+    let watch = baseline(failing([]));
+    const reported: string[] = [];
+    let reportedCount = 0;
+    let mostRemembered = 0;
+    steps.forEach((current, i) => {
+      const result = diff(watch, seen(failing(current)), T(i + 1), settings);
+      for (const e of result.events) {
+        if (e.type !== 'files_failed') continue;
+        reportedCount += e.count;
+        // An event names at most 20 of its files (by id); `count` says how many there were.
+        reported.push(...e.files.map((f) => f.id));
+      }
+      watch = result.watch;
+      mostRemembered = Math.max(mostRemembered, watch.snapshot?.reportedFailures.length ?? 0);
+    });
+    return { reported, reportedCount, mostRemembered, last: watch.snapshot?.reportedFailures ?? [] };
+  }
+
+  it.each<{ name: string; steps: string[][]; reported: number; mostRemembered: number; reportedOnce?: string }>([
+    { name: '5,000 distinct failures, one at a time', steps: oneAtATime(ids('a', 5_000)), reported: 5_000, mostRemembered: 1 + 1_000 },
+    {
+      name: '5,000 distinct failures, 20 failing at a time',
+      steps: inGroupsOf(20, ids('b', 5_000)),
+      reported: 5_000,
+      mostRemembered: 20 + 1_000,
+    },
+    {
+      name: 'one failure failing all along while 5,000 others come and go: reported once',
+      steps: ids('c', 5_000).map((id) => ['stuck', id]),
+      reported: 5_001,
+      mostRemembered: 2 + 1_000,
+      reportedOnce: 'stuck',
+    },
+    {
+      name: '3,000 failing at once are all kept, however many',
+      steps: [ids('d', 3_000), ids('d', 3_000), [...ids('d', 3_000), 'd-new']],
+      reported: 3_001,
+      mostRemembered: 3_001,
+    },
+    {
+      name: 'a failure back within the last 1,000 earlier ones is not news; one from longer ago is',
+      steps: [...oneAtATime(ids('e', 2_000)), ['e1500'], ['e500']],
+      reported: 2_001,
+      mostRemembered: 1 + 1_000,
+    },
+  ])('$name', ({ steps, reported, mostRemembered, reportedOnce }) => {
+    const result = follow(steps);
+    if (reportedOnce) expect(result.reported.filter((id) => id === reportedOnce)).toHaveLength(1);
+    expect(result.reportedCount).toBe(reported);
+    expect(result.mostRemembered).toBeLessThanOrEqual(mostRemembered);
+    // Whatever is failing at the last poll is remembered, so it will not be reported again.
+    for (const id of steps.at(-1) ?? []) expect(result.last).toContain(id);
+  });
+
+  it('reports each failure once while it keeps failing, and forgets the oldest earlier ones first', () => {
+    const { reported, last } = follow([...oneAtATime(ids('g', 1_500)), ['g1499', 'g0'], ['g1499']]);
+    // g0 came back after 1,498 others: reported a second time. g1499 never twice.
+    expect(reported.filter((id) => id === 'g0')).toHaveLength(2);
+    expect(reported.filter((id) => id === 'g1499')).toHaveLength(1);
+    // The most recent earlier ones, oldest first (g0 is now one of them, so g499 made room), then the current one.
+    expect(last).toHaveLength(1_001);
+    expect(last.slice(-3)).toEqual(['g1498', 'g0', 'g1499']);
+    expect(last[0]).toBe('g500');
+  });
+});

@@ -10,17 +10,41 @@ export interface JobSnapshot {
   status: string;
   alignment: { status: string; step: string | null; stepProgress: string | null; progress: number | null } | null;
   counts: FileCounts;
-  /** Ids (record id, else file id) of every failure already reported: a file is reported failed once. */
+  /**
+   * Ids (record id, else file id) of the failures already reported, oldest first: a file is reported
+   * failed once. The job's current failures are always here; of the earlier ones only the most recent
+   * EARLIER_FAILURES_KEPT, so that a job cycling through failures for months keeps a small watch.
+   */
   reportedFailures: string[];
   updatedAt: string;
 }
 
 export const failureKey = (f: { recordId: string | null; fileId: string }): string => f.recordId ?? f.fileId;
 
+/**
+ * Earlier failures (no longer failing) remembered besides the current ones. One forgotten and failing
+ * again is reported again: after a thousand other failures since, that is news, not noise.
+ */
+export const EARLIER_FAILURES_KEPT = 1_000;
+
+/** The current failures (never forgotten while they fail, so never re-reported) after the most recent earlier ones. */
+function rememberFailures(summary: JobSummary, previouslyReported: readonly string[]): string[] {
+  const current = new Set<string>();
+  for (const f of summary.failed) current.add(failureKey(f));
+  const seen = new Set(current);
+  const earlier: string[] = [];
+  // Newest first, so that the cap keeps the most recent; put back oldest first below.
+  for (let i = previouslyReported.length - 1; i >= 0 && earlier.length < EARLIER_FAILURES_KEPT; i--) {
+    const id = previouslyReported[i] as string;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    earlier.push(id);
+  }
+  return [...earlier.reverse(), ...current];
+}
+
 export function takeSnapshot(summary: JobSummary, previouslyReported: readonly string[] = []): JobSnapshot {
   const a = summary.alignment;
-  const reported = new Set(previouslyReported);
-  for (const f of summary.failed) reported.add(failureKey(f));
   return {
     name: clipShort(summary.job.name),
     status: clipShort(summary.job.status),
@@ -34,7 +58,7 @@ export function takeSnapshot(summary: JobSummary, previouslyReported: readonly s
         }
       : null,
     counts: { ...summary.counts },
-    reportedFailures: [...reported],
+    reportedFailures: rememberFailures(summary, previouslyReported),
     updatedAt: clipShort(summary.job.updated_at),
   };
 }

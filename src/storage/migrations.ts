@@ -5,7 +5,8 @@
  *
  * Both schemas hold the same four tables:
  *  - subscriptions: a channel watching a job. At most one live (active or paused) row per
- *    (channel, job); ended rows stay while they still have deliveries to send.
+ *    (channel, job); an ended row stays until the channel subscribes to the job again (once its last
+ *    deliveries are sent) or the retention purge removes it.
  *  - deliveries: the outbox. Ordered by id per subscription; `key` is unique per subscription while
  *    pending. `claimed_by`/`claimed_until` are the claim lease. `revision` counts payload
  *    replacements of a pending card and `claimed_revision` is the revision a claimer was handed, so
@@ -14,6 +15,14 @@
  *  - leases: named leases between replicas (the poll coordinator).
  *
  * Version 2 records who paused a subscription and when (`state_by`, `state_at`), for a person's pause.
+ *
+ * Version 3 is for the retention purge (RetentionStore.purgeExpired). From it on, `state_at` is set by
+ * every pause and every end, and rows paused or ended before it get the time of the upgrade, so that
+ * nothing is forgotten sooner than the retention after upgrading. Two indexes: ended and paused rows by
+ * age (`state`, `state_at`), and the live rows of a job (is a watch still used?). Watches get no index
+ * on `updated_at`: every pass rewrites that column, and an index on it would cost every pass (on
+ * PostgreSQL it would also make each watch update a non-HOT one) to spare a rare purge a scan of a
+ * table that retention keeps the size of the live jobs.
  */
 
 export interface Migration {
@@ -85,6 +94,15 @@ ALTER TABLE subscriptions ADD COLUMN state_by TEXT;
 ALTER TABLE subscriptions ADD COLUMN state_at INTEGER;
 `,
   },
+  {
+    version: 3,
+    name: 'retention: every pause and end timed, indexes for the purge',
+    sql: `
+UPDATE subscriptions SET state_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000 WHERE state <> 'active' AND state_at IS NULL;
+CREATE INDEX subscriptions_state_at ON subscriptions (state, state_at);
+CREATE INDEX subscriptions_live_job ON subscriptions (job_id) WHERE state <> 'ended';
+`,
+  },
 ];
 
 /**
@@ -150,6 +168,15 @@ CREATE TABLE leases (
     sql: `
 ALTER TABLE subscriptions ADD COLUMN state_by text;
 ALTER TABLE subscriptions ADD COLUMN state_at timestamptz;
+`,
+  },
+  {
+    version: 3,
+    name: 'retention: every pause and end timed, indexes for the purge',
+    sql: `
+UPDATE subscriptions SET state_at = now() WHERE state <> 'active' AND state_at IS NULL;
+CREATE INDEX subscriptions_state_at ON subscriptions (state, state_at);
+CREATE INDEX subscriptions_live_job ON subscriptions (job_id) WHERE state <> 'ended';
 `,
   },
 ];

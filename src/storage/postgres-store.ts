@@ -1,14 +1,18 @@
 import pg from 'pg';
-import type {
-  Delivery,
-  Log,
-  NewDelivery,
-  NewSubscription,
-  PassCommit,
-  Store,
-  StoredWatch,
-  Subscription,
-  SubscriptionState,
+import {
+  DESTINATION_GONE_PREFIX,
+  type Delivery,
+  type DeliveryResult,
+  type Log,
+  type NewDelivery,
+  type NewSubscription,
+  type PassCommit,
+  PURGE_LIMIT,
+  type PurgeResult,
+  type Store,
+  type StoredWatch,
+  type Subscription,
+  type SubscriptionState,
 } from '../core/ports.js';
 import type { SubscriptionFilter } from '../domain/events.js';
 import type { JobWatch } from '../domain/snapshot.js';
@@ -288,7 +292,7 @@ export class PostgresStore implements Store {
 
   async pauseSubscription(subscriptionId: number, reason: string, by?: { userId: string; at: Date }): Promise<boolean> {
     const r = await this.pool.query(
-      `UPDATE subscriptions SET state = 'paused', state_reason = $1, state_by = $2, state_at = $3 WHERE id = $4 AND state = 'active'`,
+      `UPDATE subscriptions SET state = 'paused', state_reason = $1, state_by = $2, state_at = coalesce($3, now()) WHERE id = $4 AND state = 'active'`,
       [reason, by?.userId ?? null, by?.at ?? null, subscriptionId],
     );
     return r.rowCount === 1;
@@ -303,6 +307,20 @@ export class PostgresStore implements Store {
 
   async recordDeliveryResult(subscriptionId: number, result: string, at: Date): Promise<void> {
     await this.pool.query('UPDATE subscriptions SET last_delivery = $1, last_delivery_at = $2 WHERE id = $3', [result, at, subscriptionId]);
+  }
+
+  async recordDeliveryResults(results: readonly DeliveryResult[]): Promise<void> {
+    // One row per subscription (an UPDATE … FROM joining a row twice would apply either): the last wins.
+    const last = new Map<number, DeliveryResult>();
+    for (const r of results) last.set(r.subscriptionId, r);
+    if (last.size === 0) return;
+    const batch = [...last.values()];
+    await this.pool.query(
+      `UPDATE subscriptions s SET last_delivery = u.result, last_delivery_at = u.at
+       FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS u (id, result, at)
+       WHERE s.id = u.id`,
+      [batch.map((r) => r.subscriptionId), batch.map((r) => r.result), batch.map((r) => r.at.toISOString())],
+    );
   }
 
   // Job watch state
@@ -344,7 +362,7 @@ export class PostgresStore implements Store {
       const end = commit.endSubscriptions;
       if (end && end.ids.length > 0) {
         await client.query(
-          `UPDATE subscriptions SET state = 'ended', state_reason = $1 WHERE id = ANY($2::bigint[]) AND state <> 'ended'`,
+          `UPDATE subscriptions SET state = 'ended', state_reason = $1, state_at = now() WHERE id = ANY($2::bigint[]) AND state <> 'ended'`,
           [end.reason, end.ids],
         );
       }
@@ -458,6 +476,23 @@ export class PostgresStore implements Store {
     }
   }
 
+  async completeDeliveries(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    // One statement: delete what was sent as it is, and release (keep pending) each card replaced
+    // while in flight. The two parts share one snapshot and cannot see each other's changes, so the
+    // release names only ids the delete did not take; a card replaced by a pass committing meanwhile
+    // fails the delete's re-check and is released like the others.
+    await this.pool.query(
+      `WITH done AS (
+         DELETE FROM deliveries WHERE id = ANY($1::bigint[]) AND (claimed_revision IS NULL OR claimed_revision = revision)
+         RETURNING id
+       )
+       UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL
+       WHERE id = ANY($1::bigint[]) AND id NOT IN (SELECT id FROM done)`,
+      [ids],
+    );
+  }
+
   async retryDelivery(id: number, notBefore: Date, error: string): Promise<void> {
     await this.pool.query(
       `UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL, attempts = attempts + 1, not_before = $1, last_error = $2
@@ -495,6 +530,49 @@ export class PostgresStore implements Store {
     );
     for (const { state, n } of rows) counts[state as SubscriptionState] = n;
     return counts;
+  }
+
+  // Retention
+
+  async purgeExpired(cutoff: Date, limit = PURGE_LIMIT): Promise<PurgeResult> {
+    const n = Math.max(1, Math.trunc(limit));
+    return this.#transaction(async (client) => {
+      // Oldest first, each kind bounded. SKIP LOCKED: a subscription a replica is claiming for right
+      // now (or a watch a pass is writing) is left for the next purge rather than waited for.
+      const ended = await client.query<{ id: string }>(
+        `SELECT id FROM subscriptions WHERE state = 'ended' AND state_at < $1 ORDER BY state_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [cutoff, n],
+      );
+      const paused = await client.query<{ id: string; channel_id: string; job_id: string; state_reason: string }>(
+        `SELECT id, channel_id, job_id, state_reason FROM subscriptions
+         WHERE state = 'paused' AND state_at < $1 AND starts_with(state_reason, $3)
+         ORDER BY state_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [cutoff, n, DESTINATION_GONE_PREFIX],
+      );
+      const ids = [...ended.rows, ...paused.rows].map((r) => r.id);
+      let deliveries = 0;
+      if (ids.length > 0) {
+        // Explicitly rather than by ON DELETE CASCADE, to count them.
+        deliveries = (await client.query('DELETE FROM deliveries WHERE subscription_id = ANY($1::bigint[])', [ids])).rowCount ?? 0;
+        await client.query('DELETE FROM subscriptions WHERE id = ANY($1::bigint[])', [ids]);
+      }
+      // After the subscriptions: a job whose last paused subscription just went loses its watch now.
+      const watches = await client.query(
+        `DELETE FROM watches WHERE job_id IN (
+           SELECT w.job_id FROM watches w
+           WHERE w.updated_at < $1
+             AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.job_id = w.job_id AND s.state <> 'ended')
+           LIMIT $2
+           FOR UPDATE OF w SKIP LOCKED)`,
+        [cutoff, n],
+      );
+      return {
+        subscriptions: ended.rows.length,
+        pausedExpired: paused.rows.map((r) => ({ id: Number(r.id), channelId: r.channel_id, jobId: r.job_id, reason: r.state_reason })),
+        watches: watches.rowCount ?? 0,
+        deliveries,
+      };
+    });
   }
 
   // Coordination

@@ -1,14 +1,18 @@
 import Database from 'better-sqlite3';
-import type {
-  Delivery,
-  Log,
-  NewDelivery,
-  NewSubscription,
-  PassCommit,
-  Store,
-  StoredWatch,
-  Subscription,
-  SubscriptionState,
+import {
+  DESTINATION_GONE_PREFIX,
+  type Delivery,
+  type DeliveryResult,
+  type Log,
+  type NewDelivery,
+  type NewSubscription,
+  type PassCommit,
+  PURGE_LIMIT,
+  type PurgeResult,
+  type Store,
+  type StoredWatch,
+  type Subscription,
+  type SubscriptionState,
 } from '../core/ports.js';
 import type { SubscriptionFilter } from '../domain/events.js';
 import type { JobWatch } from '../domain/snapshot.js';
@@ -127,14 +131,14 @@ function prepareStatements(db: Database.Database) {
     watchedJobIds: db.prepare<[], { job_id: string }>(`SELECT DISTINCT job_id FROM subscriptions WHERE state = 'active'`),
     setCardTs: db.prepare<[string, number]>('UPDATE subscriptions SET card_ts = ? WHERE id = ?'),
     removeSubscription: db.prepare<[number]>('DELETE FROM subscriptions WHERE id = ?'),
-    pause: db.prepare<[string, string | null, number | null, number]>(
+    pause: db.prepare<[string, string | null, number, number]>(
       `UPDATE subscriptions SET state = 'paused', state_reason = ?, state_by = ?, state_at = ? WHERE id = ? AND state = 'active'`,
     ),
     resume: db.prepare<[number]>(
       `UPDATE subscriptions SET state = 'active', state_reason = NULL, state_by = NULL, state_at = NULL WHERE id = ? AND state = 'paused'`,
     ),
-    endSubscriptions: db.prepare<[string, string]>(
-      `UPDATE subscriptions SET state = 'ended', state_reason = ?
+    endSubscriptions: db.prepare<[string, number, string]>(
+      `UPDATE subscriptions SET state = 'ended', state_reason = ?, state_at = ?
        WHERE id IN (SELECT value FROM json_each(?)) AND state <> 'ended'`,
     ),
     recordDeliveryResult: db.prepare<[string, number, number]>(
@@ -182,6 +186,10 @@ function prepareStatements(db: Database.Database) {
     renewClaim: db.prepare<[number, number, string]>('UPDATE deliveries SET claimed_until = ? WHERE id = ? AND claimed_by = ?'),
     complete: db.prepare<[number]>('DELETE FROM deliveries WHERE id = ? AND (claimed_revision IS NULL OR claimed_revision = revision)'),
     releaseReplaced: db.prepare<[number]>('UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE id = ?'),
+    completeMany: db.prepare<[string]>(
+      `DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?))
+       AND (claimed_revision IS NULL OR claimed_revision = revision)`,
+    ),
     retry: db.prepare<[number, string, number]>(
       `UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL, attempts = attempts + 1, not_before = ?, last_error = ?
        WHERE id = ?`,
@@ -193,6 +201,28 @@ function prepareStatements(db: Database.Database) {
     outboxStats: db.prepare<[], { n: number; oldest: number | null }>('SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries'),
     subscriptionCounts: db.prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM subscriptions GROUP BY state'),
     pendingFor: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM deliveries WHERE subscription_id = ?'),
+
+    // Retention. Oldest first (the (state, state_at) index's order), each kind bounded by @limit.
+    expiredEnded: db.prepare<{ cutoff: number; limit: number }, { id: number }>(
+      `SELECT id FROM subscriptions WHERE state = 'ended' AND state_at < @cutoff ORDER BY state_at LIMIT @limit`,
+    ),
+    expiredPaused: db.prepare<
+      { cutoff: number; prefix: string; limit: number },
+      { id: number; channel_id: string; job_id: string; state_reason: string }
+    >(
+      `SELECT id, channel_id, job_id, state_reason FROM subscriptions
+       WHERE state = 'paused' AND state_at < @cutoff AND substr(state_reason, 1, length(@prefix)) = @prefix
+       ORDER BY state_at LIMIT @limit`,
+    ),
+    deleteDeliveriesOf: db.prepare<[string]>('DELETE FROM deliveries WHERE subscription_id IN (SELECT value FROM json_each(?))'),
+    deleteSubscriptions: db.prepare<[string]>('DELETE FROM subscriptions WHERE id IN (SELECT value FROM json_each(?))'),
+    expiredWatches: db.prepare<{ cutoff: number; limit: number }>(
+      `DELETE FROM watches WHERE job_id IN (
+         SELECT w.job_id FROM watches w
+         WHERE w.updated_at < @cutoff
+           AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.job_id = w.job_id AND s.state <> 'ended')
+         LIMIT @limit)`,
+    ),
 
     tryLease: db.prepare<{ name: string; owner: string; until: number; now: number }>(
       `INSERT INTO leases (name, owner, expires_at) VALUES (@name, @owner, @until)
@@ -305,7 +335,7 @@ export class SqliteStore implements Store {
   }
 
   async pauseSubscription(subscriptionId: number, reason: string, by?: { userId: string; at: Date }): Promise<boolean> {
-    return this.#s.pause.run(reason, by?.userId ?? null, by?.at.getTime() ?? null, subscriptionId).changes === 1;
+    return this.#s.pause.run(reason, by?.userId ?? null, (by?.at ?? new Date()).getTime(), subscriptionId).changes === 1;
   }
 
   async resumeSubscription(subscriptionId: number): Promise<void> {
@@ -314,6 +344,14 @@ export class SqliteStore implements Store {
 
   async recordDeliveryResult(subscriptionId: number, result: string, at: Date): Promise<void> {
     this.#s.recordDeliveryResult.run(result, at.getTime(), subscriptionId);
+  }
+
+  async recordDeliveryResults(results: readonly DeliveryResult[]): Promise<void> {
+    if (results.length === 0) return;
+    // In order, in one transaction: a later entry for a subscription overwrites an earlier one.
+    this.db.transaction(() => {
+      for (const r of results) this.#s.recordDeliveryResult.run(r.result, r.at.getTime(), r.subscriptionId);
+    })();
   }
 
   // Job watch state
@@ -339,7 +377,7 @@ export class SqliteStore implements Store {
             : this.#s.updateWatch.run(json, now, jobId, commit.expectedVersion).changes === 1;
         if (!won) return false;
         const end = commit.endSubscriptions;
-        if (end && end.ids.length > 0) this.#s.endSubscriptions.run(end.reason, JSON.stringify(end.ids));
+        if (end && end.ids.length > 0) this.#s.endSubscriptions.run(end.reason, now, JSON.stringify(end.ids));
         this.#enqueue(commit.deliveries, now);
         return true;
       })
@@ -389,6 +427,18 @@ export class SqliteStore implements Store {
       .immediate();
   }
 
+  async completeDeliveries(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    const json = JSON.stringify(ids);
+    this.db
+      .transaction(() => {
+        this.#s.completeMany.run(json);
+        // Whatever of the batch is still there was a card replaced while in flight: keep it, due again.
+        this.#s.release.run(json);
+      })
+      .immediate();
+  }
+
   async retryDelivery(id: number, notBefore: Date, error: string): Promise<void> {
     this.#s.retry.run(notBefore.getTime(), error, id);
   }
@@ -413,6 +463,30 @@ export class SqliteStore implements Store {
     const counts: Record<SubscriptionState, number> = { active: 0, paused: 0, ended: 0 };
     for (const { state, n } of this.#s.subscriptionCounts.all()) counts[state as SubscriptionState] = n;
     return counts;
+  }
+
+  // Retention
+
+  async purgeExpired(cutoff: Date, limit = PURGE_LIMIT): Promise<PurgeResult> {
+    const params = { cutoff: cutoff.getTime(), limit: Math.max(1, Math.trunc(limit)) };
+    return this.db
+      .transaction((): PurgeResult => {
+        const ended = this.#s.expiredEnded.all(params).map((r) => r.id);
+        const paused = this.#s.expiredPaused.all({ ...params, prefix: DESTINATION_GONE_PREFIX });
+        const ids = JSON.stringify([...ended, ...paused.map((r) => r.id)]);
+        // Explicitly rather than by ON DELETE CASCADE, to count them.
+        const deliveries = this.#s.deleteDeliveriesOf.run(ids).changes;
+        this.#s.deleteSubscriptions.run(ids);
+        // After the subscriptions: a job whose last paused subscription just went loses its watch now.
+        const watches = this.#s.expiredWatches.run(params).changes;
+        return {
+          subscriptions: ended.length,
+          pausedExpired: paused.map((r) => ({ id: r.id, channelId: r.channel_id, jobId: r.job_id, reason: r.state_reason })),
+          watches,
+          deliveries,
+        };
+      })
+      .immediate();
   }
 
   // Coordination

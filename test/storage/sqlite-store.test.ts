@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -10,6 +10,7 @@ import { sqliteMigrations } from '../../src/storage/migrations.js';
 import { openStore, SQLITE_FILE_NAME } from '../../src/storage/open-store.js';
 import { openSqliteStore } from '../../src/storage/sqlite-store.js';
 import { recordingLogger } from './quiet-logger.js';
+import { followJobsToTheirEnd } from './retention-size.js';
 import { describeStoreContract } from './store-contract.js';
 
 const tempDirs: string[] = [];
@@ -95,6 +96,52 @@ describe('SqliteStore', () => {
     expect(secondLog.entries.filter((e) => e.msg === 'sqlite migrations applied')).toHaveLength(0);
   });
 
+  it('times, on upgrading to version 3, what was paused or ended before pauses and ends were timed', async () => {
+    const path = join(dataDir, SQLITE_FILE_NAME);
+    // A database as version 2 left it.
+    const old = new Database(path);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    for (const m of sqliteMigrations.filter((m) => m.version <= 2)) {
+      old.exec(m.sql);
+      old.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+    }
+    const insert = old.prepare(
+      `INSERT INTO subscriptions (channel_id, job_id, filter, created_by, created_at, state, state_reason, state_by, state_at)
+       VALUES (?, ?, 'all', 'U1', 0, ?, ?, ?, ?)`,
+    );
+    const personAt = Date.parse('2026-01-01T00:00:00Z');
+    insert.run('C1', 'dj-ended', 'ended', 'completed', null, null);
+    insert.run('C1', 'dj-paused', 'paused', 'channel_not_found', null, null);
+    insert.run('C1', 'dj-person', 'paused', 'paused_by_person', 'U_BOB', personAt);
+    insert.run('C1', 'dj-active', 'active', null, null, null);
+    old.close();
+
+    const before = Date.now() - 1_000; // SQLite's clock is in whole seconds
+    const store = openSqliteStore({ path, logger: recordingLogger() });
+    try {
+      const byJob = new Map((await Promise.all([1, 2, 3, 4].map((id) => store.getSubscription(id)))).map((s) => [s?.jobId, s]));
+      for (const job of ['dj-ended', 'dj-paused']) {
+        expect(byJob.get(job)?.stateAt?.getTime()).toBeGreaterThanOrEqual(before);
+        expect(byJob.get(job)?.stateAt?.getTime()).toBeLessThanOrEqual(Date.now());
+      }
+      expect(byJob.get('dj-person')?.stateAt).toEqual(new Date(personAt));
+      expect(byJob.get('dj-active')?.stateAt).toBeNull();
+      // The purge reads ended and paused rows by age, and a job's live rows, through indexes.
+      const plan = (sql: string) =>
+        store.db
+          .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+          .all()
+          .map((r) => (r as { detail: string }).detail)
+          .join('; ');
+      expect(plan(`SELECT id FROM subscriptions WHERE state = 'ended' AND state_at < 1 ORDER BY state_at LIMIT 10`)).toContain(
+        'subscriptions_state_at',
+      );
+      expect(plan(`SELECT 1 FROM subscriptions s WHERE s.job_id = 'x' AND s.state <> 'ended'`)).toContain('subscriptions_live_job');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('runs in WAL mode with foreign keys on and a busy timeout', async () => {
     const store = openSqliteStore({ path: join(dataDir, SQLITE_FILE_NAME), logger: recordingLogger() });
     try {
@@ -112,6 +159,53 @@ describe('SqliteStore', () => {
       raw.close();
     }
   });
+
+  it('stays the size of the live subscriptions while following 100,000 jobs to their end', async () => {
+    const path = join(dataDir, SQLITE_FILE_NAME);
+    const store = openSqliteStore({ path, logger: recordingLogger() });
+    try {
+      const count = (table: string) => (store.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+      const { sizes } = await followJobsToTheirEnd(
+        {
+          store,
+          async follow(prefix, n, rows) {
+            const before = (store.db.prepare('SELECT coalesce(max(id), 0) AS id FROM subscriptions').get() as { id: number }).id;
+            const now = Date.now();
+            const series = 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < @n)';
+            store.db
+              .prepare(
+                `${series} INSERT INTO subscriptions (channel_id, job_id, filter, created_by, created_at)
+                 SELECT 'C-' || @prefix || i, @prefix || i, 'all', 'U1', @now FROM n`,
+              )
+              .run({ n, prefix, now });
+            store.db
+              .prepare(`${series} INSERT INTO watches (job_id, watch, version, updated_at) SELECT @prefix || i, @watch, 1, @now FROM n`)
+              .run({ n, prefix, now, watch: rows.watch });
+            store.db
+              .prepare(
+                `INSERT INTO deliveries (subscription_id, key, kind, payload, created_at)
+                 SELECT id, 'card', 'card', @payload, @now FROM subscriptions WHERE id > @before ORDER BY id`,
+              )
+              .run({ before, now, payload: rows.payload });
+            return store.db
+              .prepare('SELECT id FROM subscriptions WHERE id > ? ORDER BY id')
+              .all(before)
+              .map((r) => (r as { id: number }).id);
+          },
+          rows: async () => ({ subscriptions: count('subscriptions'), watches: count('watches'), deliveries: count('deliveries') }),
+          async bytes() {
+            // What a checkpoint leaves: the pages of the file itself, free ones included (they are reused, never returned).
+            store.db.pragma('wal_checkpoint(TRUNCATE)');
+            return statSync(path).size;
+          },
+        },
+        { rounds: 10, perRound: 10_000, live: 1_000, label: 'SQLite' },
+      );
+      expect(sizes[9]).toBeLessThanOrEqual(1.2 * (sizes[0] ?? 0));
+    } finally {
+      await store.close();
+    }
+  }, 300_000);
 
   describe('data-dir lock', () => {
     it('refuses a second store on the same data directory until the first is closed', async () => {

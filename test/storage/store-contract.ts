@@ -1,5 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Delivery, NewDelivery, NewSubscription, Store } from '../../src/core/ports.js';
+import {
+  type Delivery,
+  isDestinationGone,
+  type NewDelivery,
+  type NewSubscription,
+  PAUSED_BY_PERSON,
+  type PurgeResult,
+  pauseReason,
+  type Store,
+  type Subscription,
+} from '../../src/core/ports.js';
 import type { JobWatch } from '../../src/domain/snapshot.js';
 import { cardItem, itemText, replyItem } from '../support/outbox-items.js';
 
@@ -55,6 +65,22 @@ function makeWatch(overrides: Partial<JobWatch> = {}): JobWatch {
 const reply = (subscriptionId: number, key: string, text = key): NewDelivery => ({ subscriptionId, key, item: replyItem(text) });
 const card = (subscriptionId: number, text: string): NewDelivery => ({ subscriptionId, key: 'card', item: cardItem(text) });
 const keys = (ds: Delivery[]) => ds.map((d) => d.key);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A time strictly between what happened before the call and what happens after it. The stores
+ * stamp pauses and ends with their own clock (PostgreSQL's, on this machine), so the tests take
+ * their cutoffs from the wall clock too, with a margin on each side.
+ */
+async function aMomentLater(): Promise<Date> {
+  await sleep(25);
+  const moment = new Date();
+  await sleep(25);
+  return moment;
+}
+
+/** Whatever the store holds now is older than this. */
+const afterEverything = () => new Date(Date.now() + 60_000);
 
 export function describeStoreContract(engine: Store['engine'], makeStore: () => Promise<StoreFixture>): void {
   describe(`Store contract: ${engine}`, () => {
@@ -208,6 +234,28 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         expect(listed?.lastDeliveryAt).toEqual(when);
         await store.recordDeliveryResult(s.id, 'ok', at(1));
         expect(await store.getSubscription(s.id)).toMatchObject({ lastDelivery: 'ok', lastDeliveryAt: at(1) });
+      });
+
+      it('records many delivery results at once, the last one per subscription winning', async () => {
+        const a = await addActive();
+        const b = await addActive();
+        const untouched = await addActive();
+        await store.recordDeliveryResults([
+          { subscriptionId: a.id, result: 'ratelimited', at: at(1) },
+          { subscriptionId: b.id, result: 'ok', at: at(2) },
+          { subscriptionId: 999_999, result: 'ok', at: at(3) },
+          { subscriptionId: a.id, result: 'ok', at: at(4) },
+        ]);
+        await store.recordDeliveryResults([]);
+        expect(await store.getSubscription(a.id)).toMatchObject({ lastDelivery: 'ok', lastDeliveryAt: at(4) });
+        expect(await store.getSubscription(b.id)).toMatchObject({ lastDelivery: 'ok', lastDeliveryAt: at(2) });
+        expect(await store.getSubscription(untouched.id)).toMatchObject({ lastDelivery: null, lastDeliveryAt: null });
+        // Last in the batch, not latest in time: the caller lists them in the order they happened.
+        await store.recordDeliveryResults([
+          { subscriptionId: b.id, result: 'internal_error', at: at(10) },
+          { subscriptionId: b.id, result: 'ok', at: at(9) },
+        ]);
+        expect(await store.getSubscription(b.id)).toMatchObject({ lastDelivery: 'ok', lastDeliveryAt: at(9) });
       });
 
       it('removes a subscription with its pending deliveries', async () => {
@@ -473,6 +521,49 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         expect(await store.pendingDeliveries()).toBe(0);
       });
 
+      it('completes a batch: removes what was sent, keeps each card replaced in flight, ignores ids already gone', async () => {
+        const s = await addActive();
+        const other = await addActive();
+        await store.enqueue([card(s.id, 'v1'), reply(s.id, 'a'), card(other.id, 'o1'), reply(other.id, 'x'), reply(other.id, 'y')]);
+        const claimed = await store.claimDeliveries('w', T0, LEASE, 10);
+        expect(claimed.map((d) => [d.subscriptionId, d.key])).toEqual([
+          [s.id, 'card'],
+          [s.id, 'a'],
+          [other.id, 'card'],
+          [other.id, 'x'],
+          [other.id, 'y'],
+        ]);
+        const [sCard, , otherCard, , y] = claimed;
+        // While they are in flight, a pass replaces s's card; other's card stays as it was sent.
+        await store.enqueue([card(s.id, 'v2')]);
+        // y was completed one by one already: its id is gone.
+        await store.completeDelivery(y?.id ?? -1);
+        await store.completeDeliveries([...claimed.map((d) => d.id), 999_999]);
+        await store.completeDeliveries([]);
+
+        expect(await store.pendingDeliveries(other.id)).toBe(0);
+        expect(await store.pendingDeliveries(s.id)).toBe(1);
+        // Released at once (not left to its lease), with the newer payload, in its old place.
+        const again = await store.claimDeliveries('w', at(1), LEASE, 10);
+        expect(again.map((d) => [d.id, itemText(d.item), d.reclaimed])).toEqual([[sCard?.id, 'v2', false]]);
+        expect(otherCard?.id).not.toBe(sCard?.id);
+        await store.completeDeliveries([sCard?.id ?? -1]);
+        expect(await store.pendingDeliveries()).toBe(0);
+      });
+
+      it('completes a batch like one by one: a card replaced twice in flight stays once, a repeated id counts once', async () => {
+        const s = await addActive();
+        await store.enqueue([card(s.id, 'v1')]);
+        const [c1] = await store.claimDeliveries('w', at(1), LEASE, 10);
+        await store.enqueue([card(s.id, 'v2')]);
+        await store.enqueue([card(s.id, 'v3')]);
+        await store.completeDeliveries([c1?.id ?? -1]);
+        const [c3] = await store.claimDeliveries('w', at(2), LEASE, 10);
+        expect(c3 && [c3.id, itemText(c3.item)]).toEqual([c1?.id, 'v3']);
+        await store.completeDeliveries([c3?.id ?? -1, c3?.id ?? -1]);
+        expect(await store.pendingDeliveries()).toBe(0);
+      });
+
       it('renews a claim only for the owner that still holds it', async () => {
         const s = await addActive();
         await store.enqueue([reply(s.id, 'a')]);
@@ -688,6 +779,171 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
       });
     });
 
+    describe('retention', () => {
+      /** Ends a subscription the way a pass does, with its last deliveries; returns it as stored. */
+      async function end(s: Subscription, deliveries: NewDelivery[] = []): Promise<Subscription> {
+        const stored = await store.getWatch(s.jobId);
+        const ended = await store.commitPass(s.jobId, {
+          expectedVersion: stored?.version ?? null,
+          watch: makeWatch(),
+          deliveries,
+          endSubscriptions: { ids: [s.id], reason: 'completed' },
+        });
+        expect(ended).toBe(true);
+        const after = await store.getSubscription(s.id);
+        if (!after) throw new Error('ended subscription gone');
+        return after;
+      }
+      const nothing: PurgeResult = { subscriptions: 0, pausedExpired: [], watches: 0, deliveries: 0 };
+
+      it('times every pause and every end, by the store’s clock unless a person gave the time', async () => {
+        const before = Date.now() - 1_000; // PostgreSQL's clock, on this machine: a second of slack
+        const paused = await addActive();
+        expect(await store.pauseSubscription(paused.id, pauseReason.destination('archived'))).toBe(true);
+        const ended = await end(await addActive());
+        const byPerson = await addActive();
+        const when = new Date('2026-07-28T15:00:00.000Z');
+        await store.pauseSubscription(byPerson.id, PAUSED_BY_PERSON, { userId: 'U_BOB', at: when });
+        const after = Date.now() + 1_000;
+
+        for (const s of [await store.getSubscription(paused.id), ended]) {
+          expect(s?.stateAt).toBeInstanceOf(Date);
+          expect(s?.stateAt?.getTime()).toBeGreaterThanOrEqual(before);
+          expect(s?.stateAt?.getTime()).toBeLessThanOrEqual(after);
+        }
+        expect(await store.getSubscription(paused.id)).toMatchObject({ stateReason: 'destination:archived', stateBy: null });
+        expect(await store.getSubscription(byPerson.id)).toMatchObject({ stateAt: when, stateBy: 'U_BOB' });
+        await store.resumeSubscription(paused.id);
+        expect(await store.getSubscription(paused.id)).toMatchObject({ state: 'active', stateAt: null });
+      });
+
+      it('forgets subscriptions that ended before the cutoff, with their pending deliveries and their job’s watch', async () => {
+        const active = await addActive();
+        await store.initWatch(active.jobId, makeWatch());
+        await store.enqueue([reply(active.id, 'live')]);
+        const first = await addActive();
+        const old = await end(first, [reply(first.id, 'final'), card(first.id, 'final card')]);
+        const cutoff = await aMomentLater();
+        const second = await addActive();
+        const recent = await end(second, [reply(second.id, 'final')]);
+        expect(old.stateAt?.getTime()).toBeLessThan(cutoff.getTime());
+        expect(recent.stateAt?.getTime()).toBeGreaterThan(cutoff.getTime());
+
+        expect(await store.purgeExpired(cutoff)).toEqual({ subscriptions: 1, pausedExpired: [], watches: 1, deliveries: 2 });
+        expect(await store.getSubscription(old.id)).toBeNull();
+        expect(await store.getWatch(old.jobId)).toBeNull();
+        // Ended since the cutoff: kept, its summary still deliverable.
+        expect(await store.getSubscription(recent.id)).toMatchObject({ state: 'ended' });
+        expect(await store.getWatch(recent.jobId)).not.toBeNull();
+        expect(keys(await store.claimDeliveries('w', T0, LEASE, 10))).toEqual(['live', 'final']);
+        // An active subscription is never forgotten, nor the watch it uses, however old.
+        expect(await store.getSubscription(active.id)).toMatchObject({ state: 'active' });
+        expect(await store.getWatch(active.jobId)).not.toBeNull();
+        expect(await store.purgeExpired(cutoff)).toEqual(nothing);
+      });
+
+      it('forgets subscriptions paused before the cutoff because their channel is gone, naming each; other pauses stay', async () => {
+        const gone = await addActive({ channelId: 'C-gone' });
+        const archived = await addActive({ channelId: 'C-archived' });
+        const byPerson = await addActive();
+        const noScope = await addActive();
+        const legacy = await addActive();
+        for (const s of [gone, archived, byPerson, noScope, legacy]) await store.initWatch(s.jobId, makeWatch());
+        await store.enqueue([reply(archived.id, 'waiting'), reply(archived.id, 'waiting too'), reply(byPerson.id, 'waiting')]);
+        await store.pauseSubscription(gone.id, pauseReason.destination('not_found'));
+        await store.pauseSubscription(archived.id, pauseReason.destination('archived'));
+        await store.pauseSubscription(byPerson.id, pauseReason.byPerson, { userId: 'U_BOB', at: new Date('2026-01-01T00:00:00Z') });
+        await store.pauseSubscription(noScope.id, pauseReason.scope('chat:write'));
+        // A reason as builds before neutral reasons stored it: not known to be a gone channel.
+        await store.pauseSubscription(legacy.id, 'channel_not_found');
+        const cutoff = await aMomentLater();
+        const recentlyGone = await addActive();
+        await store.initWatch(recentlyGone.jobId, makeWatch());
+        await store.pauseSubscription(recentlyGone.id, pauseReason.destination('not_a_member'));
+
+        const result = await store.purgeExpired(cutoff);
+        expect({ ...result, pausedExpired: [...result.pausedExpired].sort((a, b) => a.id - b.id) }).toEqual({
+          subscriptions: 0,
+          pausedExpired: [
+            { id: gone.id, channelId: 'C-gone', jobId: gone.jobId, reason: 'destination:not_found' },
+            { id: archived.id, channelId: 'C-archived', jobId: archived.jobId, reason: 'destination:archived' },
+          ],
+          // Their jobs' watches, which nothing else used.
+          watches: 2,
+          deliveries: 2,
+        });
+        expect(result.pausedExpired.every((p) => isDestinationGone(p.reason))).toBe(true);
+        expect(await store.getSubscription(gone.id)).toBeNull();
+        expect(await store.getSubscription(archived.id)).toBeNull();
+        expect(await store.getWatch(gone.jobId)).toBeNull();
+        for (const kept of [byPerson, noScope, legacy, recentlyGone]) {
+          expect(await store.getSubscription(kept.id)).toMatchObject({ state: 'paused' });
+          expect(await store.getWatch(kept.jobId)).not.toBeNull();
+        }
+        expect(await store.pendingDeliveries(byPerson.id)).toBe(1);
+        expect(await store.purgeExpired(cutoff)).toEqual(nothing);
+      });
+
+      it('forgets a watch no active or paused subscription uses, once it is older than the cutoff', async () => {
+        await store.initWatch('dj-nobody-old', makeWatch());
+        const paused = await addActive();
+        await store.initWatch(paused.jobId, makeWatch());
+        await store.pauseSubscription(paused.id, PAUSED_BY_PERSON, { userId: 'U1', at: T0 });
+        const active = await addActive();
+        await store.initWatch(active.jobId, makeWatch());
+        const cutoff = await aMomentLater();
+        await store.initWatch('dj-nobody-new', makeWatch());
+
+        expect(await store.purgeExpired(cutoff)).toEqual({ ...nothing, watches: 1 });
+        expect(await store.getWatch('dj-nobody-old')).toBeNull();
+        expect(await store.getWatch('dj-nobody-new')).not.toBeNull();
+        expect(await store.getWatch(paused.jobId)).not.toBeNull();
+        expect(await store.getWatch(active.jobId)).not.toBeNull();
+        // Once later than everything, only what a live subscription uses stays.
+        expect(await store.purgeExpired(afterEverything())).toEqual({ ...nothing, watches: 1 });
+        expect(await store.getWatch('dj-nobody-new')).toBeNull();
+        expect(await store.getWatch(active.jobId)).not.toBeNull();
+      });
+
+      it('removes at most `limit` of each kind per call, the oldest first', async () => {
+        const ended: Subscription[] = [];
+        for (let i = 0; i < 5; i++) {
+          const s = await addActive();
+          await store.enqueue([reply(s.id, 'final')]);
+          ended.push(await end(s));
+          await sleep(2); // distinct times, so that "oldest first" is testable
+        }
+        for (let i = 0; i < 3; i++) await store.pauseSubscription((await addActive()).id, pauseReason.destination('not_found'));
+        for (let i = 0; i < 4; i++) await store.initWatch(`dj-orphan-${i}`, makeWatch());
+        const cutoff = afterEverything();
+
+        const first = await store.purgeExpired(cutoff, 2);
+        expect([first.subscriptions, first.pausedExpired.length, first.watches, first.deliveries]).toEqual([2, 2, 2, 2]);
+        expect(await store.getSubscription(ended[0]?.id ?? -1)).toBeNull();
+        expect(await store.getSubscription(ended[1]?.id ?? -1)).toBeNull();
+        expect(await store.getSubscription(ended[2]?.id ?? -1)).not.toBeNull();
+
+        const total = { subscriptions: 0, paused: 0, watches: 0, deliveries: 0 };
+        let calls = 0;
+        const full = (r: PurgeResult) => r.subscriptions === 2 || r.pausedExpired.length === 2 || r.watches === 2;
+        for (let last = first; ; ) {
+          calls += 1;
+          expect(Math.max(last.subscriptions, last.pausedExpired.length, last.watches)).toBeLessThanOrEqual(2);
+          total.subscriptions += last.subscriptions;
+          total.paused += last.pausedExpired.length;
+          total.watches += last.watches;
+          total.deliveries += last.deliveries;
+          if (!full(last)) break;
+          last = await store.purgeExpired(cutoff, 2);
+        }
+        // 5 ended and 3 paused subscriptions; 4 watches of no subscription and the 5 ended jobs' own.
+        expect(total).toEqual({ subscriptions: 5, paused: 3, watches: 9, deliveries: 5 });
+        expect(calls).toBe(5);
+        expect(await store.pendingDeliveries()).toBe(0);
+        expect(await store.purgeExpired(cutoff, 2)).toEqual(nothing);
+      });
+    });
+
     describe('leases', () => {
       it('is taken, renewed by its owner, refused to others until it expires, then taken over', async () => {
         expect(await store.tryLease('poll', 'a', 10_000, T0)).toBe(true);
@@ -730,7 +986,7 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
       expect(reopened.engine).toBe(engine);
       expect(await reopened.listSubscriptions('C-keep')).toEqual([
         { ...s, cardTs: '1.2' },
-        { ...paused, state: 'paused', stateReason: 'not_in_channel' },
+        { ...paused, state: 'paused', stateReason: 'not_in_channel', stateAt: expect.any(Date) },
       ]);
       expect(await reopened.getWatch('dj-keep')).toEqual({ watch: w, version: 1 });
       expect(await reopened.pendingDeliveries(s.id)).toBe(2);
