@@ -21,7 +21,7 @@ describe('loadConfig', () => {
     expect(c.seekrflow.baseUrl).toBe('https://flow.seekr.com');
     expect(c.seekrflow.timeoutMs).toBe(10_000);
     expect(c.poll).toEqual({ schedule: '* * * * *', concurrency: 8, stallAfterMinutes: 60, unreachableAfterMinutes: 10 });
-    expect(c.storage).toEqual({ dataDir: './data', databaseUrl: undefined, databaseSchema: undefined });
+    expect(c.storage).toEqual({ dataDir: './data', databaseUrl: undefined, databaseSchema: undefined, retentionDays: 30 });
     expect(c.logLevel).toBe('info');
     expect(Object.isFrozen(c) && Object.isFrozen(c.slack)).toBe(true);
   });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type Config, jobUrlFrom, secretsOf } from './config.js';
 import { CredentialState } from './core/credentials.js';
-import { deliverPending } from './core/delivery.js';
+import { Completions, deliverPending } from './core/delivery.js';
 import { runPollPass } from './core/poll-pass.js';
 import { purgeExpired } from './core/retention.js';
 import type { SubscriptionDeps } from './core/subscriptions.js';
@@ -111,6 +111,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
     let lastPass: { at: string; jobs: number; ms: number } | null = null;
     let delivering: Promise<unknown> = Promise.resolve();
     let queued = false;
+    const completions = new Completions(store, store);
     const deliverLogger = logger.child({ component: 'deliver' });
     // Assigned below, once the scheduler (which holds the lease) exists.
     let leads: () => Promise<boolean> = async () => false;
@@ -126,7 +127,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
         queued = false;
         try {
           if (credentials.refused || !(await leads())) return;
-          await deliverPending({ outbox: store, subscriptions: store, notifier, credentials, owner, logger: deliverLogger });
+          await deliverPending({ outbox: store, subscriptions: store, notifier, credentials, completions, owner, logger: deliverLogger });
         } catch (error) {
           deliverLogger.error({ err: error }, 'delivery run failed');
         }

@@ -12,6 +12,7 @@ import {
   type SendOutcome,
   type Subscription,
   type SubscriptionStore,
+  type ThreadKeys,
   type ThreadReply,
 } from './ports.js';
 
@@ -39,6 +40,11 @@ export interface DeliverDeps {
   >;
   /** Shared with the rest of the bot: while the token is refused nothing is sent. */
   credentials?: CredentialState;
+  /**
+   * Kept from one run to the next by a long-lived caller, so that completions a run could not write
+   * (the database was away) are written by the next one instead of waiting for their claims to expire.
+   */
+  completions?: Completions;
   subscriptions: Pick<
     SubscriptionStore,
     'getSubscription' | 'setCardTs' | 'pauseSubscription' | 'recordDeliveryResult' | 'recordDeliveryResults'
@@ -81,17 +87,23 @@ export async function deliverPending(input: DeliverDeps): Promise<DeliverReport>
   const now = input.now ?? (() => new Date());
   const report: DeliverReport = { sent: 0, retried: 0, paused: 0, dropped: 0 };
   const halted = () => input.credentials?.refused != null;
-  const batch = new Completions(input.outbox, input.subscriptions);
-  const deps: DeliverDeps = { ...input, outbox: batch.outbox, subscriptions: batch.subscriptions };
+  const batch = input.completions ?? new Completions(input.outbox, input.subscriptions);
+  // What an earlier run could not write (the database was away) is written first.
+  await batch.flush();
+  const deps: RunDeps = { ...input, outbox: batch.outbox, subscriptions: batch.subscriptions, threads: new Map() };
+  const send = (deliveries: Delivery[]) =>
+    mapWithConcurrency(groupBySubscription(deliveries), o.concurrency, (group) => deliverGroup(group, deps, o, now, report));
   try {
     // Bounded: deliveries that keep becoming due (fast retries) wait for the next call, not spin here.
     for (let round = 0; round < 1_000 && !halted(); round++) {
-      const replies = await deps.outbox.claimDeliveries(deps.owner, now(), o.leaseMs, o.batchSize, 'reply');
-      await mapWithConcurrency(groupBySubscription(replies), o.concurrency, (group) => deliverGroup(group, deps, o, now, report));
-      if (halted()) break;
+      // Replies and cards go side by side (they wait at different gates); cards only as many as can
+      // go out soon, the others stay where a newer state can still replace them.
       const slots = Math.min(o.batchSize, deps.notifier.cardSlots(CARD_HORIZON_MS));
-      const cards = slots > 0 ? await deps.outbox.claimDeliveries(deps.owner, now(), o.leaseMs, slots, 'card') : [];
-      await mapWithConcurrency(groupBySubscription(cards), o.concurrency, (group) => deliverGroup(group, deps, o, now, report));
+      const [replies, cards] = await Promise.all([
+        deps.outbox.claimDeliveries(deps.owner, now(), o.leaseMs, o.batchSize, 'reply'),
+        slots > 0 ? deps.outbox.claimDeliveries(deps.owner, now(), o.leaseMs, slots, 'card') : Promise.resolve([]),
+      ]);
+      await Promise.all([send(replies), send(cards)]);
       // Completed rows still hold their claims: record them before the next claim looks behind them.
       await batch.flush();
       if (replies.length === 0 && cards.length === 0) break;
@@ -107,8 +119,15 @@ export async function deliverPending(input: DeliverDeps): Promise<DeliverReport>
  * PostgreSQL half a minute one by one). A crash before a flush costs nothing but a look: a reply
  * sent and not yet recorded is found in its thread before it would be sent again.
  */
-class Completions {
+/** What one delivery run shares among its senders. */
+interface RunDeps extends DeliverDeps {
+  /** Each thread's delivery keys, read once per run when a reply's fate is in doubt. */
+  threads: Map<string, Promise<ThreadKeys>>;
+}
+
+export class Completions {
   readonly #done: number[] = [];
+  #oldest = 0;
   readonly #results: { subscriptionId: number; result: string; at: Date }[] = [];
   readonly outbox: DeliverDeps['outbox'];
   readonly subscriptions: DeliverDeps['subscriptions'];
@@ -124,8 +143,10 @@ class Completions {
       releaseDeliveries: (ids) => store.releaseDeliveries(ids),
       completeDeliveries: (ids) => store.completeDeliveries(ids),
       completeDelivery: async (id) => {
+        if (this.#done.length === 0) this.#oldest = Date.now();
         this.#done.push(id);
-        if (this.#done.length >= 100) await this.flush();
+        // In batches, but never holding a completion long: after a crash, each one not written costs a look in Slack.
+        if (this.#done.length >= 100 || Date.now() - this.#oldest >= 1_000) await this.flush();
       },
     };
     this.subscriptions = {
@@ -139,11 +160,23 @@ class Completions {
     };
   }
 
+  /** Writes what is buffered. On failure it stays buffered for the next flush: a sent message is never forgotten as sent. */
   async flush(): Promise<void> {
     const done = this.#done.splice(0);
     const results = this.#results.splice(0);
-    if (done.length > 0) await this.store.completeDeliveries(done);
-    if (results.length > 0) await this.subscriptionStore.recordDeliveryResults(results);
+    try {
+      if (done.length > 0) await this.store.completeDeliveries(done);
+    } catch (error) {
+      this.#done.unshift(...done);
+      this.#results.unshift(...results);
+      throw error;
+    }
+    try {
+      if (results.length > 0) await this.subscriptionStore.recordDeliveryResults(results);
+    } catch (error) {
+      this.#results.unshift(...results);
+      throw error;
+    }
   }
 }
 
@@ -164,7 +197,7 @@ type Options = typeof DEFAULTS;
  */
 type Result = 'sent' | 'retry' | 'paused' | 'dropped' | 'lost' | 'halt';
 
-async function deliverGroup(group: Delivery[], deps: DeliverDeps, o: Options, now: () => Date, report: DeliverReport): Promise<void> {
+async function deliverGroup(group: Delivery[], deps: RunDeps, o: Options, now: () => Date, report: DeliverReport): Promise<void> {
   const first = group[0];
   if (!first) return;
   const subscription = await deps.subscriptions.getSubscription(first.subscriptionId);
@@ -196,7 +229,7 @@ async function deliverGroup(group: Delivery[], deps: DeliverDeps, o: Options, no
   }
 }
 
-async function deliverOne(subscription: Subscription, delivery: Delivery, deps: DeliverDeps, o: Options, now: () => Date): Promise<Result> {
+async function deliverOne(subscription: Subscription, delivery: Delivery, deps: RunDeps, o: Options, now: () => Date): Promise<Result> {
   const { outbox, logger } = deps;
   // Earlier deliveries of this batch may have taken long enough for the claim to run out and
   // another process to take this one: renew it right before sending, or leave it to them.
@@ -236,7 +269,7 @@ async function sendCard(subscription: Subscription, delivery: Delivery, deps: De
   return posted;
 }
 
-async function sendReply(subscription: Subscription, delivery: Delivery, deps: DeliverDeps): Promise<SendOutcome | 'already_sent'> {
+async function sendReply(subscription: Subscription, delivery: Delivery, deps: RunDeps): Promise<SendOutcome | 'already_sent'> {
   const { item } = delivery;
   const reply: ThreadReply | LegacyContent = item.kind === 'reply' ? item.reply : { legacy: item.kind === 'legacy' ? item.content : null };
   const deliveryKey = `${subscription.id}:${delivery.key}`;
@@ -349,11 +382,18 @@ async function pause(
  * tells, because each reply carries its delivery key. When the thread cannot be read, the reply is
  * sent again: a rare duplicate is better than a lost failure notice.
  */
-async function alreadyInThread(deps: DeliverDeps, channel: string, threadTs: string, deliveryKey: string): Promise<boolean> {
-  const found = await deps.notifier.findReply(channel, threadTs, deliveryKey);
+async function alreadyInThread(deps: RunDeps, channel: string, threadTs: string, deliveryKey: string): Promise<boolean> {
+  // One read per thread and run: after a crash, a channel's doubts are usually several replies of one thread.
+  const thread = `${channel}\u0000${threadTs}`;
+  let keys = deps.threads.get(thread);
+  if (!keys) {
+    keys = deps.notifier.repliesInThread(channel, threadTs);
+    deps.threads.set(thread, keys);
+  }
+  const found = await keys;
   if (found.known) {
-    deps.logger.info({ channel, deliveryKey, found: found.found }, 'checked a reclaimed delivery');
-    return found.found;
+    deps.logger.info({ channel, deliveryKey, found: found.keys.has(deliveryKey) }, 'checked a reclaimed delivery');
+    return found.keys.has(deliveryKey);
   }
   deps.logger.warn({ channel, deliveryKey, detail: found.detail }, 'cannot check a reclaimed delivery; sending it again');
   return false;

@@ -410,7 +410,8 @@ export interface LivingCard {
   halted?: { why: 'unsubscribed' | 'paused'; by: string; at: string };
 }
 
-export type FoundReply = { known: true; found: boolean } | { known: false; detail: string };
+/** The delivery keys of the replies a thread holds, or why the platform would not say. */
+export type ThreadKeys = { known: true; keys: ReadonlySet<string> } | { known: false; detail: string };
 
 /** What the bot says in a card's thread about the subscription itself, rather than the job: who changed it. */
 export type SubscriptionNote = { kind: 'unsubscribed' | 'paused' | 'resumed'; by: string };
@@ -433,8 +434,8 @@ export interface Notifier {
   /** A reply in the card's thread (`threadRef`), marked with `deliveryKey` so that it can be found again. */
   postReply(channelId: string, threadRef: string | null, reply: ThreadReply | LegacyContent, deliveryKey: string): Promise<SendOutcome>;
   postNote(channelId: string, threadRef: string, note: SubscriptionNote): Promise<SendOutcome>;
-  /** Whether the thread already holds the reply marked `deliveryKey`. */
-  findReply(channelId: string, threadRef: string, deliveryKey: string): Promise<FoundReply>;
+  /** The delivery keys of every reply the thread already holds (one read for all of a thread's doubts). */
+  repliesInThread(channelId: string, threadRef: string): Promise<ThreadKeys>;
   /** A direct message to a person. */
   tell(userId: string, notice: Notice): Promise<SendOutcome>;
   /**

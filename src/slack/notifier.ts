@@ -75,9 +75,9 @@ export function createSlackNotifier({ poster, pacer, jobUrl }: SlackNotifierOpti
     async postNote(channelId, threadRef, note: SubscriptionNote) {
       return toOutcome(await poster.post(channelId, { text: subscriptionNoteText(note), threadTs: threadRef }));
     },
-    async findReply(channelId, threadRef, deliveryKey) {
-      const found = await poster.findInThread(channelId, threadRef, deliveryKey);
-      return found.ok ? { known: true, found: found.found } : { known: false, detail: found.error };
+    async repliesInThread(channelId, threadRef) {
+      const found = await poster.deliveryKeysInThread(channelId, threadRef);
+      return found.ok ? { known: true, keys: found.keys } : { known: false, detail: found.error };
     },
     async tell(userId, notice) {
       return toOutcome(await poster.dm(userId, pausedNotice(notice)));

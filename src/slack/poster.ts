@@ -22,7 +22,7 @@ export interface OutgoingMessage {
 }
 
 /** Whether a delivery's message is already in a thread, or Slack's error when it would not say. */
-export type FoundResult = { ok: true; found: boolean } | { ok: false; error: string };
+export type ThreadKeysResult = { ok: true; keys: Set<string> } | { ok: false; error: string };
 
 /** Slack's Web API as the notifier and the listeners post through it; every failure comes back as a code. */
 export interface SlackPoster {
@@ -30,8 +30,8 @@ export interface SlackPoster {
   update(channel: string, ts: string, message: OutgoingMessage): Promise<SlackResult>;
   /** A direct message to a user (opens the IM first). */
   dm(userId: string, message: OutgoingMessage): Promise<SlackResult>;
-  /** Looks for a message carrying `deliveryKey` in the thread under `threadTs`. */
-  findInThread(channel: string, threadTs: string, deliveryKey: string): Promise<FoundResult>;
+  /** The delivery keys carried by the messages of the thread under `threadTs`. */
+  deliveryKeysInThread(channel: string, threadTs: string): Promise<ThreadKeysResult>;
   /** `auth.test`: whether Slack accepts the token now. */
   checkToken(): Promise<{ ok: true } | { ok: false; error: string }>;
 }
@@ -115,23 +115,24 @@ export function createSlackPoster(token: string, options: SlackPosterOptions = {
         return slackFailure(error);
       }
     },
-    async findInThread(channel, threadTs, deliveryKey) {
+    async deliveryKeysInThread(channel, threadTs) {
       try {
+        const keys = new Set<string>();
         let cursor: string | undefined;
         // Bounded: a living card's thread has one reply per event; 10 pages of 200 is far beyond that.
         for (let page = 0; page < 10; page++) {
           const res = await paced('conversations.replies', channel, () =>
             client.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) }),
           );
-          const found = (res.messages ?? []).some((m) => {
+          for (const m of res.messages ?? []) {
             const metadata = (m as { metadata?: { event_type?: string; event_payload?: { delivery?: unknown } } }).metadata;
-            return metadata?.event_type === DELIVERY_EVENT_TYPE && metadata.event_payload?.delivery === deliveryKey;
-          });
-          if (found) return { ok: true, found: true };
+            const key = metadata?.event_payload?.delivery;
+            if (metadata?.event_type === DELIVERY_EVENT_TYPE && typeof key === 'string') keys.add(key);
+          }
           cursor = res.response_metadata?.next_cursor || undefined;
-          if (!cursor) return { ok: true, found: false };
+          if (!cursor) break;
         }
-        return { ok: true, found: false };
+        return { ok: true, keys };
       } catch (error) {
         return slackFailure(error);
       }

@@ -54,9 +54,9 @@ describe.skipIf(!canRunPrivatePostgres())('PostgreSQL restarted during a run', (
     if (!card) throw new Error('no card');
 
     // A change whose delivery Slack holds back (429 for a few seconds): it is pending in the database…
-    slack.rateLimit('chat.update', 4, { times: 1 });
+    slack.rateLimit('chat.postMessage', 4, { times: 1 });
     sim.putJob(job(1, 'needs_review'));
-    await waitFor(() => slack.callsTo('chat.update').some((c) => c.status === 429), 'the held-back delivery');
+    await waitFor(() => slack.callsTo('chat.postMessage').some((c) => c.status === 429), 'the held-back delivery');
     // …when the database goes away.
     pgServer.stop();
     await waitFor(() => bot.logs.some((l) => l.level === 50 || l.level === 40), 'the bot to notice', 10_000);
@@ -69,6 +69,7 @@ describe.skipIf(!canRunPrivatePostgres())('PostgreSQL restarted during a run', (
     await waitFor(() => slack.thread(CHANNEL, card.ts).length >= 2, 'the pending replies after the restart', 30_000);
     sim.putJob(job(1, 'ready_to_start'));
     await waitFor(() => slack.thread(CHANNEL, card.ts).length >= 3, 'the next change', 30_000);
+    await waitFor(() => /Ready to start/.test(visibleText(slack.message(CHANNEL, card.ts))), 'the card brought up to date', 30_000);
     await new Promise((r) => setTimeout(r, 3_000));
 
     const replies = slack.thread(CHANNEL, card.ts).map((m) => visibleText(m));

@@ -73,6 +73,12 @@ describe('restart after SIGKILL in the middle of a pass', () => {
       'every channel to have its replies',
       30_000,
     );
+    // Cards come after replies, paced under chat.update's limit (~48 a minute): wait for every one.
+    await waitFor(
+      () => CHANNELS.every((c) => /Needs review/.test(visibleText(slack.message(c, slack.topLevel(c)[0]?.ts ?? '')))),
+      'every card brought up to date',
+      60_000,
+    );
     // Let the restarted bot run a few more passes: nothing more may come.
     await new Promise((r) => setTimeout(r, 3_000));
     for (const channel of CHANNELS) {
