@@ -71,6 +71,8 @@ const EnvSchema = z.object({
     .transform((v) => (v ?? 'https://flow.seekr.com').replace(/\/+$/, '')),
   SEEKRFLOW_TIMEOUT_MS: int(100, 120_000, 10_000),
   SEEKRFLOW_RETRIES: int(0, 10, 3),
+  // A string cannot hold more than ~512 MB in Node, so a bigger answer could never be read anyway.
+  SEEKRFLOW_MAX_BODY_MB: int(1, 512, 64),
   POLL_SCHEDULE: optionalString
     .transform((v) => v ?? '* * * * *')
     .refine((v) => cron.validate(v), 'expected a cron expression, e.g. "* * * * *" (every minute) or "*/30 * * * * *" (every 30 seconds)'),
@@ -102,6 +104,8 @@ export interface Config {
     baseUrl: string;
     timeoutMs: number;
     retries: number;
+    /** Answers longer than this many MB (1 MB = 1,048,576 bytes) are not read. */
+    maxBodyMb: number;
     jobUrlTemplate: string | undefined;
   };
   poll: {
@@ -150,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       baseUrl: e.SEEKRFLOW_BASE_URL,
       timeoutMs: e.SEEKRFLOW_TIMEOUT_MS,
       retries: e.SEEKRFLOW_RETRIES,
+      maxBodyMb: e.SEEKRFLOW_MAX_BODY_MB,
       jobUrlTemplate: e.SEEKRFLOW_JOB_URL_TEMPLATE,
     }),
     poll: Object.freeze({
@@ -236,6 +241,7 @@ export function describeConfig(config: Config): Record<string, string | number> 
     SEEKRFLOW_BASE_URL: config.seekrflow.baseUrl,
     SEEKRFLOW_TIMEOUT_MS: config.seekrflow.timeoutMs,
     SEEKRFLOW_RETRIES: config.seekrflow.retries,
+    SEEKRFLOW_MAX_BODY_MB: config.seekrflow.maxBodyMb,
     SEEKRFLOW_JOB_URL_TEMPLATE: config.seekrflow.jobUrlTemplate ?? '(not set: no "View in SeekrFlow" button)',
     POLL_SCHEDULE: config.poll.schedule,
     POLL_CONCURRENCY: config.poll.concurrency,

@@ -6,7 +6,7 @@ import { runPollPass } from './core/poll-pass.js';
 import type { SubscriptionDeps } from './core/subscriptions.js';
 import { createLogger, type Logger } from './logger.js';
 import { startScheduler } from './scheduler/scheduler.js';
-import { createSeekrFlowClient } from './seekrflow/client.js';
+import { createSeekrFlowClient, MB } from './seekrflow/client.js';
 import { coalesceFetches } from './seekrflow/coalesce.js';
 import { boltLogger, startSlackApp } from './slack/app.js';
 import { createSlackNotifier } from './slack/notifier.js';
@@ -61,6 +61,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
         teamId: config.seekrflow.teamId,
         timeoutMs: config.seekrflow.timeoutMs,
         retry: { limit: config.seekrflow.retries },
+        maxBodyBytes: config.seekrflow.maxBodyMb * MB,
       }),
     );
     const poster = createSlackPoster(config.slack.botToken, {

@@ -1,4 +1,4 @@
-import got, { type Got, HTTPError, type RequestError, type RetryObject } from 'got';
+import got, { type CancelableRequest, type Got, HTTPError, type Progress, type RequestError, type RetryObject } from 'got';
 import type { FetchFailure, FetchFailureKind, FetchResult, JobSource } from '../core/ports.js';
 import { JOB_ID_PATTERN } from '../domain/job-id.js';
 import { DataJob } from './data-job.js';
@@ -26,7 +26,12 @@ export interface SeekrFlowClientOptions {
   teamId?: string | undefined;
   timeoutMs: number;
   retry?: Partial<RetryPolicy>;
+  /** An answer longer than this (after decompression) is not read: the call fails as `too_large`. */
+  maxBodyBytes?: number;
 }
+
+export const MB = 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 64 * MB;
 
 const DEFAULT_RETRY: RetryPolicy = { limit: 3, baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 30_000, budgetMs: 45_000 };
 
@@ -82,16 +87,48 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
         );
       }
       const startedAt = Date.now();
+      const request = http.get(`data-jobs/${encodeURIComponent(id)}`, { context: { startedAt } });
+      const overCap = capBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
       try {
-        const response = await http.get(`data-jobs/${encodeURIComponent(id)}`, { context: { startedAt } });
+        const response = await request;
         const requestId = header(response.headers['cf-ray']);
         const attempts = response.retryCount + 1;
         return parseJob(response.body, requestId, attempts);
       } catch (error) {
-        return classify(error as RequestError);
+        const refused = overCap();
+        return refused ? tooLarge(refused, error as RequestError) : classify(error as RequestError);
       }
     },
   };
+}
+
+/**
+ * Stops reading an answer as soon as it is known to be longer than `maxBytes`: at once when its
+ * Content-Length says so (got reports that before reading the body), else when the bytes read so
+ * far (decompressed, so a small gzip bomb counts at its real size) pass the cap. Without this, got
+ * buffers whatever arrives, and a faulty upstream can take the process down. Cancelling is never
+ * retried. Returns what was seen when it refused, or null.
+ */
+function capBody(request: CancelableRequest, maxBytes: number): () => { maxBytes: number; seen: string } | null {
+  let refused: { maxBytes: number; seen: string } | null = null;
+  request.on('downloadProgress', ({ transferred, total }: Progress) => {
+    if (refused || (transferred <= maxBytes && (total ?? 0) <= maxBytes)) return;
+    refused = { maxBytes, seen: transferred > maxBytes ? `${transferred} bytes read` : `content-length ${total}` };
+    request.cancel();
+  });
+  return () => refused;
+}
+
+function tooLarge(refused: { maxBytes: number; seen: string }, error: RequestError): FetchResult {
+  const mb = Number((refused.maxBytes / MB).toFixed(2));
+  return failure(
+    'too_large',
+    `SeekrFlow's answer for this job is too large (over ${mb} MB), so the bot did not read it. Tell whoever runs the bot (the limit is SEEKRFLOW_MAX_BODY_MB).`,
+    `response body over ${refused.maxBytes} bytes (${refused.seen}); not read further`,
+    header(error.response?.headers['cf-ray']),
+    error.response?.statusCode ?? null,
+    (error.request?.retryCount ?? 0) + 1,
+  );
 }
 
 function retryDelay({ attemptCount, retryAfter, error }: RetryObject, policy: RetryPolicy): number {
