@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeConfig, loadConfig } from './config.js';
+import { ConfigError, configWarnings, describeConfig, loadConfig } from './config.js';
 
 const base = { SLACK_BOT_TOKEN: 'xoxb-test-bot', SLACK_SIGNING_SECRET: 'signing-secret-value', SEEKRFLOW_API_KEY: 'sf-key-value' };
 
@@ -115,5 +115,43 @@ describe('describeConfig', () => {
     const shown = JSON.stringify(describeConfig(c));
     for (const secret of ['test-bot', 'signing-secret-value', 'sf-key-value', 'secretapp', 'hunter22']) expect(shown).not.toContain(secret);
     expect(shown).toContain('Socket Mode');
+  });
+});
+
+describe('configWarnings', () => {
+  it.each([
+    'https://flow.seekr.com',
+    'http://127.0.0.1:4010',
+    'http://127.5.6.7',
+    'http://127.1:8080',
+    'http://[::1]:4010',
+    'http://localhost:4010',
+    'http://LOCALHOST',
+  ])('accepts %s for SEEKRFLOW_BASE_URL without a word', (url) => {
+    expect(configWarnings(loadConfig({ ...base, SEEKRFLOW_BASE_URL: url }))).toEqual([]);
+  });
+
+  it.each([
+    ['http://flow.seekr.com', 'flow.seekr.com'],
+    ['http://10.0.0.5:8080', '10.0.0.5'],
+    ['http://128.0.0.1', '128.0.0.1'],
+    ['http://localhost.evil.example', 'localhost.evil.example'],
+    ['http://127.0.0.1.evil.example', '127.0.0.1.evil.example'],
+    ['http://[::2]', '[::2]'],
+  ])('accepts %s for SEEKRFLOW_BASE_URL, with a warning that the key would travel in clear', (url, host) => {
+    const config = loadConfig({ ...base, SEEKRFLOW_BASE_URL: url });
+    expect(config.seekrflow.baseUrl).toBe(url);
+    const warnings = configWarnings(config);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.variable).toBe('SEEKRFLOW_BASE_URL');
+    expect(warnings[0]?.message).toContain(
+      `plain http:// to ${host}, which is not this machine: the SeekrFlow API key would travel unencrypted`,
+    );
+  });
+
+  it('warns about a plain-http SLACK_API_URL off this machine too (the bot token)', () => {
+    const warnings = configWarnings(loadConfig({ ...base, SLACK_API_URL: 'http://slack-proxy.internal/api/' }));
+    expect(warnings.map((w) => w.variable)).toEqual(['SLACK_API_URL']);
+    expect(warnings[0]?.message).toMatch(/Slack bot token would travel unencrypted/);
   });
 });

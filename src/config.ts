@@ -197,6 +197,38 @@ export function jobUrlFrom(template: string | undefined): (jobId: string) => str
   return (jobId) => (template ? template.replaceAll('{id}', encodeURIComponent(jobId)) : undefined);
 }
 
+/**
+ * What is allowed but unwise, said at start-up (logged) and by `check-config` (printed): plain
+ * http:// to anything but this machine sends the API key or the bot token unencrypted.
+ */
+export function configWarnings(config: Config): { variable: string; message: string }[] {
+  const warnings: { variable: string; message: string }[] = [];
+  const plain = (variable: string, value: string | undefined, secret: string) => {
+    const host = plainHttpHost(value);
+    if (host !== null && !isLoopback(host)) {
+      warnings.push({
+        variable,
+        message: `uses plain http:// to ${host}, which is not this machine: ${secret} would travel unencrypted. Use https:// (http:// is for a local simulator or proxy on 127.0.0.1, ::1 or localhost).`,
+      });
+    }
+  };
+  plain('SEEKRFLOW_BASE_URL', config.seekrflow.baseUrl, 'the SeekrFlow API key');
+  plain('SLACK_API_URL', config.slack.apiUrl, 'the Slack bot token');
+  return warnings;
+}
+
+/** The host of an http:// URL (the URL parser has already made 127.1 or 0x7f.1 read 127.0.0.1); null for anything else. */
+function plainHttpHost(value: string | undefined): string | null {
+  if (value === undefined || !URL.canParse(value)) return null;
+  const url = new URL(value);
+  return url.protocol === 'http:' ? url.hostname : null;
+}
+
+/** 127.0.0.0/8, ::1 and localhost. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
 /** The secrets a config holds, for scrubbing logs and errors. */
 export function secretsOf(config: Config): string[] {
   return [config.slack.botToken, config.slack.appToken, config.slack.signingSecret, config.seekrflow.apiKey, config.storage.databaseUrl]

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type Config, jobUrlFrom, secretsOf } from './config.js';
+import { type Config, configWarnings, jobUrlFrom, secretsOf } from './config.js';
 import { deliverPending } from './core/delivery.js';
 import { runPollPass } from './core/poll-pass.js';
 import type { SubscriptionDeps } from './core/subscriptions.js';
@@ -32,6 +32,7 @@ const DELIVERY_INTERVAL_MS = 2_000;
 
 export async function startBot(config: Readonly<Config>, options: { logger?: Logger } = {}): Promise<RunningBot> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  for (const { variable, message } of configWarnings(config)) logger.warn({ variable, warning: message }, 'configuration warning');
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {

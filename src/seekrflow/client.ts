@@ -53,6 +53,7 @@ export type SeekrFlowClient = JobSource;
 
 export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlowClient {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const origin = new URL(options.baseUrl).origin;
   const http: Got = got.extend({
     prefixUrl: `${options.baseUrl.replace(/\/+$/, '')}/v1/flow/`,
     headers: {
@@ -62,6 +63,10 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
       ...(options.teamId ? { 'x-team-id': options.teamId } : {}),
     },
     timeout: { request: options.timeoutMs },
+    // got keeps the Authorization header across a redirect to the same host and port even when the
+    // scheme changes (https → http sends the key in clear), and x-team-id everywhere. So only
+    // same-origin redirects are followed; any other is an error (a 3xx), and nothing is sent there.
+    followRedirect: (response) => sameOrigin(origin, response.headers.location, response.url),
     responseType: 'text',
     retry: {
       limit: policy.limit,
@@ -93,6 +98,10 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
         const response = await request;
         const requestId = header(response.headers['cf-ray']);
         const attempts = response.retryCount + 1;
+        // A redirect `followRedirect` declined arrives here as a plain answer.
+        if (response.statusCode >= 300 && response.statusCode < 400 && response.headers.location !== undefined) {
+          return refusedRedirect(response.statusCode, originOf(response.headers.location, response.url), requestId, attempts);
+        }
         return parseJob(response.body, requestId, attempts);
       } catch (error) {
         const refused = overCap();
@@ -144,6 +153,29 @@ function retryDelay({ attemptCount, retryAfter, error }: RetryObject, policy: Re
     delay = ceiling / 2 + Math.random() * (ceiling / 2);
   }
   return Date.now() - startedAt + delay > policy.budgetMs ? 0 : Math.max(1, delay);
+}
+
+function sameOrigin(origin: string, location: string | undefined, from: string): boolean {
+  return location !== undefined && originOf(location, from) === origin;
+}
+
+function originOf(location: string, from: string): string | null {
+  try {
+    return new URL(location, from).origin;
+  } catch {
+    return null;
+  }
+}
+
+function refusedRedirect(status: number, target: string | null, requestId: string | null, attempts: number): FetchResult {
+  return failure(
+    'invalid_response',
+    'SeekrFlow answered with a redirect to another site, and the bot refused to follow it (its API key goes to SEEKRFLOW_BASE_URL only). Ask whoever runs the bot to check SEEKRFLOW_BASE_URL.',
+    `HTTP ${status}: redirect to ${target ?? 'an unreadable location'} refused (only the base URL's origin is followed)`,
+    requestId,
+    status,
+    attempts,
+  );
 }
 
 const header = (v: string | string[] | undefined): string | null => (Array.isArray(v) ? (v[0] ?? null) : (v ?? null));

@@ -42,6 +42,29 @@ describe.each(['http', 'socket'] as const)('start-up and health in %s mode', (mo
   });
 });
 
+describe('a plain-http SeekrFlow base URL off this machine', () => {
+  it('is accepted, and the bot says so in a warning when it starts', async () => {
+    const h = await startHarness({ env: { SEEKRFLOW_BASE_URL: 'http://seekrflow.internal.example:8080' } });
+    try {
+      const warning = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'configuration warning');
+      expect(warning).toMatchObject({ level: 40, variable: 'SEEKRFLOW_BASE_URL' });
+      expect(warning?.warning).toMatch(/plain http:\/\/ to seekrflow\.internal\.example.*API key would travel unencrypted/);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('is not warned about on loopback', async () => {
+    const h = await startHarness();
+    try {
+      expect(h.env.SEEKRFLOW_BASE_URL).toMatch(/^http:\/\/127\.0\.0\.1:/);
+      expect(h.logs.join('\n')).not.toContain('configuration warning');
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
 describe('the bot process', () => {
   let h: Harness;
   beforeAll(async () => {
@@ -86,6 +109,20 @@ describe('datajob-bot check-config', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/SLACK_BOT_TOKEN: required/);
     expect(result.stderr).toMatch(/SEEKRFLOW_API_KEY: required/);
+  });
+
+  it('prints a warning for a plain-http SeekrFlow base URL that is not this machine, and still exits 0', () => {
+    const secrets = {
+      SLACK_BOT_TOKEN: 'xoxb-check-config-secret',
+      SLACK_SIGNING_SECRET: 'signing-check-secret',
+      SEEKRFLOW_API_KEY: 'k-secret',
+    };
+    const result = run({ ...secrets, SEEKRFLOW_BASE_URL: 'http://flow.seekr.example' });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(
+      /Warnings:\n {2}SEEKRFLOW_BASE_URL: uses plain http:\/\/ to flow\.seekr\.example, which is not this machine: the SeekrFlow API key would travel unencrypted/,
+    );
+    expect(run({ ...secrets, SEEKRFLOW_BASE_URL: 'http://127.0.0.1:4010' }).stdout).not.toMatch(/Warnings/);
   });
 
   it('prints the effective configuration with secrets redacted, and exits 0', () => {
