@@ -15,7 +15,8 @@ export interface JobSnapshot {
   updatedAt: string;
 }
 
-export const failureKey = (f: { recordId: string | null; fileId: string }): string => f.recordId ?? f.fileId;
+/** Bounded, because every key is stored with the job's watch for as long as it is watched. */
+export const failureKey = (f: { recordId: string | null; fileId: string }): string => clipShort(f.recordId ?? f.fileId);
 
 export function takeSnapshot(summary: JobSummary, previouslyReported: readonly string[] = []): JobSnapshot {
   const a = summary.alignment;

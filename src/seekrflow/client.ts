@@ -1,6 +1,8 @@
 import got, { type CancelableRequest, type Got, HTTPError, type Progress, type RequestError, type RetryObject } from 'got';
 import type { FetchFailure, FetchFailureKind, FetchResult, JobSource } from '../core/ports.js';
+import { clip, LONG_TEXT_BOUND } from '../domain/bounds.js';
 import { JOB_ID_PATTERN } from '../domain/job-id.js';
+import { boundStrings } from './bounded-json.js';
 import { DataJob } from './data-job.js';
 
 /**
@@ -188,13 +190,18 @@ function failure(
   status: number | null,
   attempts: number,
 ): { ok: false; failure: FetchFailure } {
-  return { ok: false, failure: { kind, message, detail, requestId, status, attempts } };
+  // Both may quote SeekrFlow; both go to logs, and the message to Slack.
+  return {
+    ok: false,
+    failure: { kind, message: clip(message, LONG_TEXT_BOUND), detail: clip(detail, LONG_TEXT_BOUND), requestId, status, attempts },
+  };
 }
 
 function parseJob(body: string, requestId: string | null, attempts: number): FetchResult {
   let json: unknown;
   try {
-    json = JSON.parse(body);
+    // Bounded before anything reads it: from here on no string of the answer is longer than API_STRING_BOUND.
+    json = boundStrings(JSON.parse(body));
   } catch {
     return failure(
       'invalid_response',
@@ -221,23 +228,37 @@ function parseJob(body: string, requestId: string | null, attempts: number): Fet
   return { ok: true, job: parsed.data, requestId, attempts };
 }
 
-/** The API's own words from an error body: `{"detail": "…"}`, `{"detail": [{msg}]}`, `{"message": "…"}` or plain text. */
+/** How much of the API's own words a failure quotes. */
+const API_WORDS_MAX = 300;
+
+/**
+ * The API's own words from an error body: `{"detail": "…"}`, `{"detail": [{msg}]}`, `{"message": "…"}`
+ * or plain text, at most API_WORDS_MAX characters.
+ */
 function apiMessage(body: unknown): string | null {
+  const said = apiWords(body);
+  return said === null ? null : clip(said, API_WORDS_MAX);
+}
+
+function apiWords(body: unknown): string | null {
   if (typeof body !== 'string' || body.trim() === '') return null;
   try {
     const json = JSON.parse(body) as { detail?: unknown; message?: unknown };
     if (typeof json.detail === 'string') return json.detail;
     if (Array.isArray(json.detail)) {
-      const msgs = json.detail.map((d: { msg?: unknown; loc?: unknown }) =>
-        typeof d?.msg === 'string' ? (Array.isArray(d.loc) ? `${d.loc.join('.')}: ${d.msg}` : d.msg) : null,
-      );
+      // The first few problems say enough; a hostile list of a million is not joined.
+      const msgs = json.detail
+        .slice(0, 10)
+        .map((d: { msg?: unknown; loc?: unknown }) =>
+          typeof d?.msg === 'string' ? (Array.isArray(d.loc) ? `${d.loc.slice(0, 10).join('.')}: ${d.msg}` : d.msg) : null,
+        );
       const joined = msgs.filter(Boolean).join('; ');
       return joined || null;
     }
     if (typeof json.message === 'string') return json.message;
     return null;
   } catch {
-    return body.trim().slice(0, 200);
+    return body.trim();
   }
 }
 

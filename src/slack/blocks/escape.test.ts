@@ -94,6 +94,23 @@ describe('escapeAndTruncate', () => {
     expect(t).not.toMatch(LONE_SURROGATE);
   });
 
+  it('reads only the head of a huge string, and still says that more followed', () => {
+    // Flat, as JSON.parse makes it: slicing a concatenation would cost its flattening first.
+    const huge = JSON.parse(JSON.stringify(`${'\n'.repeat(10_000_000)}tail`)) as string;
+    const started = performance.now();
+    const t = escapeAndTruncate(huge, 100, { oneLine: true });
+    expect(performance.now() - started).toBeLessThan(20);
+    expect(t).toBe('…');
+    expect(escapeAndTruncate(`ab${'\n'.repeat(500)}cd`, 100, { oneLine: true })).toBe('ab…');
+    expect(escapeAndTruncate(`${'a'.repeat(263)}😀b`, 100)).toBe(`${'a'.repeat(99)}…`);
+    // Cut inside a pair or a cluster at the head's edge: neither half is shown.
+    for (const tail of ['😀', 'e\u0301', '👍🏽']) {
+      const t2 = escapeAndTruncate(`${'\n'.repeat(262)}${tail}${'x'.repeat(10)}`, 100, { oneLine: true });
+      expect(t2).not.toMatch(LONE_SURROGATE);
+      expect(t2).toBe('…');
+    }
+  });
+
   it('turns line breaks into spaces when asked', () => {
     expect(escapeAndTruncate('a\nb\r\nc', 20, { oneLine: true })).toBe('a b c');
     expect(oneLine('x\n\n\ny')).toBe('x y');

@@ -16,6 +16,9 @@ function escapeMrkdwn(s: string): string {
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
 
+/** Whether `s` has at most `max` code points; never counts past 2·max units (a code point is 1 or 2). */
+const fits = (s: string, max: number) => s.length <= max || (s.length <= 2 * max && codePointLength(s) <= max);
+
 /** Length in code points (a lone surrogate counts as one, as `for…of` does). */
 export function codePointLength(s: string): number {
   let n = s.length;
@@ -62,16 +65,18 @@ function graphemeCut(s: string, cut: number): number {
 const ELLIPSIS = '…';
 
 /**
- * Cuts `s` to at most `max` code points, ending with `…` when something was cut. Never splits a
- * surrogate pair or a grapheme cluster (emoji, combining marks), and, when `escaped`, never an
- * `&amp;`/`&lt;`/`&gt;` entity (an escaped string's only `&`s start entities).
+ * Cuts `s` to at most `max` code points, ending with `…` when something was cut (or when `more`
+ * says the text went on beyond `s`). Never splits a surrogate pair or a grapheme cluster (emoji,
+ * combining marks), and, when `escaped`, never an `&amp;`/`&lt;`/`&gt;` entity (an escaped string's
+ * only `&`s start entities). O(max) however long `s` is.
  */
-export function truncate(s: string, max: number, escaped = false): string {
-  if (s.length <= max) return s;
+export function truncate(s: string, max: number, escaped = false, more = false): string {
+  if (!more && fits(s, max)) return s;
   if (max < 1) return '';
-  if (codePointLength(s) <= max) return s;
-  // A first cluster longer than the room (a family emoji in 3 code points) leaves just the `…`.
-  let cut = graphemeCut(s, offsetOfCodePoint(s, max - 1));
+  const end = offsetOfCodePoint(s, max - 1);
+  // A first cluster longer than the room (a family emoji in 3 code points) leaves just the `…`. At the
+  // very end (only when `more`), the last cluster goes: the text it began may go on beyond `s`.
+  let cut = graphemeCut(s, end);
   if (escaped) {
     const amp = s.lastIndexOf('&', cut - 1);
     if (amp >= 0 && amp >= cut - 4 && s.indexOf(';', amp) >= cut) cut = amp;
@@ -89,12 +94,14 @@ export function oneLine(s: string): string {
 
 /**
  * API text → mrkdwn of at most `max` code points: escaped, then truncated without breaking an
- * entity. A long input is cut first so that 5,000-character strings cost no more than short ones:
- * escaping only grows text, so its first 2·max+64 UTF-16 units (≥ max+32 code points) decide the
- * result.
+ * entity. Only the first 2·max+64 UTF-16 units (≥ max+32 code points) of the input are ever read, so
+ * a 20-million-character string costs what a short one does. Escaping only grows text, so they
+ * decide the result; only where line breaks collapse can the head come out shorter than the room,
+ * and then the `…` still says that more followed.
  */
 export function escapeAndTruncate(raw: string, max: number, options: { oneLine?: boolean } = {}): string {
-  const text = options.oneLine ? oneLine(raw) : raw;
-  const head = text.length > 2 * max + 64 ? text.slice(0, 2 * max + 64) : text;
-  return truncate(escapeMrkdwn(head), max, true);
+  const headLength = 2 * max + 64;
+  const cut = raw.length > headLength;
+  const head = cut ? raw.slice(0, headLength) : raw;
+  return truncate(escapeMrkdwn(options.oneLine ? oneLine(head) : head), max, true, cut);
 }
