@@ -84,24 +84,39 @@ export function truncate(s: string, max: number, escaped = false, more = false):
   return `${s.slice(0, cut).trimEnd()}${ELLIPSIS}`;
 }
 
+/** Every kind of line break: LF, VT, FF, CR, NEL, and the Unicode line and paragraph separators. */
+const LINE_BREAKS = /[\n\v\f\r\u0085\u2028\u2029]+/g;
 /**
- * Turns line breaks into spaces for one-line places such as names. (A plain character class: a
- * pattern with `\s*` around it would backtrack quadratically on long runs of spaces.)
+ * Bidirectional controls: embeddings and overrides (U+202A–U+202E), isolates (U+2066–U+2069) and the
+ * marks U+200E, U+200F, U+061C. In API text they reorder what people read (`\u202E` shows
+ * `fdp.exe` as `exe.pdf`), and can reach past the text into the bot's own words around it.
+ */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * API text as one inert line: bidirectional controls are removed, and each run of line breaks
+ * becomes one space, so that text from outside can neither reorder what is shown nor start a line
+ * that looks like the bot's own (an error ending in `\n*Fix:* rm -rf`). Plain character classes: a
+ * pattern with `\s*` around them would backtrack quadratically on long runs of spaces.
  */
 export function oneLine(s: string): string {
-  return s.replace(/[\r\n\u2028\u2029]+/g, ' ');
+  return s.replace(BIDI_CONTROLS, '').replace(LINE_BREAKS, ' ');
 }
 
 /**
- * API text → mrkdwn of at most `max` code points: escaped, then truncated without breaking an
- * entity. Only the first 2·max+64 UTF-16 units (≥ max+32 code points) of the input are ever read, so
- * a 20-million-character string costs what a short one does. Escaping only grows text, so they
- * decide the result; only where line breaks collapse can the head come out shorter than the room,
- * and then the `…` still says that more followed.
+ * API text → one line of mrkdwn of at most `max` code points: made one inert line (`oneLine`),
+ * escaped, then truncated without breaking an entity. This is the one gate every SeekrFlow string
+ * passes on its way into a message, so every surface (card, thread reply, modal, answers) gets the
+ * same protection. Only the first 2·max+64 UTF-16 units (≥ max+32 code points) of the input are ever
+ * read, so a 20-million-character string costs what a short one does. Escaping only grows text, so
+ * they decide the result; only where line breaks collapse or controls go can the head come out
+ * shorter than the room, and then the `…` still says that more followed.
+ *
+ * `oneLine` is how callers asked for one line before it became the rule; it changes nothing.
  */
-export function escapeAndTruncate(raw: string, max: number, options: { oneLine?: boolean } = {}): string {
+export function escapeAndTruncate(raw: string, max: number, _options: { oneLine?: boolean } = {}): string {
   const headLength = 2 * max + 64;
   const cut = raw.length > headLength;
   const head = cut ? raw.slice(0, headLength) : raw;
-  return truncate(escapeMrkdwn(options.oneLine ? oneLine(head) : head), max, true, cut);
+  return truncate(escapeMrkdwn(oneLine(head)), max, true, cut);
 }
