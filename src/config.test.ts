@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configWarnings, describeConfig, loadConfig } from './config.js';
+import { ConfigError, configWarnings, describeConfig, loadConfig, secretsOf } from './config.js';
 
 const base = { SLACK_BOT_TOKEN: 'xoxb-test-bot', SLACK_SIGNING_SECRET: 'signing-secret-value', SEEKRFLOW_API_KEY: 'sf-key-value' };
 
@@ -115,6 +115,40 @@ describe('describeConfig', () => {
     const shown = JSON.stringify(describeConfig(c));
     for (const secret of ['test-bot', 'signing-secret-value', 'sf-key-value', 'secretapp', 'hunter22']) expect(shown).not.toContain(secret);
     expect(shown).toContain('Socket Mode');
+  });
+
+  /** Credentials and secret parameters in every URL setting, and the text each must show instead. */
+  const URL_SECRETS = {
+    DATABASE_URL: [
+      'postgres://bot:pg-s3cret%40x@db.internal:5432/datajob?sslmode=require&sslpassword=key-pass-77&application_name=bot',
+      'postgres://bot:REDACTED@db.internal:5432/datajob?sslmode=require&sslpassword=REDACTED&application_name=bot',
+    ],
+    SLACK_API_URL: [
+      'https://slack-proxy.internal/api/?token=xoxp-query-token-1&region=eu',
+      'https://slack-proxy.internal/api/?token=REDACTED&region=eu',
+    ],
+    SEEKRFLOW_BASE_URL: [
+      'https://svc:basic-pass-9@flow.internal/?api_key=sf-query-key-2',
+      'https://svc:REDACTED@flow.internal/?api_key=REDACTED',
+    ],
+  };
+  const HIDDEN = ['pg-s3cret', 'key-pass-77', 'xoxp-query-token-1', 'basic-pass-9', 'sf-query-key-2'];
+
+  it('redacts credentials and secret query parameters in every URL setting', () => {
+    const env = Object.fromEntries(Object.entries(URL_SECRETS).map(([k, [raw]]) => [k, raw as string]));
+    const shown = describeConfig(loadConfig({ ...base, ...env }));
+    for (const secret of HIDDEN) expect(JSON.stringify(shown)).not.toContain(secret);
+    for (const [variable, [, redacted]] of Object.entries(URL_SECRETS)) expect(String(shown[variable])).toContain(redacted);
+  });
+
+  it('hands the scrubber every secret the URL settings carry, as written and decoded', () => {
+    const env = Object.fromEntries(Object.entries(URL_SECRETS).map(([k, [raw]]) => [k, raw as string]));
+    const secrets = secretsOf(loadConfig({ ...base, ...env }));
+    for (const secret of ['pg-s3cret%40x', 'pg-s3cret@x', 'key-pass-77', 'xoxp-query-token-1', 'basic-pass-9', 'sf-query-key-2']) {
+      expect(secrets).toContain(secret);
+    }
+    // A database user name is not a secret: scrubbing "postgres" would blank the word from every log.
+    expect(secretsOf(loadConfig({ ...base, DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' }))).not.toContain('postgres');
   });
 });
 

@@ -1,6 +1,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { BotError } from './errors.js';
+import { redactUrl, urlSecrets } from './util/url-secrets.js';
 
 /**
  * Configuration comes only from the environment (a `.env` file through dotenv at start-up), is
@@ -124,6 +125,14 @@ export class ConfigError extends BotError {
   }
 }
 
+/** The Web API client appends method names to this URL, so its path ends in `/` (after the path, not after a query). */
+function withTrailingSlash(value: string): string {
+  const url = new URL(value);
+  if (url.pathname.endsWith('/')) return value;
+  url.pathname = `${url.pathname}/`;
+  return url.toString();
+}
+
 /** Reads and checks the environment; throws one ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const parsed = EnvSchema.safeParse(env);
@@ -146,7 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       signingSecret: e.SLACK_SIGNING_SECRET,
       mode: e.SLACK_APP_TOKEN ? 'socket' : 'http',
       port: e.PORT,
-      apiUrl: e.SLACK_API_URL && (e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`),
+      apiUrl: e.SLACK_API_URL && withTrailingSlash(e.SLACK_API_URL),
     }),
     seekrflow: Object.freeze({
       apiKey: e.SEEKRFLOW_API_KEY,
@@ -229,35 +238,17 @@ function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
-/** The secrets a config holds, for scrubbing logs and errors. */
+/** The URL settings, which may carry credentials or secret query parameters. */
+const urlSettings = (config: Config) => [config.storage.databaseUrl, config.slack.apiUrl, config.seekrflow.baseUrl];
+
+/** The secrets a config holds, for scrubbing logs and errors: the tokens and keys, and what the URL settings carry. */
 export function secretsOf(config: Config): string[] {
   return [config.slack.botToken, config.slack.appToken, config.slack.signingSecret, config.seekrflow.apiKey, config.storage.databaseUrl]
-    .filter((s): s is string => typeof s === 'string' && s.length >= 4)
-    .concat(passwordOf(config.storage.databaseUrl));
-}
-
-function passwordOf(databaseUrl: string | undefined): string[] {
-  if (!databaseUrl) return [];
-  try {
-    const password = decodeURIComponent(new URL(databaseUrl).password);
-    return password.length >= 4 ? [password] : [];
-  } catch {
-    return [];
-  }
+    .concat(urlSettings(config).flatMap(urlSecrets))
+    .filter((s): s is string => typeof s === 'string' && s.length >= 4);
 }
 
 const redact = (v: string | undefined) => (v === undefined ? '(not set)' : `${v.slice(0, 5)}… (redacted, ${v.length} characters)`);
-
-function redactUrl(v: string | undefined): string {
-  if (v === undefined) return '(not set)';
-  try {
-    const u = new URL(v);
-    if (u.password) u.password = 'REDACTED';
-    return u.toString();
-  } catch {
-    return 'REDACTED';
-  }
-}
 
 /** The effective configuration as people may see it: every secret redacted. */
 export function describeConfig(config: Config): Record<string, string | number> {
@@ -267,10 +258,10 @@ export function describeConfig(config: Config): Record<string, string | number> 
     SLACK_SIGNING_SECRET: config.slack.signingSecret === undefined ? '(not set)' : '(redacted)',
     'Slack mode': config.slack.mode === 'socket' ? 'Socket Mode' : 'HTTP (signed requests at /slack/events)',
     PORT: config.slack.port,
-    SLACK_API_URL: config.slack.apiUrl ?? '(Slack’s default)',
+    SLACK_API_URL: config.slack.apiUrl === undefined ? '(Slack’s default)' : redactUrl(config.slack.apiUrl),
     SEEKRFLOW_API_KEY: config.seekrflow.apiKey === undefined ? '(not set)' : '(redacted)',
     SEEKRFLOW_TEAM_ID: config.seekrflow.teamId ?? '(not set: personal workspace)',
-    SEEKRFLOW_BASE_URL: config.seekrflow.baseUrl,
+    SEEKRFLOW_BASE_URL: redactUrl(config.seekrflow.baseUrl),
     SEEKRFLOW_TIMEOUT_MS: config.seekrflow.timeoutMs,
     SEEKRFLOW_RETRIES: config.seekrflow.retries,
     SEEKRFLOW_MAX_BODY_MB: config.seekrflow.maxBodyMb,
@@ -280,7 +271,7 @@ export function describeConfig(config: Config): Record<string, string | number> 
     STALL_AFTER_MINUTES: config.poll.stallAfterMinutes,
     UNREACHABLE_AFTER_MINUTES: config.poll.unreachableAfterMinutes,
     DATA_DIR: config.storage.dataDir,
-    DATABASE_URL: redactUrl(config.storage.databaseUrl),
+    DATABASE_URL: config.storage.databaseUrl === undefined ? '(not set)' : redactUrl(config.storage.databaseUrl),
     DATABASE_SCHEMA: config.storage.databaseSchema ?? '(the connection’s default)',
     Storage: config.storage.databaseUrl ? 'PostgreSQL' : 'SQLite (embedded)',
     LOG_LEVEL: config.logLevel,

@@ -4,6 +4,7 @@ import { type Config, configWarnings, jobUrlFrom, secretsOf } from './config.js'
 import { deliverPending } from './core/delivery.js';
 import { runPollPass } from './core/poll-pass.js';
 import type { SubscriptionDeps } from './core/subscriptions.js';
+import { BotError, isBotError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { startScheduler } from './scheduler/scheduler.js';
 import { createSeekrFlowClient, MB } from './seekrflow/client.js';
@@ -12,6 +13,7 @@ import { boltLogger, startSlackApp } from './slack/app.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { createSlackPoster } from './slack/poster.js';
 import { openStore } from './storage/open-store.js';
+import { redactUrl } from './util/url-secrets.js';
 
 /**
  * The one place that wires everything: config → logger → store → SeekrFlow client → Slack app →
@@ -25,6 +27,20 @@ export interface RunningBot {
   /** Runs one poll pass now (under the same lease as the schedule) and delivers what it found. */
   pollNow(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * A database that cannot be opened, said so that whoever runs the bot knows which one: DATABASE_URL
+ * with its password and secret parameters redacted. Other errors (a locked data directory) pass as they are.
+ */
+function databaseUnavailable(error: unknown, databaseUrl: string | undefined): unknown {
+  if (databaseUrl === undefined || isBotError(error)) return error;
+  const why = error instanceof Error ? error.message : String(error);
+  return new BotError(
+    'STORE_UNAVAILABLE',
+    `Could not open the PostgreSQL database at ${redactUrl(databaseUrl)} (${why}). Check DATABASE_URL and that PostgreSQL is up.`,
+    { cause: error },
+  );
 }
 
 /** How often due deliveries (retries after a 429 or an error) are looked for between passes. */
@@ -51,6 +67,8 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
       ...(config.storage.databaseUrl ? { databaseUrl: config.storage.databaseUrl } : {}),
       ...(config.storage.databaseSchema ? { postgresSchema: config.storage.databaseSchema } : {}),
       logger: logger.child({ component: 'store' }),
+    }).catch((error: unknown) => {
+      throw databaseUnavailable(error, config.storage.databaseUrl);
     });
     stops.push(() => store.close());
     logger.info({ engine: store.engine }, 'store open');

@@ -5,6 +5,7 @@ import { WebClient } from '@slack/web-api';
 import type { Config } from '../config.js';
 import { BotError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { redactUrl } from '../util/url-secrets.js';
 import { registerCardActions } from './listeners/card-actions.js';
 import { registerCommand } from './listeners/command.js';
 import type { ListenerDeps } from './listeners/context.js';
@@ -66,7 +67,7 @@ async function verifyToken(config: Config['slack'], logger: BoltLogger): Promise
     if (code === 'request_failed' || code.startsWith('http_')) {
       throw new BotError(
         'SLACK_AUTH_FAILED',
-        `Could not reach Slack to check SLACK_BOT_TOKEN (${code} at ${config.apiUrl ?? 'https://slack.com/api/'}). Check the network${config.apiUrl ? ' and SLACK_API_URL' : ''}.`,
+        `Could not reach Slack to check SLACK_BOT_TOKEN (${code} at ${config.apiUrl ? redactUrl(config.apiUrl) : 'https://slack.com/api/'}). Check the network${config.apiUrl ? ' and SLACK_API_URL' : ''}.`,
         { cause: error },
       );
     }
