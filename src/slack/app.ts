@@ -79,6 +79,26 @@ async function verifyToken(config: Config['slack'], logger: BoltLogger): Promise
   }
 }
 
+/** How far a request's timestamp may be from now, either way (Slack's rule, docs/slack-platform.md). */
+const MAX_TIMESTAMP_SKEW_S = 5 * 60;
+
+/**
+ * Bolt refuses a signed request dated more than 5 minutes ago, but not one dated more than 5 minutes
+ * ahead, which a replay of a captured request could use. So every request passes this check before
+ * Bolt's own (signature, age): dated too far ahead, it gets 401 and nothing else happens.
+ */
+function refuseFutureTimestamps(receiver: HTTPReceiver): void {
+  const bolt = receiver.requestListener;
+  receiver.requestListener = (req, res) => {
+    const timestamp = Number(req.headers['x-slack-request-timestamp']);
+    if (Number.isFinite(timestamp) && timestamp > Date.now() / 1000 + MAX_TIMESTAMP_SKEW_S) {
+      res.writeHead(401).end();
+      return;
+    }
+    bolt(req, res);
+  };
+}
+
 function healthHandler(health: () => Record<string, unknown>) {
   return (_req: unknown, res: import('node:http').ServerResponse) => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -114,6 +134,7 @@ export async function startSlackApp({ config, deps, logger, health }: SlackAppOp
       // Bolt answers Slack only when the listener acks: our listeners ack before any slow work.
       processBeforeResponse: false,
     });
+    refuseFutureTimestamps(receiver);
   }
 
   const app = new App({ token: slack.botToken, botId, botUserId, receiver, logger: log, clientOptions });
