@@ -21,6 +21,7 @@ describe('loadConfig', () => {
     expect(c.seekrflow.baseUrl).toBe('https://flow.seekr.com');
     expect(c.seekrflow.timeoutMs).toBe(10_000);
     expect(c.seekrflow.maxBodyMb).toBe(64);
+    expect(c.slack.healthzDetails).toBe(false);
     expect(c.poll).toEqual({ schedule: '* * * * *', concurrency: 8, stallAfterMinutes: 60, unreachableAfterMinutes: 10 });
     expect(c.storage).toEqual({ dataDir: './data', databaseUrl: undefined, databaseSchema: undefined });
     expect(c.logLevel).toBe('info');
@@ -45,6 +46,7 @@ describe('loadConfig', () => {
       (c: ReturnType<typeof loadConfig>) => c.seekrflow.baseUrl,
       'http://127.0.0.1:4010',
     ],
+    ['/healthz details on', { HEALTHZ_DETAILS: 'TRUE' }, (c: ReturnType<typeof loadConfig>) => c.slack.healthzDetails, true],
     ['answer size cap in MB', { SEEKRFLOW_MAX_BODY_MB: '5' }, (c: ReturnType<typeof loadConfig>) => c.seekrflow.maxBodyMb, 5],
     [
       'blank optional values count as unset',
@@ -84,6 +86,7 @@ describe('loadConfig', () => {
     ['SEEKRFLOW_BASE_URL', 'flow.seekr.com', /http\(s\) URL/],
     ['SLACK_API_URL', 'ftp://x', /http\(s\) URL/],
     ['SEEKRFLOW_JOB_URL_TEMPLATE', 'https://apps.seekr.com/jobs', /\{id\}/],
+    ['HEALTHZ_DETAILS', 'yes', /true or false/],
     ['SEEKRFLOW_MAX_BODY_MB', '0', /1 to 512/],
     ['SEEKRFLOW_MAX_BODY_MB', '1024', /1 to 512/],
     ['POLL_SCHEDULE', 'every minute', /cron expression/],

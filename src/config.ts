@@ -35,6 +35,18 @@ const int = (min: number, max: number, fallback: number) =>
       return n;
     });
 
+const bool = (fallback: boolean) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      if (/^(true|false)$/i.test(v)) return v.toLowerCase() === 'true';
+      ctx.addIssue({ code: 'custom', message: 'expected true or false' });
+      return z.NEVER;
+    });
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** What decides what the bot says about a change: shared by the bot and `datajob-bot diff`. */
@@ -60,6 +72,7 @@ const EnvSchema = z.object({
   ),
   SLACK_SIGNING_SECRET: optionalString,
   PORT: int(0, 65535, 3000),
+  HEALTHZ_DETAILS: bool(false),
   SLACK_API_URL: optionalString.pipe(url('the Slack Web API base, e.g. https://slack.com/api/').optional()),
   SEEKRFLOW_API_KEY: z
     .string({ error: 'required: your SeekrFlow API key (sent as the raw Authorization header)' })
@@ -97,6 +110,8 @@ export interface Config {
     signingSecret: string | undefined;
     mode: 'socket' | 'http';
     port: number;
+    /** /healthz also says the mode, the storage engine and the last poll pass (otherwise only that the bot is up). */
+    healthzDetails: boolean;
     apiUrl: string | undefined;
   };
   seekrflow: {
@@ -155,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       signingSecret: e.SLACK_SIGNING_SECRET,
       mode: e.SLACK_APP_TOKEN ? 'socket' : 'http',
       port: e.PORT,
+      healthzDetails: e.HEALTHZ_DETAILS,
       apiUrl: e.SLACK_API_URL && withTrailingSlash(e.SLACK_API_URL),
     }),
     seekrflow: Object.freeze({
@@ -258,6 +274,7 @@ export function describeConfig(config: Config): Record<string, string | number> 
     SLACK_SIGNING_SECRET: config.slack.signingSecret === undefined ? '(not set)' : '(redacted)',
     'Slack mode': config.slack.mode === 'socket' ? 'Socket Mode' : 'HTTP (signed requests at /slack/events)',
     PORT: config.slack.port,
+    HEALTHZ_DETAILS: String(config.slack.healthzDetails),
     SLACK_API_URL: config.slack.apiUrl === undefined ? '(Slack’s default)' : redactUrl(config.slack.apiUrl),
     SEEKRFLOW_API_KEY: config.seekrflow.apiKey === undefined ? '(not set)' : '(redacted)',
     SEEKRFLOW_TEAM_ID: config.seekrflow.teamId ?? '(not set: personal workspace)',

@@ -30,7 +30,7 @@ export interface SlackAppOptions {
   config: Pick<Config, 'slack'>;
   deps: ListenerDeps;
   logger: Logger;
-  /** What /healthz reports besides `ok`. */
+  /** What /healthz reports besides `ok`, when HEALTHZ_DETAILS is true. */
   health: () => Record<string, unknown>;
 }
 
@@ -99,10 +99,15 @@ function refuseFutureTimestamps(receiver: HTTPReceiver): void {
   };
 }
 
-function healthHandler(health: () => Record<string, unknown>) {
+/**
+ * /healthz, in both modes. By default it says only that the bot is up: it answers anyone who can
+ * reach the port, and the mode, the storage engine and the last pass are nobody else's business.
+ * HEALTHZ_DETAILS=true adds them, for a monitor that wants them.
+ */
+function healthHandler(health: () => Record<string, unknown>, details: boolean) {
   return (_req: unknown, res: import('node:http').ServerResponse) => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ok: true, ...health() }));
+    res.end(JSON.stringify(details ? { ok: true, ...health() } : { ok: true }));
   };
 }
 
@@ -116,7 +121,7 @@ export async function startSlackApp({ config, deps, logger, health }: SlackAppOp
     retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3000 },
   };
 
-  const answerHealth = healthHandler(health);
+  const answerHealth = healthHandler(health, slack.healthzDetails);
   let healthServer: Server | undefined;
   let receiver: HTTPReceiver | SocketModeReceiver;
   if (slack.mode === 'socket' && slack.appToken) {

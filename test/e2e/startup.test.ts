@@ -18,10 +18,10 @@ describe.each(['http', 'socket'] as const)('start-up and health in %s mode', (mo
   });
   afterAll(() => h.stop());
 
-  it('answers /healthz with a small JSON status', async () => {
+  it('answers /healthz with only whether the bot is up', async () => {
     const res = await fetch(`http://127.0.0.1:${h.bot.port}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ ok: true, mode, storage: 'sqlite' });
+    expect(await res.json()).toEqual({ ok: true });
   });
 
   it('fails fast with a clear message when Slack rejects the token', async () => {
@@ -41,6 +41,21 @@ describe.each(['http', 'socket'] as const)('start-up and health in %s mode', (mo
       h.slack.setTokenState('ok');
       rmSync(`${h.dataDir}-second`, { recursive: true, force: true });
     }
+  });
+});
+
+describe.each(['http', 'socket'] as const)('/healthz with HEALTHZ_DETAILS=true in %s mode', (mode) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ mode, env: { HEALTHZ_DETAILS: 'true' } });
+  });
+  afterAll(() => h.stop());
+
+  it('adds the mode, the storage engine and the last pass', async () => {
+    await h.bot.pollNow();
+    const res = await fetch(`http://127.0.0.1:${h.bot.port}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, mode, storage: 'sqlite', lastPass: { jobs: 0 } });
   });
 });
 
