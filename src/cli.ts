@@ -2,7 +2,7 @@
 import 'dotenv/config';
 import { runDiff } from './cli/diff.js';
 import { runRender } from './cli/render.js';
-import { ConfigError, describeConfig, loadConfig, secretsOf } from './config.js';
+import { ConfigError, configWarnings, describeConfig, loadConfig, secretsOf } from './config.js';
 import { isBotError } from './errors.js';
 import { scrubber } from './logger.js';
 import { startBot } from './main.js';
@@ -70,6 +70,8 @@ function checkConfig(): number {
         .map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)
         .join('\n')}\n`,
     );
+    const warnings = configWarnings(config);
+    if (warnings.length > 0) io.stdout(`\nWarnings:\n${warnings.map((w) => `  ${w.variable}: ${w.message}`).join('\n')}\n`);
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeConfig, loadConfig } from './config.js';
+import { ConfigError, configWarnings, describeConfig, loadConfig, secretsOf } from './config.js';
 
 const base = { SLACK_BOT_TOKEN: 'xoxb-test-bot', SLACK_SIGNING_SECRET: 'signing-secret-value', SEEKRFLOW_API_KEY: 'sf-key-value' };
 
@@ -20,6 +20,8 @@ describe('loadConfig', () => {
     expect(c.slack.port).toBe(3000);
     expect(c.seekrflow.baseUrl).toBe('https://flow.seekr.com');
     expect(c.seekrflow.timeoutMs).toBe(10_000);
+    expect(c.seekrflow.maxBodyMb).toBe(64);
+    expect(c.slack.healthzDetails).toBe(false);
     expect(c.poll).toEqual({ schedule: '* * * * *', concurrency: 8, stallAfterMinutes: 60, unreachableAfterMinutes: 10 });
     expect(c.storage).toEqual({ dataDir: './data', databaseUrl: undefined, databaseSchema: undefined, retentionDays: 30 });
     expect(c.logLevel).toBe('info');
@@ -44,6 +46,8 @@ describe('loadConfig', () => {
       (c: ReturnType<typeof loadConfig>) => c.seekrflow.baseUrl,
       'http://127.0.0.1:4010',
     ],
+    ['/healthz details on', { HEALTHZ_DETAILS: 'TRUE' }, (c: ReturnType<typeof loadConfig>) => c.slack.healthzDetails, true],
+    ['answer size cap in MB', { SEEKRFLOW_MAX_BODY_MB: '5' }, (c: ReturnType<typeof loadConfig>) => c.seekrflow.maxBodyMb, 5],
     [
       'blank optional values count as unset',
       { SEEKRFLOW_TEAM_ID: '  ' },
@@ -82,6 +86,9 @@ describe('loadConfig', () => {
     ['SEEKRFLOW_BASE_URL', 'flow.seekr.com', /http\(s\) URL/],
     ['SLACK_API_URL', 'ftp://x', /http\(s\) URL/],
     ['SEEKRFLOW_JOB_URL_TEMPLATE', 'https://apps.seekr.com/jobs', /\{id\}/],
+    ['HEALTHZ_DETAILS', 'yes', /true or false/],
+    ['SEEKRFLOW_MAX_BODY_MB', '0', /1 to 512/],
+    ['SEEKRFLOW_MAX_BODY_MB', '1024', /1 to 512/],
     ['POLL_SCHEDULE', 'every minute', /cron expression/],
     ['POLL_CONCURRENCY', '0', /1 to 256/],
     ['STALL_AFTER_MINUTES', '-1', /0 to 10080/],
@@ -111,5 +118,77 @@ describe('describeConfig', () => {
     const shown = JSON.stringify(describeConfig(c));
     for (const secret of ['test-bot', 'signing-secret-value', 'sf-key-value', 'secretapp', 'hunter22']) expect(shown).not.toContain(secret);
     expect(shown).toContain('Socket Mode');
+  });
+
+  /** Credentials and secret parameters in every URL setting, and the text each must show instead. */
+  const URL_SECRETS = {
+    DATABASE_URL: [
+      'postgres://bot:pg-s3cret%40x@db.internal:5432/datajob?sslmode=require&sslpassword=key-pass-77&application_name=bot',
+      'postgres://bot:REDACTED@db.internal:5432/datajob?sslmode=require&sslpassword=REDACTED&application_name=bot',
+    ],
+    SLACK_API_URL: [
+      'https://slack-proxy.internal/api/?token=xoxp-query-token-1&region=eu',
+      'https://slack-proxy.internal/api/?token=REDACTED&region=eu',
+    ],
+    SEEKRFLOW_BASE_URL: [
+      'https://svc:basic-pass-9@flow.internal/?api_key=sf-query-key-2',
+      'https://svc:REDACTED@flow.internal/?api_key=REDACTED',
+    ],
+  };
+  const HIDDEN = ['pg-s3cret', 'key-pass-77', 'xoxp-query-token-1', 'basic-pass-9', 'sf-query-key-2'];
+
+  it('redacts credentials and secret query parameters in every URL setting', () => {
+    const env = Object.fromEntries(Object.entries(URL_SECRETS).map(([k, [raw]]) => [k, raw as string]));
+    const shown = describeConfig(loadConfig({ ...base, ...env }));
+    for (const secret of HIDDEN) expect(JSON.stringify(shown)).not.toContain(secret);
+    for (const [variable, [, redacted]] of Object.entries(URL_SECRETS)) expect(String(shown[variable])).toContain(redacted);
+  });
+
+  it('hands the scrubber every secret the URL settings carry, as written and decoded', () => {
+    const env = Object.fromEntries(Object.entries(URL_SECRETS).map(([k, [raw]]) => [k, raw as string]));
+    const secrets = secretsOf(loadConfig({ ...base, ...env }));
+    for (const secret of ['pg-s3cret%40x', 'pg-s3cret@x', 'key-pass-77', 'xoxp-query-token-1', 'basic-pass-9', 'sf-query-key-2']) {
+      expect(secrets).toContain(secret);
+    }
+    // A database user name is not a secret: scrubbing "postgres" would blank the word from every log.
+    expect(secretsOf(loadConfig({ ...base, DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' }))).not.toContain('postgres');
+  });
+});
+
+describe('configWarnings', () => {
+  it.each([
+    'https://flow.seekr.com',
+    'http://127.0.0.1:4010',
+    'http://127.5.6.7',
+    'http://127.1:8080',
+    'http://[::1]:4010',
+    'http://localhost:4010',
+    'http://LOCALHOST',
+  ])('accepts %s for SEEKRFLOW_BASE_URL without a word', (url) => {
+    expect(configWarnings(loadConfig({ ...base, SEEKRFLOW_BASE_URL: url }))).toEqual([]);
+  });
+
+  it.each([
+    ['http://flow.seekr.com', 'flow.seekr.com'],
+    ['http://10.0.0.5:8080', '10.0.0.5'],
+    ['http://128.0.0.1', '128.0.0.1'],
+    ['http://localhost.evil.example', 'localhost.evil.example'],
+    ['http://127.0.0.1.evil.example', '127.0.0.1.evil.example'],
+    ['http://[::2]', '[::2]'],
+  ])('accepts %s for SEEKRFLOW_BASE_URL, with a warning that the key would travel in clear', (url, host) => {
+    const config = loadConfig({ ...base, SEEKRFLOW_BASE_URL: url });
+    expect(config.seekrflow.baseUrl).toBe(url);
+    const warnings = configWarnings(config);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.variable).toBe('SEEKRFLOW_BASE_URL');
+    expect(warnings[0]?.message).toContain(
+      `plain http:// to ${host}, which is not this machine: the SeekrFlow API key would travel unencrypted`,
+    );
+  });
+
+  it('warns about a plain-http SLACK_API_URL off this machine too (the bot token)', () => {
+    const warnings = configWarnings(loadConfig({ ...base, SLACK_API_URL: 'http://slack-proxy.internal/api/' }));
+    expect(warnings.map((w) => w.variable)).toEqual(['SLACK_API_URL']);
+    expect(warnings[0]?.message).toMatch(/Slack bot token would travel unencrypted/);
   });
 });

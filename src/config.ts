@@ -1,6 +1,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { BotError } from './errors.js';
+import { redactUrl, urlSecrets } from './util/url-secrets.js';
 
 /**
  * Configuration comes only from the environment (a `.env` file through dotenv at start-up), is
@@ -32,6 +33,18 @@ const int = (min: number, max: number, fallback: number) =>
         return z.NEVER;
       }
       return n;
+    });
+
+const bool = (fallback: boolean) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      if (/^(true|false)$/i.test(v)) return v.toLowerCase() === 'true';
+      ctx.addIssue({ code: 'custom', message: 'expected true or false' });
+      return z.NEVER;
     });
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -85,6 +98,7 @@ const EnvSchema = z.object({
   ),
   SLACK_SIGNING_SECRET: optionalString,
   PORT: int(0, 65535, 3000),
+  HEALTHZ_DETAILS: bool(false),
   SLACK_API_URL: optionalString.pipe(url('the Slack Web API base, e.g. https://slack.com/api/').optional()),
   SEEKRFLOW_API_KEY: z
     .string({ error: 'required: your SeekrFlow API key (sent as the raw Authorization header)' })
@@ -97,6 +111,8 @@ const EnvSchema = z.object({
     .transform((v) => (v ?? 'https://flow.seekr.com').replace(/\/+$/, '')),
   SEEKRFLOW_TIMEOUT_MS: int(100, 120_000, 10_000),
   SEEKRFLOW_RETRIES: int(0, 10, 3),
+  // A string cannot hold more than ~512 MB in Node, so a bigger answer could never be read anyway.
+  SEEKRFLOW_MAX_BODY_MB: int(1, 512, 64),
   POLL_SCHEDULE: optionalString
     .transform((v) => v ?? '* * * * *')
     .refine((v) => cron.validate(v), 'expected a cron expression, e.g. "* * * * *" (every minute) or "*/30 * * * * *" (every 30 seconds)'),
@@ -129,6 +145,8 @@ export interface Config {
     signingSecret: string | undefined;
     mode: 'socket' | 'http';
     port: number;
+    /** /healthz also says the mode, the storage engine and the last poll pass (otherwise only that the bot is up). */
+    healthzDetails: boolean;
     apiUrl: string | undefined;
   };
   seekrflow: {
@@ -137,6 +155,8 @@ export interface Config {
     baseUrl: string;
     timeoutMs: number;
     retries: number;
+    /** Answers longer than this many MB (1 MB = 1,048,576 bytes) are not read. */
+    maxBodyMb: number;
     jobUrlTemplate: string | undefined;
   };
   poll: {
@@ -174,6 +194,14 @@ export class ConfigError extends BotError {
   }
 }
 
+/** The Web API client appends method names to this URL, so its path ends in `/` (after the path, not after a query). */
+function withTrailingSlash(value: string): string {
+  const url = new URL(value);
+  if (url.pathname.endsWith('/')) return value;
+  url.pathname = `${url.pathname}/`;
+  return url.toString();
+}
+
 /** Reads and checks the environment; throws one ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const parsed = EnvSchema.safeParse(env);
@@ -196,7 +224,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       signingSecret: e.SLACK_SIGNING_SECRET,
       mode: e.SLACK_APP_TOKEN ? 'socket' : 'http',
       port: e.PORT,
-      apiUrl: e.SLACK_API_URL && (e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`),
+      healthzDetails: e.HEALTHZ_DETAILS,
+      apiUrl: e.SLACK_API_URL && withTrailingSlash(e.SLACK_API_URL),
     }),
     seekrflow: Object.freeze({
       apiKey: e.SEEKRFLOW_API_KEY,
@@ -204,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       baseUrl: e.SEEKRFLOW_BASE_URL,
       timeoutMs: e.SEEKRFLOW_TIMEOUT_MS,
       retries: e.SEEKRFLOW_RETRIES,
+      maxBodyMb: e.SEEKRFLOW_MAX_BODY_MB,
       jobUrlTemplate: e.SEEKRFLOW_JOB_URL_TEMPLATE,
     }),
     poll: Object.freeze({
@@ -259,35 +289,49 @@ export function jobUrlFrom(template: string | undefined): (jobId: string) => str
   return (jobId) => (template ? template.replaceAll('{id}', encodeURIComponent(jobId)) : undefined);
 }
 
-/** The secrets a config holds, for scrubbing logs and errors. */
-export function secretsOf(config: Config): string[] {
-  return [config.slack.botToken, config.slack.appToken, config.slack.signingSecret, config.seekrflow.apiKey, config.storage.databaseUrl]
-    .filter((s): s is string => typeof s === 'string' && s.length >= 4)
-    .concat(passwordOf(config.storage.databaseUrl));
+/**
+ * What is allowed but unwise, said at start-up (logged) and by `check-config` (printed): plain
+ * http:// to anything but this machine sends the API key or the bot token unencrypted.
+ */
+export function configWarnings(config: Config): { variable: string; message: string }[] {
+  const warnings: { variable: string; message: string }[] = [];
+  const plain = (variable: string, value: string | undefined, secret: string) => {
+    const host = plainHttpHost(value);
+    if (host !== null && !isLoopback(host)) {
+      warnings.push({
+        variable,
+        message: `uses plain http:// to ${host}, which is not this machine: ${secret} would travel unencrypted. Use https:// (http:// is for a local simulator or proxy on 127.0.0.1, ::1 or localhost).`,
+      });
+    }
+  };
+  plain('SEEKRFLOW_BASE_URL', config.seekrflow.baseUrl, 'the SeekrFlow API key');
+  plain('SLACK_API_URL', config.slack.apiUrl, 'the Slack bot token');
+  return warnings;
 }
 
-function passwordOf(databaseUrl: string | undefined): string[] {
-  if (!databaseUrl) return [];
-  try {
-    const password = decodeURIComponent(new URL(databaseUrl).password);
-    return password.length >= 4 ? [password] : [];
-  } catch {
-    return [];
-  }
+/** The host of an http:// URL (the URL parser has already made 127.1 or 0x7f.1 read 127.0.0.1); null for anything else. */
+function plainHttpHost(value: string | undefined): string | null {
+  if (value === undefined || !URL.canParse(value)) return null;
+  const url = new URL(value);
+  return url.protocol === 'http:' ? url.hostname : null;
+}
+
+/** 127.0.0.0/8, ::1 and localhost. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** The URL settings, which may carry credentials or secret query parameters. */
+const urlSettings = (config: Config) => [config.storage.databaseUrl, config.slack.apiUrl, config.seekrflow.baseUrl];
+
+/** The secrets a config holds, for scrubbing logs and errors: the tokens and keys, and what the URL settings carry. */
+export function secretsOf(config: Config): string[] {
+  return [config.slack.botToken, config.slack.appToken, config.slack.signingSecret, config.seekrflow.apiKey, config.storage.databaseUrl]
+    .concat(urlSettings(config).flatMap(urlSecrets))
+    .filter((s): s is string => typeof s === 'string' && s.length >= 4);
 }
 
 const redact = (v: string | undefined) => (v === undefined ? '(not set)' : `${v.slice(0, 5)}… (redacted, ${v.length} characters)`);
-
-function redactUrl(v: string | undefined): string {
-  if (v === undefined) return '(not set)';
-  try {
-    const u = new URL(v);
-    if (u.password) u.password = 'REDACTED';
-    return u.toString();
-  } catch {
-    return 'REDACTED';
-  }
-}
 
 /** The effective configuration as people may see it: every secret redacted. */
 export function describeConfig(config: Config): Record<string, string | number> {
@@ -297,19 +341,21 @@ export function describeConfig(config: Config): Record<string, string | number> 
     SLACK_SIGNING_SECRET: config.slack.signingSecret === undefined ? '(not set)' : '(redacted)',
     'Slack mode': config.slack.mode === 'socket' ? 'Socket Mode' : 'HTTP (signed requests at /slack/events)',
     PORT: config.slack.port,
-    SLACK_API_URL: config.slack.apiUrl ?? '(Slack’s default)',
+    HEALTHZ_DETAILS: String(config.slack.healthzDetails),
+    SLACK_API_URL: config.slack.apiUrl === undefined ? '(Slack’s default)' : redactUrl(config.slack.apiUrl),
     SEEKRFLOW_API_KEY: config.seekrflow.apiKey === undefined ? '(not set)' : '(redacted)',
     SEEKRFLOW_TEAM_ID: config.seekrflow.teamId ?? '(not set: personal workspace)',
-    SEEKRFLOW_BASE_URL: config.seekrflow.baseUrl,
+    SEEKRFLOW_BASE_URL: redactUrl(config.seekrflow.baseUrl),
     SEEKRFLOW_TIMEOUT_MS: config.seekrflow.timeoutMs,
     SEEKRFLOW_RETRIES: config.seekrflow.retries,
+    SEEKRFLOW_MAX_BODY_MB: config.seekrflow.maxBodyMb,
     SEEKRFLOW_JOB_URL_TEMPLATE: config.seekrflow.jobUrlTemplate ?? '(not set: no "View in SeekrFlow" button)',
     POLL_SCHEDULE: config.poll.schedule,
     POLL_CONCURRENCY: config.poll.concurrency,
     STALL_AFTER_MINUTES: config.poll.stallAfterMinutes,
     UNREACHABLE_AFTER_MINUTES: config.poll.unreachableAfterMinutes,
     DATA_DIR: config.storage.dataDir,
-    DATABASE_URL: redactUrl(config.storage.databaseUrl),
+    DATABASE_URL: config.storage.databaseUrl === undefined ? '(not set)' : redactUrl(config.storage.databaseUrl),
     DATABASE_SCHEMA: config.storage.databaseSchema ?? '(the connection’s default)',
     RETENTION_DAYS: config.storage.retentionDays,
     Storage: config.storage.databaseUrl ? 'PostgreSQL' : 'SQLite (embedded)',

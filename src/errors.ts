@@ -3,7 +3,7 @@
  * being down) are values, not exceptions: see seekrflow/client.ts.
  */
 
-export type ErrorCode = 'CONFIG_INVALID' | 'SLACK_AUTH_FAILED';
+export type ErrorCode = 'CONFIG_INVALID' | 'SLACK_AUTH_FAILED' | 'STORE_UNAVAILABLE';
 
 export class BotError extends Error {
   override readonly name = 'BotError';

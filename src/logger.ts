@@ -9,7 +9,29 @@ export type { Logger } from 'pino';
  * key list foresees (URLs, error messages).
  */
 
-const SECRET_KEYS = ['token', 'botToken', 'appToken', 'apiKey', 'api_key', 'authorization', 'Authorization', 'signingSecret', 'password'];
+/** Keys whose values are never logged, compared without case. */
+const SECRET_KEYS = new Set([
+  'token',
+  'bottoken',
+  'apptoken',
+  'apikey',
+  'api_key',
+  'x-api-key',
+  'authorization',
+  'signingsecret',
+  'secret',
+  'password',
+  'sslpassword',
+  'cookie',
+  'set-cookie',
+]);
+const isSecretKey = (key: string) => SECRET_KEYS.has(key.toLowerCase());
+
+/**
+ * Deeper than any object the bot logs. Past it a value is dropped, never shown unscrubbed; the limit
+ * only keeps a pathological object from exhausting the stack.
+ */
+const MAX_DEPTH = 200;
 
 export function scrubber(secrets: readonly string[]): (text: string) => string {
   const live = secrets.filter((s) => s.length >= 4);
@@ -21,20 +43,39 @@ export function scrubber(secrets: readonly string[]): (text: string) => string {
   };
 }
 
-function scrubDeep(value: unknown, scrub: (s: string) => string, depth = 0): unknown {
+/**
+ * A copy of `value` fit to log: secret keys redacted at any depth, configured secrets removed from
+ * every string, errors reduced to their type, message, stack and code, with their `cause` chain and
+ * an AggregateError's `errors` scrubbed the same way. `path` holds the objects being copied, so a
+ * cycle becomes "[Circular]" instead of endless recursion (an object met twice elsewhere is shown twice).
+ */
+function scrubDeep(value: unknown, scrub: (s: string) => string, path = new Set<object>()): unknown {
   if (typeof value === 'string') return scrub(value);
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) {
-    return {
-      type: value.name,
-      message: scrub(value.message),
-      stack: value.stack && scrub(value.stack),
-      code: (value as { code?: unknown }).code,
-    };
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  if (path.has(value)) return '[Circular]';
+  if (path.size >= MAX_DEPTH) return '[too deep]';
+  path.add(value);
+  try {
+    const deeper = (v: unknown) => scrubDeep(v, scrub, path);
+    if (value instanceof Error) return scrubError(value, scrub, deeper);
+    if (Array.isArray(value)) return value.map(deeper);
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) ? '[REDACTED]' : deeper(v);
+    return out;
+  } finally {
+    path.delete(value);
   }
-  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, scrub, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEYS.includes(k) ? '[REDACTED]' : scrubDeep(v, scrub, depth + 1);
+}
+
+function scrubError(error: Error, scrub: (s: string) => string, deeper: (v: unknown) => unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    type: error.name,
+    message: scrub(error.message),
+    stack: error.stack && scrub(error.stack),
+    code: (error as { code?: unknown }).code,
+  };
+  if (error.cause !== undefined) out.cause = deeper(error.cause);
+  if (error instanceof AggregateError) out.errors = deeper(error.errors);
   return out;
 }
 
@@ -47,9 +88,12 @@ export function createLogger(options: { level: string; secrets: readonly string[
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { log: (object) => scrubDeep(object, scrub) as Record<string, unknown> },
       hooks: {
-        // The message string too: a library may format a secret into it.
+        // The message string too, and what is interpolated into it: a library may format a secret into either.
         logMethod(args, method) {
-          method.apply(this, args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as Parameters<typeof method>);
+          method.apply(
+            this,
+            args.map((a, i) => (typeof a === 'string' ? scrub(a) : i > 0 ? scrubDeep(a, scrub) : a)) as Parameters<typeof method>,
+          );
         },
       },
     },

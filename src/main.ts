@@ -1,21 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type Config, jobUrlFrom, secretsOf } from './config.js';
+import { type Config, configWarnings, jobUrlFrom, secretsOf } from './config.js';
 import { CredentialState } from './core/credentials.js';
 import { Completions, deliverPending } from './core/delivery.js';
 import { runPollPass } from './core/poll-pass.js';
 import { purgeExpired } from './core/retention.js';
 import type { SubscriptionDeps } from './core/subscriptions.js';
+import { BotError, isBotError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { startScheduler } from './scheduler/scheduler.js';
-import { createSeekrFlowClient } from './seekrflow/client.js';
+import { createSeekrFlowClient, MB } from './seekrflow/client.js';
 import { coalesceFetches } from './seekrflow/coalesce.js';
 import { boltLogger, startSlackApp } from './slack/app.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { Pacer } from './slack/pacing.js';
 import { createSlackPoster } from './slack/poster.js';
 import { openStore } from './storage/open-store.js';
+import { redactUrl } from './util/url-secrets.js';
 
 /**
  * The one place that wires everything: config → logger → store → SeekrFlow client → Slack app →
@@ -31,6 +33,20 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
+/**
+ * A database that cannot be opened, said so that whoever runs the bot knows which one: DATABASE_URL
+ * with its password and secret parameters redacted. Other errors (a locked data directory) pass as they are.
+ */
+function databaseUnavailable(error: unknown, databaseUrl: string | undefined): unknown {
+  if (databaseUrl === undefined || isBotError(error)) return error;
+  const why = error instanceof Error ? error.message : String(error);
+  return new BotError(
+    'STORE_UNAVAILABLE',
+    `Could not open the PostgreSQL database at ${redactUrl(databaseUrl)} (${why}). Check DATABASE_URL and that PostgreSQL is up.`,
+    { cause: error },
+  );
+}
+
 /** How often due deliveries (retries after a 429 or an error) are looked for between passes. */
 const DELIVERY_INTERVAL_MS = 2_000;
 /** How often what is past RETENTION_DAYS is forgotten. */
@@ -38,6 +54,7 @@ const RETENTION_INTERVAL_MS = 3_600_000;
 
 export async function startBot(config: Readonly<Config>, options: { logger?: Logger } = {}): Promise<RunningBot> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  for (const { variable, message } of configWarnings(config)) logger.warn({ variable, warning: message }, 'configuration warning');
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -56,6 +73,8 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
       ...(config.storage.databaseUrl ? { databaseUrl: config.storage.databaseUrl } : {}),
       ...(config.storage.databaseSchema ? { postgresSchema: config.storage.databaseSchema } : {}),
       logger: logger.child({ component: 'store' }),
+    }).catch((error: unknown) => {
+      throw databaseUnavailable(error, config.storage.databaseUrl);
     });
     stops.push(() => store.close());
     logger.info({ engine: store.engine }, 'store open');
@@ -72,6 +91,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
       teamId: config.seekrflow.teamId,
       timeoutMs: config.seekrflow.timeoutMs,
       retry: { limit: config.seekrflow.retries },
+      maxBodyBytes: config.seekrflow.maxBodyMb * MB,
     });
     // Counted before coalescing: each request SeekrFlow really saw, once.
     const jobs = coalesceFetches({
@@ -143,12 +163,8 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
         const refused = credentials.refused;
         return {
           ok: refused === null,
-          details: {
-            mode: config.slack.mode,
-            storage: store.engine,
-            lastPass,
-            ...(refused ? { slack: `Slack refuses the bot token (${refused.detail}) since ${refused.since.toISOString()}` } : {}),
-          },
+          ...(refused ? { reason: `Slack refuses the bot token (${refused.detail}) since ${refused.since.toISOString()}` } : {}),
+          details: { mode: config.slack.mode, storage: store.engine, lastPass },
         };
       },
       metrics: () => metrics.scrape(),

@@ -33,7 +33,8 @@ export type FetchFailureKind =
   | 'invalid_request'
   | 'rate_limited'
   | 'unavailable'
-  | 'invalid_response';
+  | 'invalid_response'
+  | 'too_large';
 
 export interface FetchFailure {
   kind: FetchFailureKind;

@@ -12,11 +12,15 @@ export const LONG_TEXT_BOUND = 1_000;
 
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 
-/** At most `max` UTF-16 units of `s`, never ending in half a surrogate pair. O(1) for any length. */
+/**
+ * At most `max` UTF-16 units of `s`, never ending in half a surrogate pair. O(max) for any length.
+ * What is cut is a copy: a plain slice would keep the whole original alive (V8's sliced strings point
+ * into their parent), and a 600-character name would then pin a 20-million-character answer.
+ */
 export function clip(s: string, max: number): string {
   if (s.length <= max) return s;
   const end = isHighSurrogate(s.charCodeAt(max - 1)) ? max - 1 : max;
-  return s.slice(0, end);
+  return structuredClone(s.slice(0, end));
 }
 
 export const clipShort = (s: string): string => clip(s, SHORT_TEXT_BOUND);

@@ -149,6 +149,9 @@ function cardEvent(event: TimelineEvent): CardTimelineEvent {
   return { timestamp: clipShort(event.timestamp), message, facts: eventFacts(event.metadata, message) };
 }
 
+/** `id`, `ids`, `file_id`, `record_ids`…: only the key's end is read, however long the key. */
+const isIdKey = (key: string) => /(^|_)ids?$/i.test(key.length > 8 ? key.slice(-8) : key);
+
 /**
  * A couple of metadata facts the message does not already say (`method: best`, `qa_pairs: 1248`).
  * Ids are left out: they mean nothing to a reader.
@@ -159,7 +162,7 @@ function eventFacts(metadata: Record<string, unknown>, message: string): CardTim
   for (const key in metadata) {
     // A pathological metadata object must not cost more than a normal one.
     if (++looked > 20 || facts.length >= JOB_CARD_LIMITS.eventFacts) break;
-    if (!Object.hasOwn(metadata, key) || /(^|_)ids?$/i.test(key)) continue;
+    if (!Object.hasOwn(metadata, key) || isIdKey(key)) continue;
     const value = metadata[key];
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
     const shown = clip(String(value), 200);

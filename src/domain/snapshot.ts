@@ -19,7 +19,8 @@ export interface JobSnapshot {
   updatedAt: string;
 }
 
-export const failureKey = (f: { recordId: string | null; fileId: string }): string => f.recordId ?? f.fileId;
+/** Bounded, because every key is stored with the job's watch for as long as it is watched. */
+export const failureKey = (f: { recordId: string | null; fileId: string }): string => clipShort(f.recordId ?? f.fileId);
 
 /**
  * Earlier failures (no longer failing) remembered besides the current ones. One forgotten and failing

@@ -14,8 +14,12 @@ export function parseTimestamp(s: string): Date | null {
   return ms === null ? null : new Date(ms);
 }
 
+/** The longest timestamp read (`2026-07-28T14:00:00.123456789+00:00` is 35): longer text is not one, and is not scanned. */
+const MAX_TIMESTAMP_LENGTH = 64;
+
 /** `parseTimestamp` as epoch milliseconds, without allocating a Date (the timeline reads hundreds). */
 export function timestampMillis(s: string): number | null {
+  if (s.length > MAX_TIMESTAMP_LENGTH) return null;
   return canonicalUtcMillis(s) ?? generalMillis(s);
 }
 

@@ -1,6 +1,8 @@
-import got, { type Got, HTTPError, type RequestError, type RetryObject } from 'got';
+import got, { type CancelableRequest, type Got, HTTPError, type Progress, type RequestError, type RetryObject } from 'got';
 import type { FetchFailure, FetchFailureKind, FetchResult, JobSource } from '../core/ports.js';
+import { clip, LONG_TEXT_BOUND } from '../domain/bounds.js';
 import { JOB_ID_PATTERN } from '../domain/job-id.js';
+import { boundStrings } from './bounded-json.js';
 import { DataJob } from './data-job.js';
 
 /**
@@ -26,7 +28,12 @@ export interface SeekrFlowClientOptions {
   teamId?: string | undefined;
   timeoutMs: number;
   retry?: Partial<RetryPolicy>;
+  /** An answer longer than this (after decompression) is not read: the call fails as `too_large`. */
+  maxBodyBytes?: number;
 }
+
+export const MB = 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 64 * MB;
 
 const DEFAULT_RETRY: RetryPolicy = { limit: 3, baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 30_000, budgetMs: 45_000 };
 
@@ -48,6 +55,7 @@ export type SeekrFlowClient = JobSource;
 
 export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlowClient {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const origin = new URL(options.baseUrl).origin;
   const http: Got = got.extend({
     prefixUrl: `${options.baseUrl.replace(/\/+$/, '')}/v1/flow/`,
     headers: {
@@ -57,6 +65,10 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
       ...(options.teamId ? { 'x-team-id': options.teamId } : {}),
     },
     timeout: { request: options.timeoutMs },
+    // got keeps the Authorization header across a redirect to the same host and port even when the
+    // scheme changes (https → http sends the key in clear), and x-team-id everywhere. So only
+    // same-origin redirects are followed; any other is an error (a 3xx), and nothing is sent there.
+    followRedirect: (response) => sameOrigin(origin, response.headers.location, response.url),
     responseType: 'text',
     retry: {
       limit: policy.limit,
@@ -82,16 +94,52 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
         );
       }
       const startedAt = Date.now();
+      const request = http.get(`data-jobs/${encodeURIComponent(id)}`, { context: { startedAt } });
+      const overCap = capBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
       try {
-        const response = await http.get(`data-jobs/${encodeURIComponent(id)}`, { context: { startedAt } });
+        const response = await request;
         const requestId = header(response.headers['cf-ray']);
         const attempts = response.retryCount + 1;
+        // A redirect `followRedirect` declined arrives here as a plain answer.
+        if (response.statusCode >= 300 && response.statusCode < 400 && response.headers.location !== undefined) {
+          return refusedRedirect(response.statusCode, originOf(response.headers.location, response.url), requestId, attempts);
+        }
         return parseJob(response.body, requestId, attempts);
       } catch (error) {
-        return classify(error as RequestError);
+        const refused = overCap();
+        return refused ? tooLarge(refused, error as RequestError) : classify(error as RequestError);
       }
     },
   };
+}
+
+/**
+ * Stops reading an answer as soon as it is known to be longer than `maxBytes`: at once when its
+ * Content-Length says so (got reports that before reading the body), else when the bytes read so
+ * far (decompressed, so a small gzip bomb counts at its real size) pass the cap. Without this, got
+ * buffers whatever arrives, and a faulty upstream can take the process down. Cancelling is never
+ * retried. Returns what was seen when it refused, or null.
+ */
+function capBody(request: CancelableRequest, maxBytes: number): () => { maxBytes: number; seen: string } | null {
+  let refused: { maxBytes: number; seen: string } | null = null;
+  request.on('downloadProgress', ({ transferred, total }: Progress) => {
+    if (refused || (transferred <= maxBytes && (total ?? 0) <= maxBytes)) return;
+    refused = { maxBytes, seen: transferred > maxBytes ? `${transferred} bytes read` : `content-length ${total}` };
+    request.cancel();
+  });
+  return () => refused;
+}
+
+function tooLarge(refused: { maxBytes: number; seen: string }, error: RequestError): FetchResult {
+  const mb = Number((refused.maxBytes / MB).toFixed(2));
+  return failure(
+    'too_large',
+    `SeekrFlow's answer for this job is too large (over ${mb} MB), so the bot did not read it. Tell whoever runs the bot (the limit is SEEKRFLOW_MAX_BODY_MB).`,
+    `response body over ${refused.maxBytes} bytes (${refused.seen}); not read further`,
+    header(error.response?.headers['cf-ray']),
+    error.response?.statusCode ?? null,
+    (error.request?.retryCount ?? 0) + 1,
+  );
 }
 
 function retryDelay({ attemptCount, retryAfter, error }: RetryObject, policy: RetryPolicy): number {
@@ -109,6 +157,29 @@ function retryDelay({ attemptCount, retryAfter, error }: RetryObject, policy: Re
   return Date.now() - startedAt + delay > policy.budgetMs ? 0 : Math.max(1, delay);
 }
 
+function sameOrigin(origin: string, location: string | undefined, from: string): boolean {
+  return location !== undefined && originOf(location, from) === origin;
+}
+
+function originOf(location: string, from: string): string | null {
+  try {
+    return new URL(location, from).origin;
+  } catch {
+    return null;
+  }
+}
+
+function refusedRedirect(status: number, target: string | null, requestId: string | null, attempts: number): FetchResult {
+  return failure(
+    'invalid_response',
+    'SeekrFlow answered with a redirect to another site, and the bot refused to follow it (its API key goes to SEEKRFLOW_BASE_URL only). Ask whoever runs the bot to check SEEKRFLOW_BASE_URL.',
+    `HTTP ${status}: redirect to ${target ?? 'an unreadable location'} refused (only the base URL's origin is followed)`,
+    requestId,
+    status,
+    attempts,
+  );
+}
+
 const header = (v: string | string[] | undefined): string | null => (Array.isArray(v) ? (v[0] ?? null) : (v ?? null));
 
 function failure(
@@ -119,13 +190,18 @@ function failure(
   status: number | null,
   attempts: number,
 ): { ok: false; failure: FetchFailure } {
-  return { ok: false, failure: { kind, message, detail, requestId, status, attempts } };
+  // Both may quote SeekrFlow; both go to logs, and the message to Slack.
+  return {
+    ok: false,
+    failure: { kind, message: clip(message, LONG_TEXT_BOUND), detail: clip(detail, LONG_TEXT_BOUND), requestId, status, attempts },
+  };
 }
 
 function parseJob(body: string, requestId: string | null, attempts: number): FetchResult {
   let json: unknown;
   try {
-    json = JSON.parse(body);
+    // Bounded before anything reads it: from here on no string of the answer is longer than API_STRING_BOUND.
+    json = boundStrings(JSON.parse(body));
   } catch {
     return failure(
       'invalid_response',
@@ -152,23 +228,37 @@ function parseJob(body: string, requestId: string | null, attempts: number): Fet
   return { ok: true, job: parsed.data, requestId, attempts };
 }
 
-/** The API's own words from an error body: `{"detail": "…"}`, `{"detail": [{msg}]}`, `{"message": "…"}` or plain text. */
+/** How much of the API's own words a failure quotes. */
+const API_WORDS_MAX = 300;
+
+/**
+ * The API's own words from an error body: `{"detail": "…"}`, `{"detail": [{msg}]}`, `{"message": "…"}`
+ * or plain text, at most API_WORDS_MAX characters.
+ */
 function apiMessage(body: unknown): string | null {
+  const said = apiWords(body);
+  return said === null ? null : clip(said, API_WORDS_MAX);
+}
+
+function apiWords(body: unknown): string | null {
   if (typeof body !== 'string' || body.trim() === '') return null;
   try {
     const json = JSON.parse(body) as { detail?: unknown; message?: unknown };
     if (typeof json.detail === 'string') return json.detail;
     if (Array.isArray(json.detail)) {
-      const msgs = json.detail.map((d: { msg?: unknown; loc?: unknown }) =>
-        typeof d?.msg === 'string' ? (Array.isArray(d.loc) ? `${d.loc.join('.')}: ${d.msg}` : d.msg) : null,
-      );
+      // The first few problems say enough; a hostile list of a million is not joined.
+      const msgs = json.detail
+        .slice(0, 10)
+        .map((d: { msg?: unknown; loc?: unknown }) =>
+          typeof d?.msg === 'string' ? (Array.isArray(d.loc) ? `${d.loc.slice(0, 10).join('.')}: ${d.msg}` : d.msg) : null,
+        );
       const joined = msgs.filter(Boolean).join('; ');
       return joined || null;
     }
     if (typeof json.message === 'string') return json.message;
     return null;
   } catch {
-    return body.trim().slice(0, 200);
+    return body.trim();
   }
 }
 

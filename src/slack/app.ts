@@ -7,6 +7,7 @@ import { type AccessDeps, UserLimiter } from '../core/access.js';
 import type { Installation, Log } from '../core/ports.js';
 import { BotError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { redactUrl } from '../util/url-secrets.js';
 import { createSlackDirectory } from './directory.js';
 import { registerCardActions } from './listeners/card-actions.js';
 import { registerCommand } from './listeners/command.js';
@@ -33,8 +34,11 @@ export interface SlackAppOptions {
   /** Everything the listeners use but the access policy, which needs to know the installation first. */
   deps: Omit<ListenerDeps, 'access'>;
   logger: Logger;
-  /** What /healthz reports: 200 when `ok`, 503 (with the reason in the details) when not. */
-  health: () => { ok: boolean; details: Record<string, unknown> };
+  /**
+   * What /healthz reports: 200 while `ok`, 503 with the `reason` when not. The details (mode,
+   * storage, last pass) only when HEALTHZ_DETAILS is true.
+   */
+  health: () => { ok: boolean; reason?: string; details: Record<string, unknown> };
   /** GET /metrics: Prometheus text. */
   metrics: () => Promise<{ contentType: string; body: string }>;
 }
@@ -83,7 +87,7 @@ async function verifyToken(config: Config['slack'], logger: BoltLogger): Promise
     if (code === 'request_failed' || code.startsWith('http_')) {
       throw new BotError(
         'SLACK_AUTH_FAILED',
-        `Could not reach Slack to check SLACK_BOT_TOKEN (${code} at ${config.apiUrl ?? 'https://slack.com/api/'}). Check the network${config.apiUrl ? ' and SLACK_API_URL' : ''}.`,
+        `Could not reach Slack to check SLACK_BOT_TOKEN (${code} at ${config.apiUrl ? redactUrl(config.apiUrl) : 'https://slack.com/api/'}). Check the network${config.apiUrl ? ' and SLACK_API_URL' : ''}.`,
         { cause: error },
       );
     }
@@ -95,11 +99,37 @@ async function verifyToken(config: Config['slack'], logger: BoltLogger): Promise
   }
 }
 
-function healthHandler(health: SlackAppOptions['health']) {
+/** How far a request's timestamp may be from now, either way (Slack's rule, docs/slack-platform.md). */
+const MAX_TIMESTAMP_SKEW_S = 5 * 60;
+
+/**
+ * Bolt refuses a signed request dated more than 5 minutes ago, but not one dated more than 5 minutes
+ * ahead, which a replay of a captured request could use. So every request passes this check before
+ * Bolt's own (signature, age): dated too far ahead, it gets 401 and nothing else happens.
+ */
+function refuseFutureTimestamps(receiver: HTTPReceiver): void {
+  const bolt = receiver.requestListener;
+  receiver.requestListener = (req, res) => {
+    const timestamp = Number(req.headers['x-slack-request-timestamp']);
+    if (Number.isFinite(timestamp) && timestamp > Date.now() / 1000 + MAX_TIMESTAMP_SKEW_S) {
+      res.writeHead(401).end();
+      return;
+    }
+    bolt(req, res);
+  };
+}
+
+/**
+ * /healthz, in both modes. By default it says only whether the bot is up (and, when it is not, why:
+ * a monitor needs that, and it says nothing of any job): it answers anyone who can reach the port,
+ * and the mode, the storage engine and the last pass are nobody else's business. HEALTHZ_DETAILS=true
+ * adds them, for a monitor that wants them.
+ */
+function healthHandler(health: SlackAppOptions['health'], details: boolean) {
   return (_req: unknown, res: ServerResponse) => {
-    const { ok, details } = health();
+    const { ok, reason, details: more } = health();
     res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ok, ...details }));
+    res.end(JSON.stringify({ ok, ...(reason ? { reason } : {}), ...(details ? more : {}) }));
   };
 }
 
@@ -145,7 +175,7 @@ export async function startSlackApp({ config, deps, logger, health, metrics }: S
     retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3000 },
   };
 
-  const answerHealth = healthHandler(health);
+  const answerHealth = healthHandler(health, slack.healthzDetails);
   const answerMetrics = metricsHandler(metrics, logger);
   let healthServer: Server | undefined;
   let receiver: HTTPReceiver | SocketModeReceiver;
@@ -168,6 +198,7 @@ export async function startSlackApp({ config, deps, logger, health, metrics }: S
       // Bolt answers Slack only when the listener acks: our listeners ack before any slow work.
       processBeforeResponse: false,
     });
+    refuseFutureTimestamps(receiver);
   }
 
   const app = new App({ token: slack.botToken, botId, botUserId, receiver, logger: log, clientOptions });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkMessage } from '../support/block-kit-rules.js';
 import { slashCommandPayload } from '../support/fake-slack/payloads.js';
-import { type Harness, SIGNING_SECRET, startHarness, visibleText } from '../support/harness.js';
+import { type Harness, SIGNING_SECRET, startHarness, visibleText, waitFor } from '../support/harness.js';
 import { makeJob } from '../support/make-job.js';
 import { postSigned } from '../support/slack-requests.js';
 
@@ -165,6 +165,26 @@ describe('hostile input', () => {
     expect(res.status).toBe(401);
     await new Promise((r) => setTimeout(r, 300));
     expect(h.slack.responses(responseUrl)).toHaveLength(0);
+  });
+
+  it('rejects a correctly signed request dated more than 5 minutes ahead (401): no SeekrFlow request, nothing posted', async () => {
+    const responseUrl = h.slack.responseUrl({ channel: 'C_DATA_JOBS' });
+    const body = new URLSearchParams(slashCommandPayload({ text: JOB, responseUrl })).toString();
+    const before = { seekrflow: h.sim.requestCount(), slack: h.slack.calls.length };
+    const res = await postSigned(h.botUrl, SIGNING_SECRET, body, { timestamp: Math.floor(Date.now() / 1000) + 6 * 60 });
+    expect(res.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.slack.responses(responseUrl)).toHaveLength(0);
+    expect(h.sim.requestCount()).toBe(before.seekrflow);
+    expect(h.slack.calls.length).toBe(before.slack);
+  });
+
+  it('still serves a request dated 4 minutes ahead (a clock a little fast)', async () => {
+    const responseUrl = h.slack.responseUrl({ channel: 'C_DATA_JOBS' });
+    const body = new URLSearchParams(slashCommandPayload({ text: 'help', responseUrl })).toString();
+    const res = await postSigned(h.botUrl, SIGNING_SECRET, body, { timestamp: Math.floor(Date.now() / 1000) + 4 * 60 });
+    expect(res.status).toBe(200);
+    await waitFor(() => h.slack.responses(responseUrl)[0], 'the answer');
   });
 
   it('refuses a signed request whose payload is not JSON, does nothing, and keeps serving', async () => {

@@ -66,7 +66,7 @@ describe('Slack refuses the bot token', () => {
 
       const down = await health(h);
       expect(down.status).toBe(503);
-      expect(String(down.body.slack)).toContain(tokenState);
+      expect(String(down.body.reason)).toContain(tokenState);
       expect(await metric(h, 'datajob_slack_token_refused')).toBe(1);
       // Wait out two probes: the bot asks Slack (auth.test) and logs one error line each time, and sends nothing else.
       await new Promise((r) => setTimeout(r, 2_300));

@@ -94,8 +94,36 @@ describe('escapeAndTruncate', () => {
     expect(t).not.toMatch(LONE_SURROGATE);
   });
 
-  it('turns line breaks into spaces when asked', () => {
+  it('reads only the head of a huge string, and still says that more followed', () => {
+    // Flat, as JSON.parse makes it: slicing a concatenation would cost its flattening first.
+    const huge = JSON.parse(JSON.stringify(`${'\n'.repeat(10_000_000)}tail`)) as string;
+    const started = performance.now();
+    const t = escapeAndTruncate(huge, 100, { oneLine: true });
+    expect(performance.now() - started).toBeLessThan(20);
+    expect(t).toBe('…');
+    expect(escapeAndTruncate(`ab${'\n'.repeat(500)}cd`, 100, { oneLine: true })).toBe('ab…');
+    expect(escapeAndTruncate(`${'a'.repeat(263)}😀b`, 100)).toBe(`${'a'.repeat(99)}…`);
+    // Cut inside a pair or a cluster at the head's edge: neither half is shown.
+    for (const tail of ['😀', 'e\u0301', '👍🏽']) {
+      const t2 = escapeAndTruncate(`${'\n'.repeat(262)}${tail}${'x'.repeat(10)}`, 100, { oneLine: true });
+      expect(t2).not.toMatch(LONE_SURROGATE);
+      expect(t2).toBe('…');
+    }
+  });
+
+  it('makes API text one line, always: each run of line breaks of any kind is one space', () => {
     expect(escapeAndTruncate('a\nb\r\nc', 20, { oneLine: true })).toBe('a b c');
+    expect(escapeAndTruncate('a\nb\r\nc', 20)).toBe('a b c');
+    expect(escapeAndTruncate('error\n*Fix:* rm -rf /', 40)).toBe('error *Fix:* rm -rf /');
     expect(oneLine('x\n\n\ny')).toBe('x y');
+    expect(oneLine('1\u000b2\u000c3\r4\u00855\u20286\u20297')).toBe('1 2 3 4 5 6 7');
+  });
+
+  it('removes bidirectional controls, so that text cannot reorder itself or what is around it', () => {
+    const controls = '\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c';
+    expect(escapeAndTruncate(`invoice\u202efdp.exe${controls}`, 60)).toBe('invoicefdp.exe');
+    expect(oneLine(`a${controls}\n${controls}b`)).toBe('a b');
+    // Right-to-left letters themselves stay: only the invisible controls go.
+    expect(oneLine('שלום world')).toBe('שלום world');
   });
 });

@@ -16,6 +16,9 @@ function escapeMrkdwn(s: string): string {
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
 
+/** Whether `s` has at most `max` code points; never counts past 2·max units (a code point is 1 or 2). */
+const fits = (s: string, max: number) => s.length <= max || (s.length <= 2 * max && codePointLength(s) <= max);
+
 /** Length in code points (a lone surrogate counts as one, as `for…of` does). */
 export function codePointLength(s: string): number {
   let n = s.length;
@@ -62,16 +65,18 @@ function graphemeCut(s: string, cut: number): number {
 const ELLIPSIS = '…';
 
 /**
- * Cuts `s` to at most `max` code points, ending with `…` when something was cut. Never splits a
- * surrogate pair or a grapheme cluster (emoji, combining marks), and, when `escaped`, never an
- * `&amp;`/`&lt;`/`&gt;` entity (an escaped string's only `&`s start entities).
+ * Cuts `s` to at most `max` code points, ending with `…` when something was cut (or when `more`
+ * says the text went on beyond `s`). Never splits a surrogate pair or a grapheme cluster (emoji,
+ * combining marks), and, when `escaped`, never an `&amp;`/`&lt;`/`&gt;` entity (an escaped string's
+ * only `&`s start entities). O(max) however long `s` is.
  */
-export function truncate(s: string, max: number, escaped = false): string {
-  if (s.length <= max) return s;
+export function truncate(s: string, max: number, escaped = false, more = false): string {
+  if (!more && fits(s, max)) return s;
   if (max < 1) return '';
-  if (codePointLength(s) <= max) return s;
-  // A first cluster longer than the room (a family emoji in 3 code points) leaves just the `…`.
-  let cut = graphemeCut(s, offsetOfCodePoint(s, max - 1));
+  const end = offsetOfCodePoint(s, max - 1);
+  // A first cluster longer than the room (a family emoji in 3 code points) leaves just the `…`. At the
+  // very end (only when `more`), the last cluster goes: the text it began may go on beyond `s`.
+  let cut = graphemeCut(s, end);
   if (escaped) {
     const amp = s.lastIndexOf('&', cut - 1);
     if (amp >= 0 && amp >= cut - 4 && s.indexOf(';', amp) >= cut) cut = amp;
@@ -79,22 +84,39 @@ export function truncate(s: string, max: number, escaped = false): string {
   return `${s.slice(0, cut).trimEnd()}${ELLIPSIS}`;
 }
 
+/** Every kind of line break: LF, VT, FF, CR, NEL, and the Unicode line and paragraph separators. */
+const LINE_BREAKS = /[\n\v\f\r\u0085\u2028\u2029]+/g;
 /**
- * Turns line breaks into spaces for one-line places such as names. (A plain character class: a
- * pattern with `\s*` around it would backtrack quadratically on long runs of spaces.)
+ * Bidirectional controls: embeddings and overrides (U+202A–U+202E), isolates (U+2066–U+2069) and the
+ * marks U+200E, U+200F, U+061C. In API text they reorder what people read (`\u202E` shows
+ * `fdp.exe` as `exe.pdf`), and can reach past the text into the bot's own words around it.
+ */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * API text as one inert line: bidirectional controls are removed, and each run of line breaks
+ * becomes one space, so that text from outside can neither reorder what is shown nor start a line
+ * that looks like the bot's own (an error ending in `\n*Fix:* rm -rf`). Plain character classes: a
+ * pattern with `\s*` around them would backtrack quadratically on long runs of spaces.
  */
 export function oneLine(s: string): string {
-  return s.replace(/[\r\n\u2028\u2029]+/g, ' ');
+  return s.replace(BIDI_CONTROLS, '').replace(LINE_BREAKS, ' ');
 }
 
 /**
- * API text → mrkdwn of at most `max` code points: escaped, then truncated without breaking an
- * entity. A long input is cut first so that 5,000-character strings cost no more than short ones:
- * escaping only grows text, so its first 2·max+64 UTF-16 units (≥ max+32 code points) decide the
- * result.
+ * API text → one line of mrkdwn of at most `max` code points: made one inert line (`oneLine`),
+ * escaped, then truncated without breaking an entity. This is the one gate every SeekrFlow string
+ * passes on its way into a message, so every surface (card, thread reply, modal, answers) gets the
+ * same protection. Only the first 2·max+64 UTF-16 units (≥ max+32 code points) of the input are ever
+ * read, so a 20-million-character string costs what a short one does. Escaping only grows text, so
+ * they decide the result; only where line breaks collapse or controls go can the head come out
+ * shorter than the room, and then the `…` still says that more followed.
+ *
+ * `oneLine` is how callers asked for one line before it became the rule; it changes nothing.
  */
-export function escapeAndTruncate(raw: string, max: number, options: { oneLine?: boolean } = {}): string {
-  const text = options.oneLine ? oneLine(raw) : raw;
-  const head = text.length > 2 * max + 64 ? text.slice(0, 2 * max + 64) : text;
-  return truncate(escapeMrkdwn(head), max, true);
+export function escapeAndTruncate(raw: string, max: number, _options: { oneLine?: boolean } = {}): string {
+  const headLength = 2 * max + 64;
+  const cut = raw.length > headLength;
+  const head = cut ? raw.slice(0, headLength) : raw;
+  return truncate(escapeMrkdwn(oneLine(head)), max, true, cut);
 }

@@ -1,6 +1,6 @@
 import type { JobEvent } from '../../domain/events.js';
 import { type Block, blockIds, type MessagePayload, mrkdwn } from './block-kit.js';
-import { escapeAndTruncate } from './escape.js';
+import { escapeAndTruncate, truncate } from './escape.js';
 import { dateToken, formatMinutes, plural } from './format.js';
 import { statusDisplay } from './status.js';
 
@@ -73,7 +73,7 @@ function describeEvent(event: JobEvent): string {
 
 /** Plain text for notifications: no markup, no tokens. */
 function fallbackText(event: JobEvent, jobName: string): string {
-  const name = jobName.length > 100 ? `${[...jobName].slice(0, 99).join('')}…` : jobName;
+  const name = truncate(jobName, 100);
   const what = {
     status_changed: 'status changed',
     files_failed: 'files failed',

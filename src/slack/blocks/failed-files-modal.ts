@@ -113,6 +113,8 @@ function modal(job: DataJob, page: number, blocks: Block[]): ModalView {
  * JSON escaping) is left out rather than cut, because a cut id would page another job.
  */
 function metadata(jobId: string, page: number): string {
+  // Checked before serialising: a hostile id of millions of characters is never copied.
+  if (jobId.length > SLACK_LIMITS.privateMetadata) return JSON.stringify({ jobId: '', page });
   const json = JSON.stringify({ jobId, page } satisfies FailedFilesMetadata);
   return codePointLength(json) <= SLACK_LIMITS.privateMetadata ? json : JSON.stringify({ jobId: '', page });
 }
