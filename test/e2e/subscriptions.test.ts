@@ -363,7 +363,7 @@ describe('subscriptions', () => {
     return body.blocks?.map((b) => b.text?.text ?? '').find((t) => t.includes(jobId)) ?? '';
   }
 
-  it.each(['channel_not_found', 'is_archived', 'not_in_channel'])(
+  it.each(['channel_not_found', 'is_archived', 'not_in_channel'] as const)(
     'a permanent Slack error (%s) pauses the subscription and tells its creator once',
     async (error) => {
       const { id, states } = await subscribedJob();
@@ -377,7 +377,12 @@ describe('subscriptions', () => {
       const dms = h.slack.directMessages(USER.id);
       expect(dms).toHaveLength(1);
       expect(visibleText(dms[0])).toMatch(/paused/);
-      expect(await listed(id)).toMatch(new RegExp(`paused.*${error}`));
+      const why = {
+        channel_not_found: /the channel is gone/,
+        is_archived: /the channel was archived/,
+        not_in_channel: /the bot is not in the channel/,
+      };
+      expect(await listed(id)).toMatch(new RegExp(`paused\\*: ${why[error].source}`));
       // Resuming with subscribe posts a fresh card and delivers again.
       expect(await subscribe(id, 'C_DATA_JOBS')).toMatch(/Resumed/);
       h.sim.putJob(states[3] as DataJob);
