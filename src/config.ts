@@ -117,6 +117,10 @@ const EnvSchema = z.object({
     .transform((v) => v ?? '* * * * *')
     .refine((v) => cron.validate(v), 'expected a cron expression, e.g. "* * * * *" (every minute) or "*/30 * * * * *" (every 30 seconds)'),
   POLL_CONCURRENCY: int(1, 256, 8),
+  DISCOVERY_SCHEDULE: optionalString
+    .transform((v) => v ?? '* * * * *')
+    .refine((v) => cron.validate(v), 'expected a cron expression, e.g. "* * * * *" (every minute)'),
+  OWNER_MAP_FILE: optionalString,
   DATA_DIR: optionalString.transform((v) => v ?? './data'),
   DATABASE_URL: optionalString.refine(
     (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
@@ -159,6 +163,10 @@ export interface Config {
     maxBodyMb: number;
     jobUrlTemplate: string | undefined;
   };
+  /** Team feeds: how often the team's job list is read for new jobs. */
+  discovery: { schedule: string };
+  /** Lines of `seekrflow_user_id slack_user_id_or_email`: owners told directly, as an admin maps them. */
+  ownerMapFile: string | undefined;
   poll: {
     schedule: string;
     concurrency: number;
@@ -236,6 +244,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxBodyMb: e.SEEKRFLOW_MAX_BODY_MB,
       jobUrlTemplate: e.SEEKRFLOW_JOB_URL_TEMPLATE,
     }),
+    discovery: Object.freeze({ schedule: e.DISCOVERY_SCHEDULE }),
+    ownerMapFile: e.OWNER_MAP_FILE,
     poll: Object.freeze({
       schedule: e.POLL_SCHEDULE,
       concurrency: e.POLL_CONCURRENCY,
@@ -352,6 +362,8 @@ export function describeConfig(config: Config): Record<string, string | number> 
     SEEKRFLOW_JOB_URL_TEMPLATE: config.seekrflow.jobUrlTemplate ?? '(not set: no "View in SeekrFlow" button)',
     POLL_SCHEDULE: config.poll.schedule,
     POLL_CONCURRENCY: config.poll.concurrency,
+    DISCOVERY_SCHEDULE: config.discovery.schedule,
+    OWNER_MAP_FILE: config.ownerMapFile ?? '(not set)',
     STALL_AFTER_MINUTES: config.poll.stallAfterMinutes,
     UNREACHABLE_AFTER_MINUTES: config.poll.unreachableAfterMinutes,
     DATA_DIR: config.storage.dataDir,

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { type Config, configWarnings, jobUrlFrom, secretsOf } from './config.js';
 import { CredentialState } from './core/credentials.js';
 import { Completions, deliverPending } from './core/delivery.js';
+import { discover } from './core/discovery.js';
+import { ownerDirectory, parseOwnerMap } from './core/owners.js';
 import { runPollPass } from './core/poll-pass.js';
 import { purgeExpired } from './core/retention.js';
 import type { SubscriptionDeps } from './core/subscriptions.js';
@@ -13,6 +16,7 @@ import { startScheduler } from './scheduler/scheduler.js';
 import { createSeekrFlowClient, MB } from './seekrflow/client.js';
 import { coalesceFetches } from './seekrflow/coalesce.js';
 import { boltLogger, startSlackApp } from './slack/app.js';
+import { resolveEmails } from './slack/directory.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { Pacer } from './slack/pacing.js';
 import { createSlackPoster } from './slack/poster.js';
@@ -30,6 +34,8 @@ export interface RunningBot {
   logger: Logger;
   /** Runs one poll pass now (under the same lease as the schedule) and delivers what it found. */
   pollNow(): Promise<void>;
+  /** Reads the team's job list for the feeds now (under the discovery lease). */
+  discoverNow(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -111,6 +117,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
     });
     const jobUrl = jobUrlFrom(config.seekrflow.jobUrlTemplate);
     const notifier = createSlackNotifier({ poster, pacer, jobUrl });
+    const owners = ownerDirectory(store, await loadOwnerMap(config, logger.child({ component: 'owners' })));
     const settings = {
       stallAfterMinutes: config.poll.stallAfterMinutes,
       unreachableAfterMinutes: config.poll.unreachableAfterMinutes,
@@ -157,7 +164,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
 
     const slack = await startSlackApp({
       config,
-      deps: { jobs, poster, subscriptions, jobUrl, logger: logger.child({ component: 'listeners' }), now },
+      deps: { jobs, poster, subscriptions, feeds: store, owners: store, jobUrl, logger: logger.child({ component: 'listeners' }), now },
       logger,
       health: () => {
         const refused = credentials.refused;
@@ -173,7 +180,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
 
     const passLogger = logger.child({ component: 'poll' });
     const pass = async () => {
-      const report = await runPollPass({ watches: store, subscriptions: store, jobs, settings, logger: passLogger });
+      const report = await runPollPass({ watches: store, subscriptions: store, jobs, owners, settings, logger: passLogger });
       lastPass = { at: new Date().toISOString(), jobs: report.jobs, ms: report.ms };
       metrics.passCompleted(report);
       passLogger.info(report, 'poll pass done');
@@ -182,6 +189,20 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
     const scheduler = startScheduler({ schedule: config.poll.schedule, leases: store, owner, logger: passLogger, pass });
     stops.push(() => scheduler.stop());
     leads = () => scheduler.lead();
+
+    // Team feeds: one read of the team's job list for every feed, by one replica at a time.
+    const discoveryLogger = logger.child({ component: 'discovery' });
+    const discovery = startScheduler({
+      name: 'discovery',
+      schedule: config.discovery.schedule,
+      leases: store,
+      owner,
+      logger: discoveryLogger,
+      pass: async () => {
+        await discover({ lister: client, feeds: store, subscriptions: store, logger: discoveryLogger });
+      },
+    });
+    stops.push(() => discovery.stop());
 
     // While Slack refuses the token: one error line and one auth.test a minute; when Slack accepts it
     // again (a reinstall, a restored token), delivery resumes where it stopped.
@@ -227,9 +248,32 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
     });
 
     logger.info({ owner, schedule: config.poll.schedule, leaseMs: scheduler.leaseMs }, 'datajob-bot is running');
-    return { port: slack.port, owner, logger, pollNow: () => scheduler.runNow(), stop: stopAll };
+    return { port: slack.port, owner, logger, pollNow: () => scheduler.runNow(), discoverNow: () => discovery.runNow(), stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * The admin's owner mapping file (OWNER_MAP_FILE), read once at start: SeekrFlow user → Slack users.
+ * Emails are resolved through Slack; a line that cannot be used is logged (by number) and skipped.
+ */
+async function loadOwnerMap(config: Readonly<Config>, logger: Logger): Promise<Map<string, string[]>> {
+  const mapped = new Map<string, string[]>();
+  if (!config.ownerMapFile) return mapped;
+  const { entries, problems } = parseOwnerMap(await readFile(config.ownerMapFile, 'utf8'));
+  for (const problem of problems) logger.warn({ file: config.ownerMapFile, problem }, 'owner map line skipped');
+  const emails = entries.flatMap((e) => ('email' in e.slack ? [e.slack.email] : []));
+  const { found, missing } =
+    emails.length > 0
+      ? await resolveEmails({ token: config.slack.botToken, apiUrl: config.slack.apiUrl }, emails)
+      : { found: new Map<string, string>(), missing: [] };
+  if (missing.length > 0) logger.warn({ file: config.ownerMapFile, unresolved: missing.length }, 'owner map emails Slack does not know');
+  for (const entry of entries) {
+    const userId = 'userId' in entry.slack ? entry.slack.userId : found.get(entry.slack.email);
+    if (userId) mapped.set(entry.seekrflowUserId, [...(mapped.get(entry.seekrflowUserId) ?? []), userId]);
+  }
+  logger.info({ file: config.ownerMapFile, people: mapped.size }, 'owner map read');
+  return mapped;
 }

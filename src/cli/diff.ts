@@ -124,7 +124,7 @@ export async function runDiff(args: string[], io: RenderIo, env: NodeJS.ProcessE
     jobId: after.id,
     previous: baseline,
     observation: { kind: 'seen', summary: summarizeJob(after) },
-    listeners: [{ id: 1, filter: parsed.filter, hasCard: true }],
+    listeners: [{ id: 1, filter: parsed.filter, card: 'posted' }],
     settings,
     now: polledAt,
     version: '1',

@@ -8,7 +8,18 @@ import type { Directory, Installation, Log, Person } from './ports.js';
  * everyone. Every refusal is decided here, before anything asks SeekrFlow.
  */
 
-export type Action = 'help' | 'list' | 'lookup' | 'refresh' | 'failed_files' | 'share' | 'subscribe' | 'unsubscribe' | 'pause' | 'resume';
+export type Action =
+  | 'help'
+  | 'me'
+  | 'list'
+  | 'lookup'
+  | 'refresh'
+  | 'failed_files'
+  | 'share'
+  | 'subscribe'
+  | 'unsubscribe'
+  | 'pause'
+  | 'resume';
 
 /** Actions that read SeekrFlow: they count against the per-user limit. */
 const READS_SEEKRFLOW: ReadonlySet<Action> = new Set([

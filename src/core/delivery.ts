@@ -269,8 +269,20 @@ async function sendCard(subscription: Subscription, delivery: Delivery, deps: De
   return posted;
 }
 
+/** A channel reply whose card is not in the channel yet (a feed's card, queued alongside): wait for it a second. */
+const WAIT_FOR_CARD: SendOutcome = { kind: 'retry', afterMs: 1_000, rateLimited: true, maybeDelivered: false, detail: 'waiting_for_card' };
+
 async function sendReply(subscription: Subscription, delivery: Delivery, deps: RunDeps): Promise<SendOutcome | 'already_sent'> {
   const { item } = delivery;
+  // An owner is told in their direct messages, not under a card.
+  if (subscription.kind === 'owner')
+    return deps.notifier.postReply(
+      subscription.channelId,
+      null,
+      item.kind === 'reply' ? item.reply : { legacy: null },
+      `${subscription.id}:${delivery.key}`,
+    );
+  if (!subscription.cardTs && subscription.feedId !== null) return WAIT_FOR_CARD;
   const reply: ThreadReply | LegacyContent = item.kind === 'reply' ? item.reply : { legacy: item.kind === 'legacy' ? item.content : null };
   const deliveryKey = `${subscription.id}:${delivery.key}`;
   const uncertain = delivery.reclaimed || (delivery.lastError?.startsWith(MAYBE_DELIVERED) ?? false);
@@ -362,7 +374,8 @@ async function pause(
   }
   // Kept pending (a paused subscription's deliveries are not handed out) for when it resumes.
   await outbox.retryDelivery(delivery.id, at, problem.detail);
-  if (await subscriptions.pauseSubscription(subscription.id, reason)) {
+  // An owner's direct messages refused: there is no one else to tell.
+  if ((await subscriptions.pauseSubscription(subscription.id, reason)) && subscription.kind === 'channel') {
     logger.warn({ ...context, channel: subscription.channelId, reason, detail: problem.detail }, 'subscription paused');
     const told = await deps.notifier.tell(subscription.createdBy, {
       kind: 'subscription_paused',

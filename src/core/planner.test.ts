@@ -5,7 +5,7 @@ import type { Observation } from '../domain/diff.js';
 import type { SubscriptionFilter } from '../domain/events.js';
 import { summarizeJob } from '../domain/job-summary.js';
 import type { JobWatch } from '../domain/snapshot.js';
-import { type Listener, type PlanInput, planJob } from './planner.js';
+import { type CardStage, type Listener, ownerDeliveries, type PlanInput, planJob } from './planner.js';
 import type { OutboxItem } from './ports.js';
 
 const settings = { stallAfterMinutes: 60, unreachableAfterMinutes: 10 };
@@ -18,7 +18,7 @@ const plan = (input: Partial<PlanInput> & Pick<PlanInput, 'observation'>) =>
 /** What the bot remembers after first seeing `job` at minute 0. */
 const baseline = (job: DataJob): JobWatch => plan({ observation: seen(job), now: T(0) }).watch;
 
-const listener = (id: number, filter: SubscriptionFilter = 'changes', hasCard = true): Listener => ({ id, filter, hasCard });
+const listener = (id: number, filter: SubscriptionFilter = 'changes', card: CardStage = 'posted'): Listener => ({ id, filter, card });
 /** Each delivery as `subscription:key:what`, what being the card or the event type. */
 const routed = (deliveries: { subscriptionId: number; key: string; item: OutboxItem }[]) =>
   deliveries.map(
@@ -73,7 +73,7 @@ describe('planJob: who hears what', () => {
       'a subscription whose card is still being posted gets nothing (subscribing records its own baseline)',
       processing,
       oneFailed,
-      [listener(1, 'all', false), listener(2, 'all')],
+      [listener(1, 'all', 'setting_up'), listener(2, 'all')],
       ['2:card:card', '2:event:7.2:0:files_failed'],
     ],
     [
@@ -150,5 +150,59 @@ describe('planJob: when nothing is written', () => {
     expect(result.events).toEqual([]);
     expect(result.deliveries).toEqual([]);
     expect(result.watch.snapshot?.status).toBe('needs_review');
+  });
+});
+
+describe('planJob: a team feed’s subscriptions', () => {
+  it('posts the card of a job a feed just found with its first plan, even with nothing new to say', () => {
+    const result = plan({ observation: seen(processing), listeners: [listener(4, 'changes', 'to_post')] });
+    expect(result.events).toEqual([]);
+    expect(routed(result.deliveries)).toEqual(['4:card:card']);
+    expect(result.idle).toBe(false);
+  });
+
+  it('keeps a failures feed quiet while all is well, and speaks when the job first needs a person', () => {
+    const quiet = plan({
+      previous: baseline(processing),
+      observation: seen(makeJob({ id: 'dj-1', status: 'ready_to_start' })),
+      listeners: [listener(5, 'failures', 'on_need')],
+    });
+    expect(quiet.deliveries).toEqual([]);
+    expect(quiet.stopWaiting).toEqual([]);
+    const needed = plan({ previous: baseline(processing), observation: seen(oneFailed), listeners: [listener(5, 'failures', 'on_need')] });
+    expect(routed(needed.deliveries)).toEqual(['5:card:card', '5:event:7.2:0:files_failed']);
+    expect(needed.stopWaiting).toEqual([5]);
+  });
+
+  it.each([
+    ['completes cleanly: nothing is posted, the subscription ends quietly', completed, [], []],
+    ['fails: the card and the end are posted', makeJob({ id: 'dj-1', status: 'failed' }), ['6:card:card', '6:event:7.2:0:ended'], [6]],
+  ] as const)('a waiting failures subscription whose job %s', (_name, end, expected, stopped) => {
+    const result = plan({ previous: baseline(running(90)), observation: seen(end), listeners: [listener(6, 'failures', 'on_need')] });
+    expect(routed(result.deliveries)).toEqual(expected);
+    expect(result.stopWaiting).toEqual(stopped);
+    expect(result.end?.ids).toEqual([6]);
+  });
+});
+
+describe('ownerDeliveries', () => {
+  const telling = (before: DataJob, after: DataJob, quiet: boolean) =>
+    ownerDeliveries(plan({ previous: baseline(before), observation: seen(after), listeners: [listener(1)] }), {
+      subscriptionId: 9,
+      quiet,
+    }).map((d) => `${d.subscriptionId}:${d.key}:${d.item.kind === 'reply' ? `${d.item.reply.event.type}:${d.item.reply.audience}` : ''}`);
+
+  it('tells the owner once per event what needs them: failed files, review, a failed end', () => {
+    expect(telling(processing, review, false)).toEqual([
+      '9:owner:event:7.2:0:files_failed:owner',
+      '9:owner:event:7.2:1:needs_review:owner',
+    ]);
+    expect(telling(running(90), makeJob({ id: 'dj-1', status: 'failed' }), true)).toEqual(['9:owner:event:7.2:0:ended:owner']);
+  });
+
+  it('tells a clean end unless the owner asked for quiet, and never mere progress or status', () => {
+    expect(telling(running(90), completed, false)).toEqual(['9:owner:event:7.2:0:ended:owner']);
+    expect(telling(running(90), completed, true)).toEqual([]);
+    expect(telling(makeJob({ id: 'dj-1', status: 'ready_to_start' }), running(1), false)).toEqual([]);
   });
 });

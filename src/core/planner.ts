@@ -13,12 +13,21 @@ import type { CardState, NewDelivery, ThreadReply } from './ports.js';
 
 export type PlanSettings = DiffSettings;
 
+/**
+ * Where a subscription's living card stands:
+ * - `posted`: it is in the channel; it is updated when what it shows changes;
+ * - `setting_up`: `/datajob subscribe` is posting it right now and records the baseline itself;
+ * - `to_post`: it is posted through the outbox (a team feed's subscription), with the next plan;
+ * - `on_need`: a `failures` feed's subscription: the card is posted only once the job first needs a
+ *   person (failed files, review, a failed end), so a busy team's channel stays quiet while all is well.
+ */
+export type CardStage = 'posted' | 'setting_up' | 'to_post' | 'on_need';
+
 /** A subscription as the planner sees it. */
 export interface Listener {
   id: number;
   filter: SubscriptionFilter;
-  /** Its living card is posted. Without one, subscribing is still under way and records the baseline itself. */
-  hasCard: boolean;
+  card: CardStage;
 }
 
 export interface PlanInput {
@@ -42,6 +51,10 @@ export interface JobPlan {
   deliveries: NewDelivery[];
   /** The job has ended: these subscriptions end with it, and the job is polled no more. */
   end: { ids: number[]; reason: string } | null;
+  /** `on_need` subscriptions whose card goes out with this plan: they wait no more. */
+  stopWaiting: number[];
+  /** One reply per event (whoever hears it), with its key: what an owner is told is taken from here. */
+  replies: { key: string; reply: ThreadReply }[];
   /** Nothing to say and nothing new to remember: the pass writes nothing. */
   idle: boolean;
 }
@@ -60,7 +73,8 @@ export function planJob(input: PlanInput): JobPlan {
     cardChanged = true;
   }
   // The card shows data, so it changes only with new data; an outage is told in the thread.
-  const card = cardChanged && summary ? { card: toJobCard(summary), fetchedAt: now.toISOString() } : null;
+  const state = summary ? { card: toJobCard(summary), fetchedAt: now.toISOString() } : null;
+  const card = cardChanged ? state : null;
   const idle = events.length === 0 && !cardChanged && JSON.stringify(previous) === JSON.stringify(watch);
 
   const jobRef = { id: input.jobId, name: watch.snapshot?.name ?? input.jobId };
@@ -68,10 +82,15 @@ export function planJob(input: PlanInput): JobPlan {
     key: `event:${input.version}:${i}`,
     reply: { event, job: jobRef, eventId: `${input.version}.${i}`, loud: isLoud(event) },
   }));
+  const needed = events.some(needsAPerson);
   const deliveries: NewDelivery[] = [];
+  const stopWaiting: number[] = [];
   for (const listener of listeners) {
-    if (!listener.hasCard) continue;
-    if (card) deliveries.push({ subscriptionId: listener.id, key: 'card', item: { kind: 'card', state: card } });
+    if (listener.card === 'setting_up' || (listener.card === 'on_need' && !needed)) continue;
+    // A card not yet in the channel goes now, whatever changed; one that is there, when it changed.
+    const cardNow = listener.card === 'posted' ? card : state;
+    if (listener.card === 'on_need') stopWaiting.push(listener.id);
+    if (cardNow) deliveries.push({ subscriptionId: listener.id, key: 'card', item: { kind: 'card', state: cardNow } });
     for (const { key, reply } of replies) {
       if (hears(listener.filter, reply.event)) deliveries.push({ subscriptionId: listener.id, key, item: { kind: 'reply', reply } });
     }
@@ -82,6 +101,31 @@ export function planJob(input: PlanInput): JobPlan {
     card,
     deliveries,
     end: summary && ended ? { ids: listeners.map((l) => l.id), reason: summary.job.status } : null,
-    idle,
+    stopWaiting,
+    replies,
+    idle: idle && deliveries.length === 0,
   };
+}
+
+/** What needs a person: files failed, the job waits for review, or it ended without success. */
+export function needsAPerson(event: JobEvent): boolean {
+  return event.type === 'files_failed' || event.type === 'needs_review' || (event.type === 'ended' && event.status !== 'completed');
+}
+
+/**
+ * What the owner of a job is told directly: what needs them, and (unless they asked for quiet) the
+ * clean end. One message per event, however many channels follow the job.
+ */
+export function ownerDeliveries(plan: JobPlan, owner: { subscriptionId: number; quiet: boolean }): NewDelivery[] {
+  return plan.replies.flatMap(({ key, reply }) => {
+    const tells = needsAPerson(reply.event) || (reply.event.type === 'ended' && !owner.quiet);
+    if (!tells) return [];
+    return [
+      {
+        subscriptionId: owner.subscriptionId,
+        key: `owner:${key}`,
+        item: { kind: 'reply' as const, reply: { ...reply, audience: 'owner' as const } },
+      },
+    ];
+  });
 }

@@ -1,8 +1,8 @@
 import type { Observation } from '../domain/diff.js';
 import { summarizeJob } from '../domain/job-summary.js';
 import { mapWithConcurrency } from '../util/concurrency.js';
-import { type PlanSettings, planJob } from './planner.js';
-import type { JobSource, Log, SubscriptionStore, WatchStore } from './ports.js';
+import { type CardStage, type JobPlan, needsAPerson, ownerDeliveries, type PlanSettings, planJob } from './planner.js';
+import type { JobSource, Log, NewDelivery, OwnerDirectory, Subscription, SubscriptionStore, WatchStore } from './ports.js';
 
 /**
  * One poll pass: each watched job is fetched once (however many channels watch it), the planner
@@ -13,7 +13,9 @@ import type { JobSource, Log, SubscriptionStore, WatchStore } from './ports.js';
 
 export interface PollPassDeps {
   watches: WatchStore;
-  subscriptions: Pick<SubscriptionStore, 'subscriptionsForJob'>;
+  subscriptions: Pick<SubscriptionStore, 'subscriptionsForJob' | 'addSubscription'>;
+  /** Owners told directly: without it, nobody is. */
+  owners?: OwnerDirectory;
   jobs: JobSource;
   settings: PlanSettings & { concurrency: number };
   logger: Log;
@@ -74,7 +76,7 @@ async function pollJob(jobId: string, deps: PollPassDeps, now: () => Date, repor
     jobId,
     previous: stored?.watch ?? null,
     observation,
-    listeners: subscriptions.map((s) => ({ id: s.id, filter: s.filter, hasCard: s.cardTs !== null })),
+    listeners: subscriptions.map((s) => ({ id: s.id, filter: s.filter, card: cardStage(s) })),
     settings: deps.settings,
     now: at,
     // Unique across watches too: a watch deleted and made again starts its versions over.
@@ -82,11 +84,13 @@ async function pollJob(jobId: string, deps: PollPassDeps, now: () => Date, repor
   });
   if (plan.idle) return;
 
+  const { deliveries, end } = await withOwners(plan, observation, jobId, deps, at);
   const committed = await deps.watches.commitPass(jobId, {
     expectedVersion: stored?.version ?? null,
     watch: plan.watch,
-    deliveries: plan.deliveries,
-    ...(plan.end ? { endSubscriptions: plan.end } : {}),
+    deliveries,
+    ...(end ? { endSubscriptions: end } : {}),
+    ...(plan.stopWaiting.length > 0 ? { stopWaiting: plan.stopWaiting } : {}),
   });
   if (!committed) {
     report.conflicts += 1;
@@ -94,5 +98,46 @@ async function pollJob(jobId: string, deps: PollPassDeps, now: () => Date, repor
   }
   if (plan.events.length > 0 || plan.card) report.changedJobs += 1;
   if (plan.end) report.endedJobs += 1;
-  report.deliveries += plan.deliveries.length;
+  report.deliveries += deliveries.length;
+}
+
+function cardStage(s: Subscription): CardStage {
+  if (s.cardTs !== null) return 'posted';
+  if (s.feedId === null) return 'setting_up';
+  return s.waitsForNeed ? 'on_need' : 'to_post';
+}
+
+/**
+ * The job's owner hears what needs them directly, once per event however many channels follow the
+ * job: through a subscription of their own (kind `owner`), made the first time there is something
+ * to tell them, and ended with the job.
+ */
+async function withOwners(
+  plan: JobPlan,
+  observation: Observation,
+  jobId: string,
+  deps: PollPassDeps,
+  at: Date,
+): Promise<{ deliveries: NewDelivery[]; end: JobPlan['end'] }> {
+  const ownerId = observation.kind === 'seen' ? observation.summary.job.user_id : '';
+  if (!deps.owners || !ownerId || !plan.replies.some(({ reply }) => needsAPerson(reply.event) || reply.event.type === 'ended')) {
+    return { deliveries: plan.deliveries, end: plan.end };
+  }
+  const deliveries = [...plan.deliveries];
+  const endIds = plan.end ? [...plan.end.ids] : [];
+  for (const owner of await deps.owners.ownersOf(ownerId)) {
+    const told = ownerDeliveries(plan, { subscriptionId: 0, quiet: owner.quiet });
+    if (told.length === 0) continue;
+    const { subscription } = await deps.subscriptions.addSubscription({
+      channelId: owner.slackUserId,
+      jobId,
+      filter: 'all',
+      createdBy: owner.slackUserId,
+      createdAt: at,
+      kind: 'owner',
+    });
+    deliveries.push(...told.map((d) => ({ ...d, subscriptionId: subscription.id })));
+    endIds.push(subscription.id);
+  }
+  return { deliveries, end: plan.end ? { ...plan.end, ids: endIds } : null };
 }

@@ -105,7 +105,19 @@ export interface Subscription {
   /** 'ok' or the last failed delivery's detail, and when. */
   lastDelivery: string | null;
   lastDeliveryAt: Date | null;
+  /**
+   * `channel`: a channel follows the job (a living card and its thread). `owner`: the job's owner
+   * is told directly (`channelId` is then the person's user id); such a subscription never keeps a
+   * job polled on its own, and has no card.
+   */
+  kind: SubscriptionKind;
+  /** The team feed that made it, if one did. */
+  feedId: number | null;
+  /** A `failures` feed's subscription: its card is posted only once the job first needs a person. */
+  waitsForNeed: boolean;
 }
+
+export type SubscriptionKind = 'channel' | 'owner';
 
 export interface NewSubscription {
   channelId: string;
@@ -113,6 +125,9 @@ export interface NewSubscription {
   filter: SubscriptionFilter;
   createdBy: string;
   createdAt: Date;
+  kind?: SubscriptionKind;
+  feedId?: number | null;
+  waitsForNeed?: boolean;
 }
 
 export interface SubscriptionStore {
@@ -123,8 +138,10 @@ export interface SubscriptionStore {
   findSubscription(channelId: string, jobId: string): Promise<Subscription | null>;
   /** A channel's active and paused subscriptions, oldest first. */
   listSubscriptions(channelId: string): Promise<Subscription[]>;
-  /** Active subscriptions to a job, oldest first. */
+  /** Active channel subscriptions to a job (not its owner's), oldest first: who hears a poll. */
   subscriptionsForJob(jobId: string): Promise<Subscription[]>;
+  /** Active and paused subscriptions a team feed made. */
+  subscriptionsOfFeed(feedId: number): Promise<Subscription[]>;
   setCardTs(subscriptionId: number, ts: string): Promise<void>;
   /** Deletes the subscription and its pending deliveries. */
   removeSubscription(subscriptionId: number): Promise<void>;
@@ -169,6 +186,8 @@ export interface ThreadReply {
   eventId: string;
   /** Needs a person: also shown in the channel, not only the thread. */
   loud: boolean;
+  /** Told to the job's owner directly rather than in a card's thread. */
+  audience?: 'owner';
 }
 
 /**
@@ -250,6 +269,8 @@ export interface PassCommit {
   deliveries: NewDelivery[];
   /** The job ended: end these subscriptions (no more polling), with this reason. */
   endSubscriptions?: { ids: number[]; reason: string };
+  /** These subscriptions stop waiting for a need: their card was queued with this pass. */
+  stopWaiting?: number[];
 }
 
 export interface WatchStore {
@@ -326,9 +347,79 @@ export interface StatsStore {
 }
 
 /** One engine implements every store; `main.ts` hands each consumer the part it uses. */
-export interface Store extends SubscriptionStore, Outbox, WatchStore, LeaseStore, RetentionStore, StatsStore {
+export interface Store extends SubscriptionStore, Outbox, WatchStore, LeaseStore, RetentionStore, StatsStore, FeedStore, OwnerStore {
   readonly engine: 'sqlite' | 'postgres';
   close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Team feeds and job owners
+// ---------------------------------------------------------------------------------------------
+
+/** A channel following every data job of the team, present and future, that matches its filters. */
+export interface Feed {
+  id: number;
+  channelId: string;
+  filter: SubscriptionFilter;
+  /** Only jobs of this type; null for every type. */
+  jobType: string | null;
+  /** Only jobs whose name matches this glob (`*`, `?`); null for every name. */
+  nameGlob: string | null;
+  createdBy: string;
+  /** Jobs created before this are the feed's baseline: covered, never announced. */
+  createdAt: Date;
+}
+
+export type NewFeed = Omit<Feed, 'id'>;
+
+/** A job as the list of the team's jobs shows it. */
+export interface ListedJob {
+  id: string;
+  name: string;
+  jobType: string;
+  /** Its owner in SeekrFlow. */
+  userId: string;
+  /** As SeekrFlow wrote it. */
+  createdAt: string;
+}
+
+export interface FeedStore {
+  /** One feed per channel: a second `subscribe team` changes the filters of the first. */
+  saveFeed(feed: NewFeed): Promise<{ feed: Feed; created: boolean }>;
+  findFeed(channelId: string): Promise<Feed | null>;
+  listFeeds(): Promise<Feed[]>;
+  removeFeed(id: number): Promise<void>;
+  /** Which of these job ids discovery has seen before. */
+  knownJobs(ids: readonly string[]): Promise<Set<string>>;
+  /** Remembers jobs as seen (a job seen again keeps its first sighting). */
+  recordJobs(jobs: readonly ListedJob[], at: Date): Promise<void>;
+  /** Every job discovery has seen: what a feed covers is counted from them. */
+  discoveredJobs(): Promise<ListedJob[]>;
+}
+
+export interface OwnerLink {
+  slackUserId: string;
+  seekrflowUserId: string;
+  /** No notice when a job completes cleanly, only when it needs its owner. */
+  quiet: boolean;
+}
+
+export interface OwnerStore {
+  linkOwner(link: OwnerLink, at: Date): Promise<void>;
+  unlinkOwner(slackUserId: string): Promise<void>;
+  ownerLink(slackUserId: string): Promise<OwnerLink | null>;
+  /** The people linked to a SeekrFlow user (usually one). */
+  ownersOf(seekrflowUserId: string): Promise<OwnerLink[]>;
+}
+
+/** Who is told directly about a SeekrFlow user's jobs: people linked with `/datajob me`, and the admin's mapping file. */
+export interface OwnerDirectory {
+  ownersOf(seekrflowUserId: string): Promise<Array<{ slackUserId: string; quiet: boolean }>>;
+}
+
+/** Reads the list of the team's jobs, newest first, one page at a time. */
+export interface JobLister {
+  listJobs(page: { offset: number; limit: number }): Promise<{ ok: true; jobs: ListedJob[] } | { ok: false; failure: FetchFailure }>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ import type { LeaseStore, Log } from '../core/ports.js';
  */
 
 export interface SchedulerOptions {
+  /** The lease (and task) name: one runner per name across replicas. `poll` by default. */
+  name?: string;
   schedule: string;
   leases: LeaseStore;
   owner: string;
@@ -38,9 +40,8 @@ function scheduleInterval(schedule: string): number {
   return a && b ? b.getTime() - a.getTime() : 60_000;
 }
 
-const LEASE_NAME = 'poll';
-
 export function startScheduler(options: SchedulerOptions): Scheduler {
+  const LEASE_NAME = options.name ?? 'poll';
   const leaseMs = options.leaseMs ?? Math.max(3_000, Math.round(scheduleInterval(options.schedule) * 2.5));
   // Leadership is one lease for all ticks (the key names the tick), so a healthy leader keeps polling.
   const shouldRun = () => options.leases.tryLease(LEASE_NAME, options.owner, leaseMs, new Date());
@@ -55,7 +56,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       running = null;
     },
     {
-      name: 'poll',
+      name: LEASE_NAME,
       noOverlap: true,
       distributed: true,
       distributedLease: leaseMs,

@@ -1,9 +1,9 @@
 import got, { type CancelableRequest, type Got, HTTPError, type Progress, type RequestError, type RetryObject } from 'got';
-import type { FetchFailure, FetchFailureKind, FetchResult, JobSource } from '../core/ports.js';
+import type { FetchFailure, FetchFailureKind, FetchResult, JobLister, JobSource, ListedJob } from '../core/ports.js';
 import { clip, LONG_TEXT_BOUND } from '../domain/bounds.js';
 import { JOB_ID_PATTERN } from '../domain/job-id.js';
 import { boundStrings } from './bounded-json.js';
-import { DataJob } from './data-job.js';
+import { DataJob, DataJobList } from './data-job.js';
 
 /**
  * The only code that talks to SeekrFlow. `getDataJob` never throws for anything SeekrFlow or the
@@ -51,7 +51,7 @@ const RETRY_ERROR_CODES = [
 ];
 
 /** The core's JobSource, over HTTP. */
-export type SeekrFlowClient = JobSource;
+export type SeekrFlowClient = JobSource & JobLister;
 
 export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlowClient {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
@@ -110,6 +110,72 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
         return refused ? tooLarge(refused, error as RequestError) : classify(error as RequestError);
       }
     },
+    async listJobs({ offset, limit }) {
+      // Newest first (SeekrFlow's default, said anyway): discovery stops at the first page it knows.
+      const searchParams = { sort_by: 'created_at', sort_order: 'desc', limit: String(limit), offset: String(offset) };
+      const request = http.get('data-jobs', { searchParams, context: { startedAt: Date.now() } });
+      const overCap = capBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+      try {
+        const response = await request;
+        const requestId = header(response.headers['cf-ray']);
+        if (response.statusCode >= 300 && response.statusCode < 400 && response.headers.location !== undefined) {
+          const refused = refusedRedirect(response.statusCode, originOf(response.headers.location, response.url), requestId, 1);
+          return refused.ok ? { ok: false, failure: unreachable() } : refused;
+        }
+        return parseList(response.body, requestId, response.retryCount + 1);
+      } catch (error) {
+        const refused = overCap();
+        const failed = refused ? tooLarge(refused, error as RequestError) : classify(error as RequestError);
+        return failed.ok ? { ok: false, failure: unreachable() } : failed;
+      }
+    },
+  };
+}
+
+/** Never expected: a path that cannot succeed still needs a failure to give. */
+const unreachable = (): FetchFailure => ({
+  kind: 'invalid_response',
+  message: 'SeekrFlow answered unexpectedly.',
+  detail: 'unexpected',
+  requestId: null,
+  status: null,
+  attempts: 1,
+});
+
+/** A page of `GET /v1/flow/data-jobs`: `{"object":"list","data":[…]}`, no total (docs/seekrflow-api.md). */
+function parseList(
+  body: string,
+  requestId: string | null,
+  attempts: number,
+): { ok: true; jobs: ListedJob[] } | { ok: false; failure: FetchFailure } {
+  let json: unknown;
+  try {
+    json = boundStrings(JSON.parse(body));
+  } catch {
+    return failure(
+      'invalid_response',
+      'SeekrFlow sent a job list the bot could not read.',
+      `list is not JSON (${body.length} bytes)`,
+      requestId,
+      200,
+      attempts,
+    );
+  }
+  const parsed = DataJobList.safeParse(json);
+  if (!parsed.success) {
+    const field = parsed.error.issues[0]?.path.join('.') || '(root)';
+    return failure(
+      'invalid_response',
+      'SeekrFlow sent a job list the bot could not understand.',
+      `list does not fit at ${field}`,
+      requestId,
+      200,
+      attempts,
+    );
+  }
+  return {
+    ok: true,
+    jobs: parsed.data.data.map((j) => ({ id: j.id, name: j.name, jobType: j.job_type, userId: j.user_id, createdAt: j.created_at })),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { MeRequest } from '../core/owners.js';
 import type { SubscriptionFilter } from '../domain/events.js';
 import { normalizeJobId } from '../domain/job-id.js';
 
@@ -10,6 +11,9 @@ export type Command =
   | { kind: 'pause'; jobId: string }
   | { kind: 'resume'; jobId: string }
   | { kind: 'list' }
+  | { kind: 'subscribe_team'; filter: SubscriptionFilter; jobType: string | null; nameGlob: string | null }
+  | { kind: 'unsubscribe_team' }
+  | { kind: 'me'; request: MeRequest }
   /** Something we understood enough to say what is wrong with it. `problem` is plain text, not mrkdwn. */
   | { kind: 'invalid'; problem: string };
 
@@ -36,6 +40,7 @@ export function parseCommand(text: string): Command {
       return rest === '' ? { kind: 'list' } : { kind: 'invalid', problem: '`list` takes nothing after it.' };
     case 'unsubscribe':
     case 'unsub':
+      if (rest.toLowerCase() === 'team') return { kind: 'unsubscribe_team' };
       if (restWords.length > 1) return { kind: 'invalid', problem: '`unsubscribe` takes one job id.' };
       return withId(rest, (jobId) => ({ kind: 'unsubscribe', jobId }), 'unsubscribe');
     case 'pause':
@@ -44,6 +49,7 @@ export function parseCommand(text: string): Command {
       return withId(rest, (jobId) => ({ kind: verb, jobId }), verb);
     case 'subscribe':
     case 'sub': {
+      if (restWords[0]?.toLowerCase() === 'team') return parseTeam(restWords.slice(1));
       if (restWords.length > 2) return { kind: 'invalid', problem: '`subscribe` takes a job id and optionally `all` or `failures`.' };
       const [idText = '', filterWord] = restWords;
       let filter: SubscriptionFilter = 'changes';
@@ -54,10 +60,61 @@ export function parseCommand(text: string): Command {
       }
       return withId(idText, (jobId) => ({ kind: 'subscribe', jobId, filter }), 'subscribe');
     }
+    case 'me':
+      return parseMe(restWords);
     default: {
       if (restWords.length > 0) return { kind: 'invalid', problem: 'That is not a command the bot knows.' };
       const id = normalizeJobId(trimmed);
       return id.ok ? { kind: 'show', jobId: id.id } : { kind: 'invalid', problem: `That is not a job id: ${id.reason}.` };
     }
   }
+}
+
+/** Glob characters and the name characters of data jobs; nothing that could be markup. */
+const GLOB = /^[A-Za-z0-9_.:*?-]{1,100}$/;
+const JOB_TYPE = /^[a-z_]{1,64}$/;
+
+/** `subscribe team [all|failures] [type:<job_type>] [name:<glob>]`, in any order. */
+function parseTeam(words: string[]): Command {
+  let filter: SubscriptionFilter = 'changes';
+  let jobType: string | null = null;
+  let nameGlob: string | null = null;
+  for (const word of words) {
+    const lower = word.toLowerCase();
+    const known = FILTER_WORDS[lower];
+    if (known) filter = known;
+    else if (lower.startsWith('type:') && JOB_TYPE.test(word.slice(5))) jobType = word.slice(5);
+    else if (lower.startsWith('name:') && GLOB.test(word.slice(5))) nameGlob = word.slice(5);
+    else {
+      return {
+        kind: 'invalid',
+        problem: '`subscribe team` takes `all` or `failures`, `type:<job type>` and `name:<glob>` (letters, digits, `-_.:`, `*` and `?`).',
+      };
+    }
+  }
+  return { kind: 'subscribe_team', filter, jobType, nameGlob };
+}
+
+/** `me`, `me <seekrflow user id>`, `me off`, `me quiet`, `me quiet off`. */
+function parseMe(words: string[]): Command {
+  const [first, second, ...more] = words.map((w) => w.trim());
+  if (more.length > 0) return { kind: 'invalid', problem: '`me` takes your SeekrFlow user id, `off`, or `quiet` (`quiet off`).' };
+  if (first === undefined) return { kind: 'me', request: { kind: 'show' } };
+  const lower = first.toLowerCase();
+  if (lower === 'off' && second === undefined) return { kind: 'me', request: { kind: 'unlink' } };
+  if (lower === 'quiet') {
+    if (second === undefined) return { kind: 'me', request: { kind: 'quiet', quiet: true } };
+    if (second.toLowerCase() === 'off') return { kind: 'me', request: { kind: 'quiet', quiet: false } };
+  }
+  if (second === undefined) return { kind: 'me', request: { kind: 'link', seekrflowUserId: trimBackticks(first) } };
+  return { kind: 'invalid', problem: '`me` takes your SeekrFlow user id, `off`, or `quiet` (`quiet off`).' };
+}
+
+/** Without surrounding backticks (a pasted `id`), in one linear pass. */
+function trimBackticks(word: string): string {
+  let start = 0;
+  let end = word.length;
+  while (start < end && word[start] === '`') start++;
+  while (end > start && word[end - 1] === '`') end--;
+  return word.slice(start, end);
 }

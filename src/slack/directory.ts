@@ -1,4 +1,4 @@
-import type { WebClient } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import type { Directory, Lookup, Person, Place } from '../core/ports.js';
 import { ttlCache } from '../util/ttl-cache.js';
 import { slackFailure } from './poster.js';
@@ -84,4 +84,27 @@ export function createSlackDirectory({ client, ttlMs, now }: SlackDirectoryOptio
   });
 
   return { person, place, groupMembers };
+}
+
+/**
+ * Emails of an owner mapping file, as Slack user ids (`users.lookupByEmail`, scopes `users:read` and
+ * `users:read.email`). One at a time: the file is read once, at start, and tier 3 allows ~50 a minute.
+ */
+export async function resolveEmails(
+  slack: { token: string; apiUrl?: string | undefined },
+  emails: readonly string[],
+): Promise<{ found: Map<string, string>; missing: string[] }> {
+  const client = new WebClient(slack.token, { ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}) });
+  const found = new Map<string, string>();
+  const missing: string[] = [];
+  for (const email of new Set(emails)) {
+    try {
+      const { user } = await client.users.lookupByEmail({ email });
+      if (user?.id) found.set(email, user.id);
+      else missing.push(email);
+    } catch {
+      missing.push(email);
+    }
+  }
+  return { found, missing };
 }

@@ -1,4 +1,6 @@
 import type { Refusal } from '../core/access.js';
+import type { FeedSummary, SubscribeTeamResult, UnsubscribeTeamResult } from '../core/feeds.js';
+import type { MeResult } from '../core/owners.js';
 import { type FetchFailure, type Notice, PAUSED_BY_PERSON, type SubscriptionNote } from '../core/ports.js';
 import type {
   ChannelSubscription,
@@ -11,7 +13,7 @@ import type {
 import { type Block, blockIds, mrkdwn } from './blocks/block-kit.js';
 import { userMention } from './blocks/card.js';
 import { escapeAndTruncate } from './blocks/escape.js';
-import { dateToken } from './blocks/format.js';
+import { dateToken, plural } from './blocks/format.js';
 import { statusDisplay } from './blocks/status.js';
 
 /**
@@ -29,6 +31,8 @@ const USAGE = [
   '`/datajob subscribe <job id> [all|failures]`: keep a living card of the job in this channel, with a thread of what happens',
   '`/datajob unsubscribe <job id>`: stop updating this channel',
   '`/datajob pause <job id>` and `/datajob resume <job id>`: hold this channel’s updates, and take them up again',
+  '`/datajob subscribe team [all|failures] [type:<job type>] [name:<glob>]`: follow every new job of the team here; `/datajob unsubscribe team` stops it',
+  '`/datajob me <your SeekrFlow user id>`: be told directly when your jobs need you (`me`, `me off`, `me quiet`)',
   '`/datajob list`: this channel’s subscriptions',
   '`/datajob help`: this message',
 ].join('\n');
@@ -107,6 +111,76 @@ export function unsubscribeReply(result: UnsubscribeResult, jobId: string, chann
     : { text: `This channel is not subscribed to ${jobRef(jobId)}. \`/datajob list\` shows what it is subscribed to.` };
 }
 
+/** The filters of a feed, as the command that made it reads: `failures · type:principle_files · name:prod-*`. */
+function feedFilters(feed: FeedSummary['feed']): string {
+  return [feed.filter, feed.jobType && `type:${feed.jobType}`, feed.nameGlob && `name:${feed.nameGlob}`]
+    .filter(Boolean)
+    .map((f) => `\`${escapeAndTruncate(String(f), 110, { oneLine: true })}\``)
+    .join(' · ');
+}
+
+function feedText({ feed, covered, following }: FeedSummary): string {
+  return (
+    `:satellite: *Team feed* (${feedFilters(feed)}): covers ${plural(covered, 'job')} of the team, ` +
+    `${following} followed here since ${dateToken(feed.createdAt)} · by ${userMention(feed.createdBy)}. ` +
+    '`/datajob unsubscribe team` stops it.'
+  );
+}
+
+export function subscribeTeamReply(result: SubscribeTeamResult, channelId: string): Reply {
+  const { feed, created, covered } = result;
+  const what =
+    feed.filter === 'failures'
+      ? 'each new job gets its card here only once it needs a person (failed files, review, a failed end)'
+      : 'each new job gets its living card here, with its thread';
+  return {
+    text:
+      `:satellite: ${created ? 'Following' : 'Changed the filters of'} the team's data jobs in <#${channelId}> (${feedFilters(feed)}): ` +
+      `${what}. The ${plural(covered, 'job')} already there ${covered === 1 ? 'is' : 'are'} not announced.`,
+  };
+}
+
+export function unsubscribeTeamReply(result: UnsubscribeTeamResult, channelId: string): Reply {
+  return result.kind === 'unsubscribed'
+    ? { text: `Stopped the team feed of <#${channelId}> (${plural(result.stopped, 'card')} no longer updated).` }
+    : { text: `<#${channelId}> has no team feed. \`/datajob subscribe team\` starts one.` };
+}
+
+export function meReply(result: MeResult): Reply {
+  const who = (link: { seekrflowUserId: string; quiet: boolean }) =>
+    `\`${escapeAndTruncate(link.seekrflowUserId, 128, { oneLine: true })}\`${link.quiet ? ' (quiet: no notice when a job completes cleanly)' : ''}`;
+  switch (result.kind) {
+    case 'shown':
+      return result.link
+        ? {
+            text: `You are linked to SeekrFlow user ${who(result.link)}: I tell you directly when one of its jobs needs you. \`/datajob me off\` unlinks you.`,
+          }
+        : {
+            text: 'You are not linked to a SeekrFlow user. `/datajob me <your SeekrFlow user id>` links you, so I tell you directly when your jobs need you.',
+          };
+    case 'linked':
+      return {
+        text: `:white_check_mark: Linked to SeekrFlow user ${who(result.link)}. I'll tell you here when one of its jobs fails files, needs review, fails or completes.`,
+      };
+    case 'unlinked':
+      return {
+        text: result.was
+          ? 'Unlinked: I will not tell you about SeekrFlow jobs directly any more.'
+          : 'You were not linked to a SeekrFlow user.',
+      };
+    case 'quiet':
+      return result.link
+        ? {
+            text: result.link.quiet
+              ? 'Quiet: no notice when a job completes cleanly, only when it needs you.'
+              : 'I will tell you when a job completes, too.',
+          }
+        : { text: 'Link yourself first: `/datajob me <your SeekrFlow user id>`.' };
+    case 'invalid_id':
+      return { text: ':warning: That is not a SeekrFlow user id (letters, digits and `-_.:`, at most 128).' };
+  }
+}
+
 /** Why a subscription is paused, as a reader wants it: who and since when, or what the channel or the bot lacks. */
 function pausedText(s: ChannelSubscription['subscription']): string {
   if (s.stateReason === PAUSED_BY_PERSON) {
@@ -159,14 +233,15 @@ export function refusalReply(refusal: Refusal): Reply {
 /** Blocks are capped well under Slack's 50; a channel with more subscriptions gets a count of the rest. */
 const LIST_MAX = 40;
 
-export function listReply(items: ChannelSubscription[], channelId: string): Reply {
-  if (items.length === 0) {
+export function listReply(items: ChannelSubscription[], channelId: string, feed: FeedSummary | null = null): Reply {
+  if (items.length === 0 && !feed) {
     return { text: `<#${channelId}> has no subscriptions. Subscribe with \`/datajob subscribe <job id>\`.` };
   }
   const id = blockIds('list');
   const blocks: Block[] = [
     { type: 'section', block_id: id('title'), text: mrkdwn(`*Subscriptions in <#${channelId}>* (${items.length})`) },
   ];
+  if (feed) blocks.push({ type: 'section', block_id: id('feed'), text: mrkdwn(feedText(feed)) });
   for (const { subscription: s, watch } of items.slice(0, LIST_MAX)) {
     const snapshot = watch?.watch.snapshot;
     const name = snapshot ? escapeAndTruncate(snapshot.name, 120, { oneLine: true }) : 'not polled yet';

@@ -1,7 +1,7 @@
 import type { LegacyContent, LivingCard, Notifier, SubscriptionNote, ThreadReply } from '../core/ports.js';
 import type { MessagePayload } from './blocks/block-kit.js';
 import { renderJobCard } from './blocks/card.js';
-import { renderEventReply } from './blocks/event-reply.js';
+import { ownerLine, renderEventReply } from './blocks/event-reply.js';
 import { pausedNotice, subscriptionNoteText } from './messages.js';
 import type { Pacer } from './pacing.js';
 import type { OutgoingMessage, SlackPoster } from './poster.js';
@@ -45,9 +45,11 @@ export function renderLivingCard(card: LivingCard, jobUrl: string | undefined): 
   });
 }
 
-/** A thread reply as Block Kit, with whether it also goes to the channel. */
+/** A thread reply as Block Kit, with whether it also goes to the channel; for an owner, a direct message naming the job. */
 export function renderThreadReply(reply: ThreadReply): MessagePayload & { broadcast: boolean } {
-  return { ...renderEventReply(reply.event, reply.job, reply.eventId), broadcast: reply.loud };
+  const message = renderEventReply(reply.event, reply.job, reply.eventId);
+  if (reply.audience !== 'owner') return { ...message, broadcast: reply.loud };
+  return { text: message.text, blocks: [ownerLine(reply.job, reply.eventId), ...message.blocks], broadcast: false };
 }
 
 export function createSlackNotifier({ poster, pacer, jobUrl }: SlackNotifierOptions): Notifier {

@@ -103,6 +103,47 @@ CREATE INDEX subscriptions_state_at ON subscriptions (state, state_at);
 CREATE INDEX subscriptions_live_job ON subscriptions (job_id) WHERE state <> 'ended';
 `,
   },
+  {
+    version: 4,
+    name: 'team feeds, discovered jobs, owners told directly',
+    sql: `
+-- A subscription is a channel's (kind 'channel') or a job owner's direct messages (kind 'owner', channel_id
+-- is then the person's user id). A feed's subscriptions name their feed; a 'failures' feed's wait for a need.
+ALTER TABLE subscriptions ADD COLUMN kind TEXT NOT NULL DEFAULT 'channel' CHECK (kind IN ('channel', 'owner'));
+ALTER TABLE subscriptions ADD COLUMN feed_id INTEGER;
+ALTER TABLE subscriptions ADD COLUMN waits_for_need INTEGER NOT NULL DEFAULT 0;
+DROP INDEX subscriptions_active_job;
+CREATE INDEX subscriptions_active_job ON subscriptions (job_id) WHERE state = 'active' AND kind = 'channel';
+
+CREATE TABLE feeds (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  channel_id TEXT NOT NULL UNIQUE,
+  filter TEXT NOT NULL,
+  job_type TEXT,
+  name_glob TEXT,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+
+-- Every job of the team discovery has seen: what stops discovery early, and what a feed covers.
+CREATE TABLE discovered_jobs (
+  job_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  job_type TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  seen_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE owner_links (
+  slack_user_id TEXT PRIMARY KEY,
+  seekrflow_user_id TEXT NOT NULL,
+  quiet INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX owner_links_seekrflow ON owner_links (seekrflow_user_id);
+`,
+  },
 ];
 
 /**
@@ -177,6 +218,44 @@ ALTER TABLE subscriptions ADD COLUMN state_at timestamptz;
 UPDATE subscriptions SET state_at = now() WHERE state <> 'active' AND state_at IS NULL;
 CREATE INDEX subscriptions_state_at ON subscriptions (state, state_at);
 CREATE INDEX subscriptions_live_job ON subscriptions (job_id) WHERE state <> 'ended';
+`,
+  },
+  {
+    version: 4,
+    name: 'team feeds, discovered jobs, owners told directly',
+    sql: `
+ALTER TABLE subscriptions ADD COLUMN kind text NOT NULL DEFAULT 'channel' CHECK (kind IN ('channel', 'owner'));
+ALTER TABLE subscriptions ADD COLUMN feed_id bigint;
+ALTER TABLE subscriptions ADD COLUMN waits_for_need boolean NOT NULL DEFAULT false;
+DROP INDEX subscriptions_active_job;
+CREATE INDEX subscriptions_active_job ON subscriptions (job_id, id) WHERE state = 'active' AND kind = 'channel';
+
+CREATE TABLE feeds (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  channel_id text NOT NULL UNIQUE,
+  filter text NOT NULL,
+  job_type text,
+  name_glob text,
+  created_by text NOT NULL,
+  created_at timestamptz NOT NULL
+);
+
+CREATE TABLE discovered_jobs (
+  job_id text PRIMARY KEY,
+  name text NOT NULL,
+  job_type text NOT NULL,
+  user_id text NOT NULL,
+  created_at text NOT NULL,
+  seen_at timestamptz NOT NULL
+);
+
+CREATE TABLE owner_links (
+  slack_user_id text PRIMARY KEY,
+  seekrflow_user_id text NOT NULL,
+  quiet boolean NOT NULL DEFAULT false,
+  created_at timestamptz NOT NULL
+);
+CREATE INDEX owner_links_seekrflow ON owner_links (seekrflow_user_id);
 `,
   },
 ];

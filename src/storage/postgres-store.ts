@@ -3,15 +3,20 @@ import {
   DESTINATION_GONE_PREFIX,
   type Delivery,
   type DeliveryResult,
+  type Feed,
+  type ListedJob,
   type Log,
   type NewDelivery,
+  type NewFeed,
   type NewSubscription,
+  type OwnerLink,
   type PassCommit,
   PURGE_LIMIT,
   type PurgeResult,
   type Store,
   type StoredWatch,
   type Subscription,
+  type SubscriptionKind,
   type SubscriptionState,
 } from '../core/ports.js';
 import type { SubscriptionFilter } from '../domain/events.js';
@@ -52,7 +57,58 @@ interface SubscriptionRow {
   state_at: Date | null;
   last_delivery: string | null;
   last_delivery_at: Date | null;
+  kind: string;
+  feed_id: string | null;
+  waits_for_need: boolean;
 }
+
+interface FeedRow {
+  id: string;
+  channel_id: string;
+  filter: string;
+  job_type: string | null;
+  name_glob: string | null;
+  created_by: string;
+  created_at: Date;
+}
+
+interface ListedJobRow {
+  job_id: string;
+  name: string;
+  job_type: string;
+  user_id: string;
+  created_at: string;
+}
+
+interface OwnerLinkRow {
+  slack_user_id: string;
+  seekrflow_user_id: string;
+  quiet: boolean;
+}
+
+const toFeed = (r: FeedRow): Feed => ({
+  id: Number(r.id),
+  channelId: r.channel_id,
+  filter: r.filter as SubscriptionFilter,
+  jobType: r.job_type,
+  nameGlob: r.name_glob,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+});
+
+const toListedJob = (r: ListedJobRow): ListedJob => ({
+  id: r.job_id,
+  name: r.name,
+  jobType: r.job_type,
+  userId: r.user_id,
+  createdAt: r.created_at,
+});
+
+const toOwnerLink = (r: OwnerLinkRow): OwnerLink => ({
+  slackUserId: r.slack_user_id,
+  seekrflowUserId: r.seekrflow_user_id,
+  quiet: r.quiet,
+});
 
 interface DeliveryRow {
   id: string;
@@ -83,6 +139,9 @@ const toSubscription = (r: SubscriptionRow): Subscription => ({
   stateAt: r.state_at,
   lastDelivery: r.last_delivery,
   lastDeliveryAt: r.last_delivery_at,
+  kind: r.kind as SubscriptionKind,
+  feedId: r.feed_id === null ? null : Number(r.feed_id),
+  waitsForNeed: r.waits_for_need,
 });
 
 const toDelivery = (r: DeliveryRow): Delivery => ({
@@ -234,10 +293,20 @@ export class PostgresStore implements Store {
            DELETE FROM subscriptions s WHERE s.channel_id = $1 AND s.job_id = $2 AND s.state = 'ended'
            AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.subscription_id = s.id)
          )
-         INSERT INTO subscriptions (channel_id, job_id, filter, created_by, created_at) VALUES ($1, $2, $3, $4, $5)
+         INSERT INTO subscriptions (channel_id, job_id, filter, created_by, created_at, kind, feed_id, waits_for_need)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (channel_id, job_id) WHERE state <> 'ended' DO NOTHING
          RETURNING *`,
-        [input.channelId, input.jobId, input.filter, input.createdBy, input.createdAt],
+        [
+          input.channelId,
+          input.jobId,
+          input.filter,
+          input.createdBy,
+          input.createdAt,
+          input.kind ?? 'channel',
+          input.feedId ?? null,
+          input.waitsForNeed ?? false,
+        ],
       );
       const row = inserted.rows[0];
       if (row) return { subscription: toSubscription(row), created: true };
@@ -262,7 +331,7 @@ export class PostgresStore implements Store {
 
   async listSubscriptions(channelId: string): Promise<Subscription[]> {
     const { rows } = await this.pool.query<SubscriptionRow>(
-      `SELECT * FROM subscriptions WHERE channel_id = $1 AND state <> 'ended' ORDER BY id`,
+      `SELECT * FROM subscriptions WHERE channel_id = $1 AND state <> 'ended' AND kind = 'channel' ORDER BY id`,
       [channelId],
     );
     return rows.map(toSubscription);
@@ -270,14 +339,25 @@ export class PostgresStore implements Store {
 
   async subscriptionsForJob(jobId: string): Promise<Subscription[]> {
     const { rows } = await this.pool.query<SubscriptionRow>(
-      `SELECT * FROM subscriptions WHERE job_id = $1 AND state = 'active' ORDER BY id`,
+      `SELECT * FROM subscriptions WHERE job_id = $1 AND state = 'active' AND kind = 'channel' ORDER BY id`,
       [jobId],
     );
     return rows.map(toSubscription);
   }
 
+  async subscriptionsOfFeed(feedId: number): Promise<Subscription[]> {
+    const { rows } = await this.pool.query<SubscriptionRow>(
+      `SELECT * FROM subscriptions WHERE feed_id = $1 AND state <> 'ended' ORDER BY id`,
+      [feedId],
+    );
+    return rows.map(toSubscription);
+  }
+
   async watchedJobIds(): Promise<string[]> {
-    const { rows } = await this.pool.query<{ job_id: string }>(`SELECT DISTINCT job_id FROM subscriptions WHERE state = 'active'`);
+    // Owners' subscriptions never keep a job polled on their own: only channels do.
+    const { rows } = await this.pool.query<{ job_id: string }>(
+      `SELECT DISTINCT job_id FROM subscriptions WHERE state = 'active' AND kind = 'channel'`,
+    );
     return rows.map((r) => r.job_id);
   }
 
@@ -365,6 +445,9 @@ export class PostgresStore implements Store {
           `UPDATE subscriptions SET state = 'ended', state_reason = $1, state_at = now() WHERE id = ANY($2::bigint[]) AND state <> 'ended'`,
           [end.reason, end.ids],
         );
+      }
+      if (commit.stopWaiting && commit.stopWaiting.length > 0) {
+        await client.query('UPDATE subscriptions SET waits_for_need = false WHERE id = ANY($1::bigint[])', [commit.stopWaiting]);
       }
       await this.#enqueue(client, commit.deliveries);
       return true;
@@ -573,6 +656,88 @@ export class PostgresStore implements Store {
         deliveries,
       };
     });
+  }
+
+  // Feeds and owners
+
+  async saveFeed(feed: NewFeed): Promise<{ feed: Feed; created: boolean }> {
+    // xmax = 0 only for a row this statement inserted (an update leaves the old transaction's id).
+    const { rows } = await this.pool.query<FeedRow & { inserted: boolean }>(
+      `INSERT INTO feeds (channel_id, filter, job_type, name_glob, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (channel_id) DO UPDATE SET filter = EXCLUDED.filter, job_type = EXCLUDED.job_type, name_glob = EXCLUDED.name_glob
+       RETURNING *, (xmax = 0) AS inserted`,
+      [feed.channelId, feed.filter, feed.jobType, feed.nameGlob, feed.createdBy, feed.createdAt],
+    );
+    const row = rows[0];
+    if (!row) throw new Error('saveFeed: no row');
+    return { feed: toFeed(row), created: row.inserted };
+  }
+
+  async findFeed(channelId: string): Promise<Feed | null> {
+    const { rows } = await this.pool.query<FeedRow>('SELECT * FROM feeds WHERE channel_id = $1', [channelId]);
+    return rows[0] ? toFeed(rows[0]) : null;
+  }
+
+  async listFeeds(): Promise<Feed[]> {
+    const { rows } = await this.pool.query<FeedRow>('SELECT * FROM feeds ORDER BY id');
+    return rows.map(toFeed);
+  }
+
+  async removeFeed(id: number): Promise<void> {
+    await this.pool.query('DELETE FROM feeds WHERE id = $1', [id]);
+  }
+
+  async knownJobs(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ job_id: string }>('SELECT job_id FROM discovered_jobs WHERE job_id = ANY($1::text[])', [ids]);
+    return new Set(rows.map((r) => r.job_id));
+  }
+
+  async recordJobs(jobs: readonly ListedJob[], at: Date): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.pool.query(
+      `INSERT INTO discovered_jobs (job_id, name, job_type, user_id, created_at, seen_at)
+       SELECT u.id, u.name, u.job_type, u.user_id, u.created_at, $6
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u (id, name, job_type, user_id, created_at)
+       ON CONFLICT (job_id) DO NOTHING`,
+      [
+        jobs.map((j) => j.id),
+        jobs.map((j) => j.name),
+        jobs.map((j) => j.jobType),
+        jobs.map((j) => j.userId),
+        jobs.map((j) => j.createdAt),
+        at,
+      ],
+    );
+  }
+
+  async discoveredJobs(): Promise<ListedJob[]> {
+    const { rows } = await this.pool.query<ListedJobRow>('SELECT job_id, name, job_type, user_id, created_at FROM discovered_jobs');
+    return rows.map(toListedJob);
+  }
+
+  async linkOwner(link: OwnerLink, at: Date): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO owner_links (slack_user_id, seekrflow_user_id, quiet, created_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (slack_user_id) DO UPDATE SET seekrflow_user_id = EXCLUDED.seekrflow_user_id, quiet = EXCLUDED.quiet`,
+      [link.slackUserId, link.seekrflowUserId, link.quiet, at],
+    );
+  }
+
+  async unlinkOwner(slackUserId: string): Promise<void> {
+    await this.pool.query('DELETE FROM owner_links WHERE slack_user_id = $1', [slackUserId]);
+  }
+
+  async ownerLink(slackUserId: string): Promise<OwnerLink | null> {
+    const { rows } = await this.pool.query<OwnerLinkRow>('SELECT * FROM owner_links WHERE slack_user_id = $1', [slackUserId]);
+    return rows[0] ? toOwnerLink(rows[0]) : null;
+  }
+
+  async ownersOf(seekrflowUserId: string): Promise<OwnerLink[]> {
+    const { rows } = await this.pool.query<OwnerLinkRow>('SELECT * FROM owner_links WHERE seekrflow_user_id = $1 ORDER BY slack_user_id', [
+      seekrflowUserId,
+    ]);
+    return rows.map(toOwnerLink);
   }
 
   // Coordination

@@ -3,15 +3,20 @@ import {
   DESTINATION_GONE_PREFIX,
   type Delivery,
   type DeliveryResult,
+  type Feed,
+  type ListedJob,
   type Log,
   type NewDelivery,
+  type NewFeed,
   type NewSubscription,
+  type OwnerLink,
   type PassCommit,
   PURGE_LIMIT,
   type PurgeResult,
   type Store,
   type StoredWatch,
   type Subscription,
+  type SubscriptionKind,
   type SubscriptionState,
 } from '../core/ports.js';
 import type { SubscriptionFilter } from '../domain/events.js';
@@ -43,7 +48,58 @@ interface SubscriptionRow {
   state_at: number | null;
   last_delivery: string | null;
   last_delivery_at: number | null;
+  kind: string;
+  feed_id: number | null;
+  waits_for_need: number;
 }
+
+interface FeedRow {
+  id: number;
+  channel_id: string;
+  filter: string;
+  job_type: string | null;
+  name_glob: string | null;
+  created_by: string;
+  created_at: number;
+}
+
+interface ListedJobRow {
+  job_id: string;
+  name: string;
+  job_type: string;
+  user_id: string;
+  created_at: string;
+}
+
+interface OwnerLinkRow {
+  slack_user_id: string;
+  seekrflow_user_id: string;
+  quiet: number;
+}
+
+const toFeed = (r: FeedRow): Feed => ({
+  id: r.id,
+  channelId: r.channel_id,
+  filter: r.filter as SubscriptionFilter,
+  jobType: r.job_type,
+  nameGlob: r.name_glob,
+  createdBy: r.created_by,
+  createdAt: new Date(r.created_at),
+});
+
+const toListedJob = (r: ListedJobRow): ListedJob => ({
+  id: r.job_id,
+  name: r.name,
+  jobType: r.job_type,
+  userId: r.user_id,
+  createdAt: r.created_at,
+});
+
+const toOwnerLink = (r: OwnerLinkRow): OwnerLink => ({
+  slackUserId: r.slack_user_id,
+  seekrflowUserId: r.seekrflow_user_id,
+  quiet: r.quiet === 1,
+});
 
 interface DeliveryRow {
   id: number;
@@ -73,6 +129,9 @@ const toSubscription = (r: SubscriptionRow): Subscription => ({
   stateAt: r.state_at === null ? null : new Date(r.state_at),
   lastDelivery: r.last_delivery,
   lastDeliveryAt: r.last_delivery_at === null ? null : new Date(r.last_delivery_at),
+  kind: r.kind as SubscriptionKind,
+  feedId: r.feed_id,
+  waitsForNeed: r.waits_for_need === 1,
 });
 
 const toDelivery = (r: DeliveryRow): Delivery => ({
@@ -109,8 +168,9 @@ function migrateSqlite(db: Database.Database, migrations: readonly Migration[] =
 /** Prepared once per connection and reused: the poll pass runs these thousands of times. */
 function prepareStatements(db: Database.Database) {
   return {
-    insertSubscription: db.prepare<[string, string, string, string, number], SubscriptionRow>(
-      `INSERT INTO subscriptions (channel_id, job_id, filter, created_by, created_at) VALUES (?, ?, ?, ?, ?)
+    insertSubscription: db.prepare<[string, string, string, string, number, string, number | null, number], SubscriptionRow>(
+      `INSERT INTO subscriptions (channel_id, job_id, filter, created_by, created_at, kind, feed_id, waits_for_need)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (channel_id, job_id) WHERE state <> 'ended' DO NOTHING
        RETURNING *`,
     ),
@@ -123,12 +183,43 @@ function prepareStatements(db: Database.Database) {
       `SELECT * FROM subscriptions WHERE channel_id = ? AND job_id = ? AND state <> 'ended'`,
     ),
     listSubscriptions: db.prepare<[string], SubscriptionRow>(
-      `SELECT * FROM subscriptions WHERE channel_id = ? AND state <> 'ended' ORDER BY id`,
+      `SELECT * FROM subscriptions WHERE channel_id = ? AND state <> 'ended' AND kind = 'channel' ORDER BY id`,
     ),
     subscriptionsForJob: db.prepare<[string], SubscriptionRow>(
-      `SELECT * FROM subscriptions WHERE job_id = ? AND state = 'active' ORDER BY id`,
+      `SELECT * FROM subscriptions WHERE job_id = ? AND state = 'active' AND kind = 'channel' ORDER BY id`,
     ),
-    watchedJobIds: db.prepare<[], { job_id: string }>(`SELECT DISTINCT job_id FROM subscriptions WHERE state = 'active'`),
+    subscriptionsOfFeed: db.prepare<[number], SubscriptionRow>(
+      `SELECT * FROM subscriptions WHERE feed_id = ? AND state <> 'ended' ORDER BY id`,
+    ),
+    // Owners' subscriptions never keep a job polled on their own: only channels do.
+    watchedJobIds: db.prepare<[], { job_id: string }>(
+      `SELECT DISTINCT job_id FROM subscriptions WHERE state = 'active' AND kind = 'channel'`,
+    ),
+    stopWaiting: db.prepare<[string]>('UPDATE subscriptions SET waits_for_need = 0 WHERE id IN (SELECT value FROM json_each(?))'),
+
+    saveFeed: db.prepare<[string, string, string | null, string | null, string, number], FeedRow>(
+      `INSERT INTO feeds (channel_id, filter, job_type, name_glob, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (channel_id) DO UPDATE SET filter = excluded.filter, job_type = excluded.job_type, name_glob = excluded.name_glob
+       RETURNING *`,
+    ),
+    findFeed: db.prepare<[string], FeedRow>('SELECT * FROM feeds WHERE channel_id = ?'),
+    listFeeds: db.prepare<[], FeedRow>('SELECT * FROM feeds ORDER BY id'),
+    removeFeed: db.prepare<[number]>('DELETE FROM feeds WHERE id = ?'),
+    knownJobs: db.prepare<[string], { job_id: string }>(
+      'SELECT job_id FROM discovered_jobs WHERE job_id IN (SELECT value FROM json_each(?))',
+    ),
+    recordJob: db.prepare<[string, string, string, string, string, number]>(
+      `INSERT INTO discovered_jobs (job_id, name, job_type, user_id, created_at, seen_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (job_id) DO NOTHING`,
+    ),
+    discoveredJobs: db.prepare<[], ListedJobRow>('SELECT job_id, name, job_type, user_id, created_at FROM discovered_jobs'),
+    linkOwner: db.prepare<[string, string, number, number]>(
+      `INSERT INTO owner_links (slack_user_id, seekrflow_user_id, quiet, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (slack_user_id) DO UPDATE SET seekrflow_user_id = excluded.seekrflow_user_id, quiet = excluded.quiet`,
+    ),
+    unlinkOwner: db.prepare<[string]>('DELETE FROM owner_links WHERE slack_user_id = ?'),
+    ownerLink: db.prepare<[string], OwnerLinkRow>('SELECT * FROM owner_links WHERE slack_user_id = ?'),
+    ownersOf: db.prepare<[string], OwnerLinkRow>('SELECT * FROM owner_links WHERE seekrflow_user_id = ? ORDER BY slack_user_id'),
     setCardTs: db.prepare<[string, number]>('UPDATE subscriptions SET card_ts = ? WHERE id = ?'),
     removeSubscription: db.prepare<[number]>('DELETE FROM subscriptions WHERE id = ?'),
     pause: db.prepare<[string, string | null, number, number]>(
@@ -296,7 +387,16 @@ export class SqliteStore implements Store {
         // "An ended one is replaced": forget ended ones with nothing left to send; one that still
         // has its final summary pending stays until the summary has gone out.
         this.#s.dropSpentEnded.run(input.channelId, input.jobId);
-        const row = this.#s.insertSubscription.get(input.channelId, input.jobId, input.filter, input.createdBy, input.createdAt.getTime());
+        const row = this.#s.insertSubscription.get(
+          input.channelId,
+          input.jobId,
+          input.filter,
+          input.createdBy,
+          input.createdAt.getTime(),
+          input.kind ?? 'channel',
+          input.feedId ?? null,
+          input.waitsForNeed ? 1 : 0,
+        );
         if (!row) throw new Error('addSubscription: insert conflicted inside an immediate transaction');
         return { subscription: toSubscription(row), created: true };
       })
@@ -319,6 +419,10 @@ export class SqliteStore implements Store {
 
   async subscriptionsForJob(jobId: string): Promise<Subscription[]> {
     return this.#s.subscriptionsForJob.all(jobId).map(toSubscription);
+  }
+
+  async subscriptionsOfFeed(feedId: number): Promise<Subscription[]> {
+    return this.#s.subscriptionsOfFeed.all(feedId).map(toSubscription);
   }
 
   async watchedJobIds(): Promise<string[]> {
@@ -378,6 +482,7 @@ export class SqliteStore implements Store {
         if (!won) return false;
         const end = commit.endSubscriptions;
         if (end && end.ids.length > 0) this.#s.endSubscriptions.run(end.reason, now, JSON.stringify(end.ids));
+        if (commit.stopWaiting && commit.stopWaiting.length > 0) this.#s.stopWaiting.run(JSON.stringify(commit.stopWaiting));
         this.#enqueue(commit.deliveries, now);
         return true;
       })
@@ -487,6 +592,74 @@ export class SqliteStore implements Store {
         };
       })
       .immediate();
+  }
+
+  // Feeds and owners
+
+  async saveFeed(feed: NewFeed): Promise<{ feed: Feed; created: boolean }> {
+    return this.db
+      .transaction(() => {
+        const before = this.#s.findFeed.get(feed.channelId);
+        const row = this.#s.saveFeed.get(
+          feed.channelId,
+          feed.filter,
+          feed.jobType,
+          feed.nameGlob,
+          feed.createdBy,
+          feed.createdAt.getTime(),
+        );
+        if (!row) throw new Error('saveFeed: no row');
+        return { feed: toFeed(row), created: !before };
+      })
+      .immediate();
+  }
+
+  async findFeed(channelId: string): Promise<Feed | null> {
+    const row = this.#s.findFeed.get(channelId);
+    return row ? toFeed(row) : null;
+  }
+
+  async listFeeds(): Promise<Feed[]> {
+    return this.#s.listFeeds.all().map(toFeed);
+  }
+
+  async removeFeed(id: number): Promise<void> {
+    this.#s.removeFeed.run(id);
+  }
+
+  async knownJobs(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    return new Set(this.#s.knownJobs.all(JSON.stringify(ids)).map((r) => r.job_id));
+  }
+
+  async recordJobs(jobs: readonly ListedJob[], at: Date): Promise<void> {
+    if (jobs.length === 0) return;
+    this.db
+      .transaction(() => {
+        for (const j of jobs) this.#s.recordJob.run(j.id, j.name, j.jobType, j.userId, j.createdAt, at.getTime());
+      })
+      .immediate();
+  }
+
+  async discoveredJobs(): Promise<ListedJob[]> {
+    return this.#s.discoveredJobs.all().map(toListedJob);
+  }
+
+  async linkOwner(link: OwnerLink, at: Date): Promise<void> {
+    this.#s.linkOwner.run(link.slackUserId, link.seekrflowUserId, link.quiet ? 1 : 0, at.getTime());
+  }
+
+  async unlinkOwner(slackUserId: string): Promise<void> {
+    this.#s.unlinkOwner.run(slackUserId);
+  }
+
+  async ownerLink(slackUserId: string): Promise<OwnerLink | null> {
+    const row = this.#s.ownerLink.get(slackUserId);
+    return row ? toOwnerLink(row) : null;
+  }
+
+  async ownersOf(seekrflowUserId: string): Promise<OwnerLink[]> {
+    return this.#s.ownersOf.all(seekrflowUserId).map(toOwnerLink);
   }
 
   // Coordination

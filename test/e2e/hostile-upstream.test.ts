@@ -126,7 +126,7 @@ function warmUp(): void {
     fetchFailureReply({ kind: 'invalid_request', message: long, detail: long, requestId: long, status: 422, attempts: 1 }, JOB);
     renderCard(job, { fetchedAt: new Date(), mode: 'ephemeral' });
     renderFailedFilesModal(job, { page: 1 });
-    const plan = planJob(planInput(job, planJob(planInput(before, null, [])).watch, [{ id: 1, filter: 'all', hasCard: true }]));
+    const plan = planJob(planInput(job, planJob(planInput(before, null, [])).watch, [{ id: 1, filter: 'all', card: 'posted' as const }]));
     for (const { item } of plan.deliveries) {
       if (item.kind === 'reply') renderThreadReply(item.reply);
       if (item.kind === 'card') renderLivingCard({ state: item.state, subscription: { filter: 'all', subscribedBy: 'U1' } }, undefined);
@@ -137,7 +137,7 @@ function warmUp(): void {
 function planInput(
   job: DataJob,
   previous: ReturnType<typeof planJob>['watch'] | null,
-  listeners: { id: number; filter: 'all'; hasCard: boolean }[],
+  listeners: { id: number; filter: 'all'; card: 'posted' }[],
 ) {
   return {
     jobId: JOB,
@@ -180,7 +180,7 @@ describe('a SeekrFlow answer with strings of millions of characters, through the
       return out;
     };
     const plan = step(() =>
-      planJob(planInput(job, planJob(planInput(before, null, [])).watch, [{ id: 1, filter: 'all', hasCard: true }])),
+      planJob(planInput(job, planJob(planInput(before, null, [])).watch, [{ id: 1, filter: 'all', card: 'posted' as const }])),
     ).value;
     const card = plan.deliveries.find((d) => d.item.kind === 'card');
     const replies = plan.deliveries.flatMap((d) => (d.item.kind === 'reply' ? [d.item.reply] : []));

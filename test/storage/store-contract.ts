@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type Delivery,
   isDestinationGone,
+  type ListedJob,
   type NewDelivery,
   type NewSubscription,
   PAUSED_BY_PERSON,
@@ -464,6 +465,79 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         await store.deleteWatch('dj-del');
         expect(await store.getWatch('dj-del')).toBeNull();
         await store.deleteWatch('dj-del');
+      });
+    });
+
+    describe('team feeds, discovered jobs and owners', () => {
+      const job = (id: string, over: Partial<ListedJob> = {}): ListedJob => ({
+        id,
+        name: `job ${id}`,
+        jobType: 'principle_files',
+        userId: 'user-1',
+        createdAt: '2026-07-28T14:00:00Z',
+        ...over,
+      });
+
+      it('keeps one feed per channel: subscribing again changes its filters, not its start', async () => {
+        const first = await store.saveFeed({
+          channelId: 'C-feed',
+          filter: 'all',
+          jobType: null,
+          nameGlob: null,
+          createdBy: 'U1',
+          createdAt: T0,
+        });
+        expect(first.created).toBe(true);
+        const again = await store.saveFeed({
+          channelId: 'C-feed',
+          filter: 'failures',
+          jobType: 'principle_files',
+          nameGlob: 'prod-*',
+          createdBy: 'U2',
+          createdAt: at(5_000),
+        });
+        expect(again).toEqual({
+          created: false,
+          feed: { ...first.feed, filter: 'failures', jobType: 'principle_files', nameGlob: 'prod-*' },
+        });
+        expect(await store.findFeed('C-feed')).toEqual(again.feed);
+        expect(await store.listFeeds()).toEqual([again.feed]);
+        await store.removeFeed(first.feed.id);
+        expect(await store.findFeed('C-feed')).toBeNull();
+      });
+
+      it('remembers the jobs discovery has seen, once each, and says which are known', async () => {
+        await store.recordJobs([job('a'), job('b')], T0);
+        await store.recordJobs([job('b', { name: 'renamed' }), job('c')], at(1));
+        expect(await store.knownJobs(['a', 'c', 'x'])).toEqual(new Set(['a', 'c']));
+        expect((await store.discoveredJobs()).sort((x, y) => x.id.localeCompare(y.id))).toEqual([job('a'), job('b'), job('c')]);
+        expect(await store.knownJobs([])).toEqual(new Set());
+      });
+
+      it('links a person to their SeekrFlow user, finds them by it, and unlinks them', async () => {
+        await store.linkOwner({ slackUserId: 'U1', seekrflowUserId: 'user-1', quiet: false }, T0);
+        await store.linkOwner({ slackUserId: 'U2', seekrflowUserId: 'user-1', quiet: true }, T0);
+        await store.linkOwner({ slackUserId: 'U1', seekrflowUserId: 'user-9', quiet: true }, at(1));
+        expect(await store.ownerLink('U1')).toEqual({ slackUserId: 'U1', seekrflowUserId: 'user-9', quiet: true });
+        expect(await store.ownersOf('user-1')).toEqual([{ slackUserId: 'U2', seekrflowUserId: 'user-1', quiet: true }]);
+        await store.unlinkOwner('U2');
+        expect(await store.ownersOf('user-1')).toEqual([]);
+        expect(await store.ownerLink('U2')).toBeNull();
+      });
+
+      it('keeps owners’ subscriptions out of what is polled and of channels’ lists; a feed finds its own', async () => {
+        const owner = (await store.addSubscription(newSub({ channelId: 'U_OWNER', jobId: 'dj-owned', kind: 'owner' }))).subscription;
+        expect(owner).toMatchObject({ kind: 'owner', feedId: null, waitsForNeed: false });
+        expect(await store.watchedJobIds()).toEqual([]);
+        expect(await store.subscriptionsForJob('dj-owned')).toEqual([]);
+        expect(await store.listSubscriptions('U_OWNER')).toEqual([]);
+        const fromFeed = (await store.addSubscription(newSub({ channelId: 'C-f', jobId: 'dj-owned', feedId: 7, waitsForNeed: true })))
+          .subscription;
+        expect(fromFeed).toMatchObject({ kind: 'channel', feedId: 7, waitsForNeed: true });
+        expect(await store.watchedJobIds()).toEqual(['dj-owned']);
+        expect(await store.subscriptionsOfFeed(7)).toEqual([fromFeed]);
+        await store.commitPass('dj-owned', { expectedVersion: null, watch: makeWatch(), deliveries: [], stopWaiting: [fromFeed.id] });
+        expect(await store.getSubscription(fromFeed.id)).toMatchObject({ waitsForNeed: false });
       });
     });
 

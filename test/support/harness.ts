@@ -33,6 +33,7 @@ export const BOT_SCOPES = [
   'im:read',
   'mpim:read',
   'usergroups:read',
+  'users:read.email',
 ];
 
 export interface HarnessOptions {
@@ -101,8 +102,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     SEEKRFLOW_BASE_URL: sim.url,
     SEEKRFLOW_TIMEOUT_MS: '1000',
     SEEKRFLOW_RETRIES: '1',
-    // Passes run when a test says so (pollNow); the schedule never fires during a test.
+    // Passes run when a test says so (pollNow, discoverNow); the schedules never fire during a test.
     POLL_SCHEDULE: '0 0 1 1 *',
+    DISCOVERY_SCHEDULE: '0 0 1 1 *',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'debug',
     // Suites make many requests as one person; the per-person limit has tests of its own.

@@ -97,3 +97,10 @@ export function renderEventReply(event: JobEvent, job: { id: string; name: strin
   // Escaping makes the fallback safe for Slack; the name is the API's text.
   return { text: escapeAndTruncate(fallbackText(event, job.name), 300, { oneLine: true }), blocks };
 }
+
+/** The line that opens a direct message to a job's owner: which of their jobs this is about. */
+export function ownerLine(job: { id: string; name: string }, version: string): Block {
+  const name = escapeAndTruncate(job.name, 150, { oneLine: true }) || 'Data job';
+  const id = escapeAndTruncate(job.id, 128, { oneLine: true });
+  return { type: 'section', block_id: blockIds(version)('owner'), text: mrkdwn(`Your data job *${name}* (\`${id}\`):`) };
+}

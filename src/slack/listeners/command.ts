@@ -1,5 +1,7 @@
 import type { App, RespondArguments } from '@slack/bolt';
 import type { Action } from '../../core/access.js';
+import { feedOfChannel, subscribeTeam, unsubscribeTeam } from '../../core/feeds.js';
+import { me } from '../../core/owners.js';
 import { listChannel, pause, resume, subscribe, unsubscribe } from '../../core/subscriptions.js';
 import { renderCard } from '../blocks/card.js';
 import { type Command, parseCommand } from '../command-text.js';
@@ -8,11 +10,14 @@ import {
   helpReply,
   invalidCommandReply,
   listReply,
+  meReply,
   pauseReply,
   type Reply,
   SOMETHING_WENT_WRONG,
   subscribeReply,
+  subscribeTeamReply,
   unsubscribeReply,
+  unsubscribeTeamReply,
 } from '../messages.js';
 import { guarded, type ListenerDeps, permitted } from './context.js';
 
@@ -27,6 +32,9 @@ const ACTION_OF: Record<Command['kind'], Action> = {
   pause: 'pause',
   resume: 'resume',
   list: 'list',
+  subscribe_team: 'subscribe',
+  unsubscribe_team: 'unsubscribe',
+  me: 'me',
 };
 
 /** `/datajob …`: ack at once (Slack gives 3 seconds), ask the access policy, do the work, answer through respond(). */
@@ -76,7 +84,21 @@ async function answer(deps: ListenerDeps, parsed: Command, where: { channelId: s
       return unsubscribeReply(await unsubscribe(deps.subscriptions, { ...where, jobId: parsed.jobId }), parsed.jobId, where.channelId);
     case 'pause':
       return pauseReply(await pause(deps.subscriptions, { ...where, jobId: parsed.jobId }), parsed.jobId, where.channelId);
-    case 'list':
-      return listReply(await listChannel(deps.subscriptions, where.channelId), where.channelId);
+    case 'list': {
+      const [items, feed] = await Promise.all([
+        listChannel(deps.subscriptions, where.channelId),
+        feedOfChannel({ feeds: deps.feeds, subscriptions: deps.subscriptions.subscriptions }, where.channelId),
+      ]);
+      return listReply(items, where.channelId, feed);
+    }
+    case 'subscribe_team':
+      return subscribeTeamReply(
+        await subscribeTeam({ feeds: deps.feeds, logger: deps.logger, now: deps.now }, { ...where, ...parsed }),
+        where.channelId,
+      );
+    case 'unsubscribe_team':
+      return unsubscribeTeamReply(await unsubscribeTeam({ ...deps.subscriptions, feeds: deps.feeds }, where), where.channelId);
+    case 'me':
+      return meReply(await me({ owners: deps.owners, logger: deps.logger, now: deps.now }, where.userId, parsed.request));
   }
 }

@@ -1,5 +1,5 @@
 import { type AccessDeps, type AccessRequest, checkAccess } from '../../core/access.js';
-import type { JobSource, Log } from '../../core/ports.js';
+import type { FeedStore, JobSource, Log, OwnerStore } from '../../core/ports.js';
 import type { SubscriptionDeps } from '../../core/subscriptions.js';
 import { type Reply, refusalReply } from '../messages.js';
 import type { SlackPoster } from '../poster.js';
@@ -11,6 +11,9 @@ export interface ListenerDeps {
   poster: SlackPoster;
   /** The subscription operations, and the stores and notifier they work with. */
   subscriptions: SubscriptionDeps;
+  /** Team feeds (`subscribe team`) and owner links (`me`). */
+  feeds: FeedStore;
+  owners: OwnerStore;
   /** Who may see and do what: every command, button and modal asks before anything else. */
   access: AccessDeps;
   jobUrl: (jobId: string) => string | undefined;

@@ -205,8 +205,12 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const seedChannels = () => {
     for (const spec of [...DEFAULT_CHANNELS, ...(opts.channels ?? [])]) ws.addChannel(spec);
   };
+  const seedPeople = () => {
+    ws.seedPeople();
+    for (const spec of opts.users ?? []) ws.addUser(spec);
+  };
   seedChannels();
-  ws.seedPeople();
+  seedPeople();
 
   const socketServer = new SocketModeServer({
     appId: identity.appId,
@@ -499,7 +503,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         ws.channels.clear();
         seedChannels();
       }
-      if (o.people) ws.seedPeople();
+      if (o.people) seedPeople();
     },
     close: async () => {
       await socketServer.close();

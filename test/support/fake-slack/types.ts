@@ -259,6 +259,8 @@ export type FakeSlackOptions = {
   scopes?: string[];
   /** Channels to add to the defaults (same id replaces a default). */
   channels?: ChannelSpec[];
+  /** People besides the default ones, known from the start (the bot may look them up as it starts). */
+  users?: UserSpec[];
   /** Apply Slack's rate limits: true for the defaults (DEFAULT_RATE_LIMITS), or overrides. */
   enforceRateLimits?: boolean | RateLimitSettings;
   /** The installation's Enterprise Grid organisation (auth.test's `enterprise_id`); none by default. */

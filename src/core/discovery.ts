@@ -1,0 +1,80 @@
+import { feedMatches, isNewFor } from './feeds.js';
+import type { FeedStore, JobLister, ListedJob, Log, SubscriptionStore } from './ports.js';
+
+/**
+ * Discovery: one read of the team's job list for every feed, on its own schedule and under the same
+ * single-runner lease as the poll pass. The list has no total and no "more" flag, so pages are read
+ * until one is shorter than the page size; newest jobs come first, so it stops at the first page that
+ * holds a job already known: every job past it is older, so known too. (A job deleted or created
+ * between two pages makes the next page skip or repeat one at the boundary; a repeat is de-duplicated,
+ * a skipped job is an old one, and a job created meanwhile is at the top of the next discovery.)
+ *
+ * Each new job a feed matches becomes an ordinary subscription of the feed's channel (its card is
+ * posted by the next poll pass, or, for a `failures` feed, once the job first needs a person). The
+ * subscriptions are made before the jobs are remembered as known: a crash between the two makes the
+ * next discovery find the jobs again and make the same subscriptions, which already exist.
+ */
+
+export interface DiscoveryDeps {
+  lister: JobLister;
+  feeds: FeedStore;
+  subscriptions: Pick<SubscriptionStore, 'addSubscription'>;
+  logger: Log;
+  now?: () => Date;
+  pageSize?: number;
+  /** A team is never this big; the bound keeps a broken list (every page full, forever) from looping. */
+  maxPages?: number;
+}
+
+export interface DiscoveryReport {
+  pages: number;
+  seen: number;
+  newJobs: number;
+  subscribed: number;
+  failed: boolean;
+}
+
+export async function discover(deps: DiscoveryDeps): Promise<DiscoveryReport> {
+  const report: DiscoveryReport = { pages: 0, seen: 0, newJobs: 0, subscribed: 0, failed: false };
+  const feeds = await deps.feeds.listFeeds();
+  if (feeds.length === 0) return report;
+  const now = (deps.now ?? (() => new Date()))();
+  const limit = deps.pageSize ?? 100;
+  const fresh = new Map<string, ListedJob>();
+  for (let offset = 0; report.pages < (deps.maxPages ?? 1_000); offset += limit) {
+    const page = await deps.lister.listJobs({ offset, limit });
+    if (!page.ok) {
+      deps.logger.warn({ kind: page.failure.kind, detail: page.failure.detail, offset }, 'discovery could not read the job list');
+      report.failed = true;
+      break;
+    }
+    report.pages += 1;
+    report.seen += page.jobs.length;
+    const known = await deps.feeds.knownJobs(page.jobs.map((j) => j.id));
+    for (const job of page.jobs) if (!known.has(job.id) && !fresh.has(job.id)) fresh.set(job.id, job);
+    if (page.jobs.length < limit || known.size > 0) break;
+  }
+  const newJobs = [...fresh.values()];
+  report.newJobs = newJobs.length;
+  for (const feed of feeds) {
+    for (const job of newJobs) {
+      if (!feedMatches(feed, job) || !isNewFor(feed, job)) continue;
+      const { created } = await deps.subscriptions.addSubscription({
+        channelId: feed.channelId,
+        jobId: job.id,
+        filter: feed.filter,
+        createdBy: feed.createdBy,
+        createdAt: now,
+        feedId: feed.id,
+        waitsForNeed: feed.filter === 'failures',
+      });
+      if (created) report.subscribed += 1;
+    }
+  }
+  // Only now: had this been written first, a crash here would have lost the new jobs for good. And
+  // only after a whole read: a read cut short by an error would make the next one stop at the newest
+  // jobs and never reach the ones it missed.
+  if (!report.failed) await deps.feeds.recordJobs(newJobs, now);
+  if (report.newJobs > 0 || report.failed) deps.logger.info({ ...report }, 'discovery done');
+  return report;
+}
