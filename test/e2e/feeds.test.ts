@@ -37,7 +37,7 @@ function teamJob(over: Partial<DataJob> & { state?: 'processing' | 'failed' | 'd
 }
 
 const cardsIn = (h: Harness, channel: string) => h.slack.topLevel(channel);
-const text = (h: Harness, answer: Promise<{ body: unknown }>) => answer.then((a) => visibleText(a.body as object));
+const text = (answer: Promise<{ body: unknown }>) => answer.then((a) => visibleText(a.body as object));
 
 describe('team feeds', () => {
   let h: Harness;
@@ -50,7 +50,7 @@ describe('team feeds', () => {
   it('follows a job created after the feed started: its card once, then its thread; older jobs are covered, not announced', async () => {
     const before = teamJob({ created_at: '2026-01-01T00:00:00Z' });
     h.sim.putJob(before);
-    expect(await text(h, h.ask('subscribe team', { channel: 'C_DATA_JOBS' }))).toMatch(/Following the team's data jobs in <#C_DATA_JOBS>/);
+    expect(await text(h.ask('subscribe team', { channel: 'C_DATA_JOBS' }))).toMatch(/Following the team's data jobs in <#C_DATA_JOBS>/);
     await h.bot.discoverNow();
     await h.bot.pollNow();
     expect(cardsIn(h, 'C_DATA_JOBS')).toHaveLength(0);
@@ -72,9 +72,9 @@ describe('team feeds', () => {
       expect.stringMatching(/1 file failed/),
       expect.stringMatching(/needs review/i),
     ]);
-    const listed = await text(h, h.ask('list', { channel: 'C_DATA_JOBS' }));
+    const listed = await text(h.ask('list', { channel: 'C_DATA_JOBS' }));
     expect(listed).toMatch(/Team feed.*covers \d+ jobs of the team, 1 followed here/);
-    expect(await text(h, h.ask('unsubscribe team', { channel: 'C_DATA_JOBS' }))).toMatch(/Stopped the team feed .*1 card/);
+    expect(await text(h.ask('unsubscribe team', { channel: 'C_DATA_JOBS' }))).toMatch(/Stopped the team feed .*1 card/);
   });
 
   it('failures: quiet while a job goes well, the card and the failure once another needs a person', async () => {
@@ -119,7 +119,7 @@ describe('team feeds', () => {
     const cards = cardsIn(h, 'C_PRIVATE').map((c) => visibleText(c));
     expect(cards).toHaveLength(1);
     expect(cards[0]).toContain('prod-router-1');
-    expect(await text(h, h.ask('list', { channel: 'C_PRIVATE' }))).toMatch(/`all` · `type:principle_files` · `name:prod-\*`/);
+    expect(await text(h.ask('list', { channel: 'C_PRIVATE' }))).toMatch(/`all` · `type:principle_files` · `name:prod-\*`/);
     await h.ask('unsubscribe team', { channel: 'C_PRIVATE' });
   });
 
@@ -130,7 +130,7 @@ describe('team feeds', () => {
     await h.ask('subscribe team', { channel: 'C_RANDOM' });
     await h.bot.discoverNow();
     await h.bot.pollNow();
-    expect(await text(h, h.ask(`subscribe ${both.id}`, { channel: 'C_RANDOM' }))).toMatch(/already subscribed/);
+    expect(await text(h.ask(`subscribe ${both.id}`, { channel: 'C_RANDOM' }))).toMatch(/already subscribed/);
     h.sim.putJob(teamJob({ id: both.id, name: both.name, state: 'failed', created_at: both.created_at }));
     await h.bot.pollNow();
     expect(cardsIn(h, 'C_RANDOM')).toHaveLength(1);
@@ -140,8 +140,8 @@ describe('team feeds', () => {
 
   it('refuses a feed in a channel shared with another organisation, like any subscription', async () => {
     h.slack.addChannel({ id: 'C_CONNECT', name: 'partners', botIsMember: true, isExtShared: true });
-    expect(await text(h, h.ask('subscribe team', { channel: 'C_CONNECT' }))).toMatch(/shared with another organisation/);
-    expect(await text(h, h.ask('list', { channel: 'C_CONNECT' }))).toMatch(/no subscriptions/);
+    expect(await text(h.ask('subscribe team', { channel: 'C_CONNECT' }))).toMatch(/shared with another organisation/);
+    expect(await text(h.ask('list', { channel: 'C_CONNECT' }))).toMatch(/no subscriptions/);
   });
 });
 
@@ -181,8 +181,8 @@ describe('owners told directly', () => {
   }
 
   it('through /datajob me: one direct message per event, however many channels follow the job', async () => {
-    expect(await text(h, h.ask('me user-alice'))).toMatch(/Linked to SeekrFlow user `user-alice`/);
-    expect(await text(h, h.ask('me'))).toMatch(/You are linked to SeekrFlow user `user-alice`/);
+    expect(await text(h.ask('me user-alice'))).toMatch(/Linked to SeekrFlow user `user-alice`/);
+    expect(await text(h.ask('me'))).toMatch(/You are linked to SeekrFlow user `user-alice`/);
     const job = await ownedJobThroughItsLife('user-alice');
     const dms = h.slack.directMessages(USER.id).map((m) => visibleText(m));
     expect(dms).toEqual([
@@ -195,13 +195,13 @@ describe('owners told directly', () => {
   it('me quiet: no notice of a clean completion; me off: no notices at all', async () => {
     h.slack.addUser({ id: 'U_ERIN', name: 'erin' });
     await h.ask('me user-erin', { user: 'U_ERIN' });
-    expect(await text(h, h.ask('me quiet', { user: 'U_ERIN' }))).toMatch(/Quiet/);
+    expect(await text(h.ask('me quiet', { user: 'U_ERIN' }))).toMatch(/Quiet/);
     await ownedJobThroughItsLife('user-erin');
     expect(h.slack.directMessages('U_ERIN').map((m) => visibleText(m))).toEqual([
       expect.stringMatching(/1 file failed/),
       expect.stringMatching(/needs review/i),
     ]);
-    expect(await text(h, h.ask('me off', { user: 'U_ERIN' }))).toMatch(/Unlinked/);
+    expect(await text(h.ask('me off', { user: 'U_ERIN' }))).toMatch(/Unlinked/);
     await ownedJobThroughItsLife('user-erin');
     expect(h.slack.directMessages('U_ERIN')).toHaveLength(2);
   });
