@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/server.js';
 import { discover } from '../../src/core/discovery.js';
+import type { FeedStore } from '../../src/core/ports.js';
 import { createSeekrFlowClient } from '../../src/seekrflow/client.js';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite-store.js';
 import { makeJob } from '../support/make-job.js';
@@ -139,5 +140,28 @@ describe('discover', () => {
     const next = await run();
     expect(next).toMatchObject({ failed: false, pages: 3, newJobs: 250, subscribed: 150 });
     expect((await store.discoveredJobs()).length).toBe(250);
+  });
+
+  it('a crash after the subscriptions were made but before the jobs were remembered doubles nothing', async () => {
+    putJobs(3, 50);
+    const f = await feed('C1', at(0));
+    // The process dies at the worst moment: the store refuses the last write of discovery once.
+    const dying: FeedStore = {
+      saveFeed: (x) => store.saveFeed(x),
+      findFeed: (x) => store.findFeed(x),
+      listFeeds: () => store.listFeeds(),
+      removeFeed: (x) => store.removeFeed(x),
+      knownJobs: (x) => store.knownJobs(x),
+      discoveredJobs: () => store.discoveredJobs(),
+      recordJobs: async () => {
+        throw new Error('killed');
+      },
+    };
+    const lister = createSeekrFlowClient({ baseUrl: sim.url, apiKey: sim.apiKey, teamId: sim.teamId ?? undefined, timeoutMs: 2_000 });
+    await expect(discover({ lister, feeds: dying, subscriptions: store, logger })).rejects.toThrow('killed');
+    expect(await store.subscriptionsOfFeed(f.id)).toHaveLength(3);
+    expect(await run()).toMatchObject({ newJobs: 3, subscribed: 0 });
+    expect(await store.subscriptionsOfFeed(f.id)).toHaveLength(3);
+    expect(await run()).toMatchObject({ newJobs: 0 });
   });
 });
