@@ -104,6 +104,8 @@ describe('checkAccess', () => {
     ['resuming (a fresh card) in a shared channel', member(), {}, HOME, 'resume', 'C_SHARED', 'shared_channel'],
     ['subscribing a shared channel, where allowed', member(), { allowSharedChannels: true }, HOME, 'subscribe', 'C_SHARED', 'allowed'],
     ['unsubscribing a shared channel (it stops posting there)', member(), {}, HOME, 'unsubscribe', 'C_SHARED', 'allowed'],
+    ['refreshing a card the channel reads, in a shared channel', member(), {}, HOME, 'refresh_in_channel', 'C_SHARED', 'shared_channel'],
+    ['refreshing one’s own private card in a shared channel', member(), {}, HOME, 'refresh', 'C_SHARED', 'allowed'],
     ['a channel Slack cannot be asked about just now', member(), {}, HOME, 'subscribe', 'C_UNKNOWN', 'cannot_check'],
     ['a channel hidden from the bot (it cannot post there either, so it may try)', member(), {}, HOME, 'share', 'C_HIDDEN', 'allowed'],
   ])('%s → %s', async (_name, person, settings, installation, action, channel, expected) => {

@@ -14,6 +14,7 @@ export type Action =
   | 'list'
   | 'lookup'
   | 'refresh'
+  | 'refresh_in_channel'
   | 'failed_files'
   | 'share'
   | 'subscribe'
@@ -25,6 +26,7 @@ export type Action =
 const READS_SEEKRFLOW: ReadonlySet<Action> = new Set([
   'lookup',
   'refresh',
+  'refresh_in_channel',
   'failed_files',
   'share',
   'subscribe',
@@ -33,7 +35,7 @@ const READS_SEEKRFLOW: ReadonlySet<Action> = new Set([
   'resume',
 ]);
 /** Actions that put job data where everyone in the channel reads it. */
-const PUBLISHES: ReadonlySet<Action> = new Set(['share', 'subscribe', 'resume']);
+const PUBLISHES: ReadonlySet<Action> = new Set(['share', 'subscribe', 'resume', 'refresh_in_channel']);
 
 export interface AccessSettings {
   allowGuests: boolean;

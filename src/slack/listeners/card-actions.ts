@@ -49,7 +49,9 @@ export function registerCardActions(app: App, deps: ListenerDeps): void {
         { ...context, jobId: click?.jobId },
         () => say(SOMETHING_WENT_WRONG),
         async () => {
-          const request = { userId: body.user.id, channelId: click?.channelId ?? body.channel?.id, action: access, jobId: click?.jobId };
+          // Refreshing a card in the channel (not one only the clicker sees) writes job data where the channel reads it.
+          const action: Action = access === 'refresh' && click && !click.isEphemeral ? 'refresh_in_channel' : access;
+          const request = { userId: body.user.id, channelId: click?.channelId ?? body.channel?.id, action, jobId: click?.jobId };
           if (!(await permitted(deps, request, say))) return;
           if (click) await handle(click, { respond, body });
           else await say({ text: ':warning: This button does not name a job the bot can read.' });

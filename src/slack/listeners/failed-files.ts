@@ -45,7 +45,6 @@ export function registerFailedFilesModal(app: App, deps: ListenerDeps): void {
     // Asked before the modal opens: a refused person sees one sentence, not a modal of the job.
     const request = { userId: body.user.id, channelId: body.channel?.id, action: 'failed_files' as const, jobId: id.id };
     const say = (reply: Reply) => respond({ response_type: 'ephemeral', replace_original: false, ...reply } as RespondArguments);
-    if (!(await permitted(deps, request, say))) return;
     let viewId: string | undefined;
     await guarded(
       deps,
@@ -53,8 +52,10 @@ export function registerFailedFilesModal(app: App, deps: ListenerDeps): void {
       // Once the modal is open, a failure must not leave it saying "Loading…" for ever.
       async () => {
         if (viewId) await client.views.update({ view_id: viewId, view: noteView(id.id, SOMETHING_WENT_WRONG.text) as never });
+        else await say(SOMETHING_WENT_WRONG);
       },
       async () => {
+        if (!(await permitted(deps, request, say))) return;
         const opened = await client.views.open({
           trigger_id: body.trigger_id,
           view: noteView(id.id, `:hourglass_flowing_sand: Loading the failed files of \`${escapeAndTruncate(id.id, 128)}\`…`) as never,
