@@ -16,7 +16,7 @@ import { startScheduler } from './scheduler/scheduler.js';
 import { createSeekrFlowClient, MB } from './seekrflow/client.js';
 import { coalesceFetches } from './seekrflow/coalesce.js';
 import { boltLogger, startSlackApp } from './slack/app.js';
-import { resolveEmails } from './slack/directory.js';
+import { resolveEmails, sharedChannelGuard } from './slack/directory.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { Pacer } from './slack/pacing.js';
 import { createSlackPoster } from './slack/poster.js';
@@ -116,7 +116,20 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
       ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     });
     const jobUrl = jobUrlFrom(config.seekrflow.jobUrlTemplate);
-    const notifier = createSlackNotifier({ poster, pacer, jobUrl });
+    const notifier = createSlackNotifier({
+      poster,
+      pacer,
+      jobUrl,
+      ...(config.access.allowSharedChannels
+        ? {}
+        : {
+            refuses: sharedChannelGuard({
+              token: config.slack.botToken,
+              apiUrl: config.slack.apiUrl,
+              ttlMs: config.access.cacheSeconds * 1000,
+            }),
+          }),
+    });
     const owners = ownerDirectory(store, await loadOwnerMap(config, logger.child({ component: 'owners' })));
     const settings = {
       stallAfterMinutes: config.poll.stallAfterMinutes,

@@ -472,7 +472,11 @@ export interface Directory {
 // ---------------------------------------------------------------------------------------------
 
 /** Why a destination cannot take messages, in the notifier's terms rather than a platform's codes. */
-export type DestinationProblem = 'not_found' | 'archived' | 'not_a_member' | 'restricted';
+/**
+ * `shared`: the channel has since been shared with another organisation, where job data may not go
+ * (unless ALLOW_SHARED_CHANNELS).
+ */
+export type DestinationProblem = 'not_found' | 'archived' | 'not_a_member' | 'restricted' | 'shared';
 
 /** Why the platform refuses the bot's own credentials. */
 export type CredentialProblem = 'revoked' | 'inactive' | 'invalid' | 'missing_scope';

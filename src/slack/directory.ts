@@ -108,3 +108,27 @@ export async function resolveEmails(
   }
   return { found, missing };
 }
+
+/**
+ * Whether a channel is shared with another organisation, for delivery's guard: its own client and
+ * cache (delivery runs in one replica; the listeners' directory lives in the app). A channel Slack
+ * will not describe is not refused here: posting there fails on its own, with its own reason.
+ */
+export function sharedChannelGuard(slack: {
+  token: string;
+  apiUrl?: string | undefined;
+  ttlMs: number;
+}): (channelId: string) => Promise<boolean> {
+  const client = new WebClient(slack.token, {
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 200 },
+    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+  });
+  const directory = createSlackDirectory({ client, ttlMs: slack.ttlMs });
+  return async (channelId) => {
+    // A user's direct messages (an owner's notices) are never shared with another organisation.
+    if (/^[UW]/.test(channelId)) return false;
+    const place = await directory.place(channelId);
+    return place.ok && place.value.visibleToBot && place.value.sharedWithOtherOrganisation;
+  };
+}

@@ -70,6 +70,7 @@ const CANNOT_POST: Record<string, string> = {
     'I can’t post here: this is a private channel or a conversation I’m not part of. Invite me with `/invite @datajob-bot`, then try again.',
   archived: 'This channel is archived, so nothing can be posted in it.',
   restricted: 'This workspace does not let me post in this channel. Ask an admin, or use another channel.',
+  shared: 'This channel is shared with another organisation, so job data is not posted here.',
 };
 
 /** Why a card could not be posted here, and what to do. */
@@ -276,6 +277,7 @@ const PAUSE_REASONS: Record<Notice['why'], string> = {
   archived: 'the channel was archived',
   not_a_member: 'the bot is not in the channel',
   restricted: 'the workspace does not let the bot post there',
+  shared: 'the channel is now shared with another organisation, where job data is not posted',
   inactive: 'the bot’s Slack account was deactivated',
   revoked: 'the bot’s Slack token was revoked',
   invalid: 'Slack no longer accepts the bot’s token',
