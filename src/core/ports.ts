@@ -125,6 +125,15 @@ export interface SubscriptionStore {
   listSubscriptions(channelId: string): Promise<Subscription[]>;
   /** Active subscriptions to a job, oldest first. */
   subscriptionsForJob(jobId: string): Promise<Subscription[]>;
+  /**
+   * The subscriptions a person created, in every channel and every state (the App Home): paused
+   * first (they wait for someone), then active, then ended, newest first within each; one page of
+   * them, and how many there are in all.
+   */
+  subscriptionsCreatedBy(
+    userId: string,
+    page: { limit: number; offset: number },
+  ): Promise<{ subscriptions: Subscription[]; total: number }>;
   setCardTs(subscriptionId: number, ts: string): Promise<void>;
   /** Deletes the subscription and its pending deliveries. */
   removeSubscription(subscriptionId: number): Promise<void>;
