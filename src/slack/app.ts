@@ -13,6 +13,7 @@ import { registerCardActions } from './listeners/card-actions.js';
 import { registerCommand } from './listeners/command.js';
 import type { ListenerDeps } from './listeners/context.js';
 import { registerFailedFilesModal } from './listeners/failed-files.js';
+import { registerUnfurls } from './listeners/unfurl.js';
 import { slackFailure } from './poster.js';
 
 /**
@@ -206,6 +207,7 @@ export async function startSlackApp({ config, deps, logger, health, metrics }: S
   registerCommand(app, listenerDeps);
   registerCardActions(app, listenerDeps);
   registerFailedFilesModal(app, listenerDeps);
+  registerUnfurls(app, listenerDeps);
   app.error(async (error) => {
     logger.error({ err: error, component: 'slack' }, 'unhandled Slack listener error');
   });
