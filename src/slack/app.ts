@@ -13,6 +13,7 @@ import { registerCardActions } from './listeners/card-actions.js';
 import { registerCommand } from './listeners/command.js';
 import type { ListenerDeps } from './listeners/context.js';
 import { registerFailedFilesModal } from './listeners/failed-files.js';
+import { registerHome } from './listeners/home.js';
 import { registerUnfurls } from './listeners/unfurl.js';
 import { slackFailure } from './poster.js';
 
@@ -208,6 +209,7 @@ export async function startSlackApp({ config, deps, logger, health, metrics }: S
   registerCardActions(app, listenerDeps);
   registerFailedFilesModal(app, listenerDeps);
   registerUnfurls(app, listenerDeps);
+  const stopHome = registerHome(app, listenerDeps);
   app.error(async (error) => {
     logger.error({ err: error, component: 'slack' }, 'unhandled Slack listener error');
   });
@@ -229,6 +231,7 @@ export async function startSlackApp({ config, deps, logger, health, metrics }: S
     port,
     botUserId,
     async stop() {
+      stopHome();
       await app.stop();
       if (healthServer) await new Promise<void>((resolve) => healthServer.close(() => resolve()));
     },

@@ -108,7 +108,7 @@ export function unsubscribeReply(result: UnsubscribeResult, jobId: string, chann
 }
 
 /** Why a subscription is paused, as a reader wants it: who and since when, or what the channel or the bot lacks. */
-function pausedText(s: ChannelSubscription['subscription']): string {
+export function pausedText(s: ChannelSubscription['subscription']): string {
   if (s.stateReason === PAUSED_BY_PERSON) {
     return `${s.stateBy ? ` by ${userMention(s.stateBy)}` : ''}${s.stateAt ? ` since ${dateToken(s.stateAt)}` : ''}`;
   }
