@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jobIdInText, jobIdInUrl, jobsInLinks } from './job-link.js';
+import { jobIdInText, jobIdInUrl, jobsInLinks, withTemplateHost } from './job-link.js';
 
 const ID = 'dj-0b6f1f5e-3a43-4c1e-9d59-2f1d8c7a1a01';
 const RULES = { domains: ['seekr.com'], template: 'https://apps.seekr.com/flow/d/{id}/overview' };
@@ -97,5 +97,15 @@ describe('jobIdInText', () => {
     ['code that is not an id', '`rm -rf`', null],
   ])('%s', (_name, text, expected) => {
     expect(jobIdInText(text, RULES)).toBe(expected);
+  });
+});
+
+describe('withTemplateHost', () => {
+  it('adds the template’s host to the domains, once', () => {
+    const template = 'https://apps.seekr.com/flow/d/{id}/overview';
+    expect(withTemplateHost({ domains: [], template }).domains).toEqual(['apps.seekr.com']);
+    expect(withTemplateHost({ domains: ['apps.seekr.com'], template }).domains).toEqual(['apps.seekr.com']);
+    expect(withTemplateHost({ domains: ['seekr.com'] }).domains).toEqual(['seekr.com']);
+    expect(jobIdInUrl('https://apps.seekr.com/flow/d/opaque42/overview', withTemplateHost({ domains: [], template }))).toBe('opaque42');
   });
 });

@@ -154,3 +154,14 @@ export function jobIdInText(text: string, rules: JobLinkRules): string | null {
   }
   return null;
 }
+
+/**
+ * Rules for reading what a person typed or pasted (a look-up, a message they point the shortcut at):
+ * a link made from the job link template counts even where links are not unfurled.
+ */
+export function withTemplateHost(rules: JobLinkRules): JobLinkRules {
+  const sample = rules.template?.replaceAll('{id}', 'x');
+  if (!sample || !URL.canParse(sample)) return rules;
+  const host = new URL(sample).hostname.toLowerCase();
+  return rules.domains.includes(host) ? rules : { ...rules, domains: [...rules.domains, host] };
+}

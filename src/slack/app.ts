@@ -15,6 +15,7 @@ import type { ListenerDeps } from './listeners/context.js';
 import { registerFailedFilesModal } from './listeners/failed-files.js';
 import { registerHome } from './listeners/home.js';
 import { registerUnfurls } from './listeners/unfurl.js';
+import { registerWatchShortcut } from './listeners/watch.js';
 import { slackFailure } from './poster.js';
 
 /**
@@ -210,6 +211,7 @@ export async function startSlackApp({ config, deps, logger, health, metrics }: S
   registerFailedFilesModal(app, listenerDeps);
   registerUnfurls(app, listenerDeps);
   const stopHome = registerHome(app, listenerDeps);
+  registerWatchShortcut(app, listenerDeps);
   app.error(async (error) => {
     logger.error({ err: error, component: 'slack' }, 'unhandled Slack listener error');
   });

@@ -4,7 +4,7 @@ import { checkAccess } from '../../core/access.js';
 import { subscriptionsCreatedBy } from '../../core/home.js';
 import { type ChannelSubscription, resume, unsubscribe } from '../../core/subscriptions.js';
 import { normalizeJobId } from '../../domain/job-id.js';
-import { jobIdInText } from '../../domain/job-link.js';
+import { jobIdInText, withTemplateHost } from '../../domain/job-link.js';
 import {
   HOME_ACTIONS,
   HOME_PAGE_SIZE,
@@ -183,12 +183,6 @@ function registerLookup(app: App, deps: ListenerDeps): void {
 function readJobId(raw: string, deps: ListenerDeps): { ok: true; id: string } | { ok: false; reason: string } {
   const id = normalizeJobId(raw);
   if (id.ok) return id;
-  // A link made from the job link template counts even where links are not unfurled.
-  const templateHost =
-    deps.links.template && URL.canParse(deps.links.template.replaceAll('{id}', 'x'))
-      ? new URL(deps.links.template.replaceAll('{id}', 'x')).hostname
-      : null;
-  const rules = { ...deps.links, domains: templateHost ? [...deps.links.domains, templateHost] : deps.links.domains };
-  const linked = raw.length <= 3_000 ? jobIdInText(raw, rules) : null;
+  const linked = raw.length <= 3_000 ? jobIdInText(raw, withTemplateHost(deps.links)) : null;
   return linked ? { ok: true, id: linked } : { ok: false, reason: `That is not a job id: ${id.reason}.` };
 }
