@@ -82,8 +82,11 @@ describe('renderHome', () => {
     ]);
   });
 
-  it('says a job not polled yet is not polled yet', () => {
+  it('says a job not polled yet is not polled yet; an ended one whose memory is gone is a data job', () => {
     expect(texts(renderHome(model({ total: 1, subscriptions: [sub(1, { job: null })] })))).toContain('*not polled yet* `dj-1`');
+    const forgotten = texts(renderHome(model({ total: 1, subscriptions: [sub(1, { job: null, state: 'ended', endedAs: 'failed' })] })));
+    expect(forgotten).toContain('*Data job* `dj-1`');
+    expect(forgotten).toContain('Ended (Failed)');
   });
 
   it('pages many subscriptions within 100 blocks and says how many more there are', () => {

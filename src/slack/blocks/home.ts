@@ -181,7 +181,8 @@ function subscriptionBlocks(model: HomeModel, page: number, pages: number, id: I
 }
 
 function subscriptionText(s: HomeSubscription): string {
-  const name = s.job ? escapeAndTruncate(s.job.name.trim() || s.jobId, 120) : 'not polled yet';
+  // No memory of the job: not polled yet, or (ended) its memory is already forgotten.
+  const name = s.job ? escapeAndTruncate(s.job.name.trim() || s.jobId, 120) : s.state === 'ended' ? 'Data job' : 'not polled yet';
   const status = s.job ? statusDisplay(s.job.status) : null;
   const where = `\`${escapeAndTruncate(s.jobId, 128)}\` in <#${s.channelId}>`;
   const about = `${status ? `${status.emoji} ${status.label} · ` : ''}hears: ${escapeAndTruncate(s.filter, 40)} · since ${dateToken(s.createdAt)}`;
