@@ -15,7 +15,9 @@ Usage: datajob-bot <command> [options]
 Commands:
   start                        run the bot (configuration from the environment and .env)
   check-config                 print the effective configuration, secrets redacted; exit 1 if invalid
-  render <job.json | ->        print the Slack message payload of a job's card
+  render <job.json | ->        print the Slack message payload of a job's card (--unfurl, --home,
+                               --watch-modal: what a link to it unfurls into, the App Home, the
+                               "Watch this job" modal)
   diff <before.json> <after.json>
                                print the events and messages a subscription would get for a change
   help, --help                 this help

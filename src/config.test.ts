@@ -22,6 +22,8 @@ describe('loadConfig', () => {
     expect(c.seekrflow.timeoutMs).toBe(10_000);
     expect(c.seekrflow.maxBodyMb).toBe(64);
     expect(c.slack.healthzDetails).toBe(false);
+    expect(c.seekrflow.unfurlDomains).toEqual([]);
+    expect(c.slack.homeRefreshSeconds).toBe(3);
     expect(c.poll).toEqual({ schedule: '* * * * *', concurrency: 8, stallAfterMinutes: 60, unreachableAfterMinutes: 10 });
     expect(c.storage).toEqual({ dataDir: './data', databaseUrl: undefined, databaseSchema: undefined, retentionDays: 30 });
     expect(c.logLevel).toBe('info');
@@ -70,6 +72,11 @@ describe('loadConfig', () => {
     expect(pick(loadConfig({ ...base, ...extra }))).toBe(expected);
   });
 
+  it('reads the unfurl domains as lower-case host names, each once', () => {
+    const c = loadConfig({ ...base, SEEKRFLOW_UNFURL_DOMAINS: ' seekr.com, Apps.Seekr.com ,seekr.com,' });
+    expect(c.seekrflow.unfurlDomains).toEqual(['seekr.com', 'apps.seekr.com']);
+  });
+
   it('names every bad variable of an empty environment in one error', () => {
     const problems = problemsOf({});
     expect(Object.keys(problems).sort()).toEqual(['SEEKRFLOW_API_KEY', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
@@ -96,6 +103,10 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://x', /PostgreSQL URL/],
     ['LOG_LEVEL', 'loud', /one of fatal, error/],
     ['DATABASE_SCHEMA', 'bad-name;', /schema name/],
+    ['SEEKRFLOW_UNFURL_DOMAINS', 'https://seekr.com/', /host names/],
+    ['SEEKRFLOW_UNFURL_DOMAINS', 'seekr.com,-bad.com', /not -bad\.com/],
+    ['SEEKRFLOW_UNFURL_DOMAINS', 'a.com,b.com,c.com,d.com,e.com,f.com', /at most 5/],
+    ['HOME_REFRESH_SECONDS', '0', /1 to 60/],
   ])('%s=%j is refused with what it expects', (variable, value, expected) => {
     const problems = problemsOf({ ...base, [variable]: value });
     expect(Object.keys(problems)).toEqual([variable]);

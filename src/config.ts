@@ -75,6 +75,28 @@ const usergroupIds = optionalString.transform((v, ctx) => {
   return ids;
 });
 
+/** Slack's own rule for features.unfurl_domains in the manifest (and its limit of five). */
+const UNFURL_DOMAIN = /^(?![.-])[-a-z0-9.]{0,253}[a-z0-9]$/;
+const unfurlDomains = optionalString.transform((v, ctx) => {
+  const domains = (v ?? '')
+    .split(',')
+    .map((d) => d.trim().toLowerCase())
+    .filter(Boolean);
+  const bad = domains.filter((d) => !UNFURL_DOMAIN.test(d));
+  if (bad.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected host names, comma-separated (seekr.com, not https://seekr.com/…); not ${bad.slice(0, 3).join(', ')}`,
+    });
+    return z.NEVER;
+  }
+  if (domains.length > 5) {
+    ctx.addIssue({ code: 'custom', message: 'at most 5 domains: Slack sends links of no more than 5 unfurl domains per app' });
+    return z.NEVER;
+  }
+  return [...new Set(domains)];
+});
+
 /** What decides what the bot says about a change: shared by the bot and `datajob-bot diff`. */
 const PlanVariables = {
   SEEKRFLOW_JOB_URL_TEMPLATE: optionalString.refine(
@@ -113,6 +135,8 @@ const EnvSchema = z.object({
   SEEKRFLOW_RETRIES: int(0, 10, 3),
   // A string cannot hold more than ~512 MB in Node, so a bigger answer could never be read anyway.
   SEEKRFLOW_MAX_BODY_MB: int(1, 512, 64),
+  SEEKRFLOW_UNFURL_DOMAINS: unfurlDomains,
+  HOME_REFRESH_SECONDS: int(1, 60, 3),
   POLL_SCHEDULE: optionalString
     .transform((v) => v ?? '* * * * *')
     .refine((v) => cron.validate(v), 'expected a cron expression, e.g. "* * * * *" (every minute) or "*/30 * * * * *" (every 30 seconds)'),
@@ -152,6 +176,8 @@ export interface Config {
     /** /healthz also says the mode, the storage engine and the last poll pass (otherwise only that the bot is up). */
     healthzDetails: boolean;
     apiUrl: string | undefined;
+    /** views.publish at most once per this many seconds per person (the App Home). */
+    homeRefreshSeconds: number;
   };
   seekrflow: {
     apiKey: string;
@@ -162,6 +188,8 @@ export interface Config {
     /** Answers longer than this many MB (1 MB = 1,048,576 bytes) are not read. */
     maxBodyMb: number;
     jobUrlTemplate: string | undefined;
+    /** Links on these hosts (and their subdomains) that hold a job id unfurl into a compact card; none: no unfurls. */
+    unfurlDomains: readonly string[];
   };
   /** Team feeds: how often the team's job list is read for new jobs. */
   discovery: { schedule: string };
@@ -234,6 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       port: e.PORT,
       healthzDetails: e.HEALTHZ_DETAILS,
       apiUrl: e.SLACK_API_URL && withTrailingSlash(e.SLACK_API_URL),
+      homeRefreshSeconds: e.HOME_REFRESH_SECONDS,
     }),
     seekrflow: Object.freeze({
       apiKey: e.SEEKRFLOW_API_KEY,
@@ -243,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       retries: e.SEEKRFLOW_RETRIES,
       maxBodyMb: e.SEEKRFLOW_MAX_BODY_MB,
       jobUrlTemplate: e.SEEKRFLOW_JOB_URL_TEMPLATE,
+      unfurlDomains: Object.freeze([...e.SEEKRFLOW_UNFURL_DOMAINS]),
     }),
     discovery: Object.freeze({ schedule: e.DISCOVERY_SCHEDULE }),
     ownerMapFile: e.OWNER_MAP_FILE,
@@ -360,6 +390,9 @@ export function describeConfig(config: Config): Record<string, string | number> 
     SEEKRFLOW_RETRIES: config.seekrflow.retries,
     SEEKRFLOW_MAX_BODY_MB: config.seekrflow.maxBodyMb,
     SEEKRFLOW_JOB_URL_TEMPLATE: config.seekrflow.jobUrlTemplate ?? '(not set: no "View in SeekrFlow" button)',
+    SEEKRFLOW_UNFURL_DOMAINS:
+      config.seekrflow.unfurlDomains.length > 0 ? config.seekrflow.unfurlDomains.join(',') : '(not set: links are not unfurled)',
+    HOME_REFRESH_SECONDS: config.slack.homeRefreshSeconds,
     POLL_SCHEDULE: config.poll.schedule,
     POLL_CONCURRENCY: config.poll.concurrency,
     DISCOVERY_SCHEDULE: config.discovery.schedule,

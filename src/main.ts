@@ -177,7 +177,18 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
 
     const slack = await startSlackApp({
       config,
-      deps: { jobs, poster, subscriptions, feeds: store, owners: store, jobUrl, logger: logger.child({ component: 'listeners' }), now },
+      deps: {
+        jobs,
+        poster,
+        subscriptions,
+        feeds: store,
+        owners: store,
+        jobUrl,
+        links: { domains: config.seekrflow.unfurlDomains, template: config.seekrflow.jobUrlTemplate },
+        homeRefreshMs: config.slack.homeRefreshSeconds * 1000,
+        logger: logger.child({ component: 'listeners' }),
+        now,
+      },
       logger,
       health: () => {
         const refused = credentials.refused;

@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkMessage } from '../../test/support/block-kit-rules.js';
+import { checkHomeView, checkMessage, checkUnfurls, checkView } from '../../test/support/block-kit-rules.js';
 import { makeBusyJob } from '../../test/support/make-job.js';
 import { ACTIONS } from '../slack/blocks/card.js';
+import { HOME_ACTIONS } from '../slack/blocks/home.js';
+import { UNFURL_ACTIONS } from '../slack/blocks/unfurl.js';
+import { WATCH_CALLBACK_ID } from '../slack/blocks/watch-modal.js';
 import { runRender } from './render.js';
 
 let dir: string;
@@ -83,6 +86,34 @@ describe('datajob-bot render', () => {
     expect(JSON.stringify(payload)).toContain('"url":"https://apps.seekr.com/jobs/dj%201%2F2?x=1"');
   });
 
+  it('prints what a link to the job unfurls into: chat.unfurl’s map, keyed by the link', async () => {
+    const file = await jobFile('unfurl.json', job);
+    const fromTemplate = await run([file, '--unfurl', '--job-url-template', 'https://apps.seekr.com/data-jobs/{id}']);
+    expect(fromTemplate.code).toBe(0);
+    const unfurls = JSON.parse(fromTemplate.stdout);
+    const link = `https://apps.seekr.com/data-jobs/${job.id}`;
+    expect(Object.keys(unfurls)).toEqual([link]);
+    expect(checkUnfurls(unfurls)).toBeNull();
+    expect(JSON.stringify(unfurls)).toContain(UNFURL_ACTIONS.refresh);
+    const fromUrl = JSON.parse((await run([file, '--unfurl', '--url', 'https://apps.seekr.com/view?id=x'])).stdout);
+    expect(Object.keys(fromUrl)).toEqual(['https://apps.seekr.com/view?id=x']);
+  });
+
+  it('prints the App Home of whoever subscribed a channel to the job, and the "Watch this job" modal', async () => {
+    const file = await jobFile('home.json', job);
+    const home = await run([file, '--home', '--channel', 'C0DATAJOBS']);
+    expect(home.code).toBe(0);
+    const view = JSON.parse(home.stdout);
+    expect(view.type).toBe('home');
+    expect(checkHomeView(view)).toBeNull();
+    expect(home.stdout).toContain('in <#C0DATAJOBS>');
+    expect(home.stdout).toContain(HOME_ACTIONS.unsubscribe);
+
+    const modal = JSON.parse((await run([file, '--watch-modal'])).stdout);
+    expect(modal).toMatchObject({ type: 'modal', callback_id: WATCH_CALLBACK_ID });
+    expect(checkView(modal)).toBeNull();
+  });
+
   it('names the field that makes a file not a data job', async () => {
     const broken = { ...job, files: [{ ...job.files[0], file_id: undefined }], status: 42 };
     const { code, stdout, stderr } = await run([await jobFile('broken.json', broken)]);
@@ -102,12 +133,21 @@ describe('datajob-bot render', () => {
     expect(missing.stderr).toContain('Cannot read');
   });
 
+  it('asks for the link of an unfurl when it cannot make one', async () => {
+    const { code, stderr } = await run([await jobFile('no-link.json', job), '--unfurl']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--unfurl needs the link');
+  });
+
   it.each([
     [[]],
     [['a.json', 'b.json']],
     [['job.json', '--mode', 'loud']],
     [['job.json', '--frobnicate']],
     [['job.json', '--job-url-template', 'https://x/']],
+    [['job.json', '--unfurl', '--home']],
+    [['job.json', '--home', '--channel', '#general']],
+    [['job.json', '--unfurl', '--url', 'not a link']],
   ])('rejects bad usage %j with exit 2 and the usage', async (args) => {
     const { code, stderr } = await run(args);
     expect(code).toBe(2);

@@ -1,11 +1,18 @@
 import { readFile } from 'node:fs/promises';
+import type { DataJob as Job } from '../domain/data-job.js';
+import { summarizeJob } from '../domain/job-summary.js';
 import { DataJob } from '../seekrflow/data-job.js';
 import { type CardMode, renderCard } from '../slack/blocks/card.js';
+import { renderHome } from '../slack/blocks/home.js';
+import { renderUnfurl } from '../slack/blocks/unfurl.js';
+import { renderWatchForm } from '../slack/blocks/watch-modal.js';
 
 /**
  * `datajob-bot render <file|-> [--mode ephemeral|shared|living] [--job-url-template URL]`: prints
  * the exact message payload the bot would send for a job JSON, to preview a card or debug one
- * without Slack. Exit codes: 0 printed, 1 the input is not a valid job, 2 bad usage.
+ * without Slack. `--unfurl`, `--home` and `--watch-modal` print, instead, what a link to the job
+ * unfurls into, the App Home of the person who subscribed a channel to it, and the "Watch this job"
+ * modal. Exit codes: 0 printed, 1 the input is not a valid job, 2 bad usage.
  */
 
 export interface RenderIo {
@@ -15,17 +22,29 @@ export interface RenderIo {
 }
 
 const USAGE = `Usage: datajob-bot render <job.json | -> [--mode ephemeral|shared|living] [--job-url-template 'https://…/{id}']
+       datajob-bot render <job.json | -> --unfurl [--url 'https://…' | --job-url-template 'https://…/{id}']
+       datajob-bot render <job.json | -> --home [--channel C…]
+       datajob-bot render <job.json | -> --watch-modal [--channel C…]
 
 Reads a SeekrFlow data job (the JSON of GET /v1/flow/data-jobs/{id}) from a file, or from stdin
-with -, and prints the Slack message payload { text, blocks } of its card.
+with -, and prints the Slack message payload { text, blocks } of its card. Instead:
+  --unfurl        chat.unfurl's unfurls: { <link>: { blocks } } for a link to the job (--url, or the
+                  link --job-url-template makes)
+  --home          views.publish's view: the App Home of whoever subscribed --channel to the job
+  --watch-modal   views.open's view: the "Watch this job" modal for the job in --channel
 `;
 
 const MODES: readonly CardMode[] = ['ephemeral', 'shared', 'living'];
+const VIEWS = ['--unfurl', '--home', '--watch-modal'] as const;
+type View = 'card' | 'unfurl' | 'home' | 'watch-modal';
 
 interface RenderArgs {
   input: string;
+  view: View;
   mode: CardMode;
   jobUrlTemplate: string | undefined;
+  url: string | undefined;
+  channel: string;
 }
 
 export async function runRender(args: string[], io: RenderIo): Promise<number> {
@@ -61,17 +80,52 @@ export async function runRender(args: string[], io: RenderIo): Promise<number> {
     return 1;
   }
 
-  const job = result.data;
-  const jobUrl = parsed.jobUrlTemplate?.replaceAll('{id}', encodeURIComponent(job.id));
-  const payload = renderCard(job, { fetchedAt: new Date(), mode: parsed.mode, ...(jobUrl !== undefined && { jobUrl }) });
-  io.stdout(`${JSON.stringify(payload, null, 2)}\n`);
+  const payload = render(result.data, parsed, new Date());
+  if ('error' in payload) {
+    io.stderr(`${payload.error}\n\n${USAGE}`);
+    return 2;
+  }
+  io.stdout(`${JSON.stringify(payload.value, null, 2)}\n`);
   return 0;
+}
+
+function render(job: Job, args: RenderArgs, now: Date): { value: unknown } | { error: string } {
+  const jobUrl = args.jobUrlTemplate?.replaceAll('{id}', encodeURIComponent(job.id));
+  switch (args.view) {
+    case 'card':
+      return { value: renderCard(job, { fetchedAt: now, mode: args.mode, ...(jobUrl !== undefined && { jobUrl }) }) };
+    case 'unfurl': {
+      const url = args.url ?? jobUrl;
+      if (!url) return { error: '--unfurl needs the link: --url, or --job-url-template to make it' };
+      return { value: { [url]: renderUnfurl(job, { url, fetchedAt: now }) } };
+    }
+    case 'home': {
+      const ended = summarizeJob(job).ended;
+      const subscription = {
+        channelId: args.channel,
+        jobId: job.id,
+        job: { name: job.name, status: job.status },
+        filter: 'changes',
+        state: ended ? ('ended' as const) : ('active' as const),
+        pausedBecause: null,
+        endedAs: ended ? job.status : null,
+        stateAt: ended ? now : null,
+        createdAt: now,
+      };
+      return { value: renderHome({ subscriptions: [subscription], total: 1, page: 1, ownedJobs: [], generatedAt: now }) };
+    }
+    case 'watch-modal':
+      return { value: renderWatchForm({ jobId: job.id, channelId: args.channel }) };
+  }
 }
 
 function parseArgs(args: string[]): RenderArgs | { error: string } | { help: true } {
   let input: string | undefined;
   let mode: CardMode = 'ephemeral';
   let jobUrlTemplate: string | undefined;
+  let view: View = 'card';
+  let url: string | undefined;
+  let channel = 'C0123456789';
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     const [flag, inlineValue] =
@@ -94,6 +148,24 @@ function parseArgs(args: string[]): RenderArgs | { error: string } | { help: tru
         jobUrlTemplate = t;
         break;
       }
+      case '--unfurl':
+      case '--home':
+      case '--watch-modal':
+        if (view !== 'card') return { error: `Only one of ${VIEWS.join(', ')}, please` };
+        view = flag.slice(2) as View;
+        break;
+      case '--url': {
+        const u = value();
+        if (!u || !URL.canParse(u)) return { error: '--url needs a link, e.g. https://apps.seekr.com/data-jobs/dj-…' };
+        url = u;
+        break;
+      }
+      case '--channel': {
+        const c = value();
+        if (!c || !/^[CGD][A-Z0-9_]{1,40}$/.test(c)) return { error: '--channel needs a channel id, e.g. C0123456789' };
+        channel = c;
+        break;
+      }
       default:
         if (arg.startsWith('-') && arg !== '-') return { error: `Unknown option: ${arg}` };
         if (input !== undefined) return { error: `Only one job file, please (got ${input} and ${arg})` };
@@ -101,7 +173,7 @@ function parseArgs(args: string[]): RenderArgs | { error: string } | { help: tru
     }
   }
   if (input === undefined) return { error: 'Which job? Give a JSON file, or - to read stdin.' };
-  return { input, mode, jobUrlTemplate };
+  return { input, view, mode, jobUrlTemplate, url, channel };
 }
 
 async function readStream(stream: NodeJS.ReadableStream): Promise<string> {

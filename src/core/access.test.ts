@@ -106,6 +106,12 @@ describe('checkAccess', () => {
     ['unsubscribing a shared channel (it stops posting there)', member(), {}, HOME, 'unsubscribe', 'C_SHARED', 'allowed'],
     ['refreshing a card the channel reads, in a shared channel', member(), {}, HOME, 'refresh_in_channel', 'C_SHARED', 'shared_channel'],
     ['refreshing one’s own private card in a shared channel', member(), {}, HOME, 'refresh', 'C_SHARED', 'allowed'],
+    ['unfurling a link in a shared channel', member(), {}, HOME, 'unfurl', 'C_SHARED', 'shared_channel'],
+    ['unfurling a link in our own channel', member(), {}, HOME, 'unfurl', 'C_OURS', 'allowed'],
+    ['a guest’s link', member({ guest: true }), {}, HOME, 'unfurl', 'C_OURS', 'guest'],
+    ['opening "Watch this job" in a shared channel', member(), {}, HOME, 'watch', 'C_SHARED', 'shared_channel'],
+    ['a guest opening the App Home', member({ guest: true }), {}, HOME, 'home', 'C_OURS', 'guest'],
+    ['a member opening the App Home', member(), {}, HOME, 'home', 'C_OURS', 'allowed'],
     ['a channel Slack cannot be asked about just now', member(), {}, HOME, 'subscribe', 'C_UNKNOWN', 'cannot_check'],
     ['a channel hidden from the bot (it cannot post there either, so it may try)', member(), {}, HOME, 'share', 'C_HIDDEN', 'allowed'],
   ])('%s → %s', async (_name, person, settings, installation, action, channel, expected) => {
@@ -134,7 +140,10 @@ describe('checkAccess', () => {
 
   it('lets one person make 20 look-ups and clicks a minute, then asks them to wait; others are not held', async () => {
     let now = Date.parse('2026-07-28T14:00:00Z');
-    const d = { ...deps({ people: { U_MEMBER: member(), U_OTHER: member({ userId: 'U_OTHER' }) } }), now: () => new Date(now) };
+    const d = {
+      ...deps({ people: { U_MEMBER: member(), U_OTHER: member({ userId: 'U_OTHER' }) }, places: PLACES }),
+      now: () => new Date(now),
+    };
     const results: string[] = [];
     for (let i = 0; i < 21; i++) results.push(await decide(d, 'U_MEMBER', i % 2 ? 'refresh' : 'lookup'));
     expect(results.slice(0, 20).every((r) => r === 'allowed')).toBe(true);
@@ -142,6 +151,10 @@ describe('checkAccess', () => {
     expect(await decide(d, 'U_OTHER', 'lookup')).toBe('allowed');
     // Help and list read nothing from SeekrFlow: never limited.
     expect(await decide(d, 'U_MEMBER', 'list')).toBe('allowed');
+    // Nor do the App Home and the shortcut's form; an unfurl reads the jobs, so it waits too.
+    expect(await decide(d, 'U_MEMBER', 'home')).toBe('allowed');
+    expect(await decide(d, 'U_MEMBER', 'watch')).toBe('allowed');
+    expect(await decide(d, 'U_MEMBER', 'unfurl')).toBe('too_many_lookups');
     now += 60_001;
     expect(await decide(d, 'U_MEMBER', 'lookup')).toBe('allowed');
   });

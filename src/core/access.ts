@@ -20,7 +20,13 @@ export type Action =
   | 'subscribe'
   | 'unsubscribe'
   | 'pause'
-  | 'resume';
+  | 'resume'
+  /** A link to a job, posted in a channel, gets a card attached that the whole channel reads. */
+  | 'unfurl'
+  /** The App Home: the person's own subscriptions, from the bot's store. */
+  | 'home'
+  /** "Watch this job" opens its form; subscribing from it is a 'subscribe'. */
+  | 'watch';
 
 /** Actions that read SeekrFlow: they count against the per-user limit. */
 const READS_SEEKRFLOW: ReadonlySet<Action> = new Set([
@@ -33,9 +39,10 @@ const READS_SEEKRFLOW: ReadonlySet<Action> = new Set([
   'unsubscribe',
   'pause',
   'resume',
+  'unfurl',
 ]);
-/** Actions that put job data where everyone in the channel reads it. */
-const PUBLISHES: ReadonlySet<Action> = new Set(['share', 'subscribe', 'resume', 'refresh_in_channel']);
+/** Actions that put job data where everyone in the channel reads it (or, for 'watch', are about to). */
+const PUBLISHES: ReadonlySet<Action> = new Set(['share', 'subscribe', 'resume', 'refresh_in_channel', 'unfurl', 'watch']);
 
 export interface AccessSettings {
   allowGuests: boolean;

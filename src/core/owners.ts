@@ -1,5 +1,5 @@
 import { audit } from './access.js';
-import type { Log, OwnerDirectory, OwnerLink, OwnerStore } from './ports.js';
+import type { FeedStore, Log, OwnerDirectory, OwnerLink, OwnerStore, WatchStore } from './ports.js';
 
 /**
  * Owners told directly. A person links themselves to their SeekrFlow user once (`/datajob me <id>`),
@@ -97,4 +97,27 @@ export function ownerDirectory(store: Pick<OwnerStore, 'ownersOf'>, mapped: Read
       return [...people.values()];
     },
   };
+}
+
+/**
+ * The jobs a person owns, as far as the bot knows them: those of the SeekrFlow user they linked
+ * themselves to, among the team's jobs discovery has seen, newest first, with the status the bot last
+ * saw (when it follows the job). Empty without a link.
+ */
+export async function jobsOwnedBy(
+  deps: { owners: Pick<OwnerStore, 'ownerLink'>; feeds: Pick<FeedStore, 'discoveredJobs'>; watches: Pick<WatchStore, 'getWatch'> },
+  userId: string,
+  limit = 10,
+): Promise<{ jobs: Array<{ jobId: string; name: string; status: string }>; total: number }> {
+  const link = await deps.owners.ownerLink(userId);
+  if (!link) return { jobs: [], total: 0 };
+  const owned = (await deps.feeds.discoveredJobs())
+    .filter((j) => j.userId === link.seekrflowUserId)
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const jobs = await Promise.all(
+    owned
+      .slice(0, limit)
+      .map(async (j) => ({ jobId: j.id, name: j.name, status: (await deps.watches.getWatch(j.id))?.watch.snapshot?.status ?? '' })),
+  );
+  return { jobs, total: owned.length };
 }

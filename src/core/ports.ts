@@ -142,6 +142,15 @@ export interface SubscriptionStore {
   subscriptionsForJob(jobId: string): Promise<Subscription[]>;
   /** Active and paused subscriptions a team feed made. */
   subscriptionsOfFeed(feedId: number): Promise<Subscription[]>;
+  /**
+   * The subscriptions a person created, in every channel and every state (the App Home): paused
+   * first (they wait for someone), then active, then ended, newest first within each; one page of
+   * them, and how many there are in all.
+   */
+  subscriptionsCreatedBy(
+    userId: string,
+    page: { limit: number; offset: number },
+  ): Promise<{ subscriptions: Subscription[]; total: number }>;
   setCardTs(subscriptionId: number, ts: string): Promise<void>;
   /** Deletes the subscription and its pending deliveries. */
   removeSubscription(subscriptionId: number): Promise<void>;

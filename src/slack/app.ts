@@ -13,6 +13,9 @@ import { registerCardActions } from './listeners/card-actions.js';
 import { registerCommand } from './listeners/command.js';
 import type { ListenerDeps } from './listeners/context.js';
 import { registerFailedFilesModal } from './listeners/failed-files.js';
+import { registerHome } from './listeners/home.js';
+import { registerUnfurls } from './listeners/unfurl.js';
+import { registerWatchShortcut } from './listeners/watch.js';
 import { slackFailure } from './poster.js';
 
 /**
@@ -206,6 +209,9 @@ export async function startSlackApp({ config, deps, logger, health, metrics }: S
   registerCommand(app, listenerDeps);
   registerCardActions(app, listenerDeps);
   registerFailedFilesModal(app, listenerDeps);
+  registerUnfurls(app, listenerDeps);
+  const stopHome = registerHome(app, listenerDeps);
+  registerWatchShortcut(app, listenerDeps);
   app.error(async (error) => {
     logger.error({ err: error, component: 'slack' }, 'unhandled Slack listener error');
   });
@@ -227,6 +233,7 @@ export async function startSlackApp({ config, deps, logger, health, metrics }: S
     port,
     botUserId,
     async stop() {
+      stopHome();
       await app.stop();
       if (healthServer) await new Promise<void>((resolve) => healthServer.close(() => resolve()));
     },

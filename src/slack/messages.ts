@@ -183,7 +183,7 @@ export function meReply(result: MeResult): Reply {
 }
 
 /** Why a subscription is paused, as a reader wants it: who and since when, or what the channel or the bot lacks. */
-function pausedText(s: ChannelSubscription['subscription']): string {
+export function pausedText(s: ChannelSubscription['subscription']): string {
   if (s.stateReason === PAUSED_BY_PERSON) {
     return `${s.stateBy ? ` by ${userMention(s.stateBy)}` : ''}${s.stateAt ? ` since ${dateToken(s.stateAt)}` : ''}`;
   }

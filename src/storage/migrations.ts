@@ -144,6 +144,13 @@ CREATE TABLE owner_links (
 CREATE INDEX owner_links_seekrflow ON owner_links (seekrflow_user_id);
 `,
   },
+  {
+    version: 5,
+    name: 'a person’s subscriptions, for the App Home',
+    sql: `
+CREATE INDEX subscriptions_created_by ON subscriptions (created_by, id);
+`,
+  },
 ];
 
 /**
@@ -256,6 +263,13 @@ CREATE TABLE owner_links (
   created_at timestamptz NOT NULL
 );
 CREATE INDEX owner_links_seekrflow ON owner_links (seekrflow_user_id);
+`,
+  },
+  {
+    version: 5,
+    name: 'a person’s subscriptions, for the App Home',
+    sql: `
+CREATE INDEX subscriptions_created_by ON subscriptions (created_by, id);
 `,
   },
 ];

@@ -337,6 +337,27 @@ export class PostgresStore implements Store {
     return rows.map(toSubscription);
   }
 
+  async subscriptionsCreatedBy(
+    userId: string,
+    page: { limit: number; offset: number },
+  ): Promise<{ subscriptions: Subscription[]; total: number }> {
+    // The App Home's order: paused (waiting for someone), active, ended; newest first within each.
+    const { rows } = await this.pool.query<SubscriptionRow & { total: string }>(
+      `SELECT *, COUNT(*) OVER () AS total FROM subscriptions WHERE created_by = $1 AND kind = 'channel'
+       ORDER BY CASE state WHEN 'paused' THEN 0 WHEN 'active' THEN 1 ELSE 2 END, id DESC LIMIT $2 OFFSET $3`,
+      [userId, page.limit, page.offset],
+    );
+    // Past the last page the window has no row to count on.
+    const counted =
+      rows[0]?.total ??
+      (
+        await this.pool.query<{ total: string }>(`SELECT COUNT(*) AS total FROM subscriptions WHERE created_by = $1 AND kind = 'channel'`, [
+          userId,
+        ])
+      ).rows[0]?.total;
+    return { subscriptions: rows.map(toSubscription), total: Number(counted ?? 0) };
+  }
+
   async subscriptionsForJob(jobId: string): Promise<Subscription[]> {
     const { rows } = await this.pool.query<SubscriptionRow>(
       `SELECT * FROM subscriptions WHERE job_id = $1 AND state = 'active' AND kind = 'channel' ORDER BY id`,

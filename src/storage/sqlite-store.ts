@@ -165,6 +165,9 @@ function migrateSqlite(db: Database.Database, migrations: readonly Migration[] =
   return applied;
 }
 
+/** The App Home's order: paused (waiting for someone), active, ended; newest first within each. */
+const CREATED_BY_ORDER = `CASE state WHEN 'paused' THEN 0 WHEN 'active' THEN 1 ELSE 2 END, id DESC`;
+
 /** Prepared once per connection and reused: the poll pass runs these thousands of times. */
 function prepareStatements(db: Database.Database) {
   return {
@@ -184,6 +187,13 @@ function prepareStatements(db: Database.Database) {
     ),
     listSubscriptions: db.prepare<[string], SubscriptionRow>(
       `SELECT * FROM subscriptions WHERE channel_id = ? AND state <> 'ended' AND kind = 'channel' ORDER BY id`,
+    ),
+    subscriptionsCreatedBy: db.prepare<[string, number, number], SubscriptionRow & { total: number }>(
+      `SELECT *, COUNT(*) OVER () AS total FROM subscriptions WHERE created_by = ? AND kind = 'channel'
+       ORDER BY ${CREATED_BY_ORDER} LIMIT ? OFFSET ?`,
+    ),
+    countCreatedBy: db.prepare<[string], { total: number }>(
+      `SELECT COUNT(*) AS total FROM subscriptions WHERE created_by = ? AND kind = 'channel'`,
     ),
     subscriptionsForJob: db.prepare<[string], SubscriptionRow>(
       `SELECT * FROM subscriptions WHERE job_id = ? AND state = 'active' AND kind = 'channel' ORDER BY id`,
@@ -423,6 +433,16 @@ export class SqliteStore implements Store {
 
   async subscriptionsOfFeed(feedId: number): Promise<Subscription[]> {
     return this.#s.subscriptionsOfFeed.all(feedId).map(toSubscription);
+  }
+
+  async subscriptionsCreatedBy(
+    userId: string,
+    page: { limit: number; offset: number },
+  ): Promise<{ subscriptions: Subscription[]; total: number }> {
+    const rows = this.#s.subscriptionsCreatedBy.all(userId, page.limit, page.offset);
+    // Past the last page the window has no row to count on.
+    const total = rows[0]?.total ?? this.#s.countCreatedBy.get(userId)?.total ?? 0;
+    return { subscriptions: rows.map(toSubscription), total };
   }
 
   async watchedJobIds(): Promise<string[]> {

@@ -206,6 +206,23 @@ describe('owners told directly', () => {
     expect(h.slack.directMessages('U_ERIN')).toHaveLength(2);
   });
 
+  it('the App Home lists the jobs you own once you linked yourself', async () => {
+    h.slack.addUser({ id: 'U_FRAN', name: 'fran' });
+    await h.ask('me user-fran', { user: 'U_FRAN' });
+    await h.ask('subscribe team failures', { channel: 'C_RANDOM' });
+    const mine = teamJob({ user_id: 'user-fran', name: 'fran-eval-1' });
+    h.sim.putJob(mine);
+    h.sim.putJob(teamJob({ user_id: 'user-other', name: 'not-frans' }));
+    await h.bot.discoverNow();
+    await h.slack.openHome({ user: 'U_FRAN' });
+    const home = await waitFor(() => h.slack.homeView('U_FRAN'), 'the Home to be published');
+    const shown = visibleText(home as object);
+    expect(shown).toMatch(/Jobs you own\* \(1\)/);
+    expect(shown).toContain('fran-eval-1');
+    expect(shown).not.toContain('not-frans');
+    await h.ask('unsubscribe team', { channel: 'C_RANDOM' });
+  });
+
   it('through the mapping file, by email and by user id', async () => {
     // The file names Bob by email (resolved with users.lookupByEmail at start) and Dan by id.
     await ownedJobThroughItsLife('user-bob');

@@ -225,6 +225,38 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         expect((await store.watchedJobIds()).sort()).toEqual(['dj-w1', 'dj-w3']);
       });
 
+      it('lists what a person created across channels: paused, active, then ended, newest first, a page at a time', async () => {
+        const old = await addActive({ createdBy: 'U_HOME', channelId: 'C-h1', jobId: 'dj-h1' });
+        const paused = await addActive({ createdBy: 'U_HOME', channelId: 'C-h2', jobId: 'dj-h2' });
+        const ended = await addActive({ createdBy: 'U_HOME', channelId: 'C-h1', jobId: 'dj-h3' });
+        const recent = await addActive({ createdBy: 'U_HOME', channelId: 'C-h3', jobId: 'dj-h1' });
+        await addActive({ createdBy: 'U_OTHER', channelId: 'C-h1', jobId: 'dj-h4' });
+        await store.pauseSubscription(paused.id, PAUSED_BY_PERSON, { userId: 'U_BOB', at: at(1) });
+        await store.initWatch('dj-h3', makeWatch());
+        await store.commitPass('dj-h3', {
+          expectedVersion: 1,
+          watch: makeWatch(),
+          deliveries: [],
+          endSubscriptions: { ids: [ended.id], reason: 'completed' },
+        });
+
+        const all = await store.subscriptionsCreatedBy('U_HOME', { limit: 10, offset: 0 });
+        expect(all.total).toBe(4);
+        expect(all.subscriptions.map((s) => [s.id, s.state])).toEqual([
+          [paused.id, 'paused'],
+          [recent.id, 'active'],
+          [old.id, 'active'],
+          [ended.id, 'ended'],
+        ]);
+        expect(all.subscriptions[0]).toMatchObject({ channelId: 'C-h2', jobId: 'dj-h2', stateBy: 'U_BOB', stateReason: PAUSED_BY_PERSON });
+        expect(all.subscriptions[3]).toMatchObject({ stateReason: 'completed' });
+
+        const second = await store.subscriptionsCreatedBy('U_HOME', { limit: 2, offset: 2 });
+        expect({ ids: second.subscriptions.map((s) => s.id), total: second.total }).toEqual({ ids: [old.id, ended.id], total: 4 });
+        expect(await store.subscriptionsCreatedBy('U_HOME', { limit: 2, offset: 8 })).toEqual({ subscriptions: [], total: 4 });
+        expect(await store.subscriptionsCreatedBy('U_NOBODY', { limit: 2, offset: 0 })).toEqual({ subscriptions: [], total: 0 });
+      });
+
       it('records the card ts and the last delivery result', async () => {
         const s = await addActive({ channelId: 'C-ts' });
         await store.setCardTs(s.id, '1722170000.000100');
@@ -531,6 +563,8 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         expect(await store.watchedJobIds()).toEqual([]);
         expect(await store.subscriptionsForJob('dj-owned')).toEqual([]);
         expect(await store.listSubscriptions('U_OWNER')).toEqual([]);
+        // Nor is it one of the subscriptions a person made (the App Home lists those).
+        expect((await store.subscriptionsCreatedBy(owner.createdBy, { limit: 10, offset: 0 })).total).toBe(0);
         const fromFeed = (await store.addSubscription(newSub({ channelId: 'C-f', jobId: 'dj-owned', feedId: 7, waitsForNeed: true })))
           .subscription;
         expect(fromFeed).toMatchObject({ kind: 'channel', feedId: 7, waitsForNeed: true });

@@ -34,6 +34,8 @@ export const BOT_SCOPES = [
   'mpim:read',
   'usergroups:read',
   'users:read.email',
+  'links:read',
+  'links:write',
 ];
 
 export interface HarnessOptions {
@@ -124,6 +126,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const botUrl = `http://127.0.0.1:${bot.port}/slack/events`;
   if (mode === 'socket') await slack.socket.waitForConnection(5_000);
+  // HTTP mode: Slack sends events and interactions (link_shared, app_home_opened, shortcuts, modals) to the Request URL.
+  else slack.setRequestUrl({ url: botUrl, signingSecret: SIGNING_SECRET });
 
   const harness: Harness = {
     bot,

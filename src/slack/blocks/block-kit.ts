@@ -105,3 +105,57 @@ export function blockIds(suffix: string): (purpose: string) => string {
   let n = 0;
   return (purpose) => `${purpose}.${++n}.${suffix}`;
 }
+
+/** An option of radio buttons (or a select): the label may be mrkdwn for radio buttons. */
+export interface Option {
+  text: PlainText | MrkdwnText;
+  value: string;
+  description?: PlainText | MrkdwnText;
+}
+
+export interface PlainTextInput {
+  type: 'plain_text_input';
+  action_id: string;
+  placeholder?: PlainText;
+  max_length?: number;
+  initial_value?: string;
+}
+
+export interface RadioButtons {
+  type: 'radio_buttons';
+  action_id: string;
+  options: Option[];
+  initial_option?: Option;
+}
+
+/** A form field of a modal: modals only, never messages. */
+export interface InputBlock {
+  type: 'input';
+  block_id: string;
+  label: PlainText;
+  element: PlainTextInput | RadioButtons;
+  hint?: PlainText;
+  optional?: boolean;
+}
+
+/** What a modal or the Home tab may hold: the message blocks, and form fields. */
+export type ViewBlock = Block | InputBlock;
+
+/** A modal with a form: its Submit sends the fields' values (view_submission). */
+export interface FormView {
+  type: 'modal';
+  callback_id: string;
+  title: PlainText;
+  close: PlainText;
+  submit: PlainText;
+  private_metadata: string;
+  blocks: ViewBlock[];
+}
+
+/** The App Home tab (views.publish): no title or buttons of its own. */
+export interface HomeView {
+  type: 'home';
+  callback_id: string;
+  private_metadata: string;
+  blocks: Block[];
+}

@@ -1,6 +1,7 @@
 import { type AccessDeps, type AccessRequest, checkAccess } from '../../core/access.js';
 import type { FeedStore, JobSource, Log, OwnerStore } from '../../core/ports.js';
 import type { SubscriptionDeps } from '../../core/subscriptions.js';
+import type { JobLinkRules } from '../../domain/job-link.js';
 import { type Reply, refusalReply } from '../messages.js';
 import type { SlackPoster } from '../poster.js';
 
@@ -17,6 +18,10 @@ export interface ListenerDeps {
   /** Who may see and do what: every command, button and modal asks before anything else. */
   access: AccessDeps;
   jobUrl: (jobId: string) => string | undefined;
+  /** Which links name a job: the unfurl domains (none: links are not unfurled) and the job link template. */
+  links: JobLinkRules;
+  /** The App Home is published at most once per this many ms per person. */
+  homeRefreshMs: number;
   logger: Log;
   now: () => Date;
 }
