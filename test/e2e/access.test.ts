@@ -676,7 +676,7 @@ describe('audit lines', () => {
     const shared = await shareCard(h, jobId, 'C_GENERAL');
     const from = h.logs.length;
     await clickAndHear(h, { channel: 'C_GENERAL', ts: shared.ts }, ACTIONS.refresh, 'U_SINGLE');
-    const line = await oneAuditLine(from, 'refresh');
+    const line = await oneAuditLine(from, 'refresh_in_channel');
     expect(line).toMatchObject({ outcome: 'refused', user: 'U_SINGLE', channel: 'C_GENERAL', jobId, reason: 'guest' });
   });
 

@@ -252,6 +252,7 @@ describe('subscriptions', () => {
     await h.bot.pollNow();
     expect(h.sim.requestCount(id)).toBe(0);
     // The only thing said in the thread since: who unsubscribed (not by the person who subscribed).
+    await waitFor(() => h.slack.thread('C_DATA_JOBS', card.ts).length > 0, 'the note in the thread');
     expect(h.slack.thread('C_DATA_JOBS', card.ts).map((m) => m.text)).toEqual([
       expect.stringMatching(/^:no_bell: Unsubscribed by <@U_CAROL>/),
     ]);
