@@ -26,12 +26,12 @@ async function turns(pacer: Pacer, time: ReturnType<typeof virtualTime>, n: numb
 }
 
 describe('Pacer', () => {
-  it('lets a burst of chat.update through, then one every 1.25 s (48 a minute, under tier 3’s 50)', async () => {
+  it('lets tier 3’s burst of 10 chat.update through, then one every 1.25 s (48 a minute, under tier 3’s 50)', async () => {
     const time = virtualTime();
     const pacer = new Pacer(time);
-    const at = await turns(pacer, time, 12, 'chat.update');
-    expect(at.slice(0, 8)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
-    expect(at.slice(8)).toEqual([1250, 2500, 3750, 5000]);
+    const at = await turns(pacer, time, 14, 'chat.update');
+    expect(at.slice(0, 10)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(at.slice(10)).toEqual([1250, 2500, 3750, 5000]);
   });
 
   it('paces chat.postMessage per channel: one channel waits, another does not', async () => {
@@ -65,9 +65,9 @@ describe('Pacer', () => {
   it('says how many card updates can go out soon, so the rest can wait and be replaced by newer ones', async () => {
     const time = virtualTime();
     const pacer = new Pacer(time);
-    expect(pacer.capacity('chat.update', 0)).toBe(8);
-    expect(pacer.capacity('chat.update', 2_000)).toBe(9);
-    await turns(pacer, time, 8, 'chat.update');
+    expect(pacer.capacity('chat.update', 0)).toBe(10);
+    expect(pacer.capacity('chat.update', 2_000)).toBe(11);
+    await turns(pacer, time, 10, 'chat.update');
     expect(pacer.capacity('chat.update', 0)).toBe(0);
   });
 
