@@ -78,3 +78,31 @@ describe('Pacer', () => {
     expect(at.at(-1)).toBeLessThan(100);
   });
 });
+
+describe('Pacer, with the answer’s latency', () => {
+  it('starts refilling a full bucket when Slack answers its first call, not when it was sent', async () => {
+    const time = virtualTime();
+    const pacer = new Pacer(time);
+    const answers: Array<() => void> = [];
+    for (let i = 0; i < 10; i++) answers.push(await pacer.acquire('chat.update'));
+    // The burst is answered 100 ms later: for Slack, its bucket was full until the calls arrived.
+    await time.sleep(100);
+    for (const answered of answers) answered();
+    const done = await pacer.acquire('chat.update');
+    done();
+    expect(Math.round(time.now)).toBe(1_350);
+  });
+
+  it('takes nothing back from a bucket that was not full: the refill it lacked was Slack’s too', async () => {
+    const time = virtualTime();
+    const pacer = new Pacer(time);
+    for (let i = 0; i < 10; i++) (await pacer.acquire('chat.update'))();
+    expect(Math.round(time.now)).toBe(0);
+    const answered = await pacer.acquire('chat.update');
+    expect(Math.round(time.now)).toBe(1_250);
+    await time.sleep(100);
+    answered();
+    await pacer.acquire('chat.update');
+    expect(Math.round(time.now)).toBe(2_500);
+  });
+});

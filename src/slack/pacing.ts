@@ -44,6 +44,12 @@ export const SLACK_RATES: Readonly<Record<string, Rate>> = {
 export const POST_PER_CHANNEL: Rate = { perMinute: 58, burst: 2 };
 export const POST_PER_WORKSPACE: Rate = { perMinute: 290, burst: 100 };
 
+/** When a call took its token (the bucket's clock then), and how far from full the bucket was. */
+interface Ticket {
+  at: number;
+  deficit: number;
+}
+
 /** A token bucket that also remembers a hold: Slack's Retry-After, for everyone who asks. */
 class Gate {
   #tokens: number;
@@ -78,17 +84,39 @@ class Gate {
   #wait(now: number): number {
     this.#refill(now);
     const held = this.#heldUntil - now;
-    const short = this.#tokens >= 1 ? 0 : ((1 - this.#tokens) / this.rate.perMinute) * 60_000;
+    // A token short by a rounding error is a token: a wait of 1e-13 ms would never move a clock.
+    const short = this.#tokens >= 1 - 1e-9 ? 0 : ((1 - this.#tokens) / this.rate.perMinute) * 60_000;
     return held > 0 ? held + short : short;
   }
 
-  take(sleep: (ms: number) => Promise<void>): Promise<void> {
+  /** Waits for a token and takes it; what it returns is for `answered`. */
+  take(sleep: (ms: number) => Promise<void>): Promise<Ticket> {
     const turn = this.#queue.then(async () => {
       for (let wait = this.#wait(this.clock()); wait > 0; wait = this.#wait(this.clock())) await sleep(wait);
+      const ticket = { at: this.#last, deficit: this.rate.burst - this.#tokens };
       this.#tokens -= 1;
+      return ticket;
     });
-    this.#queue = turn.catch(() => {});
+    this.#queue = turn.then(
+      () => {},
+      () => {},
+    );
     return turn;
+  }
+
+  /**
+   * Slack answered the call of `ticket`. A bucket that was full when the call was taken was, for
+   * Slack, still full until the call arrived, some time before the answer: the refill it was
+   * credited since the take, beyond what the bucket lacked, is taken back, so that the gate never
+   * runs ahead of Slack's bucket by the call's latency (with a burst as large as Slack's, 50 ms of
+   * latency on the first call of a burst was enough for a 429 on the call after it).
+   */
+  answered(ticket: Ticket): void {
+    const now = this.clock();
+    this.#refill(now);
+    const credited = ((now - ticket.at) / 60_000) * this.rate.perMinute;
+    const over = Math.min(this.rate.burst, credited - ticket.deficit);
+    if (over > 0 && now > this.#heldUntil) this.#tokens -= over;
   }
 
   hold(ms: number): void {
@@ -154,9 +182,16 @@ export class Pacer {
     return rate ? [this.#gate(method, rate)] : [];
   }
 
-  /** Waits until `method` (in `channel`, for posting) may be called, and takes its turn. */
-  async acquire(method: string, channel?: string): Promise<void> {
-    for (const gate of this.#gatesFor(method, channel)) await gate.take(this.#sleep);
+  /**
+   * Waits until `method` (in `channel`, for posting) may be called, and takes its turn. Call what it
+   * returns when Slack has answered (whatever the answer).
+   */
+  async acquire(method: string, channel?: string): Promise<() => void> {
+    const taken: Array<[Gate, Ticket]> = [];
+    for (const gate of this.#gatesFor(method, channel)) taken.push([gate, await gate.take(this.#sleep)]);
+    return () => {
+      for (const [gate, ticket] of taken) gate.answered(ticket);
+    };
   }
 
   /** Slack answered 429: every caller of that method (or, for posting, in that channel) waits `ms`. */
