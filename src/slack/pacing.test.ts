@@ -15,11 +15,11 @@ function virtualTime() {
   };
 }
 
-/** When each of `n` calls of `method` got its turn, called back to back. */
+/** When each of `n` calls of `method` got its turn, called back to back (each answered at once). */
 async function turns(pacer: Pacer, time: ReturnType<typeof virtualTime>, n: number, method: string, channel?: string) {
   const at: number[] = [];
   for (let i = 0; i < n; i++) {
-    await pacer.acquire(method, channel);
+    (await pacer.acquire(method, channel))();
     at.push(Math.round(time.now));
   }
   return at;
@@ -104,5 +104,30 @@ describe('Pacer, with the answer’s latency', () => {
     answered();
     await pacer.acquire('chat.update');
     expect(Math.round(time.now)).toBe(2_500);
+  });
+});
+
+describe('Pacer, with many calls of a burst in flight', () => {
+  it('takes the latency back once per burst, however many of its calls are in flight (a fast gate is not starved)', async () => {
+    const time = virtualTime();
+    const pacer = new Pacer({ ...time, scale: 60 });
+    // The workspace posting gate at × 60: 290 a second, a burst of 100, each call answered 200 ms later.
+    const answers: Array<() => void> = [];
+    for (let i = 0; i < 100; i++) answers.push(await pacer.acquire('chat.postMessage'));
+    await time.sleep(200);
+    for (const answered of answers) answered();
+    const start = time.now;
+    for (let i = 0; i < 29; i++) (await pacer.acquire('chat.postMessage'))();
+    // 29 more at 290 a second: 100 ms, not seconds.
+    expect(time.now - start).toBeLessThanOrEqual(101);
+  });
+
+  it('a call never answered freezes the refill 20 s at most', async () => {
+    const time = virtualTime();
+    const pacer = new Pacer(time);
+    await pacer.acquire('chat.update'); // never answered
+    for (let i = 0; i < 9; i++) (await pacer.acquire('chat.update'))();
+    await pacer.acquire('chat.update');
+    expect(Math.round(time.now)).toBe(21_250);
   });
 });

@@ -44,10 +44,13 @@ export const SLACK_RATES: Readonly<Record<string, Rate>> = {
 export const POST_PER_CHANNEL: Rate = { perMinute: 58, burst: 2 };
 export const POST_PER_WORKSPACE: Rate = { perMinute: 290, burst: 100 };
 
-/** When a call took its token (the bucket's clock then), and how far from full the bucket was. */
+/** Longer than any call waits for its answer (the poster's timeout is 15 s). */
+const MAX_FREEZE_MS = 20_000;
+
+/** A call's turn at a gate; `answered` is told when Slack has answered it. */
 interface Ticket {
-  at: number;
-  deficit: number;
+  /** Taken from a (nearly) full bucket: the refill waits for its answer. */
+  freezes: boolean;
 }
 
 /** A token bucket that also remembers a hold: Slack's Retry-After, for everyone who asks. */
@@ -57,6 +60,8 @@ class Gate {
   #heldUntil = 0;
   /** Callers queue: each waits for the one before it, so nobody is starved and nobody stampedes. */
   #queue: Promise<void> = Promise.resolve();
+  /** Since when a call taken from a full bucket is unanswered: nothing accrues until it is (see `answered`). */
+  #frozenSince: number | null = null;
 
   constructor(
     readonly rate: Rate,
@@ -68,6 +73,12 @@ class Gate {
 
   #refill(now: number): void {
     // Nothing accrues before `last`: after a hold, tokens start coming only when it ends.
+    if (this.#frozenSince !== null) {
+      // A call is never unanswered longer than the client's timeout; a lost answer must not freeze the gate.
+      if (now - this.#frozenSince < MAX_FREEZE_MS) return;
+      this.#last = Math.max(this.#last, this.#frozenSince + MAX_FREEZE_MS);
+      this.#frozenSince = null;
+    }
     if (now <= this.#last) return;
     this.#tokens = Math.min(this.rate.burst, this.#tokens + ((now - this.#last) / 60_000) * this.rate.perMinute);
     this.#last = now;
@@ -93,9 +104,10 @@ class Gate {
   take(sleep: (ms: number) => Promise<void>): Promise<Ticket> {
     const turn = this.#queue.then(async () => {
       for (let wait = this.#wait(this.clock()); wait > 0; wait = this.#wait(this.clock())) await sleep(wait);
-      const ticket = { at: this.#last, deficit: this.rate.burst - this.#tokens };
+      const freezes = this.#frozenSince === null && this.#tokens > this.rate.burst - 1;
+      if (freezes) this.#frozenSince = this.clock();
       this.#tokens -= 1;
-      return ticket;
+      return { freezes };
     });
     this.#queue = turn.then(
       () => {},
@@ -106,17 +118,15 @@ class Gate {
 
   /**
    * Slack answered the call of `ticket`. A bucket that was full when the call was taken was, for
-   * Slack, still full until the call arrived, some time before the answer: the refill it was
-   * credited since the take, beyond what the bucket lacked, is taken back, so that the gate never
-   * runs ahead of Slack's bucket by the call's latency (with a burst as large as Slack's, 50 ms of
-   * latency on the first call of a burst was enough for a 429 on the call after it).
+   * Slack, still full until the call arrived, some time before the answer: it starts refilling only
+   * now, so the gate never runs ahead of Slack's bucket by the call's latency (with a burst as large
+   * as Slack's, 50 ms of latency on a burst's first call earned the call after the burst a 429).
+   * One call per burst does this, whatever else is in flight meanwhile.
    */
   answered(ticket: Ticket): void {
-    const now = this.clock();
-    this.#refill(now);
-    const credited = ((now - ticket.at) / 60_000) * this.rate.perMinute;
-    const over = Math.min(this.rate.burst, credited - ticket.deficit);
-    if (over > 0 && now > this.#heldUntil) this.#tokens -= over;
+    if (!ticket.freezes || this.#frozenSince === null) return;
+    this.#frozenSince = null;
+    this.#last = Math.max(this.#last, this.clock());
   }
 
   hold(ms: number): void {
