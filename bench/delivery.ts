@@ -184,7 +184,7 @@ export async function benchDeliveryEngine(engine: 'sqlite' | 'postgres', databas
     const completions = new Completions(store, store);
     const deliveryStore = store;
     const runner = createDeliveryRunner({
-      run: async (kind) => {
+      run: async (kind, signal) => {
         await deliverPending({
           outbox: deliveryStore,
           subscriptions: deliveryStore,
@@ -193,6 +193,7 @@ export async function benchDeliveryEngine(engine: 'sqlite' | 'postgres', databas
           owner: 'bench',
           logger: silent,
           kinds: [kind],
+          signal,
         });
       },
     });

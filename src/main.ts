@@ -142,7 +142,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
      * time; when each runs is the runner's (core/delivery.ts): passes do not wait for delivery.
      */
     const delivery = createDeliveryRunner({
-      run: async (kind) => {
+      run: async (kind, signal) => {
         try {
           if (credentials.refused || !(await leads())) return;
           await deliverPending({
@@ -154,6 +154,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
             owner,
             logger: deliverLogger,
             kinds: [kind],
+            signal,
           });
         } catch (error) {
           deliverLogger.error({ err: error, kind }, 'delivery run failed');

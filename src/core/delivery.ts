@@ -65,6 +65,8 @@ export interface DeliverDeps {
   maxAttempts?: number;
   /** Which lanes this run serves (both by default): a runner runs each on its own (`DeliveryRunner`). */
   kinds?: readonly DeliveryKind[];
+  /** Ends the run early (the process stops): what is claimed and not yet sent is released. */
+  signal?: AbortSignal;
 }
 
 export type DeliveryKind = 'reply' | 'card';
@@ -92,7 +94,7 @@ export async function deliverPending(input: DeliverDeps): Promise<DeliverReport>
   const o = { ...DEFAULTS, ...input };
   const now = input.now ?? (() => new Date());
   const report: DeliverReport = { sent: 0, retried: 0, paused: 0, dropped: 0 };
-  const halted = () => input.credentials?.refused != null;
+  const halted = () => input.credentials?.refused != null || input.signal?.aborted === true;
   const batch = input.completions ?? new Completions(input.outbox, input.subscriptions);
   // What an earlier run could not write (the database was away) is written first.
   await batch.flush();
@@ -219,6 +221,11 @@ async function deliverGroup(group: Delivery[], deps: RunDeps, o: Options, now: (
   }
   for (let i = 0; i < group.length; i++) {
     const delivery = group[i] as Delivery;
+    if (deps.signal?.aborted) {
+      // The process stops: a card backlog paced over minutes must not hold it; the rest waits in the outbox.
+      await deps.outbox.releaseDeliveries(group.slice(i).map((d) => d.id));
+      return;
+    }
     let result: Result;
     try {
       result = await deliverOne(subscription, delivery, deps, o, now);
@@ -429,13 +436,13 @@ export interface DeliveryRunner {
   tick(): void;
   /** Both lanes now, cards without waiting for passes to settle; resolves when both runs are done. */
   now(): Promise<void>;
-  /** Cancels the settle timers and waits for the runs under way. */
+  /** Cancels the settle timers, ends the runs under way after the deliveries being sent, and waits for them. */
   stop(): Promise<void>;
 }
 
 export interface DeliveryRunnerOptions {
   /** One run of one lane; must not reject. It decides itself whether this process may deliver now. */
-  run: (kind: DeliveryKind) => Promise<void>;
+  run: (kind: DeliveryKind, signal: AbortSignal) => Promise<void>;
   /** How long a pass's cards wait for a pass right behind it. */
   settleMs?: number;
   clock?: () => number;
@@ -453,7 +460,7 @@ export function createDeliveryRunner({ run, settleMs = CARD_SETTLE_MS, clock = D
       if (waiting) return waiting;
       const next = last.then(() => {
         waiting = null;
-        return run(kind);
+        return run(kind, stopping.signal);
       });
       waiting = next;
       last = next.catch(() => {});
@@ -466,6 +473,7 @@ export function createDeliveryRunner({ run, settleMs = CARD_SETTLE_MS, clock = D
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let lastPass = Number.NEGATIVE_INFINITY;
   let stopped = false;
+  const stopping = new AbortController();
   return {
     passed() {
       if (stopped) return;
@@ -487,6 +495,7 @@ export function createDeliveryRunner({ run, settleMs = CARD_SETTLE_MS, clock = D
     },
     async stop() {
       stopped = true;
+      stopping.abort();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       await Promise.all([replies.idle(), cards.idle()]);
