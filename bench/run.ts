@@ -1,4 +1,5 @@
 import { cpus, totalmem } from 'node:os';
+import { benchDelivery } from './delivery.js';
 import { benchDiscovery } from './discovery.js';
 import { benchPoll } from './poll.js';
 import { benchRender } from './render.js';
@@ -9,3 +10,4 @@ console.log(`datajob-bot benchmarks: Node ${process.version}, ${cpus().length} Ã
 await benchRender();
 await benchPoll();
 await benchDiscovery();
+await benchDelivery();

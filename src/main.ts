@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { type Config, configWarnings, jobUrlFrom, secretsOf } from './config.js';
 import { CredentialState } from './core/credentials.js';
-import { Completions, deliverPending } from './core/delivery.js';
+import { Completions, createDeliveryRunner, deliverPending } from './core/delivery.js';
 import { discover } from './core/discovery.js';
 import { ownerDirectory, parseOwnerMap } from './core/owners.js';
 import { runPollPass } from './core/poll-pass.js';
@@ -32,8 +32,11 @@ export interface RunningBot {
   port: number;
   owner: string;
   logger: Logger;
-  /** Runs one poll pass now (under the same lease as the schedule) and delivers what it found. */
-  pollNow(): Promise<void>;
+  /**
+   * Runs one poll pass now (under the same lease as the schedule) and delivers what it found.
+   * `waitForDelivery: false` returns once the pass is done, delivery under way, as a scheduled pass does.
+   */
+  pollNow(options?: { waitForDelivery?: boolean }): Promise<void>;
   /** Reads the team's job list for the feeds now (under the discovery lease). */
   discoverNow(): Promise<void>;
   stop(): Promise<void>;
@@ -149,31 +152,35 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
     };
 
     let lastPass: { at: string; jobs: number; ms: number } | null = null;
-    let delivering: Promise<unknown> = Promise.resolve();
-    let queued = false;
     const completions = new Completions(store, store);
     const deliverLogger = logger.child({ component: 'deliver' });
     // Assigned below, once the scheduler (which holds the lease) exists.
     let leads: () => Promise<boolean> = async () => false;
     /**
-     * One delivery run at a time per process, and only in the replica that holds the poll lease: one
-     * set of rate gates then paces the whole fleet under Slack's limits. A run asked for while one
-     * is going waits for it (asked twice, it runs once).
+     * Delivery runs only in the replica that holds the poll lease: one set of rate gates then paces
+     * the whole fleet under Slack's limits. Replies and cards are separate lanes, each one run at a
+     * time; when each runs is the runner's (core/delivery.ts): passes do not wait for delivery.
      */
-    const deliver = () => {
-      if (queued) return delivering;
-      queued = true;
-      delivering = delivering.then(async () => {
-        queued = false;
+    const delivery = createDeliveryRunner({
+      run: async (kind, signal) => {
         try {
           if (credentials.refused || !(await leads())) return;
-          await deliverPending({ outbox: store, subscriptions: store, notifier, credentials, completions, owner, logger: deliverLogger });
+          await deliverPending({
+            outbox: store,
+            subscriptions: store,
+            notifier,
+            credentials,
+            completions,
+            owner,
+            logger: deliverLogger,
+            kinds: [kind],
+            signal,
+          });
         } catch (error) {
-          deliverLogger.error({ err: error }, 'delivery run failed');
+          deliverLogger.error({ err: error, kind }, 'delivery run failed');
         }
-      });
-      return delivering;
-    };
+      },
+    });
 
     const slack = await startSlackApp({
       config,
@@ -208,7 +215,8 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
       lastPass = { at: new Date().toISOString(), jobs: report.jobs, ms: report.ms };
       metrics.passCompleted(report);
       passLogger.info(report, 'poll pass done');
-      await deliver();
+      // Started, not awaited: the next pass must not wait for cards paced over minutes (and may replace them).
+      delivery.passed();
     };
     const scheduler = startScheduler({ schedule: config.poll.schedule, leases: store, owner, logger: passLogger, pass });
     stops.push(() => scheduler.stop());
@@ -237,7 +245,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
       if (checked.ok) {
         credentials.accept();
         deliverLogger.info({ since: refused.since.toISOString() }, 'Slack accepts our token again: delivery resumes');
-        void deliver();
+        void delivery.now();
       } else {
         deliverLogger.error(
           { why: checked.why, detail: checked.detail, since: refused.since.toISOString() },
@@ -264,15 +272,19 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
     });
 
     // Whatever a previous run left in the outbox (a crash, a restart) goes out now, then retries as they fall due.
-    void deliver();
-    const timer = setInterval(() => void deliver(), DELIVERY_INTERVAL_MS);
+    void delivery.now();
+    const timer = setInterval(() => delivery.tick(), DELIVERY_INTERVAL_MS);
     stops.push(async () => {
       clearInterval(timer);
-      await delivering;
+      await delivery.stop();
     });
 
     logger.info({ owner, schedule: config.poll.schedule, leaseMs: scheduler.leaseMs }, 'datajob-bot is running');
-    return { port: slack.port, owner, logger, pollNow: () => scheduler.runNow(), discoverNow: () => discovery.runNow(), stop: stopAll };
+    const pollNow = async (options: { waitForDelivery?: boolean } = {}) => {
+      await scheduler.runNow();
+      if (options.waitForDelivery !== false) await delivery.now();
+    };
+    return { port: slack.port, owner, logger, pollNow, discoverNow: () => discovery.runNow(), stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

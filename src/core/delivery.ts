@@ -28,9 +28,10 @@ import {
  * - the living card is gone: post a fresh one and remember it;
  * - the content is refused: it never will be taken, so it is dropped (and logged: our bug).
  *
- * Replies go before cards: a round sends every due reply first, then only as many card updates as
- * the platform's pacing lets out soon. The other cards wait in the outbox, where each newer state
- * replaces the older, so a card that changed three times while waiting is sent once.
+ * Replies never wait behind cards: replies and card updates are two lanes, each at its own gate, and
+ * a lane claims cards only as many as the platform's pacing lets out soon. The other cards wait in
+ * the outbox, where each newer state replaces the older, so a card that changed three times while
+ * waiting is sent once.
  */
 
 export interface DeliverDeps {
@@ -62,7 +63,14 @@ export interface DeliverDeps {
   backoff?: { baseMs: number; maxMs: number };
   /** After this many attempts a delivery is given up (logged): a message hours late is noise. */
   maxAttempts?: number;
+  /** Which lanes this run serves (both by default): a runner runs each on its own (`DeliveryRunner`). */
+  kinds?: readonly DeliveryKind[];
+  /** Ends the run early (the process stops): what is claimed and not yet sent is released. */
+  signal?: AbortSignal;
 }
+
+export type DeliveryKind = 'reply' | 'card';
+const DELIVERY_KINDS: readonly DeliveryKind[] = ['reply', 'card'];
 
 export interface DeliverReport {
   sent: number;
@@ -86,28 +94,34 @@ export async function deliverPending(input: DeliverDeps): Promise<DeliverReport>
   const o = { ...DEFAULTS, ...input };
   const now = input.now ?? (() => new Date());
   const report: DeliverReport = { sent: 0, retried: 0, paused: 0, dropped: 0 };
-  const halted = () => input.credentials?.refused != null;
+  const halted = () => input.credentials?.refused != null || input.signal?.aborted === true;
   const batch = input.completions ?? new Completions(input.outbox, input.subscriptions);
   // What an earlier run could not write (the database was away) is written first.
   await batch.flush();
   const deps: RunDeps = { ...input, outbox: batch.outbox, subscriptions: batch.subscriptions, threads: new Map() };
   const send = (deliveries: Delivery[]) =>
     mapWithConcurrency(groupBySubscription(deliveries), o.concurrency, (group) => deliverGroup(group, deps, o, now, report));
-  try {
+  /**
+   * Replies and cards are two lanes that never wait for each other (they wait at different gates):
+   * a round of replies held at a busy channel's gate does not hold the cards back, nor cards the
+   * replies. Cards are claimed only as many as can go out soon; the others stay where a newer
+   * state can still replace them.
+   */
+  const lane = async (kind: DeliveryKind) => {
     // Bounded: deliveries that keep becoming due (fast retries) wait for the next call, not spin here.
     for (let round = 0; round < 1_000 && !halted(); round++) {
-      // Replies and cards go side by side (they wait at different gates); cards only as many as can
-      // go out soon, the others stay where a newer state can still replace them.
-      const slots = Math.min(o.batchSize, deps.notifier.cardSlots(CARD_HORIZON_MS));
-      const [replies, cards] = await Promise.all([
-        deps.outbox.claimDeliveries(deps.owner, now(), o.leaseMs, o.batchSize, 'reply'),
-        slots > 0 ? deps.outbox.claimDeliveries(deps.owner, now(), o.leaseMs, slots, 'card') : Promise.resolve([]),
-      ]);
-      await Promise.all([send(replies), send(cards)]);
+      const limit = kind === 'card' ? Math.min(o.batchSize, deps.notifier.cardSlots(CARD_HORIZON_MS)) : o.batchSize;
+      const claimed = limit > 0 ? await deps.outbox.claimDeliveries(deps.owner, now(), o.leaseMs, limit, kind) : [];
+      if (claimed.length === 0) break;
+      await send(claimed);
       // Completed rows still hold their claims: record them before the next claim looks behind them.
       await batch.flush();
-      if (replies.length === 0 && cards.length === 0) break;
     }
+  };
+  try {
+    const lanes = await Promise.allSettled((input.kinds ?? DELIVERY_KINDS).map(lane));
+    const failed = lanes.find((l) => l.status === 'rejected');
+    if (failed) throw failed.reason;
   } finally {
     await batch.flush();
   }
@@ -207,6 +221,11 @@ async function deliverGroup(group: Delivery[], deps: RunDeps, o: Options, now: (
   }
   for (let i = 0; i < group.length; i++) {
     const delivery = group[i] as Delivery;
+    if (deps.signal?.aborted) {
+      // The process stops: a card backlog paced over minutes must not hold it; the rest waits in the outbox.
+      await deps.outbox.releaseDeliveries(group.slice(i).map((d) => d.id));
+      return;
+    }
     let result: Result;
     try {
       result = await deliverOne(subscription, delivery, deps, o, now);
@@ -410,4 +429,89 @@ async function alreadyInThread(deps: RunDeps, channel: string, threadTs: string,
   }
   deps.logger.warn({ channel, deliveryKey, detail: found.detail }, 'cannot check a reclaimed delivery; sending it again');
   return false;
+}
+
+/**
+ * When delivery runs, in a process that delivers: each lane (replies, cards) one run at a time, the
+ * two side by side. A poll pass starts delivery and does not wait for it: a pass that waited for
+ * card updates paced at ~48 a minute would wait minutes, and no later pass could replace a card
+ * still waiting, so nothing would ever coalesce.
+ *
+ * After a pass its replies go at once; its cards go `settleMs` later, so that a pass right behind it
+ * (a catch-up, a manual run) still replaces them while they wait: the update burst Slack tolerates is
+ * then spent on the newest states, not on states a second old. The periodic tick looks for what fell
+ * due (retries, a hold that ended); it leaves cards to the pass's own timer while a pass just ended.
+ */
+export interface DeliveryRunner {
+  /** A pass committed what it found. */
+  passed(): void;
+  /** The periodic look for what fell due. */
+  tick(): void;
+  /** Both lanes now, cards without waiting for passes to settle; resolves when both runs are done. */
+  now(): Promise<void>;
+  /** Cancels the settle timers, ends the runs under way after the deliveries being sent, and waits for them. */
+  stop(): Promise<void>;
+}
+
+export interface DeliveryRunnerOptions {
+  /** One run of one lane; must not reject. It decides itself whether this process may deliver now. */
+  run: (kind: DeliveryKind, signal: AbortSignal) => Promise<void>;
+  /** How long a pass's cards wait for a pass right behind it. */
+  settleMs?: number;
+  clock?: () => number;
+}
+
+/** Cards wait this long after a pass (see DeliveryRunner): far below a poll interval, far above the gap between two passes run back to back. */
+export const CARD_SETTLE_MS = 1_000;
+
+export function createDeliveryRunner({ run, settleMs = CARD_SETTLE_MS, clock = Date.now }: DeliveryRunnerOptions): DeliveryRunner {
+  /** One run at a time per lane; asked while one is waiting to start, the asker shares it (asked twice, it runs once). */
+  const serial = (kind: DeliveryKind) => {
+    let last: Promise<void> = Promise.resolve();
+    let waiting: Promise<void> | null = null;
+    const ask = (): Promise<void> => {
+      if (waiting) return waiting;
+      const next = last.then(() => {
+        waiting = null;
+        return run(kind, stopping.signal);
+      });
+      waiting = next;
+      last = next.catch(() => {});
+      return next;
+    };
+    return { ask, idle: () => last };
+  };
+  const replies = serial('reply');
+  const cards = serial('card');
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  let lastPass = Number.NEGATIVE_INFINITY;
+  let stopped = false;
+  const stopping = new AbortController();
+  return {
+    passed() {
+      if (stopped) return;
+      lastPass = clock();
+      void replies.ask();
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        if (!stopped) void cards.ask();
+      }, settleMs);
+      timers.add(timer);
+    },
+    tick() {
+      if (stopped) return;
+      void replies.ask();
+      if (clock() - lastPass >= settleMs) void cards.ask();
+    },
+    async now() {
+      await Promise.all([replies.ask(), cards.ask()]);
+    },
+    async stop() {
+      stopped = true;
+      stopping.abort();
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      await Promise.all([replies.idle(), cards.idle()]);
+    },
+  };
 }

@@ -15,23 +15,23 @@ function virtualTime() {
   };
 }
 
-/** When each of `n` calls of `method` got its turn, called back to back. */
+/** When each of `n` calls of `method` got its turn, called back to back (each answered at once). */
 async function turns(pacer: Pacer, time: ReturnType<typeof virtualTime>, n: number, method: string, channel?: string) {
   const at: number[] = [];
   for (let i = 0; i < n; i++) {
-    await pacer.acquire(method, channel);
+    (await pacer.acquire(method, channel))();
     at.push(Math.round(time.now));
   }
   return at;
 }
 
 describe('Pacer', () => {
-  it('lets a burst of chat.update through, then one every 1.25 s (48 a minute, under tier 3’s 50)', async () => {
+  it('lets tier 3’s burst of 10 chat.update through, then one every 1.25 s (48 a minute, under tier 3’s 50)', async () => {
     const time = virtualTime();
     const pacer = new Pacer(time);
-    const at = await turns(pacer, time, 12, 'chat.update');
-    expect(at.slice(0, 8)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
-    expect(at.slice(8)).toEqual([1250, 2500, 3750, 5000]);
+    const at = await turns(pacer, time, 14, 'chat.update');
+    expect(at.slice(0, 10)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(at.slice(10)).toEqual([1250, 2500, 3750, 5000]);
   });
 
   it('paces chat.postMessage per channel: one channel waits, another does not', async () => {
@@ -65,9 +65,9 @@ describe('Pacer', () => {
   it('says how many card updates can go out soon, so the rest can wait and be replaced by newer ones', async () => {
     const time = virtualTime();
     const pacer = new Pacer(time);
-    expect(pacer.capacity('chat.update', 0)).toBe(8);
-    expect(pacer.capacity('chat.update', 2_000)).toBe(9);
-    await turns(pacer, time, 8, 'chat.update');
+    expect(pacer.capacity('chat.update', 0)).toBe(10);
+    expect(pacer.capacity('chat.update', 2_000)).toBe(11);
+    await turns(pacer, time, 10, 'chat.update');
     expect(pacer.capacity('chat.update', 0)).toBe(0);
   });
 
@@ -76,5 +76,58 @@ describe('Pacer', () => {
     const pacer = new Pacer({ ...time, scale: 60 });
     const at = await turns(pacer, time, 10, 'chat.update');
     expect(at.at(-1)).toBeLessThan(100);
+  });
+});
+
+describe('Pacer, with the answer’s latency', () => {
+  it('starts refilling a full bucket when Slack answers its first call, not when it was sent', async () => {
+    const time = virtualTime();
+    const pacer = new Pacer(time);
+    const answers: Array<() => void> = [];
+    for (let i = 0; i < 10; i++) answers.push(await pacer.acquire('chat.update'));
+    // The burst is answered 100 ms later: for Slack, its bucket was full until the calls arrived.
+    await time.sleep(100);
+    for (const answered of answers) answered();
+    const done = await pacer.acquire('chat.update');
+    done();
+    expect(Math.round(time.now)).toBe(1_350);
+  });
+
+  it('takes nothing back from a bucket that was not full: the refill it lacked was Slack’s too', async () => {
+    const time = virtualTime();
+    const pacer = new Pacer(time);
+    for (let i = 0; i < 10; i++) (await pacer.acquire('chat.update'))();
+    expect(Math.round(time.now)).toBe(0);
+    const answered = await pacer.acquire('chat.update');
+    expect(Math.round(time.now)).toBe(1_250);
+    await time.sleep(100);
+    answered();
+    await pacer.acquire('chat.update');
+    expect(Math.round(time.now)).toBe(2_500);
+  });
+});
+
+describe('Pacer, with many calls of a burst in flight', () => {
+  it('takes the latency back once per burst, however many of its calls are in flight (a fast gate is not starved)', async () => {
+    const time = virtualTime();
+    const pacer = new Pacer({ ...time, scale: 60 });
+    // The workspace posting gate at × 60: 290 a second, a burst of 100, each call answered 200 ms later.
+    const answers: Array<() => void> = [];
+    for (let i = 0; i < 100; i++) answers.push(await pacer.acquire('chat.postMessage'));
+    await time.sleep(200);
+    for (const answered of answers) answered();
+    const start = time.now;
+    for (let i = 0; i < 29; i++) (await pacer.acquire('chat.postMessage'))();
+    // 29 more at 290 a second: 100 ms, not seconds.
+    expect(time.now - start).toBeLessThanOrEqual(101);
+  });
+
+  it('a call never answered freezes the refill 20 s at most', async () => {
+    const time = virtualTime();
+    const pacer = new Pacer(time);
+    await pacer.acquire('chat.update'); // never answered
+    for (let i = 0; i < 9; i++) (await pacer.acquire('chat.update'))();
+    await pacer.acquire('chat.update');
+    expect(Math.round(time.now)).toBe(21_250);
   });
 });

@@ -10,9 +10,14 @@ export interface Rate {
   burst: number;
 }
 
-/** Slack's tiers, as a client should keep them: 2 ≈ 20/min, 3 ≈ 50/min, 4 ≈ 100/min, small bursts. */
+/**
+ * Slack's tiers, as a client should keep them: 2 ≈ 20/min, 3 ≈ 50/min, 4 ≈ 100/min, small bursts.
+ * The rates are kept under Slack's, which keeps the gate off Slack's limits over time. Tier 3 (card
+ * updates) takes Slack's whole burst of 10: a bucket that starts full, as Slack's does, and refills
+ * slower than Slack's cannot overtake it, and a burst of 8 cost every large drain 2.5 s for nothing.
+ */
 const TIER_2: Rate = { perMinute: 19, burst: 4 };
-const TIER_3: Rate = { perMinute: 48, burst: 8 };
+const TIER_3: Rate = { perMinute: 48, burst: 10 };
 const TIER_4: Rate = { perMinute: 96, burst: 16 };
 
 export const SLACK_RATES: Readonly<Record<string, Rate>> = {
@@ -30,9 +35,23 @@ export const SLACK_RATES: Readonly<Record<string, Rate>> = {
   'usergroups.users.list': TIER_2,
 };
 
-/** chat.postMessage: about one a second per channel with a short burst, under a workspace ceiling. */
+/**
+ * chat.postMessage: about one a second per channel with a short burst, under a workspace ceiling of
+ * several hundred a minute. The channel's gate is what paces a busy channel; the workspace's only
+ * caps many channels at once, so its burst is large (a burst of 20 held 72 replies over 12 channels,
+ * each within its own limit, for 15 s instead of 4), and still well under Slack's ceiling.
+ */
 export const POST_PER_CHANNEL: Rate = { perMinute: 58, burst: 2 };
-export const POST_PER_WORKSPACE: Rate = { perMinute: 290, burst: 20 };
+export const POST_PER_WORKSPACE: Rate = { perMinute: 290, burst: 100 };
+
+/** Longer than any call waits for its answer (the poster's timeout is 15 s). */
+const MAX_FREEZE_MS = 20_000;
+
+/** A call's turn at a gate; `answered` is told when Slack has answered it. */
+interface Ticket {
+  /** Taken from a (nearly) full bucket: the refill waits for its answer. */
+  freezes: boolean;
+}
 
 /** A token bucket that also remembers a hold: Slack's Retry-After, for everyone who asks. */
 class Gate {
@@ -41,6 +60,8 @@ class Gate {
   #heldUntil = 0;
   /** Callers queue: each waits for the one before it, so nobody is starved and nobody stampedes. */
   #queue: Promise<void> = Promise.resolve();
+  /** Since when a call taken from a full bucket is unanswered: nothing accrues until it is (see `answered`). */
+  #frozenSince: number | null = null;
 
   constructor(
     readonly rate: Rate,
@@ -52,6 +73,12 @@ class Gate {
 
   #refill(now: number): void {
     // Nothing accrues before `last`: after a hold, tokens start coming only when it ends.
+    if (this.#frozenSince !== null) {
+      // A call is never unanswered longer than the client's timeout; a lost answer must not freeze the gate.
+      if (now - this.#frozenSince < MAX_FREEZE_MS) return;
+      this.#last = Math.max(this.#last, this.#frozenSince + MAX_FREEZE_MS);
+      this.#frozenSince = null;
+    }
     if (now <= this.#last) return;
     this.#tokens = Math.min(this.rate.burst, this.#tokens + ((now - this.#last) / 60_000) * this.rate.perMinute);
     this.#last = now;
@@ -68,17 +95,38 @@ class Gate {
   #wait(now: number): number {
     this.#refill(now);
     const held = this.#heldUntil - now;
-    const short = this.#tokens >= 1 ? 0 : ((1 - this.#tokens) / this.rate.perMinute) * 60_000;
+    // A token short by a rounding error is a token: a wait of 1e-13 ms would never move a clock.
+    const short = this.#tokens >= 1 - 1e-9 ? 0 : ((1 - this.#tokens) / this.rate.perMinute) * 60_000;
     return held > 0 ? held + short : short;
   }
 
-  take(sleep: (ms: number) => Promise<void>): Promise<void> {
+  /** Waits for a token and takes it; what it returns is for `answered`. */
+  take(sleep: (ms: number) => Promise<void>): Promise<Ticket> {
     const turn = this.#queue.then(async () => {
       for (let wait = this.#wait(this.clock()); wait > 0; wait = this.#wait(this.clock())) await sleep(wait);
+      const freezes = this.#frozenSince === null && this.#tokens > this.rate.burst - 1;
+      if (freezes) this.#frozenSince = this.clock();
       this.#tokens -= 1;
+      return { freezes };
     });
-    this.#queue = turn.catch(() => {});
+    this.#queue = turn.then(
+      () => {},
+      () => {},
+    );
     return turn;
+  }
+
+  /**
+   * Slack answered the call of `ticket`. A bucket that was full when the call was taken was, for
+   * Slack, still full until the call arrived, some time before the answer: it starts refilling only
+   * now, so the gate never runs ahead of Slack's bucket by the call's latency (with a burst as large
+   * as Slack's, 50 ms of latency on a burst's first call earned the call after the burst a 429).
+   * One call per burst does this, whatever else is in flight meanwhile.
+   */
+  answered(ticket: Ticket): void {
+    if (!ticket.freezes || this.#frozenSince === null) return;
+    this.#frozenSince = null;
+    this.#last = Math.max(this.#last, this.clock());
   }
 
   hold(ms: number): void {
@@ -144,9 +192,16 @@ export class Pacer {
     return rate ? [this.#gate(method, rate)] : [];
   }
 
-  /** Waits until `method` (in `channel`, for posting) may be called, and takes its turn. */
-  async acquire(method: string, channel?: string): Promise<void> {
-    for (const gate of this.#gatesFor(method, channel)) await gate.take(this.#sleep);
+  /**
+   * Waits until `method` (in `channel`, for posting) may be called, and takes its turn. Call what it
+   * returns when Slack has answered (whatever the answer).
+   */
+  async acquire(method: string, channel?: string): Promise<() => void> {
+    const taken: Array<[Gate, Ticket]> = [];
+    for (const gate of this.#gatesFor(method, channel)) taken.push([gate, await gate.take(this.#sleep)]);
+    return () => {
+      for (const [gate, ticket] of taken) gate.answered(ticket);
+    };
   }
 
   /** Slack answered 429: every caller of that method (or, for posting, in that channel) waits `ms`. */

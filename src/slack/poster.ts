@@ -59,12 +59,15 @@ export function createSlackPoster(token: string, options: SlackPosterOptions = {
   });
   /** One Web API call, paced, counted, and its 429 shared with everyone who calls the same. */
   async function paced<T>(method: string, channel: string | undefined, send: () => Promise<T>): Promise<T> {
-    await pacer?.acquire(method, channel);
+    const answered = await pacer?.acquire(method, channel);
     try {
       const result = await send();
+      answered?.();
       onCall?.(method, 'ok');
       return result;
     } catch (error) {
+      // Told before a hold, which then starts the gate again from empty.
+      answered?.();
       const failure = slackFailure(error);
       onCall?.(method, failure.error);
       if (failure.error === 'ratelimited') pacer?.hold(method, channel, failure.retryAfterMs ?? 1_000);

@@ -147,6 +147,33 @@ describe('deliverPending', () => {
     expect(threadNames(s.cardTs as string)).toEqual(['reply 0']);
   });
 
+  it('a run told to stop ends after what is being sent and releases the rest at once, for whoever delivers next', async () => {
+    const s = await subscriptionWithCard();
+    await store.enqueue(replies(6, s.id));
+    const stopping = new AbortController();
+    const stopsAfterOne: Notifier = {
+      ...notifier,
+      async postReply(...args) {
+        const outcome = await notifier.postReply(...args);
+        stopping.abort();
+        return outcome;
+      },
+    };
+    const report = await deliverPending({
+      outbox: store,
+      subscriptions: store,
+      notifier: stopsAfterOne,
+      owner: 'A',
+      logger,
+      signal: stopping.signal,
+    });
+    expect(report.sent).toBe(1);
+    expect(await store.pendingDeliveries()).toBe(5);
+    // Released, not left claimed until the lease runs out: another owner takes them now, in order.
+    await deliverPending({ outbox: store, subscriptions: store, notifier, owner: 'B', logger });
+    expect(threadNames(s.cardTs as string)).toEqual(['reply 0', 'reply 1', 'reply 2', 'reply 3', 'reply 4', 'reply 5']);
+  });
+
   it('sends what a build before the neutral outbox left pending, as it was stored', async () => {
     const s = await subscriptionWithCard();
     // The row as the previous build wrote it: a rendered Slack reply.
