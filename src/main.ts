@@ -110,7 +110,8 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
         return result;
       },
     });
-    // One pacer for everything this process sends: only the lease holder delivers (see deliver below).
+    // One pacer for everything this process calls: only the lease holder delivers (see deliver below); the
+    // access policy's look-ups wait at it too.
     const pacer = new Pacer({ scale: config.delivery.rateScale, onHold: (method, _channel, ms) => metrics.slackHeld(method, ms) });
     const poster = createSlackPoster(config.slack.botToken, {
       logger: boltLogger(logger.child({ component: 'slack-delivery' })),
@@ -130,6 +131,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
               token: config.slack.botToken,
               apiUrl: config.slack.apiUrl,
               ttlMs: config.access.cacheSeconds * 1000,
+              pacer,
             }),
           }),
     });
@@ -206,6 +208,8 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
         };
       },
       metrics: () => metrics.scrape(),
+      pacer,
+      onCall: (method, outcome) => metrics.slackCall(method, outcome),
     });
     stops.push(() => slack.stop());
 

@@ -16,6 +16,7 @@ import { registerFailedFilesModal } from './listeners/failed-files.js';
 import { registerHome } from './listeners/home.js';
 import { registerUnfurls } from './listeners/unfurl.js';
 import { registerWatchShortcut } from './listeners/watch.js';
+import type { Pacer } from './pacing.js';
 import { slackFailure } from './poster.js';
 
 /**
@@ -44,6 +45,9 @@ export interface SlackAppOptions {
   health: () => { ok: boolean; reason?: string; details: Record<string, unknown> };
   /** GET /metrics: Prometheus text. */
   metrics: () => Promise<{ contentType: string; body: string }>;
+  /** The process's pacer, which the access policy's look-ups wait at too. */
+  pacer?: Pacer;
+  onCall?: (method: string, outcome: string) => void;
 }
 
 /** Bolt and its clients log through our logger, so their lines are structured and scrubbed too. */
@@ -148,7 +152,13 @@ function metricsHandler(metrics: SlackAppOptions['metrics'], logger: Logger) {
   };
 }
 
-function accessPolicy(config: Pick<Config, 'slack' | 'access'>, installation: Installation, log: BoltLogger, logger: Log): AccessDeps {
+function accessPolicy(
+  config: Pick<Config, 'slack' | 'access'>,
+  installation: Installation,
+  log: BoltLogger,
+  logger: Log,
+  paced: Pick<SlackAppOptions, 'pacer' | 'onCall'>,
+): AccessDeps {
   // Its own client: a refusal must come quickly, so no waiting out a 429 or a long retry; when Slack
   // cannot say who is asking, the person is asked to try again.
   const client = new WebClient(config.slack.botToken, {
@@ -160,7 +170,7 @@ function accessPolicy(config: Pick<Config, 'slack' | 'access'>, installation: In
   });
   const { access } = config;
   return {
-    directory: createSlackDirectory({ client, ttlMs: access.cacheSeconds * 1000 }),
+    directory: createSlackDirectory({ client, ttlMs: access.cacheSeconds * 1000, ...paced }),
     installation,
     settings: access,
     limiter: new UserLimiter(access.lookupsPerUserPerMinute),
@@ -168,7 +178,7 @@ function accessPolicy(config: Pick<Config, 'slack' | 'access'>, installation: In
   };
 }
 
-export async function startSlackApp({ config, deps, logger, health, metrics }: SlackAppOptions): Promise<SlackAppHandle> {
+export async function startSlackApp({ config, deps, logger, health, metrics, pacer, onCall }: SlackAppOptions): Promise<SlackAppHandle> {
   const slack = config.slack;
   const log = boltLogger(logger.child({ component: 'slack' }));
   const { botId, botUserId, installation } = await verifyToken(slack, log);
@@ -205,7 +215,10 @@ export async function startSlackApp({ config, deps, logger, health, metrics }: S
   }
 
   const app = new App({ token: slack.botToken, botId, botUserId, receiver, logger: log, clientOptions });
-  const listenerDeps: ListenerDeps = { ...deps, access: accessPolicy(config, installation, log, deps.logger) };
+  const listenerDeps: ListenerDeps = {
+    ...deps,
+    access: accessPolicy(config, installation, log, deps.logger, { ...(pacer ? { pacer } : {}), ...(onCall ? { onCall } : {}) }),
+  };
   registerCommand(app, listenerDeps);
   registerCardActions(app, listenerDeps);
   registerFailedFilesModal(app, listenerDeps);

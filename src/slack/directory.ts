@@ -1,7 +1,8 @@
 import { WebClient } from '@slack/web-api';
 import type { Directory, Lookup, Person, Place } from '../core/ports.js';
 import { ttlCache } from '../util/ttl-cache.js';
-import { slackFailure } from './poster.js';
+import type { Pacer } from './pacing.js';
+import { pacedCall, slackFailure } from './poster.js';
 
 /**
  * The core's directory, from Slack: `users.info`, `conversations.info` and `usergroups.users.list`,
@@ -14,6 +15,12 @@ export interface SlackDirectoryOptions {
   client: WebClient;
   ttlMs: number;
   now?: () => number;
+  /**
+   * The process's pacer: look-ups wait their turn with delivery's calls (twelve channels subscribed
+   * at once would otherwise run past tier 3's burst into 429s and "try again" answers).
+   */
+  pacer?: Pacer;
+  onCall?: (method: string, outcome: string) => void;
 }
 
 interface SlackUser {
@@ -34,12 +41,13 @@ interface SlackChannel {
 
 const failed = (error: unknown): { ok: false; detail: string } => ({ ok: false, detail: slackFailure(error).error });
 
-export function createSlackDirectory({ client, ttlMs, now }: SlackDirectoryOptions): Directory {
+export function createSlackDirectory({ client, ttlMs, now, pacer, onCall }: SlackDirectoryOptions): Directory {
+  const paced = <T>(method: string, send: () => Promise<T>) => pacedCall(pacer, method, undefined, send, onCall);
   const cache = <V>(load: (key: string) => Promise<Lookup<V>>) => ttlCache(load, { ttlMs, keep: (v) => v.ok, ...(now ? { now } : {}) });
 
   const person = cache<Person>(async (userId) => {
     try {
-      const { user } = (await client.users.info({ user: userId })) as { user?: SlackUser };
+      const { user } = (await paced('users.info', () => client.users.info({ user: userId }))) as { user?: SlackUser };
       if (!user?.id) return { ok: false, detail: 'no_user' };
       return {
         ok: true,
@@ -59,7 +67,9 @@ export function createSlackDirectory({ client, ttlMs, now }: SlackDirectoryOptio
 
   const place = cache<Place>(async (channelId) => {
     try {
-      const { channel } = (await client.conversations.info({ channel: channelId })) as { channel?: SlackChannel };
+      const { channel } = (await paced('conversations.info', () => client.conversations.info({ channel: channelId }))) as {
+        channel?: SlackChannel;
+      };
       if (!channel?.id) return { ok: false, detail: 'no_channel' };
       // A share still pending counts as shared: the other organisation may accept it any moment.
       const shared = channel.is_ext_shared === true || channel.is_pending_ext_shared === true;
@@ -76,7 +86,7 @@ export function createSlackDirectory({ client, ttlMs, now }: SlackDirectoryOptio
 
   const groupMembers = cache<ReadonlySet<string>>(async (groupId) => {
     try {
-      const { users } = await client.usergroups.users.list({ usergroup: groupId });
+      const { users } = await paced('usergroups.users.list', () => client.usergroups.users.list({ usergroup: groupId }));
       return { ok: true, value: new Set(users ?? []) };
     } catch (error) {
       return failed(error);
@@ -118,13 +128,14 @@ export function sharedChannelGuard(slack: {
   token: string;
   apiUrl?: string | undefined;
   ttlMs: number;
+  pacer?: Pacer;
 }): (channelId: string) => Promise<boolean> {
   const client = new WebClient(slack.token, {
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 200 },
     ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
   });
-  const directory = createSlackDirectory({ client, ttlMs: slack.ttlMs });
+  const directory = createSlackDirectory({ client, ttlMs: slack.ttlMs, ...(slack.pacer ? { pacer: slack.pacer } : {}) });
   return async (channelId) => {
     // A user's direct messages (an owner's notices) are never shared with another organisation.
     if (/^[UW]/.test(channelId)) return false;

@@ -57,23 +57,7 @@ export function createSlackPoster(token: string, options: SlackPosterOptions = {
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
   });
-  /** One Web API call, paced, counted, and its 429 shared with everyone who calls the same. */
-  async function paced<T>(method: string, channel: string | undefined, send: () => Promise<T>): Promise<T> {
-    const answered = await pacer?.acquire(method, channel);
-    try {
-      const result = await send();
-      answered?.();
-      onCall?.(method, 'ok');
-      return result;
-    } catch (error) {
-      // Told before a hold, which then starts the gate again from empty.
-      answered?.();
-      const failure = slackFailure(error);
-      onCall?.(method, failure.error);
-      if (failure.error === 'ratelimited') pacer?.hold(method, channel, failure.retryAfterMs ?? 1_000);
-      throw error;
-    }
-  }
+  const paced = <T>(method: string, channel: string | undefined, send: () => Promise<T>) => pacedCall(pacer, method, channel, send, onCall);
   // The Web API's argument types are unions too wide to build conditionally; these are plain JSON.
   const args = (channel: string, m: OutgoingMessage): ChatPostMessageArguments =>
     ({
@@ -168,5 +152,32 @@ export function slackFailure(error: unknown): { ok: false; error: string; retryA
       return { ok: false, error: 'request_failed' };
     default:
       return { ok: false, error: 'unexpected_error' };
+  }
+}
+
+/**
+ * One Web API call, paced, counted, and its 429 shared with everyone who calls the same: for the
+ * poster and for the access policy's look-ups, so that one process keeps one set of gates.
+ */
+export async function pacedCall<T>(
+  pacer: Pacer | undefined,
+  method: string,
+  channel: string | undefined,
+  send: () => Promise<T>,
+  onCall?: (method: string, outcome: string) => void,
+): Promise<T> {
+  const answered = await pacer?.acquire(method, channel);
+  try {
+    const result = await send();
+    answered?.();
+    onCall?.(method, 'ok');
+    return result;
+  } catch (error) {
+    // Told before a hold, which then starts the gate again from empty.
+    answered?.();
+    const failure = slackFailure(error);
+    onCall?.(method, failure.error);
+    if (failure.error === 'ratelimited') pacer?.hold(method, channel, failure.retryAfterMs ?? 1_000);
+    throw error;
   }
 }

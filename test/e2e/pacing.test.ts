@@ -49,9 +49,9 @@ describe('delivery under Slack’s limits', () => {
   it('12 channels × 2 jobs changing 3 times: every card and thread up to date near the bound, no 429s to speak of', async () => {
     h = await startHarness({
       slack: {
-        // The access check's conversations.info (one per channel, at subscribe) goes through Bolt's own
-        // client, which the pacer does not see: not what this test measures.
-        enforceRateLimits: { methods: { 'conversations.info': false } },
+        // Every limit on, the access check's conversations.info too (one per channel at subscribe: 12
+        // at once, past tier 3's burst of 10): it waits at the same pacer, so no subscribe is refused.
+        enforceRateLimits: true,
         channels: CHANNELS.map((id) => ({ id, name: id.toLowerCase(), botIsMember: true })),
       },
     });
