@@ -26,6 +26,7 @@ export interface FailureGroup {
   /**
    * The cause in the files' words: the first file's error, where what differs between the files of
    * the group is replaced by "…" (a group of one keeps its error as it is). Null when none was given.
+   * At most LONG_TEXT_BOUND characters, like every string of a group.
    */
   error: string | null;
   /** The suggested fix, the same way. */
@@ -709,5 +710,5 @@ function representative(text: string | null, count: number, name: string, stem: 
   // Past what was read, the files were not compared.
   if (text.length > TEXT_READ) out.push(VARYING);
   // join() makes a new flat string: nothing returned keeps a huge input alive.
-  return out.join('').replace(SPACE_RUNS, ' ').replace(ELLIPSIS_RUNS, VARYING).trim();
+  return clip(out.join('').replace(SPACE_RUNS, ' ').replace(ELLIPSIS_RUNS, VARYING).trim(), TEXT_READ);
 }
