@@ -52,13 +52,15 @@ export const CARD_CAPS = {
   fallbackName: 200,
 } as const;
 
-/** Failed-files modal: page sizes and the text budget shared by the files of one page. */
+/** Failed-files modal: page sizes (in causes) and the text budget shared by the causes of one page. */
 export const MODAL_CAPS = {
   defaultPageSize: 10,
   maxPageSize: 20,
-  /** All file sections of one page together. */
+  /** All cause sections of one page together. */
   pageTextBudget: 7_500,
-  /** One file's section, under the 3,000 section limit with room for the labels. */
-  fileSection: 2_800,
+  /** One cause's section, under the 3,000 section limit with room for the labels. */
+  causeSection: 2_800,
+  /** Names listed under a cause; the rest are counted ("and 1,234 more"). */
+  namesPerCause: 20,
   jobName: 120,
 } as const;
