@@ -151,13 +151,16 @@ const MARK_SLOT = 0x2026;
  */
 function nameRanges(text: string, end: number, name: string, stem: string, out: number[]): void {
   out.length = 0;
+  if (name.length < NAME_MIN && stem.length < NAME_MIN) return;
+  // Searched for in what is read only: a name absent from a 20-million-character text costs nothing.
+  const head = end < text.length ? text.slice(0, end) : text;
   for (let which = 0; which < 2; which++) {
     const needle = which === 0 ? name : stem;
     if (needle.length < NAME_MIN) continue;
     let from = 0;
     for (let seen = 0; seen < NAME_OCCURRENCES; seen++) {
-      const at = text.indexOf(needle, from);
-      if (at < 0 || at + needle.length > end) break;
+      const at = head.indexOf(needle, from);
+      if (at < 0) break;
       const stop = at + needle.length;
       from = at + 1;
       if ((at > 0 && isWordUnit(text.charCodeAt(at - 1))) || (stop < text.length && isWordUnit(text.charCodeAt(stop)))) continue;
@@ -485,13 +488,15 @@ function quotedNameEnd(text: string, i: number, end: number, limit: number): num
 
 /** Name and stem of a file as they are searched for in its texts. */
 function needlesOf(fileName: string): { name: string; stem: string } {
-  const name = clipShort(fileName.trim());
+  const name = clipShort(fileName).trim();
   const dot = name.lastIndexOf('.');
   const stem = dot > 0 && name.length - dot <= 9 ? name.slice(0, dot) : '';
   return { name: name.length >= NAME_MIN ? name : '', stem: stem.length >= NAME_MIN ? stem : '' };
 }
 
-const isBlank = (text: string | null): text is null => text == null || text.trim() === '';
+/** No text, or only white space in what is read (a text of a million spaces costs what a short one does). */
+const isBlank = (text: string | null): text is null =>
+  text == null || (text.length > TEXT_READ ? text.slice(0, TEXT_READ) : text).trim() === '';
 
 /**
  * The canonical form of a text, as it decides groups: lower case, what varies between files as "…",
@@ -617,7 +622,10 @@ function markVarying(
   return varies;
 }
 
-const label = (f: FailedFileInput) => clipShort(f.name.trim() === '' ? f.fileId : f.name);
+const label = (f: FailedFileInput) => {
+  const name = clipShort(f.name);
+  return name.trim() === '' ? clipShort(f.fileId) : name;
+};
 
 /** A file's cause as one number: its error's key and its fix's, mixed (53 bits). */
 function causeKey(error: TextKey, fix: TextKey): number {

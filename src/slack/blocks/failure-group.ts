@@ -41,9 +41,13 @@ export const CARD_LABELS: FailureGroupLabels = {
   noFix: '_no suggested fix_',
 };
 
+/** Whether a text says nothing, reading only its first few thousand characters. */
+const isBlank = (s: string | null | undefined): s is null | undefined =>
+  s == null || (s.length > 4_096 ? s.slice(0, 4_096) : s).trim() === '';
+
 /** A name shown alone, or in a list. */
 function nameText(name: string | undefined, cap: number): string {
-  return (name?.trim() ? escapeAndTruncate(name, cap, { oneLine: true }) : '') || 'unnamed file';
+  return (isBlank(name) ? '' : escapeAndTruncate(name, cap, { oneLine: true })) || 'unnamed file';
 }
 
 /** The names of a group that fit in `caps.names` (at least one), escaped. */
@@ -85,9 +89,9 @@ export function failureGroupText(
   labels: FailureGroupLabels = CARD_LABELS,
   after = '',
 ): string {
-  const error = group.error?.trim() ? escapeAndTruncate(group.error, caps.error) : labels.noError;
+  const error = isBlank(group.error) ? labels.noError : escapeAndTruncate(group.error, caps.error);
   const lines = [failureGroupHeading(group, caps, after), `${labels.error}${error}`];
-  if (group.fix?.trim()) lines.push(`${labels.fix}${escapeAndTruncate(group.fix, caps.fix)}`);
+  if (!isBlank(group.fix)) lines.push(`${labels.fix}${escapeAndTruncate(group.fix, caps.fix)}`);
   else if (labels.noFix !== null) lines.push(`${labels.fix}${labels.noFix}`);
   return lines.join('\n');
 }
