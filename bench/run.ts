@@ -1,4 +1,5 @@
 import { cpus, totalmem } from 'node:os';
+import { benchGrouping } from './grouping.js';
 import { benchPoll } from './poll.js';
 import { benchRender } from './render.js';
 
@@ -6,4 +7,5 @@ import { benchRender } from './render.js';
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(`datajob-bot benchmarks: Node ${process.version}, ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
 await benchRender();
+await benchGrouping();
 await benchPoll();
