@@ -6,9 +6,11 @@ import { clip, clipShort, LONG_TEXT_BOUND } from './bounds.js';
  * names) are one group: "9 files: No extractable text layer in …. Fix: Export … again with OCR."
  * rather than nine near-identical lines.
  *
- * Pure and bounded: one pass over at most the first LONG_TEXT_BOUND characters of each error and fix
- * (nothing past them is stored or shown anywhere), no regular expression on the texts (so nothing can
- * backtrack), and a group keeps a few names, not its files.
+ * Pure and bounded: only the first LONG_TEXT_BOUND characters of an error or fix are read (nothing past
+ * them is stored or shown anywhere), each once (the first text of each group returned once more, to
+ * show it), by a hand-written scanner: no regular expression runs on the texts, so nothing can
+ * backtrack. Texts that repeat, exactly or but for the file's name, are looked up rather than read
+ * again. A group keeps a few names, not its files.
  */
 
 /** A failed file as the summary lists it (`JobSummary.failed`), most recent failure first. */
@@ -26,7 +28,7 @@ export interface FailureGroup {
   /**
    * The cause in the files' words: the first file's error, where what differs between the files of
    * the group is replaced by "…" (a group of one keeps its error as it is). Null when none was given.
-   * At most LONG_TEXT_BOUND characters, like every string of a group.
+   * At most LONG_TEXT_BOUND characters (names and the time, SHORT_TEXT_BOUND).
    */
   error: string | null;
   /** The suggested fix, the same way. */
