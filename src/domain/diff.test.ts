@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { makeAlignment, makeFailedRecord, makeFile, makeIngestionJob, makeJob, makeJobWithFiles } from '../../test/support/make-job.js';
+import {
+  makeAlignment,
+  makeFailedRecord,
+  makeFile,
+  makeIngestionJob,
+  makeJob,
+  makeJobWithFiles,
+  wordFor,
+} from '../../test/support/make-job.js';
 import type { DataJob } from './data-job.js';
 import { type DiffSettings, diff } from './diff.js';
 import { summarizeJob } from './job-summary.js';
@@ -63,7 +71,11 @@ describe('diff: what a change produces', () => {
       makeJobWithFiles([{ state: 'processing' }], { status: 'file_processing' }),
       makeJobWithFiles([{ state: 'failed', name: 'scan.pdf', error: 'No text', fix: 'Run OCR' }], { status: 'needs_review' }),
       [
-        { type: 'files_failed', count: 1, files: [{ id: 'rec-000000', name: 'scan.pdf', error: 'No text', fix: 'Run OCR' }] },
+        {
+          type: 'files_failed',
+          count: 1,
+          groups: [{ count: 1, error: 'No text', fix: 'Run OCR', names: ['scan.pdf'], latestFailedAt: '2026-07-28T14:06:00.000000Z' }],
+        },
         { type: 'needs_review', reason: '1 file failed to process' },
       ],
     ],
@@ -117,7 +129,49 @@ describe('diff: what a change produces', () => {
     const one = makeJobWithFiles([{ state: 'failed' }, { state: 'processing' }, { state: 'processing' }]);
     const three = makeJobWithFiles([{ state: 'failed' }, { state: 'failed' }, { state: 'failed' }]);
     const [event] = eventsBetween(one, three);
-    expect(event?.type === 'files_failed' && event.files.map((f) => f.id)).toEqual(['rec-000001', 'rec-000002']);
+    // Both fail the same way: one cause, naming the two.
+    expect(event).toMatchObject({ type: 'files_failed', count: 2, groups: [{ count: 2, names: ['document-1.pdf', 'document-2.pdf'] }] });
+  });
+
+  it('groups the newly failed files by cause, the commonest first, in a bounded event', () => {
+    const files = (failed: number) =>
+      makeJobWithFiles(
+        Array.from({ length: 40 }, (_, i) =>
+          i >= failed
+            ? { state: 'processing' as const }
+            : i % 4 === 0
+              ? { state: 'failed' as const, name: `scan-${i}.pdf`, error: `Password protected: scan-${i}.pdf`, fix: 'Ask the owner' }
+              : { state: 'failed' as const, name: `scan-${i}.pdf`, error: `No text layer in scan-${i}.pdf (${i} pages)`, fix: 'Run OCR' },
+        ),
+      );
+    const [event] = eventsBetween(files(0), files(40));
+    expect(event).toMatchObject({
+      type: 'files_failed',
+      count: 40,
+      groups: [
+        {
+          count: 30,
+          error: 'No text layer in … (… pages)',
+          fix: 'Run OCR',
+          names: ['scan-1.pdf', 'scan-2.pdf', 'scan-3.pdf', 'scan-5.pdf', 'scan-6.pdf'],
+        },
+        {
+          count: 10,
+          error: 'Password protected: …',
+          fix: 'Ask the owner',
+          names: ['scan-0.pdf', 'scan-4.pdf', 'scan-8.pdf', 'scan-12.pdf', 'scan-16.pdf'],
+        },
+      ],
+    });
+    // Forty causes: the event keeps the first eight.
+    const distinct = (failed: number) =>
+      makeJobWithFiles(
+        Array.from({ length: 40 }, (_, i) =>
+          i < failed ? { state: 'failed' as const, error: `Reason ${wordFor(i)}` } : { state: 'processing' as const },
+        ),
+      );
+    const [many] = eventsBetween(distinct(0), distinct(40));
+    expect(many?.type === 'files_failed' && [many.count, many.groups.length]).toEqual([40, 8]);
   });
 
   it('does not count a deleted record as a failure, and updates the card when it is removed', () => {
@@ -215,12 +269,12 @@ describe('diff: SeekrFlow unreachable', () => {
 });
 
 describe('diff: the failures it remembers stay bounded', () => {
-  /** A job whose failed files are exactly `ids` (record ids). */
+  /** A job whose failed files are exactly `ids` (record ids), each file named by its id, all failing the same way. */
   const failing = (ids: readonly string[]) =>
     makeJob({
       status: 'file_processing',
       ingestion_jobs: [makeIngestionJob({ records: ids.map((id) => makeFailedRecord({ record_id: id, alignment_file_id: `f-${id}` })) })],
-      files: ids.map((id) => makeFile({ file_id: `f-${id}`, record_id: id, status: 'failed' })),
+      files: ids.map((id) => makeFile({ file_id: `f-${id}`, record_id: id, name: id, status: 'failed' })),
     });
   const ids = (prefix: string, n: number, from = 0) => Array.from({ length: n }, (_, i) => `${prefix}${from + i}`);
   const oneAtATime = (list: string[]) => list.map((id) => [id]);
@@ -238,8 +292,8 @@ describe('diff: the failures it remembers stay bounded', () => {
       for (const e of result.events) {
         if (e.type !== 'files_failed') continue;
         reportedCount += e.count;
-        // An event names at most 20 of its files (by id); `count` says how many there were.
-        reported.push(...e.files.map((f) => f.id));
+        // An event names a few files of each cause (here, by their ids); `count` says how many there were.
+        reported.push(...e.groups.flatMap((g) => g.names));
       }
       watch = result.watch;
       mostRemembered = Math.max(mostRemembered, watch.snapshot?.reportedFailures.length ?? 0);

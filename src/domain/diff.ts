@@ -1,6 +1,7 @@
-import { clipLong, clipNullable, clipShort, LONG_TEXT_BOUND } from './bounds.js';
+import { clipLong } from './bounds.js';
 import { isTerminalStatus } from './data-job.js';
-import type { JobEvent } from './events.js';
+import { FAILURE_GROUPS_PER_EVENT, type JobEvent, NAMES_PER_EVENT_GROUP } from './events.js';
+import { groupFailures } from './failure-groups.js';
 import type { JobSummary } from './job-summary.js';
 import { failureKey, type JobSnapshot, type JobWatch, takeSnapshot } from './snapshot.js';
 
@@ -9,8 +10,8 @@ import { failureKey, type JobSnapshot, type JobWatch, takeSnapshot } from './sna
  * what happened. Pure: the clock and the settings come in as arguments, the new memory goes out.
  *
  * Noise rules: one status event per change, the most specific one wins (`ended` over
- * `alignment_finished` over `status_changed`), newly failed files are reported once each, and
- * progress alone only refreshes the card.
+ * `alignment_finished` over `status_changed`), newly failed files are reported once each (in one
+ * event, grouped by cause), and progress alone only refreshes the card.
  */
 
 export interface DiffSettings {
@@ -30,8 +31,6 @@ export interface DiffResult {
 /** Statuses in which a job waits for a person, so an unchanged job is not stalled. */
 const WAITING_FOR_A_PERSON = new Set(['needs_review', 'ready_to_start']);
 const ALIGNMENT_ENDED = new Set(['completed', 'failed', 'cancelled', 'stopped']);
-/** Failed files an event names one by one; a reply shows fewer, and the card's modal lists them all. */
-const FAILED_FILES_PER_EVENT = 20;
 
 const minutesBetween = (fromIso: string, to: Date) => (to.getTime() - Date.parse(fromIso)) / 60_000;
 
@@ -88,16 +87,9 @@ function onSeen(prev: JobWatch | null, summary: JobSummary, now: Date, settings:
   const reported = new Set(before.reportedFailures);
   const newlyFailed = summary.failed.filter((f) => !reported.has(failureKey(f)));
   if (newlyFailed.length > 0) {
-    events.push({
-      type: 'files_failed',
-      count: newlyFailed.length,
-      files: newlyFailed.slice(0, FAILED_FILES_PER_EVENT).map((f) => ({
-        id: clipShort(failureKey(f)),
-        name: clipShort(f.name),
-        error: clipNullable(f.error, LONG_TEXT_BOUND),
-        fix: clipNullable(f.fix, LONG_TEXT_BOUND),
-      })),
-    });
+    // Grouped by cause among the newly failed only: what the reply tells is what is new.
+    const { groups } = groupFailures(newlyFailed, { groups: FAILURE_GROUPS_PER_EVENT, names: NAMES_PER_EVENT_GROUP });
+    events.push({ type: 'files_failed', count: newlyFailed.length, groups });
   }
   events.push(...statusEvents(before, current, summary));
 

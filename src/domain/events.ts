@@ -1,16 +1,14 @@
-/** What a change in a job means to the people watching it. Renderers switch on `type` exhaustively. */
+import { type FailureGroup, groupFailures } from './failure-groups.js';
 
-export interface FailedFileNote {
-  id: string;
-  name: string;
-  error: string | null;
-  fix: string | null;
-}
+/** What a change in a job means to the people watching it. Renderers switch on `type` exhaustively. */
 
 export type JobEvent =
   | { type: 'status_changed'; from: string; to: string }
-  /** `files` are the first few (most recent first); `count` says how many failed in all. */
-  | { type: 'files_failed'; count: number; files: FailedFileNote[] }
+  /**
+   * Files newly failed: `count` in all, by cause (`groups`: the commonest causes first, at most
+   * FAILURE_GROUPS_PER_EVENT of them, each with a few names; every string bounded).
+   */
+  | { type: 'files_failed'; count: number; groups: FailureGroup[] }
   | { type: 'alignment_started'; status: string }
   | { type: 'alignment_finished'; status: string }
   | { type: 'needs_review'; reason: string | null }
@@ -57,4 +55,27 @@ export function hears(filter: SubscriptionFilter, event: JobEvent): boolean {
 /** Events that need a person also go to the channel, not only the thread. */
 export function isLoud(event: JobEvent): boolean {
   return event.type === 'files_failed' || event.type === 'needs_review' || event.type === 'ended';
+}
+
+/** The causes a `files_failed` event keeps (it is stored until it is sent), and the names of each. */
+export const FAILURE_GROUPS_PER_EVENT = 8;
+export const NAMES_PER_EVENT_GROUP = 5;
+
+/**
+ * The causes of a `files_failed` event, also as an earlier build stored it: before causes were
+ * grouped, the event listed its first 20 files one by one (`files`). Such an event, still waiting in
+ * the outbox after an upgrade, is grouped when it is read.
+ */
+export function failedFileGroups(event: Extract<JobEvent, { type: 'files_failed' }>): FailureGroup[] {
+  if (Array.isArray(event.groups)) return event.groups;
+  const files: unknown = (event as { files?: unknown }).files;
+  if (!Array.isArray(files)) return [];
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  const listed = files.map((f: Record<string, unknown>) => ({
+    fileId: text(f.id) ?? '',
+    name: text(f.name) ?? '',
+    error: text(f.error),
+    fix: text(f.fix),
+  }));
+  return groupFailures(listed, { groups: FAILURE_GROUPS_PER_EVENT, names: NAMES_PER_EVENT_GROUP }).groups;
 }

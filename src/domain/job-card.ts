@@ -1,5 +1,6 @@
 import { clip, clipLong, clipNullable, clipShort, LONG_TEXT_BOUND, SHORT_TEXT_BOUND } from './bounds.js';
 import type { IngestionJob, TimelineEvent } from './data-job.js';
+import { type FailureGroup, groupFailures } from './failure-groups.js';
 import type { AlignmentView, FileCounts, JobSummary } from './job-summary.js';
 import { timestampMillis } from './timestamps.js';
 
@@ -12,7 +13,10 @@ import { timestampMillis } from './timestamps.js';
 
 /** The most any surface shows of each list. Renderers show these or fewer. */
 export const JOB_CARD_LIMITS = {
-  failures: 5,
+  /** Causes of failure shown, the largest first. */
+  failureGroups: 5,
+  /** Names shown under a cause; the rest are counted. */
+  failureGroupNames: 3,
   timelineEvents: 5,
   eventFacts: 2,
   /** Runs listed one by one when there are no more than this; otherwise counted by status. */
@@ -20,13 +24,6 @@ export const JOB_CARD_LIMITS = {
   ingestionStatusesListed: 4,
   fineTuningIds: 5,
 } as const;
-
-export interface CardFailure {
-  fileId: string;
-  name: string;
-  error: string | null;
-  fix: string | null;
-}
 
 export interface CardTimelineEvent {
   timestamp: string;
@@ -48,7 +45,11 @@ export interface JobCard {
   ended: boolean;
   reviewReason: string | null;
   files: { total: number; counts: FileCounts; bytes: number };
-  failures: { total: number; latest: CardFailure[] };
+  /**
+   * Failed files grouped by cause (`groupFailures`): how many in all, how many causes, and the largest
+   * causes. A group of one file reads as that file: its name, error and fix.
+   */
+  failures: CardFailures;
   ingestionRuns: {
     total: number;
     listed: { status: string; files: number }[];
@@ -58,6 +59,12 @@ export interface JobCard {
   alignment: AlignmentView | null;
   timeline: { total: number; latest: CardTimelineEvent[] };
   fineTuning: { total: number; ids: string[] };
+}
+
+export interface CardFailures {
+  total: number;
+  causes: number;
+  groups: FailureGroup[];
 }
 
 /** An id longer than this cannot be carried by a button (Slack's button value limit) anyway. */
@@ -76,15 +83,7 @@ export function toJobCard(summary: JobSummary): JobCard {
     ended: summary.ended,
     reviewReason: summary.reviewReason,
     files: { total: summary.fileCount, counts: { ...summary.counts }, bytes: summary.totalBytes },
-    failures: {
-      total: summary.failed.length,
-      latest: summary.failed.slice(0, JOB_CARD_LIMITS.failures).map((f) => ({
-        fileId: clipShort(f.fileId),
-        name: clipShort(f.name),
-        error: clipNullable(f.error, LONG_TEXT_BOUND),
-        fix: clipNullable(f.fix, LONG_TEXT_BOUND),
-      })),
-    },
+    failures: groupFailures(summary.failed, { groups: JOB_CARD_LIMITS.failureGroups, names: JOB_CARD_LIMITS.failureGroupNames }),
     ingestionRuns: ingestionRuns(job.ingestion_jobs),
     alignment: summary.alignment && alignmentCard(summary.alignment),
     timeline: { total: job.timeline.length, latest: latestEvents(job.timeline, JOB_CARD_LIMITS.timelineEvents).map(cardEvent) },
@@ -93,6 +92,24 @@ export function toJobCard(summary: JobSummary): JobCard {
       ids: job.fine_tuning_job_ids.slice(0, JOB_CARD_LIMITS.fineTuningIds).map(clipShort),
     },
   };
+}
+
+/**
+ * The card's failures, also as an earlier build stored them: before causes were grouped, a card
+ * listed its latest failed files one by one (`latest`). Such a card, still waiting in the outbox
+ * after an upgrade, reads as groups of one file each.
+ */
+export function cardFailures(failures: CardFailures): CardFailures {
+  if (Array.isArray(failures.groups)) return failures;
+  const latest: unknown = (failures as { latest?: unknown }).latest;
+  const total = typeof failures.total === 'number' ? failures.total : 0;
+  if (!Array.isArray(latest)) return { total, causes: total, groups: [] };
+  const groups = latest.slice(0, JOB_CARD_LIMITS.failureGroups).map((f: Record<string, unknown>): FailureGroup => {
+    const text = (v: unknown) => (typeof v === 'string' ? clipLong(v) : null);
+    const name = text(f.name)?.trim() || text(f.fileId) || '';
+    return { count: 1, error: text(f.error), fix: text(f.fix), names: [clipShort(name)], latestFailedAt: null };
+  });
+  return { total, causes: total, groups };
 }
 
 function alignmentCard(a: AlignmentView): AlignmentView {

@@ -3,7 +3,7 @@ import { ACTIONS } from '../../src/slack/blocks/card.js';
 import { FAILED_FILES_ACTIONS } from '../../src/slack/blocks/failed-files-modal.js';
 import { checkMessage, checkView } from '../support/block-kit-rules.js';
 import { type Harness, startHarness, USER, visibleText, waitFor } from '../support/harness.js';
-import { makeJobWithFiles, makeJobWithManyFiles } from '../support/make-job.js';
+import { makeJobWithFiles, makeJobWithManyFiles, wordFor } from '../support/make-job.js';
 
 const JOB = 'dj-7d1c2a4e-0000-4000-8000-000000000002';
 
@@ -82,7 +82,11 @@ describe('card buttons', () => {
   });
 
   it('Show all failed files opens a modal and pages through every failed file', async () => {
-    h.sim.putJob(makeJobWithManyFiles(35, 25, { id: JOB, name: 'Many failures', status: 'needs_review' }));
+    // 25 files failing each its own way: 25 causes, 10 a page.
+    const specs = Array.from({ length: 35 }, (_, i) =>
+      i < 25 ? { state: 'failed' as const, error: `Reason ${wordFor(i)}` } : { state: 'done' as const },
+    );
+    h.sim.putJob(makeJobWithFiles(specs, { id: JOB, name: 'Many failures', status: 'needs_review' }));
     const first = await h.ask(JOB);
     await h.click({ ephemeralTs: first.ts as string }, ACTIONS.openFailedFiles);
     const view = await waitFor(
@@ -108,5 +112,21 @@ describe('card buttons', () => {
     await h.click({ viewId: view.id }, FAILED_FILES_ACTIONS.prev);
     await waitFor(() => (h.slack.view(view.id)?.updates ?? 0) > updates, 'back to page 2');
     expect(visibleText({ blocks: h.slack.view(view.id)?.blocks })).toMatch(/Page 2 of 3/);
+  });
+
+  it('Show all failed files shows the files failing the same way as one cause, with their names', async () => {
+    h.sim.putJob(makeJobWithManyFiles(35, 25, { id: JOB, name: 'Many failures', status: 'needs_review' }));
+    const first = await h.ask(JOB);
+    expect(visibleText(first.body as object)).toMatch(/25 files:\* document-0\.pdf, document-1\.pdf, document-2\.pdf and 22 more/);
+    await h.click({ ephemeralTs: first.ts as string }, ACTIONS.openFailedFiles);
+    const view = await waitFor(
+      () => h.slack.views().find((v) => v.updates > 0 && /Page 1 of 1/.test(visibleText({ blocks: v.blocks }))),
+      'the modal',
+    );
+    const text = visibleText({ blocks: view.blocks });
+    expect(text).toMatch(/25 failed files, 1 cause/);
+    expect([...text.matchAll(/document-(\d+)\.pdf/g)]).toHaveLength(20);
+    expect(text).toMatch(/and 5 more/);
+    expect(checkView(h.slack.callsTo('views.update').at(-1)?.args.view)).toBeNull();
   });
 });

@@ -254,7 +254,7 @@ describe('the renderers alone, handed raw strings of millions of characters', ()
       { id: JOB, name, status: 'needs_review', timeline: [makeEvent({ message: flat('e', 2_000_000), timestamp: stamp })] },
     );
     for (const record of job.ingestion_jobs[0]?.records ?? []) record.failed_at = stamp;
-    event = { type: 'files_failed', count: 3, files: FILES.map((_f, i) => ({ id: `rec-${i}`, name: fileName, error, fix })) };
+    event = { type: 'files_failed', count: 3, groups: [{ count: 3, names: FILES.map(() => fileName), error, fix, latestFailedAt: stamp }] };
   });
 
   it('render a card, a modal page and a thread reply, each in < 20 ms, with RSS growing < 50 MB', async () => {

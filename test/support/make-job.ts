@@ -113,6 +113,20 @@ export function makeJob(overrides: Partial<DataJob> = {}): DataJob {
   };
 }
 
+/**
+ * A different word for each number, without digits (0 → "a", 25 → "z", 26 → "ba"): failures whose
+ * errors differ by a number are one cause (numbers vary from file to file); these stay apart.
+ */
+export function wordFor(i: number): string {
+  let word = '';
+  let n = i;
+  do {
+    word = String.fromCharCode(97 + (n % 26)) + word;
+    n = Math.floor(n / 26);
+  } while (n > 0);
+  return word;
+}
+
 export type FileSpec = { state: 'done' | 'failed' | 'processing' | 'queued'; name?: string; error?: string; fix?: string; bytes?: number };
 
 /** A job with files in the given states, each backed by an ingestion record, as the API sends them. */

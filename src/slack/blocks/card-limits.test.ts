@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { blocksTextLength, checkMessage, codePoints } from '../../../test/support/block-kit-rules.js';
-import { makeAlignment, makeBusyJob, makeEvent, makeFile, makeJob, makeJobWithFiles, makeRecord } from '../../../test/support/make-job.js';
+import {
+  makeAlignment,
+  makeBusyJob,
+  makeEvent,
+  makeFile,
+  makeJob,
+  makeJobWithFiles,
+  makeRecord,
+  wordFor,
+} from '../../../test/support/make-job.js';
 import type { DataJob, IngestionJob } from '../../domain/data-job.js';
 import type { MessagePayload } from './block-kit.js';
 import { type CardOptions, renderCard } from './card.js';
@@ -53,12 +62,15 @@ function expectWithinLimits(payload: MessagePayload): void {
 
 const purposes = (payload: MessagePayload) => payload.blocks.map((b) => b.block_id.split('.')[0]);
 
-/** n files, every third one failed, and every free string of the job 5,000 characters of trouble. */
-function hostileJob(n: number, overrides: Partial<DataJob> = {}): DataJob {
+/**
+ * n files, every third one failed, and every free string of the job 5,000 characters of trouble. The
+ * failed files all fail the same way, unless `errorOf` gives the error of the i-th failed file.
+ */
+function hostileJob(n: number, overrides: Partial<DataJob> = {}, errorOf?: (i: number) => string): DataJob {
   const s = hostile('x');
   const job = makeJobWithFiles(
     Array.from({ length: n }, (_, i) =>
-      i % 3 === 0 ? { state: 'failed' as const, name: s, error: s, fix: s } : { state: 'done' as const, name: s },
+      i % 3 === 0 ? { state: 'failed' as const, name: s, error: errorOf?.(i / 3) ?? s, fix: s } : { state: 'done' as const, name: s },
     ),
     {
       name: hostile('name'),
@@ -150,8 +162,9 @@ describe('card limits', () => {
     it.each(VARIANTS)('%s', (_, options) => {
       const payload = renderCard(job, options);
       expectWithinLimits(payload);
+      // Every tenth file fails, all the same way: one cause, its count and its first names.
       const failed = Math.ceil(n / 10);
-      if (failed > 5) expect(JSON.stringify(payload)).toContain(`+${(failed - 5).toLocaleString('en-US')} more failed files`);
+      if (failed > 1) expect(JSON.stringify(payload)).toContain(`*${failed.toLocaleString('en-US')} files:* Quarterly claims handbook`);
     });
   });
 
@@ -164,8 +177,32 @@ describe('card limits', () => {
       for (const purpose of ['header', 'status', 'files', 'alignment', 'timeline', 'fine-tuning', 'context']) {
         expect(purposes(payload)).toContain(purpose);
       }
-      expect(purposes(payload).filter((p) => p === 'failed-file')).toHaveLength(Math.min(5, Math.ceil(n / 3)));
+      // Every failed file fails the same (hostile) way: one cause.
+      expect(purposes(payload).filter((p) => p === 'failed-file')).toHaveLength(Math.min(1, n));
     });
+  });
+
+  describe.each([5, 50, 20_000])('a hostile job whose %d failed files each fail their own way', (n) => {
+    const job = hostileJob(n * 3, {}, (i) => `${hostile(`cause ${wordFor(i)}`)}`);
+    it.each(VARIANTS)('%s', (_, options) => {
+      const payload = renderCard(job, options);
+      expectWithinLimits(payload);
+      for (const purpose of ['header', 'status', 'files', 'alignment', 'timeline', 'fine-tuning', 'context']) {
+        expect(purposes(payload)).toContain(purpose);
+      }
+      expect(purposes(payload).filter((p) => p === 'failed-file')).toHaveLength(5);
+    });
+  });
+
+  it('keeps the worst case of five causes of many files each, with long names, well under the budget', () => {
+    // 5 causes × 40 files, every name and text 5,000 characters of trouble.
+    const job = hostileJob(600, {}, (i) => hostile(`cause ${wordFor(i % 5)}`));
+    const payload = renderCard(job, VARIANTS[2]?.[1] ?? { fetchedAt, mode: 'living' });
+    expectWithinLimits(payload);
+    const groups = payload.blocks.filter((b) => b.block_id.startsWith('failed-file.'));
+    expect(groups).toHaveLength(5);
+    for (const g of groups) expect(g.type === 'section' && g.text?.text).toMatch(/^\*40 files:\* /);
+    expect(blocksTextLength(payload.blocks)).toBeLessThan(8_500);
   });
 
   it('keeps the worst case well under the budget', () => {

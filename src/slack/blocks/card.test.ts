@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { checkMessage } from '../../../test/support/block-kit-rules.js';
-import { makeAlignment, makeEvent, makeFile, makeJob, makeJobWithFiles, makeJobWithManyFiles } from '../../../test/support/make-job.js';
+import {
+  makeAlignment,
+  makeEvent,
+  makeFile,
+  makeJob,
+  makeJobWithFiles,
+  makeJobWithManyFiles,
+  wordFor,
+} from '../../../test/support/make-job.js';
 import { KNOWN_STATUSES } from '../../domain/data-job.js';
-import { toJobCard } from '../../domain/job-card.js';
+import { type JobCard, toJobCard } from '../../domain/job-card.js';
 import { summarizeJob } from '../../domain/job-summary.js';
 import type { Block, Button, MessagePayload } from './block-kit.js';
-import { ACTIONS, type CardOptions, renderCard } from './card.js';
+import { ACTIONS, type CardOptions, renderCard, renderJobCard } from './card.js';
 
 const fetchedAt = new Date('2026-07-28T15:45:00Z');
 const base: CardOptions = { fetchedAt, mode: 'ephemeral' };
@@ -200,13 +208,21 @@ describe('buttons', () => {
 });
 
 describe('failed files', () => {
-  /** 3 done, then `n` failed named failed-0…, failed-0 failing first and failed-(n-1) last. */
+  /**
+   * 3 done, then `n` failed named failed-0…, failed-0 failing first and failed-(n-1) last, each for its
+   * own reason ("error a", "error b"…: words, not numbers, so that no two are one cause).
+   */
   function jobWithFailures(n: number) {
     const job = makeJobWithFiles([
       { state: 'done' },
       { state: 'done' },
       { state: 'done' },
-      ...Array.from({ length: n }, (_, i) => ({ state: 'failed' as const, name: `failed-${i}`, error: `error ${i}`, fix: `fix ${i}` })),
+      ...Array.from({ length: n }, (_, i) => ({
+        state: 'failed' as const,
+        name: `failed-${i}`,
+        error: `error ${wordFor(i)}`,
+        fix: `fix ${wordFor(i)}`,
+      })),
     ]);
     let i = 0;
     for (const r of job.ingestion_jobs[0]?.records ?? []) {
@@ -222,9 +238,9 @@ describe('failed files', () => {
     expect(purposes.indexOf('failed')).toBe(2); // right after header and status
     expect(textOf(payload, 'failed')).toBe(':x: *3 failed files*, most recent first');
     expect(blocksOf(payload, 'failed-file').map((b) => (b.type === 'section' ? b.text?.text : ''))).toEqual([
-      '*failed-2*\n*Error:* error 2\n*Fix:* fix 2',
-      '*failed-1*\n*Error:* error 1\n*Fix:* fix 1',
-      '*failed-0*\n*Error:* error 0\n*Fix:* fix 0',
+      '*failed-2*\n*Error:* error c\n*Fix:* fix c',
+      '*failed-1*\n*Error:* error b\n*Fix:* fix b',
+      '*failed-0*\n*Error:* error a\n*Fix:* fix a',
     ]);
     expect(blocksOf(payload, 'failed-more')).toEqual([]);
   });
@@ -255,6 +271,105 @@ describe('failed files', () => {
   it('says when an error or fix is missing', () => {
     const job = makeJobWithFiles([{ state: 'failed', name: 'scan.pdf', error: '', fix: '  ' }]);
     expect(textOf(renderCard(job, base), 'failed-file')).toBe('*scan.pdf*\n*Error:* _no error message_\n*Fix:* _no suggested fix_');
+  });
+});
+
+describe('failed files by cause', () => {
+  /** `similar` files failing the same way (each named in its error and fix, with its page count), then `others`. */
+  function jobWithCauses(similar: number, others: { name: string; error: string; fix: string | null }[] = []) {
+    const job = makeJobWithFiles([
+      ...Array.from({ length: similar }, (_, i) => ({
+        state: 'failed' as const,
+        name: `scan-${i + 1}.pdf`,
+        error: `No extractable text layer in scan-${i + 1}.pdf (${i + 2} pages).`,
+        fix: `Export scan-${i + 1}.pdf again with OCR.`,
+      })),
+      ...others.map((o) => ({ state: 'failed' as const, ...o, fix: o.fix ?? '' })),
+      { state: 'done' },
+    ]);
+    // The similar ones failed first, in order: scan-1 longest ago.
+    let i = 0;
+    for (const r of job.ingestion_jobs[0]?.records ?? []) {
+      if (r.status === 'failed') r.failed_at = new Date(Date.UTC(2026, 6, 28, 14, 0, i++)).toISOString();
+    }
+    return job;
+  }
+  const sections = (payload: MessagePayload) => blocksOf(payload, 'failed-file').map((b) => (b.type === 'section' ? b.text?.text : ''));
+
+  it('nine files failing the same way are one section: how many, the first names, the error and the fix', () => {
+    const payload = renderCard(
+      jobWithCauses(9, [
+        { name: 'minutes.docx', error: 'Password protected', fix: 'Ask the owner for an unprotected copy.' },
+        { name: 'empty.txt', error: 'The file is empty', fix: null },
+      ]),
+      base,
+    );
+    expect(textOf(payload, 'failed')).toBe(':x: *11 failed files*, 3 causes, the commonest first');
+    expect(sections(payload)).toEqual([
+      '*9 files:* scan-9.pdf, scan-8.pdf, scan-7.pdf and 6 more\n*Error:* No extractable text layer in … (… pages).\n*Fix:* Export … again with OCR.',
+      '*empty.txt*\n*Error:* The file is empty\n*Fix:* _no suggested fix_',
+      '*minutes.docx*\n*Error:* Password protected\n*Fix:* Ask the owner for an unprotected copy.',
+    ]);
+    // Every cause is on the card; the names it leaves out are in the modal.
+    expect(textOf(payload, 'failed-more')).toBe('More of their names in the list');
+    expect(allButtons(payload).map((b) => b.action_id)).toContain(ACTIONS.openFailedFiles);
+    expect(checkMessage(payload)).toBeNull();
+  });
+
+  it('a cause of two or three files names them all, and needs no button for it', () => {
+    const payload = renderCard(jobWithCauses(3), base);
+    expect(textOf(payload, 'failed')).toBe(':x: *3 failed files*, 1 cause, the commonest first');
+    expect(sections(payload)).toEqual([
+      '*3 files:* scan-3.pdf, scan-2.pdf, scan-1.pdf\n*Error:* No extractable text layer in … (… pages).\n*Fix:* Export … again with OCR.',
+    ]);
+    expect(blocksOf(payload, 'failed-more')).toEqual([]);
+  });
+
+  it('shows the 5 commonest causes and counts the files and causes it leaves out', () => {
+    const others = Array.from({ length: 7 }, (_, i) => ({ name: `other-${i}.pdf`, error: `Reason ${wordFor(i)}`, fix: null }));
+    const payload = renderCard(jobWithCauses(4, others), base);
+    expect(blocksOf(payload, 'failed-file')).toHaveLength(5);
+    expect(sections(payload)[0]).toMatch(/^\*4 files:\*/);
+    expect(textOf(payload, 'failed-more')).toBe('+3 more failed files');
+    const many = renderCard(jobWithCauses(4, [...others, ...others.map((o) => ({ ...o, name: `again-${o.name}` }))]), base);
+    expect(textOf(many, 'failed')).toBe(':x: *18 failed files*, 8 causes, the commonest first');
+    // 4 + 2 + 2 + 2 + 2 shown: 6 files of 3 causes left.
+    expect(textOf(many, 'failed-more')).toBe('+6 more failed files (3 more causes)');
+  });
+
+  it('reads a card an earlier build stored, with its latest failed files one by one', () => {
+    const card = toJobCard(summarizeJob(jobWithCauses(2)));
+    const stored = {
+      ...card,
+      failures: {
+        total: 7,
+        latest: [
+          { fileId: 'file-1', name: 'a.pdf', error: 'No text', fix: 'Run OCR' },
+          { fileId: 'file-2', name: '', error: null, fix: null },
+        ],
+      },
+    } as unknown as JobCard;
+    const payload = renderJobCard(stored, base);
+    expect(textOf(payload, 'failed')).toBe(':x: *7 failed files*, most recent first');
+    expect(sections(payload)).toEqual([
+      '*a.pdf*\n*Error:* No text\n*Fix:* Run OCR',
+      '*file-2*\n*Error:* _no error message_\n*Fix:* _no suggested fix_',
+    ]);
+    expect(textOf(payload, 'failed-more')).toBe('+5 more failed files');
+    expect(checkMessage(payload)).toBeNull();
+  });
+
+  it('keeps the names of a cause to what fits, however long they are', () => {
+    const long = makeJobWithFiles(
+      Array.from({ length: 4 }, (_, i) => ({
+        state: 'failed' as const,
+        name: `${'long-name-'.repeat(30)}${i}.pdf`,
+        error: 'Broken',
+        fix: 'Redo',
+      })),
+    );
+    const [text] = sections(renderCard(long, base));
+    expect(text?.split('\n')[0]).toMatch(/^\*4 files:\* long-name-.*… and 3 more$/);
   });
 });
 

@@ -1,8 +1,9 @@
 import type { DataJob } from '../../domain/data-job.js';
-import { type CardFailure, type CardTimelineEvent, type JobCard, toJobCard } from '../../domain/job-card.js';
+import { type CardTimelineEvent, cardFailures, type JobCard, toJobCard } from '../../domain/job-card.js';
 import { type AlignmentView, summarizeJob } from '../../domain/job-summary.js';
 import { type Block, type Button, blockIds, type MessagePayload, type MrkdwnText, mrkdwn, plainText } from './block-kit.js';
 import { codePointLength, escapeAndTruncate, oneLine, truncate } from './escape.js';
+import { failureGroupText, namedInHeading } from './failure-group.js';
 import { dateToken, formatBytes, formatCount, formatMinutes, formatTimestamp, plural, progressBar } from './format.js';
 import { BLOCKS_TEXT_BUDGET, CARD_CAPS, SLACK_LIMITS } from './limits.js';
 import { statusDisplay } from './status.js';
@@ -118,32 +119,39 @@ function reviewText(card: JobCard): string {
   return `*Why:* ${reason}`;
 }
 
+/**
+ * Failed files by cause, the commonest first (or, when every file fails its own way, most recent
+ * first): one section per cause, then what the card leaves out, with the button to the whole list.
+ */
 function failedFilesBlocks(failures: JobCard['failures'], buttonValue: string | null, id: (purpose: string) => string): Block[] {
-  const { total, latest } = failures;
+  const { total, causes, groups } = cardFailures(failures);
   if (total === 0) return [];
   const blocks: Block[] = [];
-  const heading = `:x: *${plural(total, 'failed file')}*${total > 1 ? ', most recent first' : ''}`;
-  blocks.push(section(id('failed'), heading));
-  const shown = Math.min(latest.length, CARD_CAPS.failedFilesShown);
-  for (let i = 0; i < shown; i++) {
-    const file = latest[i];
-    if (file) blocks.push(section(id('failed-file'), failedFileText(file)));
+  const grouped = causes < total;
+  const order = total === 1 ? '' : grouped ? `, ${plural(causes, 'cause')}, the commonest first` : ', most recent first';
+  blocks.push(section(id('failed'), `:x: *${plural(total, 'failed file')}*${order}`));
+  const shown = groups.slice(0, CARD_CAPS.failedGroupsShown);
+  let named = 0;
+  let counted = 0;
+  for (const group of shown) {
+    blocks.push(section(id('failed-file'), failureGroupText(group, CARD_CAPS.failedGroup)));
+    counted += group.count;
+    named += namedInHeading(group, CARD_CAPS.failedGroup);
   }
-  const more = total - shown;
-  if (more > 0) {
+  const moreFiles = total - counted;
+  const moreCauses = causes - shown.length;
+  const unnamed = counted - named;
+  if (moreFiles > 0 || unnamed > 0) {
     const button: Button | undefined = buttonValue
       ? { type: 'button', text: plainText('Show all failed files'), action_id: ACTIONS.openFailedFiles, value: buttonValue }
       : undefined;
-    blocks.push(section(id('failed-more'), `+${plural(more, 'more failed file')}`, button));
+    const text =
+      moreFiles > 0
+        ? `+${plural(moreFiles, 'more failed file')}${moreCauses > 0 && moreCauses < moreFiles ? ` (${plural(moreCauses, 'more cause')})` : ''}`
+        : 'More of their names in the list';
+    blocks.push(section(id('failed-more'), text, button));
   }
   return blocks;
-}
-
-function failedFileText(file: CardFailure): string {
-  const name = escapeAndTruncate(file.name.trim() === '' ? file.fileId : file.name, CARD_CAPS.failedName, { oneLine: true });
-  const error = file.error?.trim() ? escapeAndTruncate(file.error, CARD_CAPS.failedError) : '_no error message_';
-  const fix = file.fix?.trim() ? escapeAndTruncate(file.fix, CARD_CAPS.failedFix) : '_no suggested fix_';
-  return `*${name || 'unnamed file'}*\n*Error:* ${error}\n*Fix:* ${fix}`;
 }
 
 function filesText(card: JobCard): string {
@@ -326,7 +334,7 @@ function blockIdSuffix(fetchedAt: Date): string {
 }
 
 /**
- * The caps above keep the worst case near 7.5k code points, so this never fires today. It is the
+ * The caps above keep the worst case near 8k code points, so this never fires today. It is the
  * backstop for a future edit that forgets a cap: shed the least useful sections rather than let
  * Slack reject the card.
  */

@@ -1,6 +1,7 @@
-import type { JobEvent } from '../../domain/events.js';
+import { failedFileGroups, type JobEvent } from '../../domain/events.js';
 import { type Block, blockIds, type MessagePayload, mrkdwn } from './block-kit.js';
 import { escapeAndTruncate, truncate } from './escape.js';
+import { type FailureGroupCaps, type FailureGroupLabels, failureGroupText } from './failure-group.js';
 import { dateToken, formatMinutes, plural } from './format.js';
 import { statusDisplay } from './status.js';
 
@@ -9,9 +10,16 @@ import { statusDisplay } from './status.js';
  * a reply says what happened and, for failures, what to do about it.
  */
 
-/** Failed files listed in one reply; the rest are a count and a pointer to the card's modal. */
-const FILES_PER_REPLY = 8;
-const FIELD_MAX = 400;
+/** Causes of failure told in one reply; the rest are a count and a pointer to the card's modal. */
+const GROUPS_PER_REPLY = 8;
+/** One cause: 8 of them stay under the 9,000 code points we allow a message's blocks. */
+const GROUP_CAPS: FailureGroupCaps = { name: 200, names: 240, error: 380, fix: 380 };
+const REPLY_LABELS: FailureGroupLabels = {
+  error: '',
+  fix: ':bulb: *Suggested fix:* ',
+  noError: '_No error message was given._',
+  noFix: null,
+};
 
 const status = (s: string) => {
   const d = statusDisplay(s);
@@ -24,17 +32,16 @@ const sinceToken = (iso: string) => {
 };
 
 function failedFilesBlocks(event: Extract<JobEvent, { type: 'files_failed' }>, id: (p: string) => string): Block[] {
-  const shown = event.files.slice(0, FILES_PER_REPLY);
+  const shown = failedFileGroups(event).slice(0, GROUPS_PER_REPLY);
   const blocks: Block[] = [
     { type: 'section', block_id: id('files_failed'), text: mrkdwn(`:x: *${plural(event.count, 'file')} failed to process*`) },
   ];
-  for (const f of shown) {
-    const lines = [`*${escapeAndTruncate(f.name, 200, { oneLine: true })}*`];
-    lines.push(f.error ? escapeAndTruncate(f.error, FIELD_MAX) : '_No error message was given._');
-    if (f.fix) lines.push(`:bulb: *Suggested fix:* ${escapeAndTruncate(f.fix, FIELD_MAX)}`);
-    blocks.push({ type: 'section', block_id: id('failed_file'), text: mrkdwn(lines.join('\n')) });
+  let told = 0;
+  for (const group of shown) {
+    blocks.push({ type: 'section', block_id: id('failed_file'), text: mrkdwn(failureGroupText(group, GROUP_CAPS, REPLY_LABELS)) });
+    told += group.count;
   }
-  const more = event.count - shown.length;
+  const more = event.count - told;
   if (more > 0) {
     blocks.push({
       type: 'context',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { blocksTextLength, checkView, codePoints } from '../../../test/support/block-kit-rules.js';
-import { makeJob, makeJobWithFiles } from '../../../test/support/make-job.js';
+import { makeJob, makeJobWithFiles, wordFor } from '../../../test/support/make-job.js';
 import { summarizeJob } from '../../domain/job-summary.js';
 import type { ModalView } from './block-kit.js';
 import {
@@ -11,7 +11,10 @@ import {
   renderFailedFilesModalFromSummary,
 } from './failed-files-modal.js';
 
-/** `failed` failed files named failed-<i> (failed-0 failed first), mixed with done ones. */
+/**
+ * `failed` failed files named failed-<i> (failed-0 failed first), mixed with done ones, each failing
+ * its own way ("error a", "error b"…) unless `strings` gives them all the same error or fix.
+ */
 function jobWithFailures(failed: number, strings: { error?: string; fix?: string; name?: (i: number) => string } = {}) {
   const job = makeJobWithFiles(
     Array.from({ length: failed * 2 }, (_, i) =>
@@ -20,8 +23,8 @@ function jobWithFailures(failed: number, strings: { error?: string; fix?: string
         : {
             state: 'failed' as const,
             name: strings.name?.(i / 2) ?? `failed-${i / 2}`,
-            error: strings.error ?? `error ${i / 2}`,
-            fix: strings.fix ?? `fix ${i / 2}`,
+            error: strings.error ?? `error ${wordFor(i / 2)}`,
+            fix: strings.fix ?? `fix ${wordFor(i / 2)}`,
           },
     ),
   );
@@ -62,9 +65,9 @@ describe('failed files modal', () => {
   it('shows each file with its error and fix, most recent first', () => {
     const view = renderFailedFilesModal(jobWithFailures(3), { page: 1 });
     expect(fileSections(view)).toEqual([
-      '*failed-2* · failed <!date^1785196802^{date_short_pretty} {time}|2026-07-28 00:00 UTC>\n*Error:* error 2\n*Fix:* fix 2',
-      '*failed-1* · failed <!date^1785196801^{date_short_pretty} {time}|2026-07-28 00:00 UTC>\n*Error:* error 1\n*Fix:* fix 1',
-      '*failed-0* · failed <!date^1785196800^{date_short_pretty} {time}|2026-07-28 00:00 UTC>\n*Error:* error 0\n*Fix:* fix 0',
+      '*failed-2* · failed <!date^1785196802^{date_short_pretty} {time}|2026-07-28 00:00 UTC>\n*Error:* error c\n*Fix:* fix c',
+      '*failed-1* · failed <!date^1785196801^{date_short_pretty} {time}|2026-07-28 00:00 UTC>\n*Error:* error b\n*Fix:* fix b',
+      '*failed-0* · failed <!date^1785196800^{date_short_pretty} {time}|2026-07-28 00:00 UTC>\n*Error:* error a\n*Fix:* fix a',
     ]);
     expect(pageLine(view)).toBe('Page 1 of 1 · files 1–3');
     expect(pageButtons(view)).toEqual([]);
@@ -98,8 +101,7 @@ describe('failed files modal', () => {
   it.each([
     [65, 10],
     [65, 1],
-    [20_000, 20],
-  ])('%d failed files, %d a page: the pages cover every failed file exactly once, in order', (n, pageSize) => {
+  ])('%d failed files each failing its own way, %d a page: the pages cover every file exactly once, in order', (n, pageSize) => {
     const summary = summarizeJob(jobWithFailures(n, { name: (i) => `f${i}` }));
     const seen: string[] = [];
     const pages = Math.ceil(n / pageSize);
@@ -110,6 +112,64 @@ describe('failed files modal', () => {
     }
     expect(seen).toEqual(summary.failed.map((f) => f.name));
     expect(new Set(seen).size).toBe(n);
+  });
+
+  it('20,000 failed files each failing its own way, 20 a page: 1,000 pages, the last one of the oldest', () => {
+    const summary = summarizeJob(jobWithFailures(20_000, { name: (i) => `f${i}` }));
+    const first = renderFailedFilesModalFromSummary(summary, { page: 1, pageSize: 20 });
+    const last = renderFailedFilesModalFromSummary(summary, { page: 1_000, pageSize: 20 });
+    expect(pageLine(first)).toBe('Page 1 of 1,000 · files 1–20');
+    expect(pageLine(last)).toBe('Page 1,000 of 1,000 · files 19,981–20,000');
+    expect(fileSections(last).map((t) => /^\*(f\d+)\*/.exec(t)?.[1])).toEqual(summary.failed.slice(-20).map((f) => f.name));
+    expectModalWithinLimits(first);
+    expectModalWithinLimits(last);
+  });
+
+  it('pages over causes: each with how many files, 20 of their names, its error and its fix', () => {
+    const job = makeJobWithFiles([
+      ...Array.from({ length: 30 }, (_, i) => ({
+        state: 'failed' as const,
+        name: `scan-${i}.pdf`,
+        error: `No extractable text layer in scan-${i}.pdf (${i + 1} pages).`,
+        fix: `Export scan-${i}.pdf again with OCR.`,
+      })),
+      { state: 'failed', name: 'minutes.docx', error: 'Password protected', fix: 'Ask the owner.' },
+      { state: 'done' },
+    ]);
+    const view = renderFailedFilesModal(job, { page: 1 });
+    expect(view.blocks[0]?.type === 'section' && view.blocks[0].text?.text).toBe(
+      '*Claims handbook Q3 refresh*: 31 failed files, 2 causes, the commonest first',
+    );
+    expect(pageLine(view)).toBe('Page 1 of 1 · causes 1–2');
+    const [many, one] = fileSections(view);
+    const names = Array.from({ length: 20 }, (_, i) => `scan-${i}.pdf`).join(', ');
+    expect(many).toBe(
+      `*30 files:* ${names} and 10 more · latest <!date^1785247560^{date_short_pretty} {time}|2026-07-28 14:06 UTC>\n` +
+        '*Error:* No extractable text layer in … (… pages).\n*Fix:* Export … again with OCR.',
+    );
+    expect(one).toBe(
+      '*minutes.docx* · failed <!date^1785247560^{date_short_pretty} {time}|2026-07-28 14:06 UTC>\n*Error:* Password protected\n*Fix:* Ask the owner.',
+    );
+    expectModalWithinLimits(view);
+  });
+
+  it.each([1, 10, 20])('stays within the limits with 20 causes of 100 files, 5,000-character names and texts, %d a page', (pageSize) => {
+    const long = (seed: string) => `${seed} <!channel> & 😀e\u0301 `.repeat(300);
+    const summary = summarizeJob(
+      makeJobWithFiles(
+        Array.from({ length: 2_000 }, (_, i) => ({
+          state: 'failed' as const,
+          name: long(`name ${wordFor(i)}`),
+          error: long(`error ${wordFor(i % 20)}`),
+          fix: long('fix'),
+        })),
+      ),
+    );
+    for (const page of [1, 2, 20]) {
+      const view = renderFailedFilesModalFromSummary(summary, { page, pageSize });
+      expectModalWithinLimits(view);
+      for (const text of fileSections(view)) expect(text).toMatch(/^\*100 files:\* name .* and \d+ more · latest .*\n\*Error:\* error /);
+    }
   });
 
   it.each([1, 3, 10, 20])('stays within the limits with 5,000-character strings, %d files a page', (pageSize) => {

@@ -1,7 +1,9 @@
 import type { DataJob } from '../../domain/data-job.js';
-import { type FileView, type JobSummary, summarizeJob } from '../../domain/job-summary.js';
+import { type FailureGroup, groupFailures } from '../../domain/failure-groups.js';
+import { type JobSummary, summarizeJob } from '../../domain/job-summary.js';
 import { type Block, type Button, blockIds, type ModalView, mrkdwn, plainText } from './block-kit.js';
 import { codePointLength, escapeAndTruncate } from './escape.js';
+import { CARD_LABELS, type FailureGroupCaps, failureGroupText } from './failure-group.js';
 import { formatCount, formatTimestamp, plural } from './format.js';
 import { MODAL_CAPS, SLACK_LIMITS } from './limits.js';
 
@@ -15,7 +17,7 @@ export const FAILED_FILES_ACTIONS = {
 export interface FailedFilesModalOptions {
   /** 1-based; clamped to the pages that exist. */
   page: number;
-  /** Files per page, 1–20; 10 by default. */
+  /** Causes per page, 1–20; 10 by default. */
   pageSize?: number;
 }
 
@@ -29,31 +31,38 @@ export function renderFailedFilesModal(job: DataJob, options: FailedFilesModalOp
   return renderFailedFilesModalFromSummary(summarizeJob(job), options);
 }
 
-/** One page of a job's failed files, most recent failure first, each with its error and fix. */
+/**
+ * One page of a job's failed files by cause, the commonest first (files that each fail their own way
+ * come most recent first): each cause with how many files, up to 20 of their names, its error and
+ * its fix. A cause of one file reads as that file, with when it failed.
+ */
 export function renderFailedFilesModalFromSummary(summary: JobSummary, options: FailedFilesModalOptions): ModalView {
   const { job, failed } = summary;
   if (failed.length === 0) return renderNoFailedFilesModal(job);
+  const { total, causes, groups } = groupFailures(failed, { names: MODAL_CAPS.namesPerCause });
   const pageSize = clampPageSize(options.pageSize);
-  const pages = pageCount(failed.length, pageSize);
+  const pages = pageCount(groups.length, pageSize);
   const page = clampPage(options.page, pages);
   const first = (page - 1) * pageSize;
-  const last = Math.min(failed.length, first + pageSize);
+  const last = Math.min(groups.length, first + pageSize);
   const id = blockIds(`p${page}`);
+  const grouped = causes < total;
 
+  const order = total === 1 ? '' : grouped ? `, ${plural(causes, 'cause')}, the commonest first` : ', most recent first';
   const blocks: Block[] = [
-    { type: 'section', block_id: id('job'), text: mrkdwn(`*${jobName(job)}*: ${plural(failed.length, 'failed file')}, most recent first`) },
+    { type: 'section', block_id: id('job'), text: mrkdwn(`*${jobName(job)}*: ${plural(total, 'failed file')}${order}`) },
     {
       type: 'context',
       block_id: id('page'),
-      elements: [mrkdwn(`Page ${formatCount(page)} of ${formatCount(pages)} · ${fileRange(first + 1, last)}`)],
+      elements: [mrkdwn(`Page ${formatCount(page)} of ${formatCount(pages)} · ${range(first + 1, last, grouped ? 'cause' : 'file')}`)],
     },
   ];
-  const caps = fileCaps(pageSize);
+  const caps = causeCaps(last - first);
   for (let i = first; i < last; i++) {
-    const file = failed[i];
-    if (!file) continue;
+    const group = groups[i];
+    if (!group) continue;
     blocks.push({ type: 'divider', block_id: id('divider') });
-    blocks.push({ type: 'section', block_id: id('file'), text: mrkdwn(fileText(file, caps)) });
+    blocks.push({ type: 'section', block_id: id('file'), text: mrkdwn(causeText(group, caps)) });
   }
   const buttons: Button[] = [];
   if (page > 1) buttons.push(pageButton('← Previous', FAILED_FILES_ACTIONS.prev, page - 1));
@@ -83,8 +92,8 @@ export function parseFailedFilesMetadata(raw: string): FailedFilesMetadata | nul
   }
 }
 
-function pageCount(failedCount: number, pageSize: number): number {
-  return Math.max(1, Math.ceil(failedCount / pageSize));
+function pageCount(causes: number, pageSize: number): number {
+  return Math.max(1, Math.ceil(causes / pageSize));
 }
 
 function clampPageSize(pageSize: number | undefined): number {
@@ -119,8 +128,8 @@ function metadata(jobId: string, page: number): string {
   return codePointLength(json) <= SLACK_LIMITS.privateMetadata ? json : JSON.stringify({ jobId: '', page });
 }
 
-function fileRange(from: number, to: number): string {
-  return from === to ? `file ${formatCount(from)}` : `files ${formatCount(from)}–${formatCount(to)}`;
+function range(from: number, to: number, what: 'cause' | 'file'): string {
+  return from === to ? `${what} ${formatCount(from)}` : `${what}s ${formatCount(from)}–${formatCount(to)}`;
 }
 
 function pageButton(label: string, actionId: string, page: number): Button {
@@ -131,27 +140,24 @@ function jobName(job: DataJob): string {
   return escapeAndTruncate(job.name.trim() || job.id, MODAL_CAPS.jobName, { oneLine: true }) || 'This data job';
 }
 
-interface FileCaps {
-  name: number;
-  error: number;
-  fix: number;
-}
-
 /**
- * The page's text budget shared by its files: fewer files per page, more of each error shown. The
- * labels and the failure time (a date token, ~80) take the rest of each file's share.
+ * The page's text budget shared by its causes: fewer causes on the page, more of each shown. A cause
+ * of several files gives 40% of its share to their names; the labels and the time (a date token,
+ * ~80) take 160 of the rest, and the error and the fix split what is left.
  */
-function fileCaps(pageSize: number): FileCaps {
-  const share = Math.min(MODAL_CAPS.fileSection, Math.floor(MODAL_CAPS.pageTextBudget / pageSize));
+function causeCaps(onPage: number): { one: FailureGroupCaps; many: FailureGroupCaps } {
+  const share = Math.min(MODAL_CAPS.causeSection, Math.floor(MODAL_CAPS.pageTextBudget / Math.max(1, onPage)));
   const name = Math.min(200, Math.floor(share * 0.15));
   const rest = Math.floor((share - name - 120) / 2);
-  return { name, error: rest, fix: rest };
+  const names = Math.floor(share * 0.4);
+  const text = Math.floor((share - names - 160) / 2);
+  return {
+    one: { name, names: name, error: rest, fix: rest },
+    many: { name: Math.min(100, names), names, error: text, fix: text },
+  };
 }
 
-function fileText(file: FileView, caps: FileCaps): string {
-  const name = escapeAndTruncate(file.name.trim() || file.fileId, caps.name, { oneLine: true }) || 'unnamed file';
-  const error = file.error?.trim() ? escapeAndTruncate(file.error, caps.error) : '_no error message_';
-  const fix = file.fix?.trim() ? escapeAndTruncate(file.fix, caps.fix) : '_no suggested fix_';
-  const when = file.failedAt ? ` · failed ${formatTimestamp(file.failedAt, 40)}` : '';
-  return `*${name}*${when}\n*Error:* ${error}\n*Fix:* ${fix}`;
+function causeText(group: FailureGroup, caps: { one: FailureGroupCaps; many: FailureGroupCaps }): string {
+  const when = group.latestFailedAt ? ` · ${group.count === 1 ? 'failed' : 'latest'} ${formatTimestamp(group.latestFailedAt, 40)}` : '';
+  return failureGroupText(group, group.count === 1 ? caps.one : caps.many, CARD_LABELS, when);
 }

@@ -26,9 +26,15 @@ const CASES: [string, string][] = [
   ]),
 ];
 
-function failedJob(hostile: string) {
+/** `files` files failing the same way: one of them reads as that file, more as one cause naming them. */
+function failedJob(hostile: string, files = 1) {
   return makeJobWithFiles(
-    [{ state: 'failed', name: `report${hostile}.pdf`, error: `Parse failed.${hostile}`, fix: `Run OCR.${hostile}` }],
+    Array.from({ length: files }, (_, i) => ({
+      state: 'failed' as const,
+      name: `report${hostile}${'x'.repeat(i)}.pdf`,
+      error: `Parse failed.${hostile}`,
+      fix: `Run OCR.${hostile}`,
+    })),
     {
       id: 'dj-forged-1',
       name: `Claims${hostile}`,
@@ -45,52 +51,61 @@ function textsOf(blocks: Block[], purpose: string): string[] {
 /** Lines that begin with one of the bot's own labels. */
 const labelled = (text: string, label: string) => text.split('\n').filter((line) => line.startsWith(label));
 
-describe.each(CASES)('%s in a failed file’s name, error and fix', (_name, hostile) => {
-  const job = failedJob(hostile);
+describe.each(CASES.flatMap(([name, hostile]) => [1, 3].map((files): [string, string, number] => [name, hostile, files])))(
+  '%s in the names, error and fix of %i failed file(s)',
+  (_name, hostile, files) => {
+    const job = failedJob(hostile, files);
+    const group = {
+      count: files,
+      names: Array.from({ length: files }, (_, i) => `report${hostile}${i}.pdf`),
+      error: `Parse failed.${hostile}`,
+      fix: `Run OCR.${hostile}`,
+      latestFailedAt: null,
+    };
 
-  it('the card shows each file in exactly three lines: name, error, fix', () => {
-    const card = renderCard(job, { fetchedAt: new Date('2026-07-28T15:00:00Z'), mode: 'ephemeral' });
-    const [file] = textsOf(card.blocks, 'failed-file');
-    expect(file?.split('\n')).toHaveLength(3);
-    expect(file?.split('\n')[1]).toMatch(/^\*Error:\* Parse failed\./);
-    expect(labelled(file ?? '', '*Fix:*')).toEqual([expect.stringMatching(/^\*Fix:\* Run OCR\./)]);
-    expect(JSON.stringify(card)).not.toMatch(BIDI_CONTROL);
-  });
+    it('the card shows each cause in exactly three lines: name(s), error, fix', () => {
+      const card = renderCard(job, { fetchedAt: new Date('2026-07-28T15:00:00Z'), mode: 'ephemeral' });
+      const [file] = textsOf(card.blocks, 'failed-file');
+      expect(file?.split('\n')).toHaveLength(3);
+      expect(file?.split('\n')[1]).toMatch(/^\*Error:\* Parse failed\./);
+      expect(labelled(file ?? '', '*Fix:*')).toEqual([expect.stringMatching(/^\*Fix:\* Run OCR\./)]);
+      expect(JSON.stringify(card)).not.toMatch(BIDI_CONTROL);
+    });
 
-  it('the thread reply shows each file in exactly three lines: name, error, suggested fix', () => {
-    const failure = { id: 'rec-1', name: `report${hostile}.pdf`, error: `Parse failed.${hostile}`, fix: `Run OCR.${hostile}` };
-    const reply = renderEventReply({ type: 'files_failed', count: 1, files: [failure] }, { id: job.id, name: job.name }, '1.0');
-    const [file] = textsOf(reply.blocks, 'failed_file');
-    expect(file?.split('\n')).toHaveLength(3);
-    expect(file?.split('\n')[1]).toMatch(/^Parse failed\./);
-    expect(labelled(file ?? '', ':bulb:')).toEqual([expect.stringMatching(/^:bulb: \*Suggested fix:\* Run OCR\./)]);
-    expect(labelled(file ?? '', '*Fix:*')).toEqual([]);
-    expect(reply.text).not.toContain('\n');
-    expect(JSON.stringify(reply)).not.toMatch(BIDI_CONTROL);
-  });
+    it('the thread reply shows each cause in exactly three lines: name(s), error, suggested fix', () => {
+      const reply = renderEventReply({ type: 'files_failed', count: files, groups: [group] }, { id: job.id, name: job.name }, '1.0');
+      const [file] = textsOf(reply.blocks, 'failed_file');
+      expect(file?.split('\n')).toHaveLength(3);
+      expect(file?.split('\n')[1]).toMatch(/^Parse failed\./);
+      expect(labelled(file ?? '', ':bulb:')).toEqual([expect.stringMatching(/^:bulb: \*Suggested fix:\* Run OCR\./)]);
+      expect(labelled(file ?? '', '*Fix:*')).toEqual([]);
+      expect(reply.text).not.toContain('\n');
+      expect(JSON.stringify(reply)).not.toMatch(BIDI_CONTROL);
+    });
 
-  it('the failed-files modal shows each file in exactly three lines: name and time, error, fix', () => {
-    const modal = renderFailedFilesModal(job, { page: 1 });
-    const [file] = textsOf(modal.blocks, 'file');
-    expect(file?.split('\n')).toHaveLength(3);
-    expect(file?.split('\n')[1]).toMatch(/^\*Error:\* Parse failed\./);
-    expect(labelled(file ?? '', '*Fix:*')).toEqual([expect.stringMatching(/^\*Fix:\* Run OCR\./)]);
-    expect(JSON.stringify(modal)).not.toMatch(BIDI_CONTROL);
-  });
+    it('the failed-files modal shows each cause in exactly three lines: name(s) and time, error, fix', () => {
+      const modal = renderFailedFilesModal(job, { page: 1 });
+      const [file] = textsOf(modal.blocks, 'file');
+      expect(file?.split('\n')).toHaveLength(3);
+      expect(file?.split('\n')[1]).toMatch(/^\*Error:\* Parse failed\./);
+      expect(labelled(file ?? '', '*Fix:*')).toEqual([expect.stringMatching(/^\*Fix:\* Run OCR\./)]);
+      expect(JSON.stringify(modal)).not.toMatch(BIDI_CONTROL);
+    });
 
-  it('an answer quoting SeekrFlow’s words stays one line', () => {
-    const reply = fetchFailureReply(
-      {
-        kind: 'invalid_request',
-        message: `SeekrFlow did not accept that request: ${hostile}`,
-        detail: '',
-        requestId: null,
-        status: 422,
-        attempts: 1,
-      },
-      job.id,
-    );
-    expect(reply.text).not.toMatch(/[\n\r\u2028\u2029]/);
-    expect(reply.text).not.toMatch(BIDI_CONTROL);
-  });
-});
+    it('an answer quoting SeekrFlow’s words stays one line', () => {
+      const reply = fetchFailureReply(
+        {
+          kind: 'invalid_request',
+          message: `SeekrFlow did not accept that request: ${hostile}`,
+          detail: '',
+          requestId: null,
+          status: 422,
+          attempts: 1,
+        },
+        job.id,
+      );
+      expect(reply.text).not.toMatch(/[\n\r\u2028\u2029]/);
+      expect(reply.text).not.toMatch(BIDI_CONTROL);
+    });
+  },
+);

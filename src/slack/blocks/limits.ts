@@ -28,13 +28,12 @@ export const SLACK_LIMITS = {
  */
 export const BLOCKS_TEXT_BUDGET = 9_000;
 
-/** Per-piece caps for the card, in code points of escaped mrkdwn. Their worst-case sum is ~7.5k. */
+/** Per-piece caps for the card, in code points of escaped mrkdwn. Their worst-case sum is ~8k. */
 export const CARD_CAPS = {
-  /** Failed files shown on the card itself; the rest are behind "Show all failed files". */
-  failedFilesShown: JOB_CARD_LIMITS.failures,
-  failedName: 100,
-  failedError: 250,
-  failedFix: 250,
+  /** Causes of failure shown on the card itself; the rest are behind "Show all failed files". */
+  failedGroupsShown: JOB_CARD_LIMITS.failureGroups,
+  /** One cause's section: its files' names (the card keeps JOB_CARD_LIMITS.failureGroupNames), its error and its fix. */
+  failedGroup: { name: 100, names: 160, error: 250, fix: 250 },
   eventMessage: 140,
   eventMetadataKey: 24,
   eventMetadataValue: 40,
@@ -53,13 +52,15 @@ export const CARD_CAPS = {
   fallbackName: 200,
 } as const;
 
-/** Failed-files modal: page sizes and the text budget shared by the files of one page. */
+/** Failed-files modal: page sizes (in causes) and the text budget shared by the causes of one page. */
 export const MODAL_CAPS = {
   defaultPageSize: 10,
   maxPageSize: 20,
-  /** All file sections of one page together. */
+  /** All cause sections of one page together. */
   pageTextBudget: 7_500,
-  /** One file's section, under the 3,000 section limit with room for the labels. */
-  fileSection: 2_800,
+  /** One cause's section, under the 3,000 section limit with room for the labels. */
+  causeSection: 2_800,
+  /** Names listed under a cause; the rest are counted ("and 1,234 more"). */
+  namesPerCause: 20,
   jobName: 120,
 } as const;
