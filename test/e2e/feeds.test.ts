@@ -206,6 +206,39 @@ describe('owners told directly', () => {
     expect(h.slack.directMessages('U_ERIN')).toHaveLength(2);
   });
 
+  it("the owner's direct message tells failed files by cause: four scans one line, the odd one its own", async () => {
+    h.slack.addUser({ id: 'U_GUS', name: 'gus' });
+    await h.ask('me user-gus', { user: 'U_GUS' });
+    const scan = (i: number) => ({
+      state: 'failed' as const,
+      name: `scan-00${i}.pdf`,
+      error: `No extractable text layer in scan-00${i}.pdf (${10 + i} pages)`,
+      fix: `Export scan-00${i}.pdf again with OCR.`,
+    });
+    const job = teamJob({ user_id: 'user-gus' });
+    h.sim.putJob(job);
+    await h.ask(`subscribe ${job.id}`, { channel: 'C_DATA_JOBS' });
+    const failing = makeJobWithFiles(
+      [
+        scan(1),
+        scan(2),
+        scan(3),
+        scan(4),
+        { state: 'failed', name: 'minutes.docx', error: 'Password protected', fix: 'Ask for an unprotected copy.' },
+      ],
+      { id: job.id, name: job.name, user_id: 'user-gus', status: 'needs_review', created_at: job.created_at, updated_at: 'failed' },
+    );
+    h.sim.putJob(failing);
+    await h.bot.pollNow();
+    const [dm] = h.slack.directMessages('U_GUS').map((m) => visibleText(m));
+    expect(dm).toMatch(/5 files failed/);
+    expect(dm).toMatch(/4 files:.*scan-00/);
+    expect(dm?.match(/No extractable text layer in/g)).toHaveLength(1);
+    expect(dm).toContain('minutes.docx');
+    expect(dm).toContain('Password protected');
+    await h.ask('me off', { user: 'U_GUS' });
+  });
+
   it('the App Home lists the jobs you own once you linked yourself', async () => {
     h.slack.addUser({ id: 'U_FRAN', name: 'fran' });
     await h.ask('me user-fran', { user: 'U_FRAN' });
