@@ -50,7 +50,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     options.schedule,
     async ({ date }) => {
       // Only the replica the coordinator elected gets here; the slot names the tick, so replicas' logs can be compared.
-      options.logger.debug({ tick: date.toISOString() }, 'poll tick run');
+      options.logger.debug({ tick: date.toISOString() }, `${LEASE_NAME} tick run`);
       running = options.pass().catch((error: unknown) => options.logger.error({ err: error }, 'poll pass failed'));
       await running;
       running = null;
@@ -70,9 +70,11 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     },
   );
   task.on('execution:overlap', () =>
-    options.logger.warn({ schedule: options.schedule }, 'poll pass still running at the next tick; tick skipped'),
+    options.logger.warn({ schedule: options.schedule }, `${LEASE_NAME} pass still running at the next tick; tick skipped`),
   );
-  task.on('execution:skipped', (ctx) => options.logger.debug({ reason: ctx.reason, tick: ctx.date.toISOString() }, 'poll tick skipped'));
+  task.on('execution:skipped', (ctx) =>
+    options.logger.debug({ reason: ctx.reason, tick: ctx.date.toISOString() }, `${LEASE_NAME} tick skipped`),
+  );
 
   return {
     leaseMs,

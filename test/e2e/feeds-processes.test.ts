@@ -80,7 +80,7 @@ describe('team feeds across processes', () => {
       const jobs = newJobs(sim, 30);
       sim.setFault({ kind: 'latency', ms: 500 }, { list: true });
       await waitFor(
-        () => first.logs.some((l) => l.component === 'discovery' && l.msg === 'poll tick run') || undefined,
+        () => first.logs.some((l) => l.component === 'discovery' && l.msg === 'discovery tick run') || undefined,
         'a discovery to start',
         10_000,
       );
@@ -123,14 +123,14 @@ describe('team feeds across processes', () => {
         const ticks = new Map<string, number[]>();
         processes.forEach((p, i) => {
           for (const l of p.logs) {
-            if (l.component !== 'discovery' || l.msg !== 'poll tick run') continue;
+            if (l.component !== 'discovery' || l.msg !== 'discovery tick run') continue;
             ticks.set(String(l.tick), [...(ticks.get(String(l.tick)) ?? []), i]);
           }
         });
         expect(ticks.size).toBeGreaterThan(4);
         expect([...ticks].filter(([, runners]) => runners.length > 1)).toEqual([]);
         expect(
-          processes.filter((p) => p.logs.some((l) => l.component === 'discovery' && l.msg === 'poll tick skipped')).length,
+          processes.filter((p) => p.logs.some((l) => l.component === 'discovery' && l.msg === 'discovery tick skipped')).length,
         ).toBeGreaterThanOrEqual(2);
       } finally {
         await dropSchema(testDatabaseUrl as string, schema);
