@@ -5,7 +5,7 @@ import { FAILED_FILES_ACTIONS } from '../../src/slack/blocks/failed-files-modal.
 import type { ActionTarget } from '../support/fake-slack/payloads.js';
 import type { EphemeralMessage, ResponseRecord } from '../support/fake-slack.js';
 import { type Harness, type HarnessOptions, startHarness, USER, visibleText, waitFor } from '../support/harness.js';
-import { makeJobWithFiles } from '../support/make-job.js';
+import { makeJobWithFiles, wordFor } from '../support/make-job.js';
 
 /**
  * The access policy end to end (README, "Who can use it"): the real bot against the fake Slack and
@@ -24,13 +24,14 @@ let serial = 0;
 const newJobId = () => `dj-access-${Date.now().toString(36)}-${++serial}`;
 
 /** By default 7 failed files: more than the card shows (5), so the card has "Show all failed files". */
-function accessJob(id: string, status = 'needs_review', failed = 7): DataJob {
+/** `causes`: how many ways the files fail (the modal pages over causes, 10 a page). */
+function accessJob(id: string, status = 'needs_review', failed = 7, causes = 1): DataJob {
   return makeJobWithFiles(
     [
       ...Array.from({ length: failed }, (_, i) => ({
         state: 'failed' as const,
         name: fileName(i),
-        error: FILE_ERROR,
+        error: causes > 1 ? `${FILE_ERROR} (${wordFor(i % causes)})` : FILE_ERROR,
         fix: 'Run OCR and upload it again',
       })),
       { state: 'done', name: 'cover-letter.pdf' },
@@ -240,7 +241,7 @@ describe.each(['http', 'socket'] as const)('in %s mode', (mode) => {
     });
     it('a member turned guest paging the failed-files modal they opened is refused in the modal, SeekrFlow not asked', async () => {
       const jobId = newJobId();
-      h.sim.putJob(accessJob(jobId, 'needs_review', 30));
+      h.sim.putJob(accessJob(jobId, 'needs_review', 30, 30));
       h.slack.addUser({ id: 'U_PAGER', name: 'pager' });
       const card = await h.ask(jobId, { user: 'U_PAGER' });
       const before = h.slack.views().length;

@@ -224,7 +224,8 @@ describe('priority, coalescing and holds', () => {
     expect(posted.at - t).toBeLessThan(1_000);
     const pendingCards = busy.cards.filter((c) => updatesOf(c).filter(delivered).length === 0);
     expect(pendingCards.length, 'cards still waiting when the reply went').toBeGreaterThan(0);
-  });
+    // 17 subscribes first: their access look-ups (conversations.info, tier 3) wait at the pacer too.
+  }, 60_000);
 
   it('a 429 on chat.update holds every chat.update for its Retry-After, whichever card', async () => {
     h = await start(['C_FIRST', 'C_OTHER_1', 'C_OTHER_2', 'C_OTHER_3']);

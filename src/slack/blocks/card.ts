@@ -10,6 +10,9 @@ import { statusDisplay } from './status.js';
 import { blocksTextLength } from './text-length.js';
 
 /** The card's buttons. Listeners register on these ids, so they are the contract between the two. */
+/** The failed-files line when every file is counted but some names are left out: the list is the button's modal. */
+export const MORE_NAMES_IN_THE_LIST = 'More of their names in the list';
+
 export const ACTIONS = {
   refresh: 'refresh_card',
   subscribe: 'subscribe_channel',
@@ -148,7 +151,7 @@ function failedFilesBlocks(failures: JobCard['failures'], buttonValue: string | 
     const text =
       moreFiles > 0
         ? `+${plural(moreFiles, 'more failed file')}${moreCauses > 0 && moreCauses < moreFiles ? ` (${plural(moreCauses, 'more cause')})` : ''}`
-        : 'More of their names in the list';
+        : MORE_NAMES_IN_THE_LIST;
     blocks.push(section(id('failed-more'), text, button));
   }
   return blocks;

@@ -25,7 +25,9 @@ describe('the look-up modal', () => {
     const view = renderLookupResult(job, { fetchedAt, jobUrl: `https://apps.seekr.com/data-jobs/${job.id}` });
     expect(checkView(view)).toBeNull();
     expect(actionIds(view.blocks)).toEqual([ACTIONS.viewInSeekrflow]);
-    expect(JSON.stringify(view.blocks)).toContain('+7 more failed files');
+    // 12 files failing the same way: one cause, three names, no pointer to a list the modal cannot open.
+    expect(JSON.stringify(view.blocks)).toContain('*12 files:* document-0.pdf, document-1.pdf, document-2.pdf and 9 more');
+    expect(JSON.stringify(view.blocks)).not.toContain('More of their names');
     expect(actionIds(renderLookupResult(job, { fetchedAt }).blocks)).toEqual([]);
   });
 

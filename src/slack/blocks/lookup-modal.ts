@@ -1,6 +1,6 @@
 import type { DataJob } from '../../domain/data-job.js';
 import { type Block, blockIds, type FormView, type ModalView, mrkdwn, plainText } from './block-kit.js';
-import { renderCard } from './card.js';
+import { MORE_NAMES_IN_THE_LIST, renderCard } from './card.js';
 
 /**
  * "Look up a job", from the App Home: a modal that asks for an id (or a link), then shows the job's
@@ -55,6 +55,8 @@ export function renderLookupResult(job: DataJob, options: { fetchedAt: Date; job
     }
     if (block.type === 'section' && block.accessory) {
       const { accessory: _button, ...rest } = block;
+      // That line only points at the button's list, which a modal cannot open.
+      if (rest.text?.text === MORE_NAMES_IN_THE_LIST) return [];
       return [rest];
     }
     return [block];
