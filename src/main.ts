@@ -103,12 +103,13 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
       maxBodyBytes: config.seekrflow.maxBodyMb * MB,
     });
     // Counted before coalescing: each request SeekrFlow really saw, once.
+    const counted = <T extends { ok: boolean; failure?: { kind: string } }>(result: T): T => {
+      metrics.seekrflowRequest(result.failure?.kind ?? 'ok');
+      return result;
+    };
     const jobs = coalesceFetches({
-      async getDataJob(id) {
-        const result = await client.getDataJob(id);
-        metrics.seekrflowRequest(result.ok ? 'ok' : result.failure.kind);
-        return result;
-      },
+      getDataJob: async (id) => counted(await client.getDataJob(id)),
+      recheckDataJob: async (id, knownHash) => counted(await client.recheckDataJob(id, knownHash)),
     });
     // One pacer for everything this process calls: only the lease holder delivers (see deliver below); the
     // access policy's look-ups wait at it too.

@@ -5,7 +5,7 @@ import type { Observation } from '../domain/diff.js';
 import type { SubscriptionFilter } from '../domain/events.js';
 import { summarizeJob } from '../domain/job-summary.js';
 import type { JobWatch } from '../domain/snapshot.js';
-import { type CardStage, type Listener, ownerDeliveries, type PlanInput, planJob } from './planner.js';
+import { answerToSkip, type CardStage, type Listener, ownerDeliveries, type PlanInput, planJob } from './planner.js';
 import type { OutboxItem } from './ports.js';
 
 const settings = { stallAfterMinutes: 60, unreachableAfterMinutes: 10 };
@@ -204,5 +204,50 @@ describe('ownerDeliveries', () => {
     expect(telling(running(90), completed, false)).toEqual(['9:owner:event:7.2:0:ended:owner']);
     expect(telling(running(90), completed, true)).toEqual([]);
     expect(telling(makeJob({ id: 'dj-1', status: 'ready_to_start' }), running(1), false)).toEqual([]);
+  });
+});
+
+describe('which answer a poll may leave unread', () => {
+  const read = (job: DataJob, bodyHash = 'h1'): JobWatch =>
+    plan({ observation: { kind: 'seen', summary: summarizeJob(job), bodyHash }, now: T(0) }).watch;
+  const cases: { when: string; previous: JobWatch | null; listeners?: Listener[]; skip: string | null }[] = [
+    { when: 'the watch was read from an answer', previous: read(processing), skip: 'h1' },
+    { when: 'there is no watch yet', previous: null, skip: null },
+    { when: 'the watch was stored before hashes', previous: baseline(processing), skip: null },
+    {
+      when: 'the watch was read by a build that read jobs differently',
+      previous: { ...read(processing), answer: '0:h1' },
+      skip: null,
+    },
+    {
+      when: 'SeekrFlow was unreachable (coming back is told with the card)',
+      previous: plan({ previous: read(processing), observation: down, now: T(1) }).watch,
+      skip: null,
+    },
+    { when: 'the job had ended (newcomers hear the end)', previous: read(completed), skip: null },
+    {
+      when: "a listener's card waits to be posted",
+      previous: read(processing),
+      listeners: [listener(1), listener(2, 'all', 'to_post')],
+      skip: null,
+    },
+    {
+      when: "a failures feed's card waits for a need",
+      previous: read(processing),
+      listeners: [listener(2, 'failures', 'on_need')],
+      skip: 'h1',
+    },
+  ];
+  it.each(cases)('$when: $skip', ({ previous, listeners, skip }) => {
+    expect(answerToSkip(previous, listeners ?? [listener(1)])).toBe(skip);
+  });
+
+  it('an unchanged answer moves only the stall clock', () => {
+    const previous = read(processing);
+    const quiet = plan({ previous, observation: { kind: 'unchanged' }, listeners: [listener(1)], now: T(30) });
+    expect(quiet).toMatchObject({ events: [], card: null, idle: true, watch: previous });
+    const stalled = plan({ previous, observation: { kind: 'unchanged' }, listeners: [listener(1)], now: T(61) });
+    expect(routed(stalled.deliveries)).toEqual(['1:event:7.2:0:stalled']);
+    expect(stalled.watch).toEqual({ ...previous, stallNotified: true });
   });
 });

@@ -1,7 +1,8 @@
+import { isTerminalStatus } from '../domain/data-job.js';
 import { type DiffSettings, diff, type Observation } from '../domain/diff.js';
 import { hears, isLoud, type JobEvent, type SubscriptionFilter } from '../domain/events.js';
 import { toJobCard } from '../domain/job-card.js';
-import type { JobWatch } from '../domain/snapshot.js';
+import { type JobWatch, knownBodyHash } from '../domain/snapshot.js';
 import type { CardState, NewDelivery, ThreadReply } from './ports.js';
 
 /**
@@ -105,6 +106,20 @@ export function planJob(input: PlanInput): JobPlan {
     replies,
     idle: idle && deliveries.length === 0,
   };
+}
+
+/**
+ * The hash of the answer a poll may leave unread when SeekrFlow sends it again, or null when the job
+ * must be read whatever it sends. Unread, an answer can only tell the stall clock's news (see
+ * `diff`), so it is allowed only where nothing else could be due: the watch was read from an answer
+ * by this build, SeekrFlow was reachable (coming back is told with the card), the job had not ended
+ * (an end is told to every newcomer), and no listener's card waits to be posted (a card needs the job).
+ */
+export function answerToSkip(previous: JobWatch | null, listeners: readonly Listener[]): string | null {
+  const known = knownBodyHash(previous);
+  if (known === null || !previous?.snapshot || previous.unreachableSince !== null) return null;
+  if (isTerminalStatus(previous.snapshot.status) || listeners.some((l) => l.card === 'to_post')) return null;
+  return known;
 }
 
 /** What needs a person: files failed, the job waits for review, or it ended without success. */

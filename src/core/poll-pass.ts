@@ -1,7 +1,7 @@
 import type { Observation } from '../domain/diff.js';
 import { summarizeJob } from '../domain/job-summary.js';
 import { mapWithConcurrency } from '../util/concurrency.js';
-import { type CardStage, type JobPlan, needsAPerson, ownerDeliveries, type PlanSettings, planJob } from './planner.js';
+import { answerToSkip, type CardStage, type JobPlan, needsAPerson, ownerDeliveries, type PlanSettings, planJob } from './planner.js';
 import type { JobSource, Log, NewDelivery, OwnerDirectory, Subscription, SubscriptionStore, WatchStore } from './ports.js';
 
 /**
@@ -54,17 +54,15 @@ export async function runPollPass(deps: PollPassDeps): Promise<PollPassReport> {
 }
 
 async function pollJob(jobId: string, deps: PollPassDeps, now: () => Date, report: PollPassReport): Promise<void> {
-  // Read what the bot remembers while SeekrFlow answers: the database round trips then cost the
-  // pass nothing. A pass elsewhere that commits in between makes ours lose at commitPass.
-  const [result, stored, subscriptions] = await Promise.all([
-    deps.jobs.getDataJob(jobId),
-    deps.watches.getWatch(jobId),
-    deps.subscriptions.subscriptionsForJob(jobId),
-  ]);
+  // What the bot remembers first: an answer identical to the one the watch was read from is not
+  // read again. A pass elsewhere that commits in between makes ours lose at commitPass.
+  const [stored, subscriptions] = await Promise.all([deps.watches.getWatch(jobId), deps.subscriptions.subscriptionsForJob(jobId)]);
+  const listeners = subscriptions.map((s) => ({ id: s.id, filter: s.filter, card: cardStage(s) }));
+  const result = await deps.jobs.recheckDataJob(jobId, answerToSkip(stored?.watch ?? null, listeners));
   const at = now();
   let observation: Observation;
   if (result.ok) {
-    observation = { kind: 'seen', summary: summarizeJob(result.job) };
+    observation = 'job' in result ? { kind: 'seen', summary: summarizeJob(result.job), bodyHash: result.bodyHash } : { kind: 'unchanged' };
   } else {
     report.fetchFailures += 1;
     const { kind, detail, requestId } = result.failure;
@@ -76,7 +74,7 @@ async function pollJob(jobId: string, deps: PollPassDeps, now: () => Date, repor
     jobId,
     previous: stored?.watch ?? null,
     observation,
-    listeners: subscriptions.map((s) => ({ id: s.id, filter: s.filter, card: cardStage(s) })),
+    listeners,
     settings: deps.settings,
     now: at,
     // Unique across watches too: a watch deleted and made again starts its versions over.

@@ -48,11 +48,22 @@ export interface FetchFailure {
   attempts: number;
 }
 
-export type FetchResult = { ok: true; job: DataJob; requestId: string | null; attempts: number } | { ok: false; failure: FetchFailure };
+/** `bodyHash`: SHA-256 (base64url) of the answer's bytes, so a later read can tell it got the same answer again. */
+export type FetchResult =
+  | { ok: true; job: DataJob; bodyHash: string; requestId: string | null; attempts: number }
+  | { ok: false; failure: FetchFailure };
+
+/** A read that may stop short: the answer was byte for byte the one the bot last read, so it was not parsed. */
+export type RecheckResult = FetchResult | { ok: true; unchanged: true; bodyHash: string; requestId: string | null; attempts: number };
 
 /** Where jobs come from. Never throws for anything SeekrFlow or the network does. */
 export interface JobSource {
   getDataJob(id: string): Promise<FetchResult>;
+  /**
+   * The poll's read: when the answer's hash is `knownHash`, it is `unchanged` and nothing of it is
+   * parsed, validated or summarised (for a job of 2,000 files, that is most of what a poll costs).
+   */
+  recheckDataJob(id: string, knownHash: string | null): Promise<RecheckResult>;
 }
 
 // ---------------------------------------------------------------------------------------------

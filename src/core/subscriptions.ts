@@ -67,7 +67,7 @@ export async function subscribe(
     planJob({
       jobId: request.jobId,
       previous: null,
-      observation: { kind: 'seen', summary },
+      observation: { kind: 'seen', summary, bodyHash: fetched.bodyHash },
       listeners: [],
       settings: deps.settings,
       now: at,

@@ -3,7 +3,7 @@ import { isTerminalStatus } from './data-job.js';
 import { FAILURE_GROUPS_PER_EVENT, type JobEvent, NAMES_PER_EVENT_GROUP } from './events.js';
 import { groupFailures } from './failure-groups.js';
 import type { JobSummary } from './job-summary.js';
-import { failureKey, type JobSnapshot, type JobWatch, takeSnapshot } from './snapshot.js';
+import { answerKey, failureKey, type JobSnapshot, type JobWatch, takeSnapshot } from './snapshot.js';
 
 /**
  * Edge-triggered change detection: compares what a poll saw with what the bot remembered and says
@@ -19,7 +19,14 @@ export interface DiffSettings {
   unreachableAfterMinutes: number;
 }
 
-export type Observation = { kind: 'seen'; summary: JobSummary } | { kind: 'unreachable'; reason: string };
+/**
+ * What a poll found: the job read (with the hash of the answer it was read from, when there was one),
+ * the very answer the watch was read from again (so not read: only the clocks move), or no answer.
+ */
+export type Observation =
+  | { kind: 'seen'; summary: JobSummary; bodyHash?: string }
+  | { kind: 'unchanged' }
+  | { kind: 'unreachable'; reason: string };
 
 export interface DiffResult {
   events: JobEvent[];
@@ -100,14 +107,10 @@ function onSeen(prev: JobWatch | null, summary: JobSummary, now: Date, settings:
   if (changed || prev.unreachableSince) {
     lastChangeAt = nowIso;
     stallNotified = false;
-  } else if (
-    !stallNotified &&
-    !isTerminalStatus(current.status) &&
-    !WAITING_FOR_A_PERSON.has(current.status) &&
-    minutesBetween(lastChangeAt, now) >= settings.stallAfterMinutes
-  ) {
-    events.push({ type: 'stalled', since: lastChangeAt, minutes: Math.floor(minutesBetween(lastChangeAt, now)) });
-    stallNotified = true;
+  } else {
+    const stall = stallCheck(prev, current.status, now, settings);
+    if (stall.event) events.push(stall.event);
+    stallNotified = stall.notified;
   }
 
   return {
@@ -139,7 +142,41 @@ function onUnreachable(prev: JobWatch | null, reason: string, now: Date, setting
 }
 
 export function diff(prev: JobWatch | null, observation: Observation, now: Date, settings: DiffSettings): DiffResult {
-  return observation.kind === 'seen'
-    ? onSeen(prev, observation.summary, now, settings)
-    : onUnreachable(prev, observation.reason, now, settings);
+  switch (observation.kind) {
+    case 'seen': {
+      const result = onSeen(prev, observation.summary, now, settings);
+      const answer = observation.bodyHash ? answerKey(observation.bodyHash) : null;
+      // Without a hash (a preview), a watch that never had one stays as it was written before hashes.
+      return answer === null && !prev?.answer ? result : { ...result, watch: { ...result.watch, answer } };
+    }
+    case 'unchanged':
+      return onUnchanged(prev, now, settings);
+    case 'unreachable':
+      return onUnreachable(prev, observation.reason, now, settings);
+  }
+}
+
+/**
+ * The answer the watch was read from, again. Reading it would find the same snapshot and no new
+ * failure, so what `onSeen` would say comes down to its clock: a stall. Only a watch that
+ * `canSkipReading` allows gets here (read, reachable, not ended).
+ */
+function onUnchanged(prev: JobWatch | null, now: Date, settings: DiffSettings): DiffResult {
+  if (!prev?.snapshot || prev.unreachableSince) throw new Error('an unchanged answer needs a watch read from an answer, reachable');
+  const stall = stallCheck(prev, prev.snapshot.status, now, settings);
+  return { events: stall.event ? [stall.event] : [], cardChanged: false, watch: { ...prev, stallNotified: stall.notified } };
+}
+
+/** A job unchanged for `stallAfterMinutes` (and not waiting for a person, not ended) is told stalled, once. */
+function stallCheck(prev: JobWatch, status: string, now: Date, settings: DiffSettings): { event: JobEvent | null; notified: boolean } {
+  const { lastChangeAt, stallNotified } = prev;
+  if (
+    stallNotified ||
+    isTerminalStatus(status) ||
+    WAITING_FOR_A_PERSON.has(status) ||
+    minutesBetween(lastChangeAt, now) < settings.stallAfterMinutes
+  ) {
+    return { event: null, notified: stallNotified };
+  }
+  return { event: { type: 'stalled', since: lastChangeAt, minutes: Math.floor(minutesBetween(lastChangeAt, now)) }, notified: true };
 }

@@ -73,4 +73,24 @@ export interface JobWatch {
   /** First failed fetch of the current outage (ISO), or null while reachable. */
   unreachableSince: string | null;
   unreachableNotified: boolean;
+  /**
+   * Which answer the snapshot was read from: `answerKey` of its bytes' hash. The same bytes again
+   * mean the same job, so the next poll need not read them (absent in watches stored before).
+   */
+  answer?: string | null;
+}
+
+/**
+ * Bump when the bot reads a job differently (what the summary, the snapshot or the events take from
+ * it): every watch then reads its next answer in full once, even if SeekrFlow's bytes did not change.
+ */
+export const READING_VERSION = 1;
+
+/** What a watch keeps of the answer it was read from. */
+export const answerKey = (bodyHash: string): string => `${READING_VERSION}:${bodyHash}`;
+
+/** The hash of the answer the watch was read from, when this build read it. */
+export function knownBodyHash(watch: JobWatch | null): string | null {
+  const prefix = `${READING_VERSION}:`;
+  return watch?.answer?.startsWith(prefix) ? watch.answer.slice(prefix.length) : null;
 }

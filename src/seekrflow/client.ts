@@ -1,5 +1,7 @@
+import { isAscii } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import got, { type CancelableRequest, type Got, HTTPError, type Progress, type RequestError, type RetryObject } from 'got';
-import type { FetchFailure, FetchFailureKind, FetchResult, JobLister, JobSource, ListedJob } from '../core/ports.js';
+import type { FetchFailure, FetchFailureKind, FetchResult, JobLister, JobSource, ListedJob, RecheckResult } from '../core/ports.js';
 import { clip, LONG_TEXT_BOUND } from '../domain/bounds.js';
 import { JOB_ID_PATTERN } from '../domain/job-id.js';
 import { boundStrings } from './bounded-json.js';
@@ -81,35 +83,41 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
     },
   });
 
+  const read = async (id: string, knownHash: string | null): Promise<RecheckResult> => {
+    if (!JOB_ID_PATTERN.test(id)) {
+      return failure(
+        'invalid_id',
+        'That does not look like a data job id (ids look like `dj-…`).',
+        'refused before sending',
+        null,
+        null,
+        0,
+      );
+    }
+    const startedAt = Date.now();
+    // Bytes, not text: the hash is taken of them, and an unchanged answer is never decoded.
+    const request = http.get(`data-jobs/${encodeURIComponent(id)}`, { context: { startedAt }, responseType: 'buffer' });
+    const overCap = capBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+    try {
+      const response = await request;
+      const requestId = header(response.headers['cf-ray']);
+      const attempts = response.retryCount + 1;
+      // A redirect `followRedirect` declined arrives here as a plain answer.
+      if (response.statusCode >= 300 && response.statusCode < 400 && response.headers.location !== undefined) {
+        return refusedRedirect(response.statusCode, originOf(response.headers.location, response.url), requestId, attempts);
+      }
+      const bodyHash = hashBody(response.rawBody);
+      if (bodyHash === knownHash) return { ok: true, unchanged: true, bodyHash, requestId, attempts };
+      return parseJob(response.rawBody, bodyHash, requestId, attempts);
+    } catch (error) {
+      const refused = overCap();
+      return refused ? tooLarge(refused, error as RequestError) : classify(error as RequestError);
+    }
+  };
+
   return {
-    async getDataJob(id) {
-      if (!JOB_ID_PATTERN.test(id)) {
-        return failure(
-          'invalid_id',
-          'That does not look like a data job id (ids look like `dj-…`).',
-          'refused before sending',
-          null,
-          null,
-          0,
-        );
-      }
-      const startedAt = Date.now();
-      const request = http.get(`data-jobs/${encodeURIComponent(id)}`, { context: { startedAt } });
-      const overCap = capBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-      try {
-        const response = await request;
-        const requestId = header(response.headers['cf-ray']);
-        const attempts = response.retryCount + 1;
-        // A redirect `followRedirect` declined arrives here as a plain answer.
-        if (response.statusCode >= 300 && response.statusCode < 400 && response.headers.location !== undefined) {
-          return refusedRedirect(response.statusCode, originOf(response.headers.location, response.url), requestId, attempts);
-        }
-        return parseJob(response.body, requestId, attempts);
-      } catch (error) {
-        const refused = overCap();
-        return refused ? tooLarge(refused, error as RequestError) : classify(error as RequestError);
-      }
-    },
+    getDataJob: (id) => read(id, null) as Promise<FetchResult>,
+    recheckDataJob: read,
     async listJobs({ offset, limit }) {
       // Newest first (SeekrFlow's default, said anyway): discovery stops at the first page it knows.
       const searchParams = { sort_by: 'created_at', sort_order: 'desc', limit: String(limit), offset: String(offset) };
@@ -263,8 +271,23 @@ function failure(
   };
 }
 
-function parseJob(body: string, requestId: string | null, attempts: number): FetchResult {
+/** SHA-256 of the answer's bytes (about 1 ms for 2 MB), base64url. */
+export function hashBody(body: Buffer): string {
+  return createHash('sha256').update(body).digest('base64url');
+}
+
+/**
+ * The body as text. JSON from SeekrFlow is nearly always pure ASCII (non-ASCII arrives as \u escapes),
+ * and then Latin-1 decoding gives the same string several times faster than UTF-8 decoding (0.4 ms
+ * against 4 ms for 1.5 MB here).
+ */
+export function bodyText(body: Buffer): string {
+  return body.toString(isAscii(body) ? 'latin1' : 'utf8');
+}
+
+function parseJob(raw: Buffer, bodyHash: string, requestId: string | null, attempts: number): FetchResult {
   let json: unknown;
+  const body = bodyText(raw);
   try {
     // Bounded before anything reads it: from here on no string of the answer is longer than API_STRING_BOUND.
     json = boundStrings(JSON.parse(body));
@@ -291,7 +314,7 @@ function parseJob(body: string, requestId: string | null, attempts: number): Fet
       attempts,
     );
   }
-  return { ok: true, job: parsed.data, requestId, attempts };
+  return { ok: true, job: parsed.data, bodyHash, requestId, attempts };
 }
 
 /** How much of the API's own words a failure quotes. */
@@ -306,7 +329,9 @@ function apiMessage(body: unknown): string | null {
   return said === null ? null : clip(said, API_WORDS_MAX);
 }
 
-function apiWords(body: unknown): string | null {
+function apiWords(raw: unknown): string | null {
+  // A job's read asks for bytes, so its error bodies arrive as a Buffer.
+  const body = Buffer.isBuffer(raw) ? raw.toString('utf8') : raw;
   if (typeof body !== 'string' || body.trim() === '') return null;
   try {
     const json = JSON.parse(body) as { detail?: unknown; message?: unknown };

@@ -1,4 +1,4 @@
-import type { FetchResult, JobSource } from '../core/ports.js';
+import type { FetchResult, JobSource, RecheckResult } from '../core/ports.js';
 
 /**
  * Concurrent reads of the same job share one request: five people pressing Refresh on one card, or
@@ -6,14 +6,19 @@ import type { FetchResult, JobSource } from '../core/ports.js';
  * call after an answer asks again, so nothing is served stale.
  */
 export function coalesceFetches(client: JobSource): JobSource {
-  const inFlight = new Map<string, Promise<FetchResult>>();
+  const reads = new Map<string, Promise<FetchResult>>();
+  const rechecks = new Map<string, Promise<RecheckResult>>();
+  const shared = <T>(inFlight: Map<string, Promise<T>>, key: string, start: () => Promise<T>): Promise<T> => {
+    const pending = inFlight.get(key);
+    if (pending) return pending;
+    const request = start().finally(() => inFlight.delete(key));
+    inFlight.set(key, request);
+    return request;
+  };
   return {
-    getDataJob(id) {
-      const pending = inFlight.get(id);
-      if (pending) return pending;
-      const request = client.getDataJob(id).finally(() => inFlight.delete(id));
-      inFlight.set(id, request);
-      return request;
-    },
+    getDataJob: (id) => shared(reads, id, () => client.getDataJob(id)),
+    // A full read already on its way answers a recheck too (a parsed job is never less than "unchanged").
+    recheckDataJob: (id, knownHash) =>
+      reads.get(id) ?? shared(rechecks, `${id}\n${knownHash ?? ''}`, () => client.recheckDataJob(id, knownHash)),
   };
 }
