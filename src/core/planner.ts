@@ -74,7 +74,8 @@ export function planJob(input: PlanInput): JobPlan {
     cardChanged = true;
   }
   // The card shows data, so it changes only with new data; an outage is told in the thread.
-  const state = summary ? { card: toJobCard(summary), fetchedAt: now.toISOString() } : null;
+  const shown = observation.kind === 'seen' ? (observation.card ?? toJobCard(observation.summary)) : null;
+  const state = shown ? { card: shown, fetchedAt: now.toISOString() } : null;
   const card = cardChanged ? state : null;
   const idle = events.length === 0 && !cardChanged && JSON.stringify(previous) === JSON.stringify(watch);
 

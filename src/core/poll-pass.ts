@@ -1,5 +1,5 @@
 import type { Observation } from '../domain/diff.js';
-import { summarizeJob } from '../domain/job-summary.js';
+import { readJob } from '../domain/job-reading.js';
 import { mapWithConcurrency } from '../util/concurrency.js';
 import { answerToSkip, type CardStage, type JobPlan, needsAPerson, ownerDeliveries, type PlanSettings, planJob } from './planner.js';
 import type { JobSource, Log, NewDelivery, OwnerDirectory, Subscription, SubscriptionStore, WatchStore } from './ports.js';
@@ -62,7 +62,11 @@ async function pollJob(jobId: string, deps: PollPassDeps, now: () => Date, repor
   const at = now();
   let observation: Observation;
   if (result.ok) {
-    observation = 'job' in result ? { kind: 'seen', summary: summarizeJob(result.job), bodyHash: result.bodyHash } : { kind: 'unchanged' };
+    if ('unchanged' in result) observation = { kind: 'unchanged' };
+    else {
+      const { summary, card } = 'reading' in result ? result.reading : readJob(result.job);
+      observation = { kind: 'seen', summary, card, bodyHash: result.bodyHash };
+    }
   } else {
     report.fetchFailures += 1;
     const { kind, detail, requestId } = result.failure;

@@ -1,6 +1,7 @@
 import type { DataJob } from '../domain/data-job.js';
 import type { JobEvent, SubscriptionFilter } from '../domain/events.js';
 import type { JobCard } from '../domain/job-card.js';
+import type { JobReading } from '../domain/job-reading.js';
 import type { JobWatch } from '../domain/snapshot.js';
 
 /**
@@ -53,8 +54,15 @@ export type FetchResult =
   | { ok: true; job: DataJob; bodyHash: string; requestId: string | null; attempts: number }
   | { ok: false; failure: FetchFailure };
 
-/** A read that may stop short: the answer was byte for byte the one the bot last read, so it was not parsed. */
-export type RecheckResult = FetchResult | { ok: true; unchanged: true; bodyHash: string; requestId: string | null; attempts: number };
+/**
+ * A poll's read: the job's reading (see job-reading.ts; made off the event loop for a large answer), or
+ * `unchanged` when the answer was byte for byte the one the bot last read (so it was not read at all),
+ * or, when a full read of the job was already on its way, that read's job.
+ */
+export type RecheckResult =
+  | FetchResult
+  | { ok: true; reading: JobReading; bodyHash: string; requestId: string | null; attempts: number }
+  | { ok: true; unchanged: true; bodyHash: string; requestId: string | null; attempts: number };
 
 /** Where jobs come from. Never throws for anything SeekrFlow or the network does. */
 export interface JobSource {

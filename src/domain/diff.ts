@@ -2,6 +2,7 @@ import { clipLong } from './bounds.js';
 import { isTerminalStatus } from './data-job.js';
 import { FAILURE_GROUPS_PER_EVENT, type JobEvent, NAMES_PER_EVENT_GROUP } from './events.js';
 import { groupFailures } from './failure-groups.js';
+import type { JobCard } from './job-card.js';
 import type { JobSummary } from './job-summary.js';
 import { answerKey, failureKey, type JobSnapshot, type JobWatch, takeSnapshot } from './snapshot.js';
 
@@ -20,11 +21,12 @@ export interface DiffSettings {
 }
 
 /**
- * What a poll found: the job read (with the hash of the answer it was read from, when there was one),
+ * What a poll found: the job read (with the hash of the answer it was read from, when there was one,
+ * and its card when it was made where the job was read: see job-reading.ts),
  * the very answer the watch was read from again (so not read: only the clocks move), or no answer.
  */
 export type Observation =
-  | { kind: 'seen'; summary: JobSummary; bodyHash?: string }
+  | { kind: 'seen'; summary: JobSummary; bodyHash?: string; card?: JobCard }
   | { kind: 'unchanged' }
   | { kind: 'unreachable'; reason: string };
 

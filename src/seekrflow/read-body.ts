@@ -1,0 +1,62 @@
+import { isAscii } from 'node:buffer';
+import type { DataJob as DataJobType } from '../domain/data-job.js';
+import { type JobReading, readJob } from '../domain/job-reading.js';
+import { boundStrings } from './bounded-json.js';
+import { DataJob } from './data-job.js';
+
+/**
+ * From the bytes of `GET /v1/flow/data-jobs/{id}` to a job: decoded, parsed, bounded, validated.
+ * Plain functions of the bytes, so that they run the same on the event loop and in a reader thread
+ * (read-pool.ts).
+ */
+
+/** Why an answer could not be read: a sentence for Slack, and the detail for the log. */
+export interface Unreadable {
+  ok: false;
+  message: string;
+  detail: string;
+}
+
+/**
+ * The body as text. JSON from SeekrFlow is nearly always pure ASCII (non-ASCII arrives as \u escapes),
+ * and then Latin-1 decoding gives the same string several times faster than UTF-8 decoding (0.4 ms
+ * against 4 ms for 1.5 MB here).
+ */
+export function bodyText(body: Uint8Array): string {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+}
+
+export function parseJobBody(raw: Uint8Array): { ok: true; job: DataJobType } | Unreadable {
+  let json: unknown;
+  const body = bodyText(raw);
+  try {
+    // Bounded before anything reads it: from here on no string of the answer is longer than API_STRING_BOUND.
+    json = boundStrings(JSON.parse(body));
+  } catch {
+    return {
+      ok: false,
+      message: 'SeekrFlow sent an answer the bot could not read. Try again in a minute; if it keeps happening, tell whoever runs the bot.',
+      detail: `response is not JSON (${body.length} bytes)`,
+    };
+  }
+  const parsed = DataJob.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue ? issue.path.join('.') || '(root)' : '(root)';
+    return {
+      ok: false,
+      message: `SeekrFlow sent a job the bot could not understand (field \`${field}\`). Try again later; if it keeps happening, tell whoever runs the bot.`,
+      detail: `response does not fit DataJobDetailResponse at ${field}: ${issue?.message ?? 'invalid'}`,
+    };
+  }
+  return { ok: true, job: parsed.data };
+}
+
+/** What a poll needs of an answer: its reading, or why there is none. */
+export type BodyReading = { ok: true; reading: JobReading } | Unreadable;
+
+export function readJobBody(raw: Uint8Array): BodyReading {
+  const parsed = parseJobBody(raw);
+  return parsed.ok ? { ok: true, reading: readJob(parsed.job) } : parsed;
+}

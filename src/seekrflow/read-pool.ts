@@ -1,0 +1,103 @@
+import { Worker } from 'node:worker_threads';
+import { type BodyReading, readJobBody } from './read-body.js';
+
+/**
+ * Reads large answers on other threads. JSON.parse of a 2,000-file job (2.4 MB) holds the event loop
+ * for about 12 ms and one of 20,000 files for over 100 ms; a poll pass reading dozens of them back
+ * to back would keep slash commands from their 3-second ack. A small answer is read where it
+ * arrives: below `minBytes` the hop to a thread costs more than it saves.
+ */
+
+/** About a 400-file job: JSON.parse takes some 3 ms for it here, what a hop to a thread costs in all. */
+export const READ_OFF_LOOP_BYTES = 512 * 1024;
+
+export interface ReadPool {
+  read(body: Buffer): Promise<BodyReading>;
+  close(): Promise<void>;
+}
+
+export interface ReadPoolOptions {
+  /** Reader threads, started when first needed. 0: everything is read on the event loop. */
+  size: number;
+  minBytes: number;
+}
+
+interface Reader {
+  worker: Worker;
+  pending: Map<number, (outcome: BodyReading) => void>;
+}
+
+export function createReadPool(options: ReadPoolOptions): ReadPool {
+  const readers: Reader[] = [];
+  let nextId = 0;
+
+  const lost = (reader: Reader, why: string) => {
+    readers.splice(readers.indexOf(reader), 1);
+    for (const resolve of reader.pending.values()) {
+      resolve({
+        ok: false,
+        message: 'The bot could not read SeekrFlow’s answer for this job. It will try again at the next poll.',
+        detail: why,
+      });
+    }
+    reader.pending.clear();
+  };
+
+  const start = (): Reader => {
+    const reader: Reader = { worker: startReaderThread(), pending: new Map() };
+    reader.worker.on('message', ({ id, outcome }: { id: number; outcome: BodyReading }) => {
+      reader.pending.get(id)?.(outcome);
+      reader.pending.delete(id);
+      // An idle thread does not keep the process alive.
+      if (reader.pending.size === 0) reader.worker.unref();
+    });
+    // A thread that dies (out of memory on a hostile answer, say) fails what it held, and is replaced on demand.
+    reader.worker.on('error', (error: Error & { code?: string }) => lost(reader, `reader thread failed: ${error.code ?? error.name}`));
+    reader.worker.on('exit', (code) => {
+      if (readers.includes(reader)) lost(reader, `reader thread exited (${code})`);
+    });
+    readers.push(reader);
+    return reader;
+  };
+
+  const pick = (): Reader => {
+    const least = readers.reduce<Reader | undefined>((best, r) => (best && best.pending.size <= r.pending.size ? best : r), undefined);
+    return least && (least.pending.size === 0 || readers.length >= options.size) ? least : start();
+  };
+
+  return {
+    read(body) {
+      if (options.size <= 0 || body.length < options.minBytes) return Promise.resolve(readJobBody(body));
+      const reader = pick();
+      const id = nextId++;
+      return new Promise<BodyReading>((resolve) => {
+        reader.pending.set(id, resolve);
+        reader.worker.ref();
+        // A view on a larger buffer would send all of it: send exactly the answer's bytes.
+        const bytes = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : Buffer.from(body);
+        reader.worker.postMessage({ id, body: bytes });
+      });
+    },
+    async close() {
+      const closing = readers.splice(0);
+      await Promise.all(closing.map((r) => r.worker.terminate()));
+    },
+  };
+}
+
+/**
+ * The thread runs read-worker.js next to this file. Run from the TypeScript sources (tests, the
+ * benchmarks), a thread does not inherit tsx's loader, so it imports the worker through tsx's API.
+ */
+function startReaderThread(): Worker {
+  const here = new URL(import.meta.url);
+  if (!here.pathname.endsWith('.ts')) return new Worker(new URL('./read-worker.js', here));
+  const script = new URL('./read-worker.ts', here).href;
+  const api = import.meta.resolve('tsx/esm/api');
+  return new Worker(
+    `import(${JSON.stringify(api)}).then(({ tsImport }) => tsImport(${JSON.stringify(script)}, ${JSON.stringify(here.href)}));`,
+    {
+      eval: true,
+    },
+  );
+}
