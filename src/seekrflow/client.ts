@@ -3,7 +3,8 @@ import type { FetchFailure, FetchFailureKind, FetchResult, JobLister, JobSource,
 import { clip, LONG_TEXT_BOUND } from '../domain/bounds.js';
 import { JOB_ID_PATTERN } from '../domain/job-id.js';
 import { boundStrings } from './bounded-json.js';
-import { DataJob, DataJobList } from './data-job.js';
+import { DataJobList } from './data-job.js';
+import { validateDataJob } from './validate-job.js';
 
 /**
  * The only code that talks to SeekrFlow. `getDataJob` never throws for anything SeekrFlow or the
@@ -278,14 +279,14 @@ function parseJob(body: string, requestId: string | null, attempts: number): Fet
       attempts,
     );
   }
-  const parsed = DataJob.safeParse(json);
+  // One pass, in place (json is fresh); the same verdict, output and first issue as DataJob.safeParse.
+  const parsed = validateDataJob(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue ? issue.path.join('.') || '(root)' : '(root)';
+    const field = parsed.path.join('.') || '(root)';
     return failure(
       'invalid_response',
       `SeekrFlow sent a job the bot could not understand (field \`${field}\`). Try again later; if it keeps happening, tell whoever runs the bot.`,
-      `response does not fit DataJobDetailResponse at ${field}: ${issue?.message ?? 'invalid'}`,
+      `response does not fit DataJobDetailResponse at ${field}: ${parsed.message}`,
       requestId,
       200,
       attempts,
