@@ -7,6 +7,9 @@ import { z } from 'zod';
  * - statuses and other free strings are plain strings: `stopped` and unpublished values pass.
  * - optional collections default to [] so the rest of the bot never checks for undefined.
  * - nullable wherever the live API has been seen to send null, even if the contract says otherwise.
+ *
+ * The bot reads a job's answer with validateDataJob (validate-job.ts), these rules checked by hand in
+ * one pass; a field added here goes there too (validate-job.test.ts fails until it does).
  */
 
 const nullableString = z.string().nullish();

@@ -1,8 +1,8 @@
 import { isAscii } from 'node:buffer';
-import type { DataJob as DataJobType } from '../domain/data-job.js';
+import type { DataJob } from '../domain/data-job.js';
 import { type JobReading, readJob } from '../domain/job-reading.js';
 import { boundStrings } from './bounded-json.js';
-import { DataJob } from './data-job.js';
+import { validateDataJob } from './validate-job.js';
 
 /**
  * From the bytes of `GET /v1/flow/data-jobs/{id}` to a job: decoded, parsed, bounded, validated.
@@ -27,7 +27,7 @@ export function bodyText(body: Uint8Array): string {
   return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
 }
 
-export function parseJobBody(raw: Uint8Array): { ok: true; job: DataJobType } | Unreadable {
+export function parseJobBody(raw: Uint8Array): { ok: true; job: DataJob } | Unreadable {
   let json: unknown;
   const body = bodyText(raw);
   try {
@@ -40,14 +40,14 @@ export function parseJobBody(raw: Uint8Array): { ok: true; job: DataJobType } | 
       detail: `response is not JSON (${body.length} bytes)`,
     };
   }
-  const parsed = DataJob.safeParse(json);
+  // One pass, in place (json is fresh); the same verdict, output and first issue as DataJob.safeParse.
+  const parsed = validateDataJob(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue ? issue.path.join('.') || '(root)' : '(root)';
+    const field = parsed.path.join('.') || '(root)';
     return {
       ok: false,
       message: `SeekrFlow sent a job the bot could not understand (field \`${field}\`). Try again later; if it keeps happening, tell whoever runs the bot.`,
-      detail: `response does not fit DataJobDetailResponse at ${field}: ${issue?.message ?? 'invalid'}`,
+      detail: `response does not fit DataJobDetailResponse at ${field}: ${parsed.message}`,
     };
   }
   return { ok: true, job: parsed.data };
