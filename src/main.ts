@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { availableParallelism, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import { type Config, configWarnings, jobUrlFrom, secretsOf } from './config.js';
 import { CredentialState } from './core/credentials.js';
 import { Completions, createDeliveryRunner, deliverPending } from './core/delivery.js';
@@ -15,7 +15,7 @@ import { createMetrics } from './metrics.js';
 import { startScheduler } from './scheduler/scheduler.js';
 import { createSeekrFlowClient, MB } from './seekrflow/client.js';
 import { coalesceFetches } from './seekrflow/coalesce.js';
-import { createReadPool, READ_OFF_LOOP_BYTES } from './seekrflow/read-pool.js';
+import { botReadPool } from './seekrflow/read-pool.js';
 import { boltLogger, startSlackApp } from './slack/app.js';
 import { resolveEmails, sharedChannelGuard } from './slack/directory.js';
 import { createSlackNotifier } from './slack/notifier.js';
@@ -95,8 +95,8 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
       subscriptions: () => store.subscriptionCounts(),
       tokenRefused: () => credentials.refused?.why ?? null,
     });
-    // A poll's large answers are read on other threads, one per core (no more: they would only wait for CPU).
-    const reader = createReadPool({ size: Math.min(4, availableParallelism()), minBytes: READ_OFF_LOOP_BYTES });
+    // A poll's large answers are read on other threads.
+    const reader = botReadPool();
     stops.push(() => reader.close());
     const client = createSeekrFlowClient({
       baseUrl: config.seekrflow.baseUrl,

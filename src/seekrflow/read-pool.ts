@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type BodyReading, readJobBody } from './read-body.js';
 
@@ -10,6 +11,9 @@ import { type BodyReading, readJobBody } from './read-body.js';
 
 /** About a 400-file job: JSON.parse takes some 3 ms for it here, what a hop to a thread costs in all. */
 export const READ_OFF_LOOP_BYTES = 512 * 1024;
+
+/** The pool the bot runs with: a reader thread per core (more would only wait for CPU), at most 4. */
+export const botReadPool = (): ReadPool => createReadPool({ size: Math.min(4, availableParallelism()), minBytes: READ_OFF_LOOP_BYTES });
 
 export interface ReadPool {
   read(body: Buffer): Promise<BodyReading>;
