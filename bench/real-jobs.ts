@@ -368,6 +368,10 @@ async function ackScenario(
     clearInterval(timer);
     await Promise.all(inflight);
     const { maxRss } = (await running.ask('rss')) as { maxRss: number };
+    // Every command acked must also have been answered (help, at its response_url), or the figures measure refusals.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const answered = slack.responsesAll().filter((r) => JSON.stringify(r.body).includes('subscribe')).length;
+    if (answered < samples.length) console.warn(`ack bench (${engine}): ${answered} of ${samples.length} commands answered with help`);
 
     const phaseOf = (at: number) => windows.find((w) => at >= w.from && at <= w.to)?.phase ?? 'between';
     const phases: AckPhase[] = (['quiet', 'changed', 'between'] as const).map((phase) => {
@@ -388,6 +392,12 @@ async function ackScenario(
     await slack.close();
     await store.remove();
   }
+}
+
+/** "1,200–1,450 ms", or one figure when there is one. */
+function range(values: number[]): string {
+  const [low, high] = [Math.min(...values), Math.max(...values)];
+  return low === high ? ms(low) : `${int(low)}–${ms(high)}`;
 }
 
 async function benchAck(engines: Array<[Engine, string | undefined]>): Promise<void> {
@@ -424,7 +434,7 @@ async function benchAck(engines: Array<[Engine, string | undefined]>): Promise<v
           r.engine,
           name[p.phase],
           during ? String(p.passMs.length) : '',
-          during ? `${ms(Math.min(...p.passMs))}–${ms(Math.max(...p.passMs))}` : '',
+          during ? range(p.passMs) : '',
           String(p.acks.length),
           String(p.failed),
           ms(quantile(sorted, 0.5), 1),
