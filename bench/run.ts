@@ -2,16 +2,22 @@ import { cpus, totalmem } from 'node:os';
 import { benchDelivery } from './delivery.js';
 import { benchDiscovery } from './discovery.js';
 import { benchGrouping } from './grouping.js';
-import { benchPoll } from './poll.js';
+import { benchRealJobs } from './real-jobs.js';
 import { benchRender } from './render.js';
 import { benchValidate } from './validate.js';
 
-/** `npm run bench`: every benchmark, with the machine it ran on. */
+/**
+ * `npm run bench`: every benchmark, with the machine it ran on. `BENCH_ONLY` (comma-separated:
+ * render, validate, grouping, realistic, heavy, lookup, ack, discovery, delivery) runs a subset.
+ */
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(`datajob-bot benchmarks: Node ${process.version}, ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
-await benchRender();
-await benchValidate();
-await benchGrouping();
-await benchPoll();
-await benchDiscovery();
-await benchDelivery();
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((name) => name.trim())) : null;
+const wanted = (...names: string[]) => only === null || names.some((name) => only.has(name));
+if (wanted('render')) await benchRender();
+if (wanted('validate')) await benchValidate();
+if (wanted('grouping')) await benchGrouping();
+// The poll pass with jobs of real size (realistic, heavy), the look-up and the ack under load; reads BENCH_ONLY itself.
+if (wanted('realistic', 'heavy', 'lookup', 'ack')) await benchRealJobs();
+if (wanted('discovery')) await benchDiscovery();
+if (wanted('delivery')) await benchDelivery();
