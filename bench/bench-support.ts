@@ -17,7 +17,9 @@ export interface LineChild {
 
 /** `node --expose-gc --import tsx <script>` with `env` added, stdout read as JSON lines. */
 export function startLineChild(script: string, env: Record<string, string>): LineChild {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script], {
+  // BENCH_NODE_ARGS (say `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to every child: to see where a pass's time goes.
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, ['--expose-gc', ...extra, '--import', 'tsx', script], {
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
