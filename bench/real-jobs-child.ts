@@ -258,7 +258,37 @@ async function bot(): Promise<void> {
   });
 }
 
+/**
+ * What receiving the answers costs by itself: every job's GET, `BENCH_CONCURRENCY` at a time, with
+ * node:http on kept-alive connections, each body counted and dropped (no got, no hash, no parse).
+ * A pass cannot be faster than this on the machine that runs it; three rounds, the times of each.
+ */
+async function receive(): Promise<void> {
+  const { Agent } = await import('node:http');
+  const s = sim();
+  const agent = new Agent({ keepAlive: true, maxSockets: Number(env.BENCH_CONCURRENCY ?? 16) });
+  const headers = { authorization: s.apiKey, ...(s.teamId ? { 'x-team-id': s.teamId } : {}) };
+  const fetchOne = (id: string) =>
+    new Promise<void>((resolve, reject) => {
+      get(`${s.url}/v1/flow/data-jobs/${id}`, { agent, headers }, (res) => {
+        res.on('data', () => {});
+        res.on('end', resolve);
+        res.on('error', reject);
+      }).on('error', reject);
+    });
+  const { jobIds } = input();
+  const rounds: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const started = performance.now();
+    await pool(jobIds, Number(env.BENCH_CONCURRENCY ?? 16), (id) => fetchOne(id));
+    rounds.push(performance.now() - started);
+  }
+  agent.destroy();
+  out({ rounds });
+}
+
 if (role === 'seed') await seed();
+else if (role === 'receive') await receive();
 else if (role === 'pass') await pass();
 else if (role === 'lookup') await lookup();
 else if (role === 'bot') await bot();

@@ -79,6 +79,8 @@ interface ScenarioResult {
   engine: Engine;
   seeded: { subscriptions: number; ms: number };
   rows: PassRow[];
+  /** Receiving every answer and nothing else (the child's `receive`), three rounds. */
+  receiveMs: number[];
 }
 
 /** A store of its own for one scenario: a data directory (SQLite), or a schema (PostgreSQL). */
@@ -121,6 +123,7 @@ async function passScenario(sim: SimulatorProcess, engine: Engine, url: string |
       BENCH_SLACK: JSON.stringify({ apiUrl: slack.apiUrl, botToken: slack.botToken }),
     };
     const seeded = await runChild<{ subscriptions: number; ms: number }>(CHILD, { ...common, BENCH_ROLE: 'seed' });
+    const { rounds: receiveMs } = await runChild<{ rounds: number[] }>(CHILD, { ...common, BENCH_ROLE: 'receive' });
     const rows: PassRow[] = [];
     const runPass = async (pass: PassRow['pass'], deliver: boolean) => {
       await sim.resetRequests();
@@ -138,7 +141,7 @@ async function passScenario(sim: SimulatorProcess, engine: Engine, url: string |
     await runPass('quiet', true);
     await sim.changeAll();
     await runPass('changed', false);
-    return { engine, seeded, rows };
+    return { engine, seeded, rows, receiveMs };
   } finally {
     await slack.close();
     await store.remove();
@@ -185,7 +188,13 @@ function printPassTable(title: string, notes: string[], results: ScenarioResult[
       'database after',
     ],
     rows,
-    [...notes, ...results.map((r) => `${r.engine}: ${int(r.seeded.subscriptions)} subscriptions seeded in ${ms(r.seeded.ms)}`)],
+    [
+      ...notes,
+      ...results.map(
+        (r) =>
+          `${r.engine}: ${int(r.seeded.subscriptions)} subscriptions seeded in ${ms(r.seeded.ms)}; receiving the answers alone (node:http, nothing hashed or parsed): ${range(r.receiveMs.map(Math.round))} = ${(Math.min(...r.receiveMs) / ideal).toFixed(2)}–${(Math.max(...r.receiveMs) / ideal).toFixed(2)} × ideal`,
+      ),
+    ],
   );
 }
 
