@@ -391,6 +391,20 @@ describe('subscriptions', () => {
       expect(await listed(id)).toMatch(/delivery: ok/);
     },
   );
+
+  it('a missing scope pauses only that subscription, and its creator and `list` are told which scope to add', async () => {
+    const { id, states } = await subscribedJob();
+    h.slack.failNext('chat.update', 'missing_scope', { times: 1 });
+    h.sim.putJob(states[1] as DataJob);
+    await h.bot.pollNow();
+    const dms = h.slack.directMessages(USER.id);
+    expect(dms).toHaveLength(1);
+    expect(visibleText(dms[0])).toMatch(/paused: the bot lacks the `chat:write` permission/);
+    expect(await listed(id)).toMatch(/paused\*: the bot lacks the `chat:write` permission \(add it to the app, then reinstall\)/);
+    // Not the whole bot's problem: Slack still takes the token, so nothing else waits.
+    const health = await fetch(`http://127.0.0.1:${h.bot.port}/healthz`);
+    expect(health.status).toBe(200);
+  });
 });
 
 describe('a stalled job', () => {

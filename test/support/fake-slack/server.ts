@@ -285,7 +285,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const channelRef = typeof args.channel === 'string' ? args.channel : undefined;
     const fault = faults.check(method, channelRef ? (ws.findChannel(channelRef)?.id ?? channelRef) : undefined);
     if (fault?.kind === 'ratelimited') return answer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(fault.retryAfter) });
-    if (fault?.kind === 'error') return answer(200, { ok: false, error: fault.error });
+    if (fault?.kind === 'error') {
+      // As Slack says it: which scope the method needed, and which the token has.
+      const scoped = fault.error === 'missing_scope' ? { needed: required[0] ?? 'unknown', provided: [...scopes].join(',') } : {};
+      return answer(200, { ok: false, error: fault.error, ...scoped }, accepted);
+    }
 
     answer(200, def.run(args, ctx), accepted);
   };
