@@ -159,6 +159,8 @@ export interface SubscriptionStore {
   listSubscriptions(channelId: string): Promise<Subscription[]>;
   /** Active channel subscriptions to a job (not its owner's), oldest first: who hears a poll. */
   subscriptionsForJob(jobId: string): Promise<Subscription[]>;
+  /** `subscriptionsForJob` for many jobs in one read (a job with none is absent). */
+  subscriptionsForJobs(jobIds: readonly string[]): Promise<Map<string, Subscription[]>>;
   /** Active and paused subscriptions a team feed made. */
   subscriptionsOfFeed(feedId: number): Promise<Subscription[]>;
   /**
@@ -305,6 +307,8 @@ export interface WatchStore {
   /** Distinct job ids that have at least one active subscription. */
   watchedJobIds(): Promise<string[]>;
   getWatch(jobId: string): Promise<StoredWatch | null>;
+  /** `getWatch` for many jobs in one read (a job without a watch is absent). */
+  getWatches(jobIds: readonly string[]): Promise<Map<string, StoredWatch>>;
   /** Records a baseline when there is none yet (subscribing); keeps an existing one. */
   initWatch(jobId: string, watch: JobWatch): Promise<void>;
   /**

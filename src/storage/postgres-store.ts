@@ -22,7 +22,7 @@ import {
 import type { SubscriptionFilter } from '../domain/events.js';
 import type { JobWatch } from '../domain/snapshot.js';
 import { type Migration, postgresMigrations } from './migrations.js';
-import { collapseDeliveries, consoleStoreLogger, decodeItem, deliveryKind, encodeItem } from './store-support.js';
+import { byJob, collapseDeliveries, consoleStoreLogger, decodeItem, deliveryKind, encodeItem } from './store-support.js';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -366,6 +366,14 @@ export class PostgresStore implements Store {
     return rows.map(toSubscription);
   }
 
+  async subscriptionsForJobs(jobIds: readonly string[]): Promise<Map<string, Subscription[]>> {
+    const { rows } = await this.pool.query<SubscriptionRow>(
+      `SELECT * FROM subscriptions WHERE job_id = ANY($1::text[]) AND state = 'active' AND kind = 'channel' ORDER BY id`,
+      [jobIds],
+    );
+    return byJob(rows.map(toSubscription));
+  }
+
   async subscriptionsOfFeed(feedId: number): Promise<Subscription[]> {
     const { rows } = await this.pool.query<SubscriptionRow>(
       `SELECT * FROM subscriptions WHERE feed_id = $1 AND state <> 'ended' ORDER BY id`,
@@ -425,6 +433,14 @@ export class PostgresStore implements Store {
   }
 
   // Job watch state
+
+  async getWatches(jobIds: readonly string[]): Promise<Map<string, StoredWatch>> {
+    const { rows } = await this.pool.query<{ job_id: string; watch: string; version: number }>(
+      'SELECT job_id, watch, version FROM watches WHERE job_id = ANY($1::text[])',
+      [jobIds],
+    );
+    return new Map(rows.map((r) => [r.job_id, { watch: JSON.parse(r.watch) as JobWatch, version: r.version }]));
+  }
 
   async getWatch(jobId: string): Promise<StoredWatch | null> {
     const { rows } = await this.pool.query<{ watch: string; version: number }>('SELECT watch, version FROM watches WHERE job_id = $1', [

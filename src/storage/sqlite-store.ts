@@ -22,7 +22,7 @@ import {
 import type { SubscriptionFilter } from '../domain/events.js';
 import type { JobWatch } from '../domain/snapshot.js';
 import { type Migration, sqliteMigrations } from './migrations.js';
-import { collapseDeliveries, consoleStoreLogger, decodeItem, deliveryKind, encodeItem } from './store-support.js';
+import { byJob, collapseDeliveries, consoleStoreLogger, decodeItem, deliveryKind, encodeItem } from './store-support.js';
 
 export interface SqliteStoreOptions {
   /** The database file; created (with its tables) on first open. */
@@ -198,6 +198,10 @@ function prepareStatements(db: Database.Database) {
     subscriptionsForJob: db.prepare<[string], SubscriptionRow>(
       `SELECT * FROM subscriptions WHERE job_id = ? AND state = 'active' AND kind = 'channel' ORDER BY id`,
     ),
+    // The ids come as one JSON array: one statement whatever their number.
+    subscriptionsForJobs: db.prepare<[string], SubscriptionRow>(
+      `SELECT * FROM subscriptions WHERE job_id IN (SELECT value FROM json_each(?)) AND state = 'active' AND kind = 'channel' ORDER BY id`,
+    ),
     subscriptionsOfFeed: db.prepare<[number], SubscriptionRow>(
       `SELECT * FROM subscriptions WHERE feed_id = ? AND state <> 'ended' ORDER BY id`,
     ),
@@ -247,6 +251,9 @@ function prepareStatements(db: Database.Database) {
     ),
 
     getWatch: db.prepare<[string], { watch: string; version: number }>('SELECT watch, version FROM watches WHERE job_id = ?'),
+    getWatches: db.prepare<[string], { job_id: string; watch: string; version: number }>(
+      'SELECT job_id, watch, version FROM watches WHERE job_id IN (SELECT value FROM json_each(?))',
+    ),
     insertWatch: db.prepare<[string, string, number]>(
       'INSERT INTO watches (job_id, watch, version, updated_at) VALUES (?, ?, 1, ?) ON CONFLICT (job_id) DO NOTHING',
     ),
@@ -431,6 +438,10 @@ export class SqliteStore implements Store {
     return this.#s.subscriptionsForJob.all(jobId).map(toSubscription);
   }
 
+  async subscriptionsForJobs(jobIds: readonly string[]): Promise<Map<string, Subscription[]>> {
+    return byJob(this.#s.subscriptionsForJobs.all(JSON.stringify(jobIds)).map(toSubscription));
+  }
+
   async subscriptionsOfFeed(feedId: number): Promise<Subscription[]> {
     return this.#s.subscriptionsOfFeed.all(feedId).map(toSubscription);
   }
@@ -479,6 +490,11 @@ export class SqliteStore implements Store {
   }
 
   // Job watch state
+
+  async getWatches(jobIds: readonly string[]): Promise<Map<string, StoredWatch>> {
+    const rows = this.#s.getWatches.all(JSON.stringify(jobIds));
+    return new Map(rows.map((r) => [r.job_id, { watch: JSON.parse(r.watch) as JobWatch, version: r.version }]));
+  }
 
   async getWatch(jobId: string): Promise<StoredWatch | null> {
     const row = this.#s.getWatch.get(jobId);

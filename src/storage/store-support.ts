@@ -1,4 +1,4 @@
-import type { Log, NewDelivery, OutboxItem } from '../core/ports.js';
+import type { Log, NewDelivery, OutboxItem, Subscription } from '../core/ports.js';
 
 /** Used when the caller gives no logger: warnings must still reach someone (a lost connection, say). */
 export const consoleStoreLogger: Log = {
@@ -42,4 +42,15 @@ export function collapseDeliveries(deliveries: readonly NewDelivery[]): NewDeliv
   }
   // Map keeps first-insertion order, so every delivery keeps the place of its first occurrence.
   return [...byKey.values()];
+}
+
+/** Subscriptions grouped by job, each job's in the order given. */
+export function byJob(subscriptions: readonly Subscription[]): Map<string, Subscription[]> {
+  const grouped = new Map<string, Subscription[]>();
+  for (const s of subscriptions) {
+    const list = grouped.get(s.jobId);
+    if (list) list.push(s);
+    else grouped.set(s.jobId, [s]);
+  }
+  return grouped;
 }

@@ -227,3 +227,47 @@ describe('the poll fast path', () => {
 function eventType(item: OutboxItem): string {
   return item.kind === 'reply' ? item.reply.event.type : item.kind;
 }
+
+describe('a pass over more jobs than it reads at once', () => {
+  it('gives each job its own memory: 450 jobs, one changes, one channel hears it', async () => {
+    const store = openSqliteStore({ path: join(dir, 'many.sqlite') });
+    const client = createSeekrFlowClient({
+      baseUrl: sim.url,
+      apiKey: sim.apiKey,
+      teamId: sim.teamId ?? undefined,
+      timeoutMs: 5_000,
+      retry: { limit: 0 },
+    });
+    const ids = Array.from({ length: 450 }, (_, i) => `dj-many-${String(i).padStart(4, '0')}`);
+    const channelOf = new Map<number, string>();
+    for (const [i, id] of ids.entries()) {
+      sim.putJob(makeJobWithFiles([{ state: 'processing' }], { id, name: `Job ${i}`, status: 'file_processing' }));
+      const { subscription } = await store.addSubscription({
+        channelId: `C${i}`,
+        jobId: id,
+        filter: 'all',
+        createdBy: 'U0OWNER',
+        createdAt: new Date(T0),
+      });
+      await store.setCardTs(subscription.id, `1700000000.${String(i).padStart(6, '0')}`);
+      channelOf.set(subscription.id, `C${i}`);
+    }
+    const run = async (minute: number) => {
+      const at = new Date(T0 + minute * 60_000);
+      const report = await runPollPass({ watches: store, subscriptions: store, jobs: client, settings, logger, now: () => at });
+      const claimed = await store.claimDeliveries('test', at, 60_000, 1_000);
+      await store.completeDeliveries(claimed.map((d) => d.id));
+      return { report, told: claimed.map((d) => `${channelOf.get(d.subscriptionId)}:${eventType(d.item)}:${cardName(d.item)}`) };
+    };
+    expect((await run(0)).report).toMatchObject({ jobs: 450, fetchFailures: 0, changedJobs: 0, conflicts: 0 });
+    sim.updateJob('dj-many-0437', (j) => Object.assign(j, { status: 'needs_review' }));
+    const { report, told } = await run(1);
+    expect(report).toMatchObject({ jobs: 450, changedJobs: 1, conflicts: 0 });
+    expect(told.sort()).toEqual(['C437:card:Job 437', 'C437:needs_review:Job 437']);
+    await store.close();
+  });
+});
+
+function cardName(item: OutboxItem): string {
+  return item.kind === 'card' ? item.state.card.name : item.kind === 'reply' ? item.reply.job.name : '';
+}

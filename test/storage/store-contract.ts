@@ -223,6 +223,12 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         expect((await store.subscriptionsForJob('dj-w1')).map((s) => s.id)).toEqual([a1.id, a2.id]);
         expect(await store.subscriptionsForJob('dj-w2')).toEqual([]);
         expect((await store.watchedJobIds()).sort()).toEqual(['dj-w1', 'dj-w3']);
+        // Many jobs in one read: the same answer per job; a job without active ones is absent.
+        const many = await store.subscriptionsForJobs(['dj-w1', 'dj-w2', 'dj-w3', 'dj-none']);
+        expect([...many.keys()].sort()).toEqual(['dj-w1', 'dj-w3']);
+        expect(many.get('dj-w1')).toEqual(await store.subscriptionsForJob('dj-w1'));
+        expect(many.get('dj-w3')).toEqual(await store.subscriptionsForJob('dj-w3'));
+        expect(await store.subscriptionsForJobs([])).toEqual(new Map());
       });
 
       it('lists what a person created across channels: paused, active, then ended, newest first, a page at a time', async () => {
@@ -357,6 +363,14 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         expect(await store.getWatch('dj-init')).toEqual({ watch: first, version: 1 });
         await store.initWatch('dj-init', makeWatch({ stallNotified: true }));
         expect(await store.getWatch('dj-init')).toEqual({ watch: first, version: 1 });
+      });
+
+      it('reads the watches of many jobs at once, as one by one', async () => {
+        const ids = Array.from({ length: 250 }, (_, i) => `dj-many-${i}`);
+        for (const [i, id] of ids.entries()) if (i % 3 !== 0) await store.initWatch(id, makeWatch({ lastChangeAt: `t${i}` }));
+        const watches = await store.getWatches([...ids, 'dj-nowhere']);
+        expect(watches.size).toBe(166);
+        for (const id of ids) expect(watches.get(id) ?? null).toEqual(await store.getWatch(id));
       });
 
       it('commits the watch and the deliveries together and bumps the version', async () => {
