@@ -80,6 +80,9 @@ function readAhead(jobIds: readonly string[], deps: PollPassDeps): (i: number) =
       );
       blocks.set(b, read);
       blocks.delete(b - 2); // every job of it has had its turn
+      // A failed read (a storage hiccup) fails the job that asked; the next job of the block reads again.
+      const failed = read;
+      failed.catch(() => blocks.get(b) === failed && blocks.delete(b));
     }
     return read;
   };

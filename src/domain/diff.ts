@@ -161,7 +161,7 @@ export function diff(prev: JobWatch | null, observation: Observation, now: Date,
 /**
  * The answer the watch was read from, again. Reading it would find the same snapshot and no new
  * failure, so what `onSeen` would say comes down to its clock: a stall. Only a watch that
- * `canSkipReading` allows gets here (read, reachable, not ended).
+ * `answerToSkip` (planner.ts) allows gets here (read, reachable, not ended).
  */
 function onUnchanged(prev: JobWatch | null, now: Date, settings: DiffSettings): DiffResult {
   if (!prev?.snapshot || prev.unreachableSince) throw new Error('an unchanged answer needs a watch read from an answer, reachable');

@@ -81,8 +81,9 @@ export interface JobWatch {
 }
 
 /**
- * Bump when the bot reads a job differently (what the summary, the snapshot or the events take from
- * it): every watch then reads its next answer in full once, even if SeekrFlow's bytes did not change.
+ * Bump when the bot reads a job differently (how it validates or bounds an answer, what the summary,
+ * the snapshot or the events take from it): every watch then reads its next answer in full once, even
+ * if SeekrFlow's bytes did not change. An answer left unread is never validated again.
  */
 export const READING_VERSION = 1;
 

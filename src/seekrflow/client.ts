@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import got, { type CancelableRequest, type Got, HTTPError, type Progress, type RequestError, type RetryObject } from 'got';
+import got, { type CancelableRequest, type Got, HTTPError, type Progress, type RequestError, type Response, type RetryObject } from 'got';
 import type { FetchFailure, FetchFailureKind, FetchResult, JobLister, JobSource, ListedJob, RecheckResult } from '../core/ports.js';
 import { clip, LONG_TEXT_BOUND } from '../domain/bounds.js';
 import { JOB_ID_PATTERN } from '../domain/job-id.js';
@@ -102,26 +102,29 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
     // Bytes, not text: the hash is taken of them, and an unchanged answer is never decoded.
     const request = http.get(`data-jobs/${encodeURIComponent(id)}`, { context: { startedAt }, responseType: 'buffer' });
     const overCap = capBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+    let response: Response<Buffer>;
     try {
-      const response = await request;
-      const requestId = header(response.headers['cf-ray']);
-      const attempts = response.retryCount + 1;
-      // A redirect `followRedirect` declined arrives here as a plain answer.
-      if (response.statusCode >= 300 && response.statusCode < 400 && response.headers.location !== undefined) {
-        return refusedRedirect(response.statusCode, originOf(response.headers.location, response.url), requestId, attempts);
-      }
-      const bodyHash = hashBody(response.rawBody);
-      if (knownHash === undefined) {
-        const parsed = parseJobBody(response.rawBody);
-        return parsed.ok ? { ok: true, job: parsed.job, bodyHash, requestId, attempts } : unreadable(parsed, requestId, attempts);
-      }
-      if (bodyHash === knownHash) return { ok: true, unchanged: true, bodyHash, requestId, attempts };
-      const read = await (options.reader?.read(response.rawBody) ?? readJobBody(response.rawBody));
-      return read.ok ? { ok: true, reading: read.reading, bodyHash, requestId, attempts } : unreadable(read, requestId, attempts);
+      response = await request;
     } catch (error) {
       const refused = overCap();
       return refused ? tooLarge(refused, error as RequestError) : classify(error as RequestError);
     }
+    const requestId = header(response.headers['cf-ray']);
+    const attempts = response.retryCount + 1;
+    // A redirect `followRedirect` declined arrives here as a plain answer.
+    if (response.statusCode >= 300 && response.statusCode < 400 && response.headers.location !== undefined) {
+      return refusedRedirect(response.statusCode, originOf(response.headers.location, response.url), requestId, attempts);
+    }
+    const bodyHash = hashBody(response.rawBody);
+    if (knownHash === undefined) {
+      const parsed = parseJobBody(response.rawBody);
+      return parsed.ok ? { ok: true, job: parsed.job, bodyHash, requestId, attempts } : unreadable(parsed, requestId, attempts);
+    }
+    if (bodyHash === knownHash) return { ok: true, unchanged: true, bodyHash, requestId, attempts };
+    // Outside the catch above: a bug in reading a job (or a reader thread lost) is ours, not SeekrFlow
+    // being unreachable, and must not start the outage clock. It throws, and the pass logs it.
+    const read = await (options.reader?.read(response.rawBody) ?? readJobBody(response.rawBody));
+    return read.ok ? { ok: true, reading: read.reading, bodyHash, requestId, attempts } : unreadable(read, requestId, attempts);
   };
 
   return {

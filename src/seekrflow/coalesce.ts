@@ -2,8 +2,9 @@ import type { FetchResult, JobSource, RecheckResult } from '../core/ports.js';
 
 /**
  * Concurrent reads of the same job share one request: five people pressing Refresh on one card, or
- * a poll pass racing a button, cost SeekrFlow one call. Only in-flight calls are shared; the next
- * call after an answer asks again, so nothing is served stale.
+ * a poll that starts while a button's read is on its way, cost SeekrFlow one call (a button pressed
+ * while a poll's recheck is on its way reads again: a recheck may bring back no job). Only in-flight
+ * calls are shared; the next call after an answer asks again, so nothing is served stale.
  */
 export function coalesceFetches(client: JobSource): JobSource {
   const reads = new Map<string, Promise<FetchResult>>();

@@ -55,6 +55,17 @@ describe('reading large answers on other threads', () => {
     expect(unreadable).toMatchObject({ ok: false, detail: expect.stringMatching(/^response is not JSON/) });
   });
 
+  it('closed, fails what its threads held (never leaves a read waiting), then reads where it is called', async () => {
+    pool = createReadPool({ size: 1, minBytes: 1024 });
+    const held = pool.read(Buffer.from(big));
+    await pool.close();
+    await expect(held).rejects.toThrow(/reader thread closed/);
+    // Over minBytes, yet read here: the bytes stay the caller's.
+    const after = bodyOf(10);
+    expect(await pool.read(after)).toEqual(readJobBody(after));
+    expect(after.length).toBeGreaterThan(1024);
+  });
+
   it('shares many reads between its threads, each answered with its own job', async () => {
     pool = createReadPool({ size: 2, minBytes: 1 });
     const bodies = [10, 20, 30, 40, 50, 60].map((files) => bodyOf(files));

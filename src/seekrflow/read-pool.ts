@@ -14,14 +14,18 @@ export const READ_OFF_LOOP_BYTES = 512 * 1024;
 
 /**
  * The pool the bot runs with: a reader thread for each core but the event loop's, at least one, at
- * most 4. On two cores, two readers made a heavy pass slower (1.9 s against 2.2 s for 96 changed jobs
- * of 2,000 files) and bigger (311 MB against 414 MB at the peak) than one.
+ * most 4. On two cores, two readers made a heavy pass slower than one (2.2 s against 1.9 s for 96
+ * changed jobs of 2,000 files) and bigger (414 MB against 311 MB at the peak).
  */
 export const botReadPool = (): ReadPool =>
   createReadPool({ size: Math.max(1, Math.min(4, availableParallelism() - 1)), minBytes: READ_OFF_LOOP_BYTES });
 
 export interface ReadPool {
-  /** Takes the bytes: a body read on a thread is moved there, and the caller's buffer is empty after. */
+  /**
+   * Takes the bytes: a body read on a thread (`minBytes` and up) is moved there, and the caller's
+   * buffer is empty after. Rejects when reading throws (our bug) or the thread is lost; after
+   * `close`, reads where it is called.
+   */
   read(body: Buffer): Promise<BodyReading>;
   close(): Promise<void>;
 }
@@ -32,40 +36,42 @@ export interface ReadPoolOptions {
   minBytes: number;
 }
 
+interface Pending {
+  resolve: (outcome: BodyReading) => void;
+  reject: (error: Error) => void;
+}
+
 interface Reader {
   worker: Worker;
-  pending: Map<number, (outcome: BodyReading) => void>;
+  pending: Map<number, Pending>;
 }
 
 export function createReadPool(options: ReadPoolOptions): ReadPool {
   const readers: Reader[] = [];
   let nextId = 0;
+  let closed = false;
 
+  /** A thread gone: what it held fails (the pass logs each job and polls it again next time). */
   const lost = (reader: Reader, why: string) => {
-    readers.splice(readers.indexOf(reader), 1);
-    for (const resolve of reader.pending.values()) {
-      resolve({
-        ok: false,
-        message: 'The bot could not read SeekrFlow’s answer for this job. It will try again at the next poll.',
-        detail: why,
-      });
-    }
+    const at = readers.indexOf(reader);
+    if (at >= 0) readers.splice(at, 1);
+    for (const { reject } of reader.pending.values()) reject(new Error(`reader thread ${why}`));
     reader.pending.clear();
   };
 
   const start = (): Reader => {
     const reader: Reader = { worker: startReaderThread(), pending: new Map() };
-    reader.worker.on('message', ({ id, outcome }: { id: number; outcome: BodyReading }) => {
-      reader.pending.get(id)?.(outcome);
+    reader.worker.on('message', ({ id, outcome, error }: { id: number; outcome?: BodyReading; error?: string }) => {
+      const waiting = reader.pending.get(id);
       reader.pending.delete(id);
+      if (outcome) waiting?.resolve(outcome);
+      else waiting?.reject(new Error(`reading a job failed: ${error ?? 'unknown'}`));
       // An idle thread does not keep the process alive.
       if (reader.pending.size === 0) reader.worker.unref();
     });
     // A thread that dies (out of memory on a hostile answer, say) fails what it held, and is replaced on demand.
-    reader.worker.on('error', (error: Error & { code?: string }) => lost(reader, `reader thread failed: ${error.code ?? error.name}`));
-    reader.worker.on('exit', (code) => {
-      if (readers.includes(reader)) lost(reader, `reader thread exited (${code})`);
-    });
+    reader.worker.on('error', (error: Error & { code?: string }) => lost(reader, `failed: ${error.code ?? error.name}`));
+    reader.worker.on('exit', (code) => lost(reader, `exited (${code})`));
     readers.push(reader);
     return reader;
   };
@@ -77,20 +83,22 @@ export function createReadPool(options: ReadPoolOptions): ReadPool {
 
   return {
     read(body) {
-      if (options.size <= 0 || body.length < options.minBytes) return Promise.resolve(readJobBody(body));
+      if (closed || options.size <= 0 || body.length < options.minBytes) return Promise.resolve(readJobBody(body));
       const reader = pick();
       const id = nextId++;
-      return new Promise<BodyReading>((resolve) => {
-        reader.pending.set(id, resolve);
-        reader.worker.ref();
+      return new Promise<BodyReading>((resolve, reject) => {
         // Moved, not copied: the answer's bytes are the thread's from here (a view on a larger buffer
         // would move all of it, so such a body is copied first).
         const bytes = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : Buffer.from(body);
         reader.worker.postMessage({ id, body: bytes }, [bytes.buffer as ArrayBuffer]);
+        reader.pending.set(id, { resolve, reject });
+        reader.worker.ref();
       });
     },
     async close() {
-      const closing = readers.splice(0);
+      closed = true;
+      const closing = [...readers];
+      for (const reader of closing) lost(reader, 'closed');
       await Promise.all(closing.map((r) => r.worker.terminate()));
     },
   };
