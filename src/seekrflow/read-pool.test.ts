@@ -57,9 +57,10 @@ describe('reading large answers on other threads', () => {
 
   it('closed, fails what its threads held (never leaves a read waiting), then reads where it is called', async () => {
     pool = createReadPool({ size: 1, minBytes: 1024 });
-    const held = pool.read(Buffer.from(big));
+    // The expectation first: the read fails during close, and must not be an unhandled rejection meanwhile.
+    const held = expect(pool.read(Buffer.from(big))).rejects.toThrow(/reader thread closed/);
     await pool.close();
-    await expect(held).rejects.toThrow(/reader thread closed/);
+    await held;
     // Over minBytes, yet read here: the bytes stay the caller's.
     const after = bodyOf(10);
     expect(await pool.read(after)).toEqual(readJobBody(after));
