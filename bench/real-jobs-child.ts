@@ -5,6 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Store } from '../src/core/ports.js';
+import { mapWithConcurrency } from '../src/util/concurrency.js';
 import { quantile, subscriptionAt } from './bench-support.js';
 
 /**
@@ -38,19 +39,6 @@ function storeOptions() {
   };
 }
 
-/** Runs `items` through `work`, `limit` at a time. */
-async function pool<T>(items: readonly T[], limit: number, work: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await work(items[i] as T, i);
-      }
-    }),
-  );
-}
-
 async function seed(): Promise<void> {
   const { openStore } = await import('../src/storage/open-store.js');
   const { jobIds, subscriptions, cards } = input();
@@ -59,7 +47,7 @@ async function seed(): Promise<void> {
   let created = 0;
   const now = new Date();
   // SQLite writes one at a time whatever we do; PostgreSQL takes a few round trips at once.
-  await pool(
+  await mapWithConcurrency(
     Array.from({ length: subscriptions }, (_, i) => i),
     env.BENCH_ENGINE === 'postgres' ? 8 : 1,
     async (i) => {
@@ -280,7 +268,7 @@ async function receive(): Promise<void> {
   const rounds: number[] = [];
   for (let round = 0; round < 3; round++) {
     const started = performance.now();
-    await pool(jobIds, Number(env.BENCH_CONCURRENCY ?? 16), (id) => fetchOne(id));
+    await mapWithConcurrency(jobIds, Number(env.BENCH_CONCURRENCY ?? 16), (id) => fetchOne(id));
     rounds.push(performance.now() - started);
   }
   agent.destroy();

@@ -284,7 +284,7 @@ function failure(
 }
 
 /** SHA-256 of the answer's bytes (about 1 ms for 2 MB), base64url. */
-export function hashBody(body: Buffer): string {
+function hashBody(body: Buffer): string {
   return createHash('sha256').update(body).digest('base64url');
 }
 

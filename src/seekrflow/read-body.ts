@@ -22,7 +22,7 @@ export interface Unreadable {
  * and then Latin-1 decoding gives the same string several times faster than UTF-8 decoding (0.4 ms
  * against 4 ms for 1.5 MB here).
  */
-export function bodyText(body: Uint8Array): string {
+function bodyText(body: Uint8Array): string {
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
 }

@@ -49,6 +49,7 @@ describe('reading large answers on other threads', () => {
     pool = createReadPool({ size: 1, minBytes: 1024 * 1024 });
     const small = bodyOf(10);
     expect(await pool.read(small)).toEqual(readJobBody(small));
+    expect(small.length).toBeGreaterThan(0); // not moved to a thread: read here
     const notJson = big.subarray(0, big.length - 1);
     const unreadable = await pool.read(Buffer.from(notJson));
     expect(unreadable).toEqual(readJobBody(notJson));

@@ -10,7 +10,7 @@ import { type BodyReading, readJobBody } from './read-body.js';
  */
 
 /** About a 400-file job: JSON.parse takes some 3 ms for it here, what a hop to a thread costs in all. */
-export const READ_OFF_LOOP_BYTES = 512 * 1024;
+const READ_OFF_LOOP_BYTES = 512 * 1024;
 
 /**
  * The pool the bot runs with: a reader thread for each core but the event loop's, at least one, at

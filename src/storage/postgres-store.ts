@@ -22,7 +22,17 @@ import {
 import type { SubscriptionFilter } from '../domain/events.js';
 import type { JobWatch } from '../domain/snapshot.js';
 import { type Migration, postgresMigrations } from './migrations.js';
-import { byJob, collapseDeliveries, consoleStoreLogger, decodeItem, deliveryKind, encodeItem } from './store-support.js';
+import {
+  byJob,
+  collapseDeliveries,
+  consoleStoreLogger,
+  decodeItem,
+  deliveryKind,
+  encodeItem,
+  type ListedJobRow,
+  toListedJob,
+  toStoredWatch,
+} from './store-support.js';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -72,14 +82,6 @@ interface FeedRow {
   created_at: Date;
 }
 
-interface ListedJobRow {
-  job_id: string;
-  name: string;
-  job_type: string;
-  user_id: string;
-  created_at: string;
-}
-
 interface OwnerLinkRow {
   slack_user_id: string;
   seekrflow_user_id: string;
@@ -93,14 +95,6 @@ const toFeed = (r: FeedRow): Feed => ({
   jobType: r.job_type,
   nameGlob: r.name_glob,
   createdBy: r.created_by,
-  createdAt: r.created_at,
-});
-
-const toListedJob = (r: ListedJobRow): ListedJob => ({
-  id: r.job_id,
-  name: r.name,
-  jobType: r.job_type,
-  userId: r.user_id,
   createdAt: r.created_at,
 });
 
@@ -439,7 +433,7 @@ export class PostgresStore implements Store {
       'SELECT job_id, watch, version FROM watches WHERE job_id = ANY($1::text[])',
       [jobIds],
     );
-    return new Map(rows.map((r) => [r.job_id, { watch: JSON.parse(r.watch) as JobWatch, version: r.version }]));
+    return new Map(rows.map((r) => [r.job_id, toStoredWatch(r)]));
   }
 
   async getWatch(jobId: string): Promise<StoredWatch | null> {
@@ -447,7 +441,7 @@ export class PostgresStore implements Store {
       jobId,
     ]);
     const row = rows[0];
-    return row ? { watch: JSON.parse(row.watch) as JobWatch, version: row.version } : null;
+    return row ? toStoredWatch(row) : null;
   }
 
   async initWatch(jobId: string, watch: JobWatch): Promise<void> {

@@ -22,7 +22,17 @@ import {
 import type { SubscriptionFilter } from '../domain/events.js';
 import type { JobWatch } from '../domain/snapshot.js';
 import { type Migration, sqliteMigrations } from './migrations.js';
-import { byJob, collapseDeliveries, consoleStoreLogger, decodeItem, deliveryKind, encodeItem } from './store-support.js';
+import {
+  byJob,
+  collapseDeliveries,
+  consoleStoreLogger,
+  decodeItem,
+  deliveryKind,
+  encodeItem,
+  type ListedJobRow,
+  toListedJob,
+  toStoredWatch,
+} from './store-support.js';
 
 export interface SqliteStoreOptions {
   /** The database file; created (with its tables) on first open. */
@@ -63,14 +73,6 @@ interface FeedRow {
   created_at: number;
 }
 
-interface ListedJobRow {
-  job_id: string;
-  name: string;
-  job_type: string;
-  user_id: string;
-  created_at: string;
-}
-
 interface OwnerLinkRow {
   slack_user_id: string;
   seekrflow_user_id: string;
@@ -85,14 +87,6 @@ const toFeed = (r: FeedRow): Feed => ({
   nameGlob: r.name_glob,
   createdBy: r.created_by,
   createdAt: new Date(r.created_at),
-});
-
-const toListedJob = (r: ListedJobRow): ListedJob => ({
-  id: r.job_id,
-  name: r.name,
-  jobType: r.job_type,
-  userId: r.user_id,
-  createdAt: r.created_at,
 });
 
 const toOwnerLink = (r: OwnerLinkRow): OwnerLink => ({
@@ -493,12 +487,12 @@ export class SqliteStore implements Store {
 
   async getWatches(jobIds: readonly string[]): Promise<Map<string, StoredWatch>> {
     const rows = this.#s.getWatches.all(JSON.stringify(jobIds));
-    return new Map(rows.map((r) => [r.job_id, { watch: JSON.parse(r.watch) as JobWatch, version: r.version }]));
+    return new Map(rows.map((r) => [r.job_id, toStoredWatch(r)]));
   }
 
   async getWatch(jobId: string): Promise<StoredWatch | null> {
     const row = this.#s.getWatch.get(jobId);
-    return row ? { watch: JSON.parse(row.watch) as JobWatch, version: row.version } : null;
+    return row ? toStoredWatch(row) : null;
   }
 
   async initWatch(jobId: string, watch: JobWatch): Promise<void> {

@@ -1,4 +1,5 @@
-import type { Log, NewDelivery, OutboxItem, Subscription } from '../core/ports.js';
+import type { ListedJob, Log, NewDelivery, OutboxItem, StoredWatch, Subscription } from '../core/ports.js';
+import type { JobWatch } from '../domain/snapshot.js';
 
 /** Used when the caller gives no logger: warnings must still reach someone (a lost connection, say). */
 export const consoleStoreLogger: Log = {
@@ -54,3 +55,26 @@ export function byJob(subscriptions: readonly Subscription[]): Map<string, Subsc
   }
   return grouped;
 }
+
+/** A job's watch as both engines store it: its JSON and its version. */
+export const toStoredWatch = (row: { watch: string; version: number }): StoredWatch => ({
+  watch: JSON.parse(row.watch) as JobWatch,
+  version: row.version,
+});
+
+/** A job discovery has seen, as both engines store it (every column text). */
+export interface ListedJobRow {
+  job_id: string;
+  name: string;
+  job_type: string;
+  user_id: string;
+  created_at: string;
+}
+
+export const toListedJob = (r: ListedJobRow): ListedJob => ({
+  id: r.job_id,
+  name: r.name,
+  jobType: r.job_type,
+  userId: r.user_id,
+  createdAt: r.created_at,
+});

@@ -52,15 +52,12 @@ function counting(bot: Omit<Bot, 'jobs' | 'unread'>, source: JobSource): Bot {
   return counted;
 }
 
+const seekrflow = () =>
+  createSeekrFlowClient({ baseUrl: sim.url, apiKey: sim.apiKey, teamId: sim.teamId ?? undefined, timeoutMs: 5_000, retry: { limit: 0 } });
+
 async function startBot(name: string, alwaysRead: boolean): Promise<Bot> {
   const store = openSqliteStore({ path: join(dir, `${name}.sqlite`) });
-  const client = createSeekrFlowClient({
-    baseUrl: sim.url,
-    apiKey: sim.apiKey,
-    teamId: sim.teamId ?? undefined,
-    timeoutMs: 2_000,
-    retry: { limit: 0 },
-  });
+  const client = seekrflow();
   // Before the fast path: every answer read, whatever the watch remembers.
   const source: JobSource = alwaysRead ? { getDataJob: client.getDataJob, recheckDataJob: (id) => client.getDataJob(id) } : client;
   const { subscription } = await store.addSubscription({
@@ -168,61 +165,66 @@ describe('the poll fast path', () => {
   });
 
   it.each(CHANGES)('queues what a full read queues when $what changes', async ({ change, shown, ends }) => {
-    const fast = await startBot('fast', false);
-    const full = await startBot('full', true);
-    for (const bot of [fast, full]) {
-      await pass(bot, 0);
-      await pass(bot, 1); // unchanged: the fast bot leaves it unread
-    }
+    const { fast, passBoth, close } = await fastAndFull();
+    await passBoth(0);
+    await passBoth(1); // unchanged: the fast bot leaves it unread
     expect(fast.unread).toBe(1);
     sim.updateJob(JOB, change);
-    const [fromFast, fromFull] = [await pass(fast, 2), await pass(full, 2)];
-    expect(fromFast).toEqual(fromFull);
+    const fromFull = await passBoth(2);
     if (shown) expect(fromFull.length).toBeGreaterThan(0);
     // And after the change, the new answer is the one left unread (an ended job is polled no more).
-    expect([await pass(fast, 3), await pass(full, 3)]).toEqual([[], []]);
+    expect(await passBoth(3)).toEqual([]);
     expect(fast.unread).toBe(ends ? 1 : 2);
-    await fast.store.close();
-    await full.store.close();
+    await close();
   });
 
   it('still tells a stall: the clock runs while the answer stays the same', async () => {
-    const fast = await startBot('fast', false);
-    const full = await startBot('full', true);
-    const told: Record<string, string[][]> = { fast: [], full: [] };
-    for (const minute of [0, 30, 59, 61, 90, 200]) {
-      told.fast?.push((await pass(fast, minute)).map(eventType));
-      told.full?.push((await pass(full, minute)).map(eventType));
-    }
-    expect(told.fast).toEqual(told.full);
-    expect(told.fast?.flat()).toEqual(['stalled']);
+    const { fast, passBoth, close } = await fastAndFull();
+    const told: string[] = [];
+    for (const minute of [0, 30, 59, 61, 90, 200]) told.push(...(await passBoth(minute)).map(eventType));
+    expect(told).toEqual(['stalled']);
     expect(fast.unread).toBe(5);
-    await fast.store.close();
-    await full.store.close();
+    await close();
   });
 
   it('still tells an outage and the way back, when the answer after it is the same', async () => {
-    const fast = await startBot('fast', false);
-    const full = await startBot('full', true);
-    const told: Record<string, string[][]> = { fast: [], full: [] };
-    const passBoth = async (minute: number) => {
-      told.fast?.push((await pass(fast, minute)).map(eventType));
-      told.full?.push((await pass(full, minute)).map(eventType));
+    const { fast, passBoth, close } = await fastAndFull();
+    const told: string[] = [];
+    const passes = async (...minutes: number[]) => {
+      for (const minute of minutes) told.push(...(await passBoth(minute)).map(eventType));
     };
-    await passBoth(0);
+    await passes(0);
     sim.setFault({ kind: 'status', status: 503 }, { jobId: JOB });
-    for (const minute of [1, 5, 12]) await passBoth(minute);
+    await passes(1, 5, 12);
     sim.clearFaults();
-    await passBoth(13);
-    await passBoth(14);
-    expect(told.fast).toEqual(told.full);
-    expect(told.fast?.flat()).toEqual(['unreachable', 'card', 'reachable_again']);
+    await passes(13, 14);
+    expect(told).toEqual(['unreachable', 'card', 'reachable_again']);
     // The first answer after the outage is read in full (it brings the card back); the next is not.
     expect(fast.unread).toBe(1);
-    await fast.store.close();
-    await full.store.close();
+    await close();
   });
 });
+
+/**
+ * A bot as built and one that always reads in full, side by side. `passBoth` runs one pass in each
+ * at the same minute, asserts that they queued the same messages, and gives them back.
+ */
+async function fastAndFull() {
+  const fast = await startBot('fast', false);
+  const full = await startBot('full', true);
+  return {
+    fast,
+    async passBoth(minute: number): Promise<OutboxItem[]> {
+      const [fromFast, fromFull] = [await pass(fast, minute), await pass(full, minute)];
+      expect(fromFast).toEqual(fromFull);
+      return fromFull;
+    },
+    close: async () => {
+      await fast.store.close();
+      await full.store.close();
+    },
+  };
+}
 
 function eventType(item: OutboxItem): string {
   return item.kind === 'reply' ? item.reply.event.type : item.kind;
@@ -231,13 +233,7 @@ function eventType(item: OutboxItem): string {
 describe('a pass over more jobs than it reads at once', () => {
   it('gives each job its own memory: 450 jobs, one changes, one channel hears it', async () => {
     const store = openSqliteStore({ path: join(dir, 'many.sqlite') });
-    const client = createSeekrFlowClient({
-      baseUrl: sim.url,
-      apiKey: sim.apiKey,
-      teamId: sim.teamId ?? undefined,
-      timeoutMs: 5_000,
-      retry: { limit: 0 },
-    });
+    const client = seekrflow();
     const ids = Array.from({ length: 450 }, (_, i) => `dj-many-${String(i).padStart(4, '0')}`);
     const channelOf = new Map<number, string>();
     for (const [i, id] of ids.entries()) {
