@@ -176,3 +176,15 @@ export function printTable(title: string, header: string[], rows: string[][], no
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
 }
+
+/** The child's side of startLineChild: `handle` gets each line read from stdin. */
+export function onStdinLines(handle: (line: string) => void): void {
+  process.stdin.setEncoding('utf8');
+  let buffered = '';
+  process.stdin.on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) handle(line);
+  });
+}

@@ -1,6 +1,7 @@
 import { DEFAULT_RATE_LIMITS } from '../test/support/fake-slack/faults.js';
 import { startFakeSlack } from '../test/support/fake-slack/server.js';
 import type { Rate } from '../test/support/fake-slack/types.js';
+import { onStdinLines } from './bench-support.js';
 
 /**
  * The fake Slack in a process of its own for the delivery benchmark: Slack's work (parsing, Block
@@ -23,29 +24,22 @@ process.stdout.write(`${JSON.stringify({ apiUrl: slack.apiUrl, botToken: slack.b
 const scaled = (rates: Record<string, Rate>, scale: number) =>
   Object.fromEntries(Object.entries(rates).map(([m, r]) => [m, { perMinute: r.perMinute * scale, burst: r.burst }]));
 
-process.stdin.setEncoding('utf8');
-let buffered = '';
-process.stdin.on('data', (chunk: string) => {
-  buffered += chunk;
-  const lines = buffered.split('\n');
-  buffered = lines.pop() ?? '';
-  for (const line of lines) {
-    const [command, arg] = line.split(' ');
-    if (command === 'enforce') {
-      const scale = Number(arg);
-      slack.enforceRateLimits({
-        methods: scaled(DEFAULT_RATE_LIMITS.methods, scale),
-        perChannel: scaled(DEFAULT_RATE_LIMITS.perChannel, scale),
-      });
-      process.stdout.write('{"ok":true}\n');
-    }
-    if (command === 'calls') {
-      const rows = slack.calls
-        .slice(Number(arg))
-        .map((c) => [c.method, c.at, c.status, c.response.ok === true, c.args.channel ?? null, c.rateLimited, c.args.thread_ts ?? null]);
-      process.stdout.write(`${JSON.stringify(rows)}\n`);
-    }
-    if (command === 'count') process.stdout.write(`${JSON.stringify({ calls: slack.calls.length, now: slack.clock.now() })}\n`);
+onStdinLines((line) => {
+  const [command, arg] = line.split(' ');
+  if (command === 'enforce') {
+    const scale = Number(arg);
+    slack.enforceRateLimits({
+      methods: scaled(DEFAULT_RATE_LIMITS.methods, scale),
+      perChannel: scaled(DEFAULT_RATE_LIMITS.perChannel, scale),
+    });
+    process.stdout.write('{"ok":true}\n');
   }
+  if (command === 'calls') {
+    const rows = slack.calls
+      .slice(Number(arg))
+      .map((c) => [c.method, c.at, c.status, c.response.ok === true, c.args.channel ?? null, c.rateLimited, c.args.thread_ts ?? null]);
+    process.stdout.write(`${JSON.stringify(rows)}\n`);
+  }
+  if (command === 'count') process.stdout.write(`${JSON.stringify({ calls: slack.calls.length, now: slack.clock.now() })}\n`);
 });
 process.stdin.on('end', () => void slack.close().then(() => process.exit(0)));

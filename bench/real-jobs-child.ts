@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Store } from '../src/core/ports.js';
 import { mapWithConcurrency } from '../src/util/concurrency.js';
-import { quantile, subscriptionAt } from './bench-support.js';
+import { onStdinLines, quantile, subscriptionAt } from './bench-support.js';
 
 /**
  * One part of bench/real-jobs.ts in a process of its own, so that its peak RSS
@@ -215,27 +215,20 @@ async function bot(): Promise<void> {
   const config = loadConfig(JSON.parse(env.BENCH_BOT_ENV as string) as Record<string, string>);
   const running = await startBot(config, { logger: createLogger({ level: 'info', secrets: [], destination }) });
   out({ port: running.port });
-  process.stdin.setEncoding('utf8');
-  let buffered = '';
   let queue = Promise.resolve();
-  process.stdin.on('data', (chunk: string) => {
-    buffered += chunk;
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) {
-      if (line === 'rss') queue = queue.then(() => void out({ maxRss: maxRssBytes() }));
-      if (line !== 'poll') continue;
-      queue = queue.then(async () => {
-        const loop = monitorEventLoopDelay({ resolution: 10 });
-        loop.enable();
-        const t0 = performance.now();
-        await running.pollNow({ waitForDelivery: false });
-        const wall = performance.now() - t0;
-        loop.disable();
-        const report = passes.at(-1) ?? {};
-        out({ ms: report.ms, jobs: report.jobs, deliveries: report.deliveries, wallMs: wall, loopMaxMs: loop.max / 1e6 });
-      });
-    }
+  onStdinLines((line) => {
+    if (line === 'rss') queue = queue.then(() => void out({ maxRss: maxRssBytes() }));
+    if (line !== 'poll') return;
+    queue = queue.then(async () => {
+      const loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
+      const t0 = performance.now();
+      await running.pollNow({ waitForDelivery: false });
+      const wall = performance.now() - t0;
+      loop.disable();
+      const report = passes.at(-1) ?? {};
+      out({ ms: report.ms, jobs: report.jobs, deliveries: report.deliveries, wallMs: wall, loopMaxMs: loop.max / 1e6 });
+    });
   });
   process.stdin.on('end', () => {
     void queue.then(async () => {

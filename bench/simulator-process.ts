@@ -1,5 +1,6 @@
 import { startSimulator } from '../simulator/server.js';
 import { makeJob } from '../test/support/make-job.js';
+import { onStdinLines } from './bench-support.js';
 import { realisticJob, spreadSizes } from './job-shape.js';
 
 /**
@@ -39,27 +40,20 @@ process.stdout.write(
 );
 
 let moved = 0;
-process.stdin.setEncoding('utf8');
-let buffered = '';
-process.stdin.on('data', (chunk: string) => {
-  buffered += chunk;
-  const lines = buffered.split('\n');
-  buffered = lines.pop() ?? '';
-  for (const line of lines) {
-    if (line === 'status')
-      process.stdout.write(`${JSON.stringify({ requests: sim.requestCount(), listRequests: sim.listRequestCount() })}\n`);
-    if (line === 'reset') {
-      sim.resetRequests();
-      process.stdout.write('{"ok":true}\n');
-    }
-    if (line === 'change') {
-      moved += 1;
-      const updatedAt = new Date(Date.UTC(2026, 6, 28, 15) + moved * 60_000).toISOString().replace('Z', '000Z');
-      // updateJob serialises the new body too, so the pass after a change does not pay for it either.
-      for (const id of jobIds)
-        sim.updateJob(id, (j) => Object.assign(j, { status: j.status === 'queued' ? 'running' : 'queued', updated_at: updatedAt }));
-      process.stdout.write('{"ok":true}\n');
-    }
+onStdinLines((line) => {
+  if (line === 'status')
+    process.stdout.write(`${JSON.stringify({ requests: sim.requestCount(), listRequests: sim.listRequestCount() })}\n`);
+  if (line === 'reset') {
+    sim.resetRequests();
+    process.stdout.write('{"ok":true}\n');
+  }
+  if (line === 'change') {
+    moved += 1;
+    const updatedAt = new Date(Date.UTC(2026, 6, 28, 15) + moved * 60_000).toISOString().replace('Z', '000Z');
+    // updateJob serialises the new body too, so the pass after a change does not pay for it either.
+    for (const id of jobIds)
+      sim.updateJob(id, (j) => Object.assign(j, { status: j.status === 'queued' ? 'running' : 'queued', updated_at: updatedAt }));
+    process.stdout.write('{"ok":true}\n');
   }
 });
 process.stdin.on('end', () => void sim.close().then(() => process.exit(0)));

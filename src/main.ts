@@ -138,6 +138,8 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
               apiUrl: config.slack.apiUrl,
               ttlMs: config.access.cacheSeconds * 1000,
               pacer,
+              // Counted like every other call this process makes.
+              onCall: (method, outcome) => metrics.slackCall(method, outcome),
             }),
           }),
     });

@@ -462,7 +462,7 @@ export interface DeliveryRunnerOptions {
 }
 
 /** Cards wait this long after a pass (see DeliveryRunner): far below a poll interval, far above the gap between two passes run back to back. */
-export const CARD_SETTLE_MS = 1_000;
+const CARD_SETTLE_MS = 1_000;
 
 export function createDeliveryRunner({ run, settleMs = CARD_SETTLE_MS, clock = Date.now }: DeliveryRunnerOptions): DeliveryRunner {
   /** One run at a time per lane; asked while one is waiting to start, the asker shares it (asked twice, it runs once). */

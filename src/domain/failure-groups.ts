@@ -56,7 +56,7 @@ export interface GroupingLimits {
 }
 
 /** What replaces the parts that differ between the files of a group. */
-export const VARYING = '…';
+const VARYING = '…';
 
 const DEFAULT_NAMES = 20;
 /** Characters (UTF-16 units) of an error or fix that decide its group. */

@@ -129,13 +129,19 @@ export function sharedChannelGuard(slack: {
   apiUrl?: string | undefined;
   ttlMs: number;
   pacer?: Pacer;
+  onCall?: SlackDirectoryOptions['onCall'];
 }): (channelId: string) => Promise<boolean> {
   const client = new WebClient(slack.token, {
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 200 },
     ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
   });
-  const directory = createSlackDirectory({ client, ttlMs: slack.ttlMs, ...(slack.pacer ? { pacer: slack.pacer } : {}) });
+  const directory = createSlackDirectory({
+    client,
+    ttlMs: slack.ttlMs,
+    ...(slack.pacer ? { pacer: slack.pacer } : {}),
+    ...(slack.onCall ? { onCall: slack.onCall } : {}),
+  });
   return async (channelId) => {
     // A user's direct messages (an owner's notices) are never shared with another organisation.
     if (/^[UW]/.test(channelId)) return false;

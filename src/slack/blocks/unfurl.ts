@@ -34,7 +34,7 @@ export function renderUnfurl(job: DataJob, options: UnfurlOptions): Unfurl {
   return renderJobUnfurl(toJobCard(summarizeJob(job)), options);
 }
 
-export function renderJobUnfurl(card: JobCard, options: UnfurlOptions): Unfurl {
+function renderJobUnfurl(card: JobCard, options: UnfurlOptions): Unfurl {
   const ms = options.fetchedAt.getTime();
   const id = blockIds(Number.isFinite(ms) ? Math.abs(Math.trunc(ms)).toString(36) : 'x');
   const blocks: Block[] = [

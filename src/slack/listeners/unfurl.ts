@@ -17,7 +17,7 @@ import { guarded, type ListenerDeps, permitted } from './context.js';
 type LinkSharedEvent = SlackEventMiddlewareArgs<'link_shared'>['event'];
 
 /** At most this many jobs are read for one message, however many links it holds. */
-export const UNFURL_MAX_JOBS = 5;
+const UNFURL_MAX_JOBS = 5;
 
 export function registerUnfurls(app: App, deps: ListenerDeps): void {
   app.event('link_shared', async ({ event, client }) => {
