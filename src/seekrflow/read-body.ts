@@ -56,7 +56,14 @@ export function parseJobBody(raw: Uint8Array): { ok: true; job: DataJob } | Unre
 /** What a poll needs of an answer: its reading, or why there is none. */
 export type BodyReading = { ok: true; reading: JobReading } | Unreadable;
 
-export function readJobBody(raw: Uint8Array): BodyReading {
-  const parsed = parseJobBody(raw);
+/** The answer as one run of bytes, or as the chunks it arrived in (joined here: on a reader thread, off the event loop). */
+export type Body = Uint8Array | readonly Uint8Array[];
+
+export function readJobBody(raw: Body): BodyReading {
+  const parsed = parseJobBody(isChunks(raw) ? Buffer.concat(raw) : raw);
   return parsed.ok ? { ok: true, reading: readJob(parsed.job) } : parsed;
 }
+
+export const isChunks = (body: Body): body is readonly Uint8Array[] => Array.isArray(body);
+
+export const bodyLength = (body: Body): number => (isChunks(body) ? body.reduce((n, c) => n + c.byteLength, 0) : body.byteLength);

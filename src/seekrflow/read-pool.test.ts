@@ -68,6 +68,21 @@ describe('reading large answers on other threads', () => {
     expect(after.length).toBeGreaterThan(1024);
   });
 
+  it('reads an answer given as the chunks it arrived in, moving whole chunks and copying views', async () => {
+    pool = createReadPool({ size: 1, minBytes: 1024 });
+    const body = bodyOf(300);
+    const whole = Array.from({ length: Math.ceil(body.length / 65_536) }, (_, i) =>
+      Buffer.from(body.subarray(i * 65_536, (i + 1) * 65_536)),
+    );
+    expect(await pool.read(whole)).toEqual(readJobBody(body));
+    expect(whole.every((c) => c.length === 0)).toBe(true); // moved, each its own buffer
+    // Views on one buffer (as a decompressor's output can be) cannot each be moved: they are copied.
+    const shared = Buffer.from(body);
+    const views = [shared.subarray(0, 1000), shared.subarray(1000)];
+    expect(await pool.read(views)).toEqual(readJobBody(body));
+    expect(shared.toString()).toBe(body.toString()); // still the caller's
+  });
+
   it('shares many reads between its threads, each answered with its own job', async () => {
     pool = createReadPool({ size: 2, minBytes: 1 });
     const bodies = [10, 20, 30, 40, 50, 60].map((files) => bodyOf(files));

@@ -1,12 +1,12 @@
 import { parentPort } from 'node:worker_threads';
-import { readJobBody } from './read-body.js';
+import { type Body, readJobBody } from './read-body.js';
 
 /**
  * A reader thread (read-pool.ts): bytes in, a job's reading (or why there is none) out. An exception
  * (a bug in reading) goes back as such, for the pass to log; it must not take the thread down, nor
  * the other answers waiting for it.
  */
-parentPort?.on('message', ({ id, body }: { id: number; body: Uint8Array }) => {
+parentPort?.on('message', ({ id, body }: { id: number; body: Body }) => {
   try {
     parentPort?.postMessage({ id, outcome: readJobBody(body) });
   } catch (error) {
