@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -15,11 +15,15 @@ export interface LineChild {
   close(graceMs?: number): Promise<number | null>;
 }
 
-/** `node --expose-gc --import tsx <script>` with `env` added, stdout read as JSON lines. */
+/**
+ * `node --expose-gc <script>` with `env` added, stdout read as JSON lines; a TypeScript script runs
+ * through tsx, a built one (.js, see buildBotChild) as the bot runs in production.
+ */
 export function startLineChild(script: string, env: Record<string, string>): LineChild {
   // BENCH_NODE_ARGS (say `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to every child: to see where a pass's time goes.
   const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, ['--expose-gc', ...extra, '--import', 'tsx', script], {
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, ['--expose-gc', ...extra, ...loader, script], {
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -85,6 +89,18 @@ export async function runChild<T>(script: string, env: Record<string, string>): 
   } finally {
     await c.close();
   }
+}
+
+/**
+ * The bot's side of the benchmarks compiled as `npm start` compiles the bot (tsc, into .bench-build/),
+ * so that its processes run what production runs: under tsx each process, and each reader thread,
+ * also holds tsx and its loader thread (some 40 MB apiece) and loads the sources through it.
+ * Returns the built script's path.
+ */
+export function buildBotChild(): string {
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.bench.json'], { stdio: 'inherit' });
+  if (tsc.status !== 0) throw new Error(`tsc -p tsconfig.bench.json failed (${tsc.status ?? tsc.signal})`);
+  return '.bench-build/bench/real-jobs-child.js';
 }
 
 /** The simulator process (bench/simulator-process.ts) and its commands. */

@@ -19,8 +19,9 @@ import { onStdinLines, quantile, subscriptionAt } from './bench-support.js';
  *   lease (delivery follows in the background, as scheduled passes do), "rss" answers its maxRSS.
  * Each prints its result as one JSON line. Only the bot reads stdin; it ends when stdin does.
  * Each role imports only what it uses (the bot's Bolt app alone is some 20 MB), so that a pass
- * process holds what the poll pass needs and no more. Children run under tsx, as `npm run bench`
- * does, which adds some 40 MB to every process over the compiled bot.
+ * process holds what the poll pass needs and no more. bench/real-jobs.ts runs this file compiled,
+ * as `npm start` runs the bot (tsc, into .bench-build/); through tsx (BENCH_TSX=1) every process
+ * and reader thread holds some 40 MB more.
  */
 
 const env = process.env;
@@ -241,31 +242,46 @@ async function bot(): Promise<void> {
 
 /**
  * What receiving the answers costs by itself: every job's GET, `BENCH_CONCURRENCY` at a time, with
- * node:http on kept-alive connections, each body counted and dropped (no got, no hash, no parse).
- * A pass cannot be faster than this on the machine that runs it; three rounds, the times of each.
+ * node:http on kept-alive connections (no got). Three ways, three rounds each: each body counted and
+ * dropped; hashed as it arrives (SHA-256, what telling an unchanged answer needs at least); joined
+ * and JSON.parse'd (what reading a changed answer needs at least). A pass cannot be faster than the
+ * matching one on the machine that runs it.
  */
 async function receive(): Promise<void> {
   const { Agent } = await import('node:http');
+  const { createHash } = await import('node:crypto');
   const s = sim();
   const agent = new Agent({ keepAlive: true, maxSockets: Number(env.BENCH_CONCURRENCY ?? 16) });
   const headers = { authorization: s.apiKey, ...(s.teamId ? { 'x-team-id': s.teamId } : {}) };
-  const fetchOne = (id: string) =>
+  type Way = 'drop' | 'hash' | 'parse';
+  const fetchOne = (id: string, way: Way) =>
     new Promise<void>((resolve, reject) => {
       get(`${s.url}/v1/flow/data-jobs/${id}`, { agent, headers }, (res) => {
-        res.on('data', () => {});
-        res.on('end', resolve);
+        const hash = way === 'hash' ? createHash('sha256') : null;
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => {
+          hash?.update(chunk);
+          if (way === 'parse') chunks.push(chunk);
+        });
+        res.on('end', () => {
+          hash?.digest();
+          if (way === 'parse') JSON.parse(Buffer.concat(chunks).toString('latin1'));
+          resolve();
+        });
         res.on('error', reject);
       }).on('error', reject);
     });
   const { jobIds } = input();
-  const rounds: number[] = [];
-  for (let round = 0; round < 3; round++) {
-    const started = performance.now();
-    await mapWithConcurrency(jobIds, Number(env.BENCH_CONCURRENCY ?? 16), (id) => fetchOne(id));
-    rounds.push(performance.now() - started);
+  const rounds: Record<Way, number[]> = { drop: [], hash: [], parse: [] };
+  for (const way of ['drop', 'hash', 'parse'] as const) {
+    for (let round = 0; round < 3; round++) {
+      const started = performance.now();
+      await mapWithConcurrency(jobIds, Number(env.BENCH_CONCURRENCY ?? 16), (id) => fetchOne(id, way));
+      rounds[way].push(performance.now() - started);
+    }
   }
   agent.destroy();
-  out({ rounds });
+  out({ rounds: rounds.drop, hashed: rounds.hash, parsed: rounds.parse });
 }
 
 if (role === 'seed') await seed();

@@ -7,6 +7,7 @@ import { BOT_SCOPES, SIGNING_SECRET } from '../test/support/harness.js';
 import { sendSlashCommand } from '../test/support/slack-requests.js';
 import {
   against,
+  buildBotChild,
   dirSize,
   dropSchema,
   int,
@@ -47,7 +48,11 @@ import { describeSizes } from './job-shape.js';
 const LATENCY_MS = 50;
 const CONCURRENCY = 16;
 const SUBSCRIPTIONS_PER_JOB = 5;
-const CHILD = 'bench/real-jobs-child.ts';
+/**
+ * The bot's processes: built by benchRealJobs as `npm start` builds the bot (buildBotChild), or with
+ * BENCH_TSX=1 the sources through tsx (some 40 MB more in every process and reader thread).
+ */
+let CHILD = 'bench/real-jobs-child.ts';
 const RSS_TARGET = 250 * 2 ** 20;
 
 const env = process.env;
@@ -79,8 +84,10 @@ interface ScenarioResult {
   engine: Engine;
   seeded: { subscriptions: number; ms: number };
   rows: PassRow[];
-  /** Receiving every answer and nothing else (the child's `receive`), three rounds. */
+  /** Receiving every answer and nothing else (the child's `receive`), three rounds; then hashing each, then parsing each. */
   receiveMs: number[];
+  hashedMs: number[];
+  parsedMs: number[];
 }
 
 /** A store of its own for one scenario: a data directory (SQLite), or a schema (PostgreSQL). */
@@ -123,7 +130,11 @@ async function passScenario(sim: SimulatorProcess, engine: Engine, url: string |
       BENCH_SLACK: JSON.stringify({ apiUrl: slack.apiUrl, botToken: slack.botToken }),
     };
     const seeded = await runChild<{ subscriptions: number; ms: number }>(CHILD, { ...common, BENCH_ROLE: 'seed' });
-    const { rounds: receiveMs } = await runChild<{ rounds: number[] }>(CHILD, { ...common, BENCH_ROLE: 'receive' });
+    const {
+      rounds: receiveMs,
+      hashed: hashedMs,
+      parsed: parsedMs,
+    } = await runChild<{ rounds: number[]; hashed: number[]; parsed: number[] }>(CHILD, { ...common, BENCH_ROLE: 'receive' });
     const rows: PassRow[] = [];
     const runPass = async (pass: PassRow['pass'], deliver: boolean) => {
       await sim.resetRequests();
@@ -141,7 +152,7 @@ async function passScenario(sim: SimulatorProcess, engine: Engine, url: string |
     await runPass('quiet', true);
     await sim.changeAll();
     await runPass('changed', false);
-    return { engine, seeded, rows, receiveMs };
+    return { engine, seeded, rows, receiveMs, hashedMs, parsedMs };
   } finally {
     await slack.close();
     await store.remove();
@@ -192,10 +203,15 @@ function printPassTable(title: string, notes: string[], results: ScenarioResult[
       ...notes,
       ...results.map(
         (r) =>
-          `${r.engine}: ${int(r.seeded.subscriptions)} subscriptions seeded in ${ms(r.seeded.ms)}; receiving the answers alone (node:http, nothing hashed or parsed): ${range(r.receiveMs.map(Math.round))} = ${(Math.min(...r.receiveMs) / ideal).toFixed(2)}–${(Math.max(...r.receiveMs) / ideal).toFixed(2)} × ideal`,
+          `${r.engine}: ${int(r.seeded.subscriptions)} subscriptions seeded in ${ms(r.seeded.ms)}; receiving the answers alone (node:http, no got): ${floor(r.receiveMs, ideal)}; receiving and hashing each (the least a quiet pass does): ${floor(r.hashedMs, ideal)}; receiving and JSON.parse of each (the least a changed pass does): ${floor(r.parsedMs, ideal)}`,
       ),
     ],
   );
+}
+
+/** Three rounds of a floor: their times, and as multiples of the ideal. */
+function floor(rounds: number[], ideal: number): string {
+  return `${range(rounds.map(Math.round))} = ${(Math.min(...rounds) / ideal).toFixed(2)}–${(Math.max(...rounds) / ideal).toFixed(2)} × ideal`;
 }
 
 function bodySummary(sim: SimulatorProcess): string {
@@ -469,6 +485,7 @@ export async function benchRealJobs(): Promise<void> {
   if (wanted.includes('sqlite')) engines.push(['sqlite', undefined]);
   if (wanted.includes('postgres') && url) engines.push(['postgres', url]);
   const only = new Set((env.BENCH_ONLY ?? 'realistic,heavy,lookup,ack').split(',').map((p) => p.trim()));
+  if (env.BENCH_TSX !== '1') CHILD = buildBotChild();
   if (only.has('realistic')) await benchPasses('realistic', engines);
   if (only.has('heavy')) await benchPasses('heavy', engines);
   if (only.has('lookup')) await benchLookup();
