@@ -73,19 +73,15 @@ async function pass(): Promise<void> {
   const { createSeekrFlowClient, MB } = await import('../src/seekrflow/client.js');
   const { botReadPool } = await import('../src/seekrflow/read-pool.js');
   let store: Store | undefined;
-  // As the bot reads a poll's answers: large ones on its reader threads (their memory counts in the RSS).
-  const reader = botReadPool();
+  const s = sim();
+  const seekrflow = { baseUrl: s.url, apiKey: s.apiKey, teamId: s.teamId ?? undefined, timeoutMs: 10_000, maxBodyBytes: 64 * MB };
+  // As the bot makes a poll's rechecks: on its reader threads (their memory counts in the RSS).
+  const reader = botReadPool(seekrflow);
   try {
     store = await openStore(storeOptions());
-    const s = sim();
-    const jobs = createSeekrFlowClient({
-      baseUrl: s.url,
-      apiKey: s.apiKey,
-      teamId: s.teamId ?? undefined,
-      timeoutMs: 10_000,
-      maxBodyBytes: 64 * MB,
-      reader,
-    });
+    const jobs = createSeekrFlowClient({ ...seekrflow, reader });
+    // A running bot's reader thread is up before its passes; this process is new.
+    await reader.start();
     const settings = { stallAfterMinutes: 600, unreachableAfterMinutes: 10, concurrency: Number(env.BENCH_CONCURRENCY ?? 16) };
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;

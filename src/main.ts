@@ -95,18 +95,18 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
       subscriptions: () => store.subscriptionCounts(),
       tokenRefused: () => credentials.refused?.why ?? null,
     });
-    // A poll's large answers are read on other threads.
-    const reader = botReadPool();
-    stops.push(() => reader.close());
-    const client = createSeekrFlowClient({
+    const seekrflow = {
       baseUrl: config.seekrflow.baseUrl,
       apiKey: config.seekrflow.apiKey,
       teamId: config.seekrflow.teamId,
       timeoutMs: config.seekrflow.timeoutMs,
       retry: { limit: config.seekrflow.retries },
       maxBodyBytes: config.seekrflow.maxBodyMb * MB,
-      reader,
-    });
+    };
+    // A poll's rechecks are made on other threads, each with a client like this one.
+    const reader = botReadPool(seekrflow);
+    stops.push(() => reader.close());
+    const client = createSeekrFlowClient({ ...seekrflow, reader });
     // Counted before coalescing: each request SeekrFlow really saw, once.
     const counted = <T extends { ok: boolean; failure?: { kind: string } }>(result: T): T => {
       metrics.seekrflowRequest(result.failure?.kind ?? 'ok');

@@ -6,7 +6,6 @@ import { boundStrings } from './bounded-json.js';
 import { DataJobList } from './data-job.js';
 import { createHttpGet, type HttpOutcome, type RetryPolicy } from './http-get.js';
 import { parseJobBody, readJobBody, type Unreadable } from './read-body.js';
-import type { ReadPool } from './read-pool.js';
 
 /**
  * The only code that talks to SeekrFlow. `getDataJob` never throws for anything SeekrFlow or the
@@ -24,11 +23,25 @@ export interface SeekrFlowClientOptions {
   retry?: Partial<RetryPolicy>;
   /** An answer longer than this (after decompression) is not read: the call fails as `too_large`. */
   maxBodyBytes?: number;
-  /** Where a poll's answers are read (large ones on other threads); without it, on the event loop. */
-  reader?: ReadPool;
+  /** Where a poll's rechecks are made (read-pool.ts: on other threads); without it, on the event loop. */
+  reader?: RecheckThreads;
+}
+
+/** Rechecks made elsewhere; `null` when they no longer can be (closed), and the client makes it itself. */
+export interface RecheckThreads {
+  recheck(id: string, knownHash: string | null): Promise<RecheckResult> | null;
 }
 
 export const MB = 1024 * 1024;
+
+/**
+ * An answer this large has its poll's rechecks made on a reader thread: about a 400-file job, which
+ * JSON.parse takes some 3 ms for here. Below it, a recheck costs the event loop less than a hop.
+ */
+const LARGE_ANSWER_BYTES = 512 * 1024;
+
+/** The length part of a `bodyHash` (`<sha256>.<bytes>`; base64url has no dots), or 0. */
+const answerBytes = (bodyHash: string): number => Number(bodyHash.slice(bodyHash.lastIndexOf('.') + 1)) || 0;
 const DEFAULT_MAX_BODY_BYTES = 64 * MB;
 
 const DEFAULT_RETRY: RetryPolicy = { limit: 3, baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 30_000, budgetMs: 45_000 };
@@ -62,12 +75,19 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
         0,
       );
     }
+    // A job whose last answer was large is rechecked on a reader thread. A small answer is read where
+    // it arrives (a hop to a thread would cost more than it saves), and so is one of unknown size.
+    if (knownHash && answerBytes(knownHash) >= LARGE_ANSWER_BYTES) {
+      const elsewhere = options.reader?.recheck(id, knownHash);
+      if (elsewhere) return elsewhere;
+    }
     // Hashed as the bytes arrive: an unchanged answer is never joined, decoded or parsed.
     const outcome = await get(new URL(`data-jobs/${encodeURIComponent(id)}`, prefix), { hash: true });
     if (outcome.kind !== 'answer' || outcome.status < 200 || outcome.status >= 300) return notAJob(outcome);
     const { attempts } = outcome;
     const requestId = header(outcome.headers['cf-ray']);
-    const bodyHash = outcome.bodyHash as string;
+    // The answer's identity: its SHA-256 and its length, which says where its next recheck is made.
+    const bodyHash = `${outcome.bodyHash}.${outcome.size}`;
     if (knownHash === undefined) {
       const parsed = parseJobBody(outcome.body());
       return parsed.ok ? { ok: true, job: parsed.job, bodyHash, requestId, attempts } : unreadable(parsed, requestId, attempts);
@@ -75,9 +95,7 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
     if (bodyHash === knownHash) return { ok: true, unchanged: true, bodyHash, requestId, attempts };
     // A bug in reading a job (or a reader thread lost) is ours, not SeekrFlow being unreachable, and
     // must not start the outage clock: it throws, and the pass logs it.
-    // The chunks as they arrived: a reader thread joins them, off the event loop.
-    const body = outcome.chunks();
-    const read = await (options.reader?.read(body) ?? readJobBody(body));
+    const read = readJobBody(outcome.chunks());
     return read.ok ? { ok: true, reading: read.reading, bodyHash, requestId, attempts } : unreadable(read, requestId, attempts);
   };
 

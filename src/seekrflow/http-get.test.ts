@@ -63,8 +63,9 @@ describe("the SeekrFlow client's GET", () => {
     const read = await client().getDataJob(JOB);
     expect(read.ok && read.job).toEqual(job);
     // The hash is the decoded answer's: an answer re-compressed differently is still unchanged.
-    const recheck: RecheckResult = await client().recheckDataJob(JOB, sha256(plain));
-    expect(recheck).toMatchObject({ ok: true, unchanged: true, bodyHash: sha256(plain) });
+    const known = `${sha256(plain)}.${plain.length}`;
+    const recheck: RecheckResult = await client().recheckDataJob(JOB, known);
+    expect(recheck).toMatchObject({ ok: true, unchanged: true, bodyHash: known });
   });
 
   it('retries an answer cut off mid-body, then reads the whole one', async () => {

@@ -52,6 +52,8 @@ export type HttpOutcome =
       body(): Buffer;
       /** The body's bytes as they arrived, not joined. */
       chunks(): Buffer[];
+      /** The body's length in bytes (decoded). */
+      size: number;
     }
   | { kind: 'too_large'; maxBytes: number; seen: string; status: number | null; headers: IncomingHttpHeaders | null; attempts: number }
   | { kind: 'no_answer'; code: string; timedOut: boolean; attempts: number };
@@ -178,6 +180,7 @@ function exchange(url: URL, hash: boolean, { headers, timeoutMs, maxBodyBytes }:
           bodyHash: null,
           body: () => Buffer.alloc(0),
           chunks: () => [],
+          size: 0,
         });
         return;
       }
@@ -203,6 +206,7 @@ function exchange(url: URL, hash: boolean, { headers, timeoutMs, maxBodyBytes }:
           headers: answered,
           url: url.href,
           bodyHash: digest ? digest.digest('base64url') : null,
+          size: length,
           body: () => {
             joined ??= chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
             return joined;

@@ -6,8 +6,8 @@ import { validateDataJob } from './validate-job.js';
 
 /**
  * From the bytes of `GET /v1/flow/data-jobs/{id}` to a job: decoded, parsed, bounded, validated.
- * Plain functions of the bytes, so that they run the same on the event loop and in a reader thread
- * (read-pool.ts).
+ * Plain functions of the bytes: the client runs them on the event loop for a look-up, and in a
+ * reader thread for a poll's recheck (read-pool.ts).
  */
 
 /** Why an answer could not be read: a sentence for Slack, and the detail for the log. */
@@ -56,14 +56,8 @@ export function parseJobBody(raw: Uint8Array): { ok: true; job: DataJob } | Unre
 /** What a poll needs of an answer: its reading, or why there is none. */
 export type BodyReading = { ok: true; reading: JobReading } | Unreadable;
 
-/** The answer as one run of bytes, or as the chunks it arrived in (joined here: on a reader thread, off the event loop). */
-export type Body = Uint8Array | readonly Uint8Array[];
-
-export function readJobBody(raw: Body): BodyReading {
-  const parsed = parseJobBody(isChunks(raw) ? Buffer.concat(raw) : raw);
+/** A poll's reading of an answer, from the chunks it arrived in. */
+export function readJobBody(chunks: readonly Uint8Array[]): BodyReading {
+  const parsed = parseJobBody(chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks));
   return parsed.ok ? { ok: true, reading: readJob(parsed.job) } : parsed;
 }
-
-export const isChunks = (body: Body): body is readonly Uint8Array[] => Array.isArray(body);
-
-export const bodyLength = (body: Body): number => (isChunks(body) ? body.reduce((n, c) => n + c.byteLength, 0) : body.byteLength);

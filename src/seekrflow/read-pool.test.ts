@@ -1,7 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeBusyJob } from '../../test/support/make-job.js';
-import { readJobBody } from './read-body.js';
-import { createReadPool, type ReadPool } from './read-pool.js';
+import type { RecheckResult } from '../core/ports.js';
+import { createSeekrFlowClient } from './client.js';
+import { createReadPool, type ReadPool, type ThreadClientOptions } from './read-pool.js';
 
 /** The longest the event loop went without running a 1 ms timer while `work` ran. */
 async function longestStall(work: () => Promise<unknown>): Promise<number> {
@@ -22,72 +25,127 @@ async function longestStall(work: () => Promise<unknown>): Promise<number> {
 
 const bodyOf = (files: number) => Buffer.from(JSON.stringify(makeBusyJob(files, { failedEvery: 10, nameLength: 60, events: 50 })));
 
+/** A SeekrFlow of prebuilt answers (`/v1/flow/data-jobs/{id}` → bodies[id], else 404), `delayMs` late. */
+const bodies = new Map<string, Buffer>();
+let delayMs = 0;
+let server: Server;
+let options: ThreadClientOptions;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const body = bodies.get(decodeURIComponent(req.url?.split('/').at(-1) ?? ''));
+    setTimeout(() => {
+      if (body === undefined) return void res.writeHead(404, { 'cf-ray': 'f00-IAD' }).end('{"detail":"Not found"}');
+      res.writeHead(200, { 'content-type': 'application/json', 'cf-ray': 'f00-IAD' }).end(body);
+    }, delayMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  options = { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, apiKey: 'k', timeoutMs: 10_000 };
+});
+afterAll(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
 let pool: ReadPool | undefined;
 afterEach(async () => {
   await pool?.close();
   pool = undefined;
+  delayMs = 0;
 });
 
-describe('reading large answers on other threads', () => {
-  const big = bodyOf(20_000); // about 15 MB: parsing it holds a thread for over 100 ms here
+/** The same recheck made on the event loop, by a client without threads. */
+const inline = (id: string, knownHash: string | null) => createSeekrFlowClient(options).recheckDataJob(id, knownHash);
 
-  it('reads a job as the event loop would, without holding the event loop', async () => {
-    pool = createReadPool({ size: 2, minBytes: 1024 * 1024 });
-    await pool.read(Buffer.from(big)); // the thread's start (and its first compile) is not what is measured
-    let read: unknown;
+describe("a poll's rechecks on reader threads", () => {
+  it('rechecks a 15 MB job as the event loop would, without holding the event loop', async () => {
+    bodies.set('dj-big', bodyOf(20_000)); // about 15 MB: parsing it holds a thread for over 100 ms here
+    pool = createReadPool({ size: 1, client: options });
+    await pool.recheck('dj-big', null); // the thread's start (and its first compile) is not what is measured
+    let read: RecheckResult | undefined;
     // Best of three: a stall this machine causes by itself is not the pool's.
     const stalls: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const copy = Buffer.from(big); // the pool takes the bytes it reads on a thread
-      stalls.push(await longestStall(async () => (read = await pool?.read(copy))));
-    }
-    expect(read).toEqual(readJobBody(big));
+    for (let i = 0; i < 3; i++) stalls.push(await longestStall(async () => (read = (await pool?.recheck('dj-big', null)) ?? undefined)));
+    const here = await inline('dj-big', null);
+    expect(read).toEqual(here);
+    expect(read).toMatchObject({ ok: true, reading: { summary: { fileCount: 20_000 } }, requestId: 'f00-IAD', attempts: 1 });
     expect(Math.min(...stalls)).toBeLessThan(40);
   });
 
-  it('reads a small answer where it arrives, and tells an unreadable one as the event loop would', async () => {
-    pool = createReadPool({ size: 1, minBytes: 1024 * 1024 });
-    const small = bodyOf(10);
-    expect(await pool.read(small)).toEqual(readJobBody(small));
-    expect(small.length).toBeGreaterThan(0); // not moved to a thread: read here
-    const notJson = big.subarray(0, big.length - 1);
-    const unreadable = await pool.read(Buffer.from(notJson));
-    expect(unreadable).toEqual(readJobBody(notJson));
-    expect(unreadable).toMatchObject({ ok: false, detail: expect.stringMatching(/^response is not JSON/) });
+  it('tells an unchanged answer and a failure as the event loop would', async () => {
+    bodies.set('dj-small', bodyOf(10));
+    pool = createReadPool({ size: 1, client: options });
+    const first = await pool.recheck('dj-small', null);
+    const hash = first?.ok ? first.bodyHash : 'none';
+    expect(await pool.recheck('dj-small', hash)).toEqual({ ok: true, unchanged: true, bodyHash: hash, requestId: 'f00-IAD', attempts: 1 });
+    const missing = await pool.recheck('dj-missing', hash);
+    expect(missing).toEqual(await inline('dj-missing', hash));
+    expect(missing).toMatchObject({ ok: false, failure: { kind: 'not_found', status: 404 } });
   });
 
-  it('closed, fails what its threads held (never leaves a read waiting), then reads where it is called', async () => {
-    pool = createReadPool({ size: 1, minBytes: 1024 });
-    // The expectation first: the read fails during close, and must not be an unhandled rejection meanwhile.
-    const held = expect(pool.read(Buffer.from(big))).rejects.toThrow(/reader thread closed/);
+  it('closed, fails what its threads held (never leaves a recheck waiting), then leaves rechecks to the client', async () => {
+    bodies.set('dj-small', bodyOf(10));
+    pool = createReadPool({ size: 1, client: options });
+    delayMs = 500;
+    // The expectation first: the recheck fails during close, and must not be an unhandled rejection meanwhile.
+    const held = expect(pool.recheck('dj-small', null)).rejects.toThrow(/reader thread closed/);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // on its way
     await pool.close();
     await held;
-    // Over minBytes, yet read here: the bytes stay the caller's.
-    const after = bodyOf(10);
-    expect(await pool.read(after)).toEqual(readJobBody(after));
-    expect(after.length).toBeGreaterThan(1024);
+    expect(pool.recheck('dj-small', null)).toBeNull();
+    // The client then makes it itself.
+    delayMs = 0;
+    const client = createSeekrFlowClient({ ...options, reader: pool });
+    expect(await client.recheckDataJob('dj-small', null)).toMatchObject({ ok: true, reading: { summary: { fileCount: 10 } } });
   });
 
-  it('reads an answer given as the chunks it arrived in, moving whole chunks and copying views', async () => {
-    pool = createReadPool({ size: 1, minBytes: 1024 });
-    const body = bodyOf(300);
-    const whole = Array.from({ length: Math.ceil(body.length / 65_536) }, (_, i) =>
-      Buffer.from(body.subarray(i * 65_536, (i + 1) * 65_536)),
-    );
-    expect(await pool.read(whole)).toEqual(readJobBody(body));
-    expect(whole.every((c) => c.length === 0)).toBe(true); // moved, each its own buffer
-    // Views on one buffer (as a decompressor's output can be) cannot each be moved: they are copied.
-    const shared = Buffer.from(body);
-    const views = [shared.subarray(0, 1000), shared.subarray(1000)];
-    expect(await pool.read(views)).toEqual(readJobBody(body));
-    expect(shared.toString()).toBe(body.toString()); // still the caller's
+  it('starts its threads when asked, so that the first recheck does not wait for one', async () => {
+    bodies.set('dj-small', bodyOf(10));
+    const timed = async (work: () => Promise<unknown>) => {
+      const started = performance.now();
+      await work();
+      return performance.now() - started;
+    };
+    pool = createReadPool({ size: 1, client: options });
+    const starting = await timed(() => pool?.start() ?? Promise.resolve());
+    const first = await timed(() => pool?.recheck('dj-small', null) ?? Promise.resolve());
+    // A thread's start (loading the client, through tsx here) is several times a small recheck.
+    expect(first).toBeLessThan(starting / 2);
   });
 
-  it('shares many reads between its threads, each answered with its own job', async () => {
-    pool = createReadPool({ size: 2, minBytes: 1 });
-    const bodies = [10, 20, 30, 40, 50, 60].map((files) => bodyOf(files));
-    const reads = await Promise.all(bodies.map((b) => pool?.read(b)));
-    expect(bodies.every((b) => b.length === 0)).toBe(true); // moved to the threads, not copied
-    expect(reads.map((r) => (r?.ok ? r.reading.summary.fileCount : null))).toEqual([10, 20, 30, 40, 50, 60]);
+  it('shares many rechecks between its threads, each answered with its own job', async () => {
+    const files = [10, 20, 30, 40, 50, 60];
+    for (const n of files) bodies.set(`dj-${n}`, bodyOf(n));
+    pool = createReadPool({ size: 2, client: options });
+    const reads = await Promise.all(files.map((n) => pool?.recheck(`dj-${n}`, null)));
+    expect(reads.map((r) => (r?.ok && 'reading' in r ? r.reading.summary.fileCount : null))).toEqual(files);
+  });
+
+  it('sends the rechecks of jobs seen large to its threads, and nothing else', async () => {
+    bodies.set('dj-small', bodyOf(10));
+    bodies.set('dj-large', bodyOf(1_000)); // over 512 KB
+    const asked: string[] = [];
+    const threads = createReadPool({ size: 1, client: options });
+    pool = threads;
+    const client = createSeekrFlowClient({
+      ...options,
+      reader: {
+        recheck(id, knownHash) {
+          asked.push(id);
+          return threads.recheck(id, knownHash);
+        },
+      },
+    });
+    const ids = ['dj-small', 'dj-large'];
+    const first = await Promise.all(ids.map((id) => client.recheckDataJob(id, null))); // sizes not known yet: here
+    expect(asked).toEqual([]);
+    const known = first.map((r) => (r.ok ? r.bodyHash : ''));
+    bodies.set('dj-large', bodyOf(1_001));
+    const again = await Promise.all(ids.map((id, i) => client.recheckDataJob(id, known[i] ?? null)));
+    expect(asked).toEqual(['dj-large']);
+    expect(again[0]).toMatchObject({ ok: true, unchanged: true });
+    expect(again[1]).toMatchObject({ ok: true, reading: { summary: { fileCount: 1_001 } } });
+    await client.getDataJob('dj-large'); // a look-up needs the whole job, here
+    expect(asked).toEqual(['dj-large']);
   });
 });

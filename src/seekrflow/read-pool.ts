@@ -1,50 +1,49 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type Body, type BodyReading, bodyLength, isChunks, readJobBody } from './read-body.js';
+import type { RecheckResult } from '../core/ports.js';
+import type { RecheckThreads, SeekrFlowClientOptions } from './client.js';
 
 /**
- * Reads large answers on other threads. JSON.parse of a 2,000-file job (2.4 MB) holds the event loop
- * for about 12 ms and one of 20,000 files for over 100 ms; a poll pass reading dozens of them back
- * to back would keep slash commands from their 3-second ack. A small answer is read where it
- * arrives: below `minBytes` the hop to a thread costs more than it saves.
+ * A poll's rechecks on other threads: each reader thread runs a SeekrFlow client of its own, so an
+ * answer's bytes are received, hashed and (when they changed) read there, and never reach the event
+ * loop. A heavy pass receives hundreds of megabytes: on the event loop, the socket's chunks alone
+ * forced scavenges of 38–76 ms on a VM of the CI kind, and a changed 2,000-file answer holds a thread
+ * for 20 ms or more. Slash commands need the event loop within 3 seconds, and should get it at once.
  */
 
-/** About a 400-file job: JSON.parse takes some 3 ms for it here, what a hop to a thread costs in all. */
-const READ_OFF_LOOP_BYTES = 512 * 1024;
+/** What a reader thread's client is made of: the bot's, without threads of its own. */
+export type ThreadClientOptions = Omit<SeekrFlowClientOptions, 'reader'>;
 
 /**
  * The pool the bot runs with: a reader thread for each core but the event loop's, at least one, at
  * most 4. On two cores, two readers made a heavy pass slower than one (2.2 s against 1.9 s for 96
  * changed jobs of 2,000 files) and bigger (414 MB against 311 MB at the peak).
  */
-export const botReadPool = (): ReadPool =>
-  createReadPool({ size: Math.max(1, Math.min(4, availableParallelism() - 1)), minBytes: READ_OFF_LOOP_BYTES });
+export const botReadPool = (client: ThreadClientOptions): ReadPool =>
+  createReadPool({ size: Math.max(1, Math.min(4, availableParallelism() - 1)), client });
 
-export interface ReadPool {
-  /**
-   * Takes the bytes: a body read on a thread (`minBytes` and up) is moved there, and the caller's
-   * buffers are empty after. Chunks are joined on the thread: a join of 2.4 MB into fresh memory
-   * cost the event loop 3 ms or more here. Rejects when reading throws (our bug) or the thread is
-   * lost; after `close`, reads where it is called.
-   */
-  read(body: Body): Promise<BodyReading>;
+export interface ReadPool extends RecheckThreads {
+  /** Starts every thread now, resolving once each is ready (else the first recheck that needs one starts it). */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface ReadPoolOptions {
-  /** Reader threads, started when first needed. 0: everything is read on the event loop. */
+  /** Reader threads, started when first needed. 0: every recheck is made where it is called. */
   size: number;
-  minBytes: number;
+  client: ThreadClientOptions;
 }
 
 interface Pending {
-  resolve: (outcome: BodyReading) => void;
+  resolve: (result: RecheckResult) => void;
   reject: (error: Error) => void;
 }
 
 interface Reader {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Resolves when the thread has made its client (or is gone). */
+  ready: Promise<void>;
 }
 
 export function createReadPool(options: ReadPoolOptions): ReadPool {
@@ -61,12 +60,18 @@ export function createReadPool(options: ReadPoolOptions): ReadPool {
   };
 
   const start = (): Reader => {
-    const reader: Reader = { worker: startReaderThread(), pending: new Map() };
-    reader.worker.on('message', ({ id, outcome, error }: { id: number; outcome?: BodyReading; error?: string }) => {
+    const worker = startReaderThread(options.client);
+    const ready = new Promise<void>((resolve) => {
+      worker.once('message', () => resolve()); // its first message says it is ready
+      worker.once('exit', () => resolve());
+    });
+    const reader: Reader = { worker, pending: new Map(), ready };
+    reader.worker.on('message', ({ id, result, error }: { id?: number; result?: RecheckResult; error?: string }) => {
+      if (id === undefined) return;
       const waiting = reader.pending.get(id);
       reader.pending.delete(id);
-      if (outcome) waiting?.resolve(outcome);
-      else waiting?.reject(new Error(`reading a job failed: ${error ?? 'unknown'}`));
+      if (result) waiting?.resolve(result);
+      else waiting?.reject(new Error(`rechecking a job failed: ${error ?? 'unknown'}`));
       // An idle thread does not keep the process alive.
       if (reader.pending.size === 0) reader.worker.unref();
     });
@@ -83,17 +88,17 @@ export function createReadPool(options: ReadPoolOptions): ReadPool {
   };
 
   return {
-    read(body) {
-      if (closed || options.size <= 0 || bodyLength(body) < options.minBytes) return Promise.resolve(readJobBody(body));
+    async start() {
+      while (!closed && readers.length < options.size) start().worker.unref();
+      await Promise.all(readers.map((r) => r.ready));
+    },
+    recheck(id, knownHash) {
+      if (closed || options.size <= 0) return null;
       const reader = pick();
-      const id = nextId++;
-      return new Promise<BodyReading>((resolve, reject) => {
-        const moved = movable(isChunks(body) ? body : [body]);
-        reader.worker.postMessage(
-          { id, body: isChunks(body) ? moved : moved[0] },
-          moved.map((b) => b.buffer as ArrayBuffer),
-        );
-        reader.pending.set(id, { resolve, reject });
+      const message = nextId++;
+      return new Promise<RecheckResult>((resolve, reject) => {
+        reader.worker.postMessage({ id: message, jobId: id, knownHash });
+        reader.pending.set(message, { resolve, reject });
         reader.worker.ref();
       });
     },
@@ -107,28 +112,18 @@ export function createReadPool(options: ReadPoolOptions): ReadPool {
 }
 
 /**
- * The bytes as they can be moved (not copied) to a thread. A view on part of a buffer would move
- * all of it, so such a chunk is copied first; the chunks of an HTTP answer are each a whole buffer
- * of their own, as read from the socket, and move as they are.
- */
-function movable(chunks: readonly Uint8Array[]): Uint8Array[] {
-  // `new Uint8Array(view)` copies into a buffer of its own (Buffer.from may share Node's pool).
-  return chunks.map((c) => (c.byteOffset === 0 && c.byteLength === c.buffer.byteLength ? c : new Uint8Array(c)));
-}
-
-/**
  * The thread runs read-worker.js next to this file. Run from the TypeScript sources (tests, the
- * benchmarks), a thread does not inherit tsx's loader, so it imports the worker through tsx's API.
+ * benchmarks through tsx), a thread does not inherit tsx's loader, so it imports the worker through
+ * tsx's API. The client's options (the API key among them) go to the thread in its workerData.
  */
-function startReaderThread(): Worker {
+function startReaderThread(client: ThreadClientOptions): Worker {
   const here = new URL(import.meta.url);
-  if (!here.pathname.endsWith('.ts')) return new Worker(new URL('./read-worker.js', here));
+  const workerData = { client };
+  if (!here.pathname.endsWith('.ts')) return new Worker(new URL('./read-worker.js', here), { workerData });
   const script = new URL('./read-worker.ts', here).href;
   const api = import.meta.resolve('tsx/esm/api');
   return new Worker(
     `import(${JSON.stringify(api)}).then(({ tsImport }) => tsImport(${JSON.stringify(script)}, ${JSON.stringify(here.href)}));`,
-    {
-      eval: true,
-    },
+    { eval: true, workerData },
   );
 }

@@ -1,15 +1,19 @@
-import { parentPort } from 'node:worker_threads';
-import { type Body, readJobBody } from './read-body.js';
+import { parentPort, workerData } from 'node:worker_threads';
+import { createSeekrFlowClient } from './client.js';
+import type { ThreadClientOptions } from './read-pool.js';
 
 /**
- * A reader thread (read-pool.ts): bytes in, a job's reading (or why there is none) out. An exception
+ * A reader thread (read-pool.ts): a job id and the hash of its last answer in, the recheck out
+ * (unchanged, its reading, or the failure, as the event loop's client would tell it). An exception
  * (a bug in reading) goes back as such, for the pass to log; it must not take the thread down, nor
- * the other answers waiting for it.
+ * the other rechecks it is making.
  */
-parentPort?.on('message', ({ id, body }: { id: number; body: Body }) => {
-  try {
-    parentPort?.postMessage({ id, outcome: readJobBody(body) });
-  } catch (error) {
-    parentPort?.postMessage({ id, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
-  }
+const client = createSeekrFlowClient((workerData as { client: ThreadClientOptions }).client);
+parentPort?.postMessage({ ready: true });
+
+parentPort?.on('message', ({ id, jobId, knownHash }: { id: number; jobId: string; knownHash: string | null }) => {
+  client.recheckDataJob(jobId, knownHash).then(
+    (result) => parentPort?.postMessage({ id, result }),
+    (error: unknown) => parentPort?.postMessage({ id, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+  );
 });
