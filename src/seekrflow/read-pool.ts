@@ -62,12 +62,16 @@ export function createReadPool(options: ReadPoolOptions): ReadPool {
   const start = (): Reader => {
     const worker = startReaderThread(options.client);
     const ready = new Promise<void>((resolve) => {
-      worker.once('message', () => resolve()); // its first message says it is ready
+      worker.once('message', () => resolve());
       worker.once('exit', () => resolve());
     });
     const reader: Reader = { worker, pending: new Map(), ready };
     reader.worker.on('message', ({ id, result, error }: { id?: number; result?: RecheckResult; error?: string }) => {
-      if (id === undefined) return;
+      // Its first message says it is ready: held by nothing, it does not keep the process alive.
+      if (id === undefined) {
+        if (reader.pending.size === 0) reader.worker.unref();
+        return;
+      }
       const waiting = reader.pending.get(id);
       reader.pending.delete(id);
       if (result) waiting?.resolve(result);
@@ -89,7 +93,8 @@ export function createReadPool(options: ReadPoolOptions): ReadPool {
 
   return {
     async start() {
-      while (!closed && readers.length < options.size) start().worker.unref();
+      // Each keeps the process alive until it is ready (the message handler lets go of it then).
+      while (!closed && readers.length < options.size) start();
       await Promise.all(readers.map((r) => r.ready));
     },
     recheck(id, knownHash) {
