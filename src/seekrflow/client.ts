@@ -93,8 +93,8 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
       return parsed.ok ? { ok: true, job: parsed.job, bodyHash, requestId, attempts } : unreadable(parsed, requestId, attempts);
     }
     if (bodyHash === knownHash) return { ok: true, unchanged: true, bodyHash, requestId, attempts };
-    // A bug in reading a job (or a reader thread lost) is ours, not SeekrFlow being unreachable, and
-    // must not start the outage clock: it throws, and the pass logs it.
+    // A bug in reading a job is ours, not SeekrFlow being unreachable, and must not start the outage
+    // clock: it throws, and the pass logs it (as it does a reader thread lost, above).
     const read = readJobBody(outcome.chunks());
     return read.ok ? { ok: true, reading: read.reading, bodyHash, requestId, attempts } : unreadable(read, requestId, attempts);
   };

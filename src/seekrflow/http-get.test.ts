@@ -81,6 +81,22 @@ describe("the SeekrFlow client's GET", () => {
     expect(requests).toHaveLength(2);
   });
 
+  it('takes an empty answer marked gzip as empty: a 503 so sent is retried and told with its status', async () => {
+    answer = (res) => res.writeHead(503, { 'content-encoding': 'gzip', 'content-length': '0' }).end();
+    const failure = failureOf(await client().getDataJob(JOB));
+    expect(failure).toMatchObject({ kind: 'unavailable', status: 503, attempts: 3 });
+    expect(requests).toHaveLength(3);
+  });
+
+  it('fails, never throws, when a header cannot be sent (a key pasted with a curly quote), and sends nothing', async () => {
+    const key = 'sf-key’';
+    const read = createSeekrFlowClient({ baseUrl, apiKey: key, timeoutMs: 2_000, retry: { limit: 2, baseDelayMs: 5 } }).getDataJob(JOB);
+    const failure = failureOf(await read);
+    expect(failure).toMatchObject({ kind: 'unavailable', status: null, detail: 'ERR_INVALID_CHAR', attempts: 1 });
+    expect(JSON.stringify(failure)).not.toContain(key);
+    expect(requests).toHaveLength(0);
+  });
+
   it('ends a redirect loop within the origin: unavailable, after 10 hops, not retried', async () => {
     answer = (res) => res.writeHead(302, { location: PATH }).end();
     const failure = failureOf(await client().getDataJob(JOB));

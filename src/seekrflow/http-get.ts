@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type ClientRequest, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { createBrotliDecompress, createUnzip } from 'node:zlib';
 
 /**
  * GET over node:http, with what SeekrFlow's client needs and nothing more: retries with backoff,
@@ -160,8 +160,8 @@ function exchange(url: URL, hash: boolean, { headers, timeoutMs, maxBodyBytes }:
     };
     const timer = setTimeout(() => abandon({ kind: 'no_answer', code: 'ETIMEDOUT', timedOut: true }), timeoutMs);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    request = send(url, { method: 'GET', headers: { ...headers, 'accept-encoding': 'gzip, deflate, br' } }, (response) => {
-      // Once settled, what the socket still does (an abort, a reset) is of no interest.
+    const onResponse = (response: IncomingMessage) => {
+      // Errors while reading are handled on `body` below (or in decoded()); a redirect's are of no interest.
       response.on('error', () => {});
       const { statusCode = 0, headers: answered } = response;
       const declared = Number(answered['content-length']);
@@ -170,8 +170,9 @@ function exchange(url: URL, hash: boolean, { headers, timeoutMs, maxBodyBytes }:
         return;
       }
       if (statusCode >= 300 && statusCode < 400 && answered.location !== undefined) {
-        // Where it points is all a redirect says; its body is not read.
-        response.resume();
+        // Where it points is all a redirect says; its body is not read, and its connection not kept
+        // (draining a body that never ends would hold it with no timeout).
+        response.destroy();
         settle({
           kind: 'answer',
           status: statusCode,
@@ -188,6 +189,10 @@ function exchange(url: URL, hash: boolean, { headers, timeoutMs, maxBodyBytes }:
       const digest = hash ? createHash('sha256') : null;
       const chunks: Buffer[] = [];
       let length = 0;
+      let received = 0;
+      response.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+      });
       body.on('data', (chunk: Buffer) => {
         length += chunk.length;
         if (length > maxBodyBytes) {
@@ -198,7 +203,7 @@ function exchange(url: URL, hash: boolean, { headers, timeoutMs, maxBodyBytes }:
         digest?.update(chunk);
         chunks.push(chunk);
       });
-      body.on('end', () => {
+      const answer = () => {
         let joined: Buffer | undefined;
         settle({
           kind: 'answer',
@@ -213,9 +218,22 @@ function exchange(url: URL, hash: boolean, { headers, timeoutMs, maxBodyBytes }:
           },
           chunks: () => chunks,
         });
+      };
+      body.on('end', answer);
+      body.on('error', (error: NodeJS.ErrnoException) => {
+        // An encoded answer with no bytes at all (a proxy's empty 503 marked gzip, say) is an empty
+        // answer, as got took it: the decoder fails on empty input, the answer did not.
+        if (received === 0 && response.complete) return answer();
+        abandon({ kind: 'no_answer', code: error.code ?? 'ECONNRESET', timedOut: false });
       });
-      body.on('error', (error: NodeJS.ErrnoException) => abandon({ kind: 'no_answer', code: error.code ?? 'ECONNRESET', timedOut: false }));
-    });
+    };
+    try {
+      request = send(url, { method: 'GET', headers: { ...headers, 'accept-encoding': 'gzip, deflate, br' } }, onResponse);
+    } catch (error) {
+      // Refused before sending (a header with a character HTTP cannot carry, say): no answer, never a throw.
+      settle({ kind: 'no_answer', code: (error as NodeJS.ErrnoException).code ?? 'ERR_INVALID_REQUEST', timedOut: false });
+      return;
+    }
     request.on('error', (error: NodeJS.ErrnoException) => settle({ kind: 'no_answer', code: error.code ?? error.name, timedOut: false }));
     request.end();
   });
@@ -225,13 +243,13 @@ function exchange(url: URL, hash: boolean, { headers, timeoutMs, maxBodyBytes }:
 function decoded(response: IncomingMessage): Readable {
   const encoding = response.headers['content-encoding']?.trim().toLowerCase();
   const decoder =
-    encoding === 'gzip' || encoding === 'x-gzip'
-      ? createGunzip()
-      : encoding === 'deflate'
-        ? createInflate()
-        : encoding === 'br'
-          ? createBrotliDecompress()
-          : null;
+    // gzip and deflate through one zlib stream that tells them apart, as got did (a gzip body marked
+    // deflate is read too).
+    encoding === 'gzip' || encoding === 'x-gzip' || encoding === 'deflate'
+      ? createUnzip()
+      : encoding === 'br'
+        ? createBrotliDecompress()
+        : null;
   if (decoder === null) return response;
   response.on('error', (error) => decoder.destroy(error));
   return response.pipe(decoder);

@@ -6,8 +6,8 @@ import { validateDataJob } from './validate-job.js';
 
 /**
  * From the bytes of `GET /v1/flow/data-jobs/{id}` to a job: decoded, parsed, bounded, validated.
- * Plain functions of the bytes: the client runs them on the event loop for a look-up, and in a
- * reader thread for a poll's recheck (read-pool.ts).
+ * Plain functions of the bytes, which the client runs where it runs: on the event loop, or on a
+ * reader thread for the recheck of a large job (read-pool.ts).
  */
 
 /** Why an answer could not be read: a sentence for Slack, and the detail for the log. */
