@@ -42,6 +42,7 @@ const LARGE_ANSWER_BYTES = 512 * 1024;
 
 /** The length part of a `bodyHash` (`<sha256>.<bytes>`; base64url has no dots), or 0. */
 const answerBytes = (bodyHash: string): number => Number(bodyHash.slice(bodyHash.lastIndexOf('.') + 1)) || 0;
+
 const DEFAULT_MAX_BODY_BYTES = 64 * MB;
 
 const DEFAULT_RETRY: RetryPolicy = { limit: 3, baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 30_000, budgetMs: 45_000 };
@@ -95,7 +96,7 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
     if (bodyHash === knownHash) return { ok: true, unchanged: true, bodyHash, requestId, attempts };
     // A bug in reading a job is ours, not SeekrFlow being unreachable, and must not start the outage
     // clock: it throws, and the pass logs it (as it does a reader thread lost, above).
-    const read = readJobBody(outcome.chunks());
+    const read = readJobBody(outcome.body());
     return read.ok ? { ok: true, reading: read.reading, bodyHash, requestId, attempts } : unreadable(read, requestId, attempts);
   };
 

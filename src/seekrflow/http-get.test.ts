@@ -88,6 +88,13 @@ describe("the SeekrFlow client's GET", () => {
     expect(requests).toHaveLength(3);
   });
 
+  it('tells a corrupt gzip answer as no answer, not as an empty one', async () => {
+    answer = (res) => res.writeHead(200, { 'content-encoding': 'gzip' }).end('these bytes are not gzip');
+    const failure = failureOf(await client().getDataJob(JOB));
+    expect(failure).toMatchObject({ kind: 'unavailable', status: null, attempts: 1 });
+    expect(failure.detail).toMatch(/^Z_/);
+  });
+
   it('fails, never throws, when a header cannot be sent (a key pasted with a curly quote), and sends nothing', async () => {
     const key = 'sf-key’';
     const read = createSeekrFlowClient({ baseUrl, apiKey: key, timeoutMs: 2_000, retry: { limit: 2, baseDelayMs: 5 } }).getDataJob(JOB);

@@ -50,8 +50,6 @@ export type HttpOutcome =
       bodyHash: string | null;
       /** The body's bytes, joined on first call. */
       body(): Buffer;
-      /** The body's bytes as they arrived, not joined. */
-      chunks(): Buffer[];
       /** The body's length in bytes (decoded). */
       size: number;
     }
@@ -180,7 +178,6 @@ function exchange(url: URL, hash: boolean, { headers, timeoutMs, maxBodyBytes }:
           url: url.href,
           bodyHash: null,
           body: () => Buffer.alloc(0),
-          chunks: () => [],
           size: 0,
         });
         return;
@@ -189,10 +186,13 @@ function exchange(url: URL, hash: boolean, { headers, timeoutMs, maxBodyBytes }:
       const digest = hash ? createHash('sha256') : null;
       const chunks: Buffer[] = [];
       let length = 0;
+      // Only an encoded answer needs its raw bytes counted (see the error handler below).
       let received = 0;
-      response.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-      });
+      if (body !== response) {
+        response.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+        });
+      }
       body.on('data', (chunk: Buffer) => {
         length += chunk.length;
         if (length > maxBodyBytes) {
@@ -216,7 +216,6 @@ function exchange(url: URL, hash: boolean, { headers, timeoutMs, maxBodyBytes }:
             joined ??= chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
             return joined;
           },
-          chunks: () => chunks,
         });
       };
       body.on('end', answer);

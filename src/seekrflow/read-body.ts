@@ -56,8 +56,8 @@ export function parseJobBody(raw: Uint8Array): { ok: true; job: DataJob } | Unre
 /** What a poll needs of an answer: its reading, or why there is none. */
 export type BodyReading = { ok: true; reading: JobReading } | Unreadable;
 
-/** A poll's reading of an answer, from the chunks it arrived in. */
-export function readJobBody(chunks: readonly Uint8Array[]): BodyReading {
-  const parsed = parseJobBody(chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks));
+/** A poll's reading of an answer. */
+export function readJobBody(raw: Uint8Array): BodyReading {
+  const parsed = parseJobBody(raw);
   return parsed.ok ? { ok: true, reading: readJob(parsed.job) } : parsed;
 }

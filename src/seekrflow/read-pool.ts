@@ -61,14 +61,15 @@ export function createReadPool(options: ReadPoolOptions): ReadPool {
 
   const start = (): Reader => {
     const worker = startReaderThread(options.client);
+    let isReady = () => {};
     const ready = new Promise<void>((resolve) => {
-      worker.once('message', () => resolve());
-      worker.once('exit', () => resolve());
+      isReady = resolve;
     });
     const reader: Reader = { worker, pending: new Map(), ready };
     reader.worker.on('message', ({ id, result, error }: { id?: number; result?: RecheckResult; error?: string }) => {
       // Its first message says it is ready: held by nothing, it does not keep the process alive.
       if (id === undefined) {
+        isReady();
         if (reader.pending.size === 0) reader.worker.unref();
         return;
       }
@@ -81,7 +82,10 @@ export function createReadPool(options: ReadPoolOptions): ReadPool {
     });
     // A thread that dies (out of memory on a hostile answer, say) fails what it held, and is replaced on demand.
     reader.worker.on('error', (error: Error & { code?: string }) => lost(reader, `failed: ${error.code ?? error.name}`));
-    reader.worker.on('exit', (code) => lost(reader, `exited (${code})`));
+    reader.worker.on('exit', (code) => {
+      isReady(); // gone before it was ready: nothing to wait for
+      lost(reader, `exited (${code})`);
+    });
     readers.push(reader);
     return reader;
   };
