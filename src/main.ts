@@ -114,7 +114,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
     };
     const jobs = coalesceFetches({
       getDataJob: async (id) => counted(await client.getDataJob(id)),
-      recheckDataJob: async (id, knownHash) => counted(await client.recheckDataJob(id, knownHash)),
+      recheckDataJob: async (id, knownHash, lastHash) => counted(await client.recheckDataJob(id, knownHash, lastHash)),
     });
     // One pacer for everything this process calls: only the lease holder delivers (see deliver below); the
     // access policy's look-ups wait at it too.

@@ -1,5 +1,6 @@
 import type { Observation } from '../domain/diff.js';
 import { readJob } from '../domain/job-reading.js';
+import { lastBodyHash } from '../domain/snapshot.js';
 import { mapWithConcurrency } from '../util/concurrency.js';
 import { answerToSkip, type CardStage, type JobPlan, needsAPerson, ownerDeliveries, type PlanSettings, planJob } from './planner.js';
 import type { JobSource, Log, NewDelivery, OwnerDirectory, StoredWatch, Subscription, SubscriptionStore, WatchStore } from './ports.js';
@@ -97,7 +98,8 @@ async function pollJob(jobId: string, memory: Memory, deps: PollPassDeps, now: (
   // An answer identical to the one the watch was read from is not read again.
   const { stored, subscriptions } = memory;
   const listeners = subscriptions.map((s) => ({ id: s.id, filter: s.filter, card: cardStage(s) }));
-  const result = await deps.jobs.recheckDataJob(jobId, answerToSkip(stored?.watch ?? null, listeners));
+  const previous = stored?.watch ?? null;
+  const result = await deps.jobs.recheckDataJob(jobId, answerToSkip(previous, listeners), lastBodyHash(previous));
   const at = now();
   let observation: Observation;
   if (result.ok) {

@@ -70,8 +70,10 @@ export interface JobSource {
   /**
    * The poll's read: when the answer's hash is `knownHash`, it is `unchanged` and nothing of it is
    * parsed, validated or summarised (for a job of 2,000 files, that is most of what a poll costs).
+   * `lastHash` is the `bodyHash` of the job's last answer, whether or not it may be skipped: its
+   * size says where a large answer is best read, a full read (`knownHash` null) included.
    */
-  recheckDataJob(id: string, knownHash: string | null): Promise<RecheckResult>;
+  recheckDataJob(id: string, knownHash: string | null, lastHash?: string | null): Promise<RecheckResult>;
 }
 
 // ---------------------------------------------------------------------------------------------

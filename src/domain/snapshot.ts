@@ -90,6 +90,12 @@ export const READING_VERSION = 1;
 /** What a watch keeps of the answer it was read from. */
 export const answerKey = (bodyHash: string): string => `${READING_VERSION}:${bodyHash}`;
 
+/** The hash of the answer the watch was read from, whichever build read it (its size is still its size). */
+export function lastBodyHash(watch: JobWatch | null): string | null {
+  const answer = watch?.answer;
+  return answer ? answer.slice(answer.indexOf(':') + 1) : null;
+}
+
 /** The hash of the answer the watch was read from, when this build read it. */
 export function knownBodyHash(watch: JobWatch | null): string | null {
   const prefix = `${READING_VERSION}:`;

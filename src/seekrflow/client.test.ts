@@ -258,4 +258,18 @@ describe('SeekrFlow client', () => {
     await shared.getDataJob(JOB); // after the answer, a new read asks again
     expect(sim.requestCount(JOB)).toBe(2);
   });
+
+  it("passes a poll's recheck on whole, with the job's last answer (which says where a large one is read)", async () => {
+    const asked: unknown[][] = [];
+    const plain = client();
+    const shared = coalesceFetches({
+      getDataJob: plain.getDataJob,
+      recheckDataJob: (...args) => {
+        asked.push(args);
+        return plain.recheckDataJob(...args);
+      },
+    });
+    expect(await shared.recheckDataJob(JOB, null, 'last-answer.600000')).toMatchObject({ ok: true, reading: { summary: {} } });
+    expect(asked).toEqual([[JOB, null, 'last-answer.600000']]);
+  });
 });

@@ -64,8 +64,11 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   });
 
-  /** `knownHash` undefined: a full read (a look-up, a click); a string or null: a poll's recheck. */
-  const read = async (id: string, knownHash?: string | null): Promise<RecheckResult> => {
+  /**
+   * `knownHash` undefined: a full read (a look-up, a click); a string or null: a poll's recheck, and
+   * `lastHash` the job's last answer (which may not be skipped, after an outage say).
+   */
+  const read = async (id: string, knownHash?: string | null, lastHash?: string | null): Promise<RecheckResult> => {
     if (!JOB_ID_PATTERN.test(id)) {
       return failure(
         'invalid_id',
@@ -76,9 +79,11 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
         0,
       );
     }
-    // A job whose last answer was large is rechecked on a reader thread. A small answer is read where
-    // it arrives (a hop to a thread would cost more than it saves), and so is one of unknown size.
-    if (knownHash && answerBytes(knownHash) >= LARGE_ANSWER_BYTES) {
+    // A job whose last answer was large is rechecked on a reader thread, whether its answer may be
+    // skipped or must be read (a pass after an outage reads every job in full). A small answer is read
+    // where it arrives (a hop to a thread would cost more than it saves), and so is one of unknown size.
+    const last = knownHash ?? lastHash;
+    if (knownHash !== undefined && last && answerBytes(last) >= LARGE_ANSWER_BYTES) {
       const elsewhere = options.reader?.recheck(id, knownHash);
       if (elsewhere) return elsewhere;
     }
@@ -102,7 +107,7 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
 
   return {
     getDataJob: (id) => read(id) as Promise<FetchResult>,
-    recheckDataJob: read,
+    recheckDataJob: (id, knownHash, lastHash) => read(id, knownHash, lastHash),
     async listJobs({ offset, limit }) {
       // Newest first (SeekrFlow's default, said anyway): discovery stops at the first page it knows.
       const url = new URL('data-jobs', prefix);

@@ -19,7 +19,7 @@ export function coalesceFetches(client: JobSource): JobSource {
   return {
     getDataJob: (id) => shared(reads, id, () => client.getDataJob(id)),
     // A full read already on its way answers a recheck too (a parsed job is never less than "unchanged").
-    recheckDataJob: (id, knownHash) =>
-      reads.get(id) ?? shared(rechecks, `${id}\n${knownHash ?? ''}`, () => client.recheckDataJob(id, knownHash)),
+    recheckDataJob: (id, knownHash, lastHash) =>
+      reads.get(id) ?? shared(rechecks, `${id}\n${knownHash ?? ''}`, () => client.recheckDataJob(id, knownHash, lastHash)),
   };
 }

@@ -145,7 +145,12 @@ describe("a poll's rechecks on reader threads", () => {
     expect(asked).toEqual(['dj-large']);
     expect(again[0]).toMatchObject({ ok: true, unchanged: true });
     expect(again[1]).toMatchObject({ ok: true, reading: { summary: { fileCount: 1_001 } } });
+    // A recheck that must read in full (after an outage, say) goes where the last answer's size says.
+    const whole = await client.recheckDataJob('dj-large', null, known[1]);
+    expect(whole).toMatchObject({ ok: true, reading: { summary: { fileCount: 1_001 } } });
+    expect(asked).toEqual(['dj-large', 'dj-large']);
+    await client.recheckDataJob('dj-small', null, known[0]);
     await client.getDataJob('dj-large'); // a look-up needs the whole job, here
-    expect(asked).toEqual(['dj-large']);
+    expect(asked).toEqual(['dj-large', 'dj-large']);
   });
 });

@@ -9,7 +9,7 @@ import type { JobSource, OutboxItem } from '../../src/core/ports.js';
 import type { DataJob } from '../../src/domain/data-job.js';
 import { createSeekrFlowClient } from '../../src/seekrflow/client.js';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite-store.js';
-import { makeAlignment, makeEvent, makeJobWithFiles } from '../support/make-job.js';
+import { makeAlignment, makeBusyJob, makeEvent, makeJobWithFiles } from '../support/make-job.js';
 
 /**
  * The fast path (an answer byte for byte the one the watch was read from is not read again) must
@@ -202,6 +202,40 @@ describe('the poll fast path', () => {
     // The first answer after the outage is read in full (it brings the card back); the next is not.
     expect(fast.unread).toBe(1);
     await close();
+  });
+});
+
+describe('where a poll reads a large job', () => {
+  it("hands a job seen large to the client's reader, a full read after an outage included", async () => {
+    sim.putJob(makeBusyJob(1_000, { failedEvery: 10 }, { id: JOB, status: 'file_processing' })); // over 512 KB
+    const asked: (string | null)[] = [];
+    const inline = seekrflow();
+    const client = createSeekrFlowClient({
+      baseUrl: sim.url,
+      apiKey: sim.apiKey,
+      teamId: sim.teamId ?? undefined,
+      timeoutMs: 5_000,
+      retry: { limit: 0 },
+      // Where the reader threads would make it: here, another client (what is asked is what matters).
+      reader: {
+        recheck(id, knownHash) {
+          asked.push(knownHash === null ? 'in full' : 'may skip');
+          return inline.recheckDataJob(id, knownHash);
+        },
+      },
+    });
+    const bot = await startBot('large', false);
+    const passAt = (minute: number) => pass({ ...bot, jobs: client }, minute);
+    await passAt(0); // its size not known yet: read where the pass runs
+    await passAt(1);
+    sim.setFault({ kind: 'status', status: 503 }, { jobId: JOB });
+    await passAt(2);
+    expect((await bot.store.getWatch(JOB))?.watch.unreachableSince).not.toBeNull();
+    sim.clearFaults();
+    await passAt(3); // SeekrFlow back: read in full, on the reader
+    expect(asked).toEqual(['may skip', 'may skip', 'in full']);
+    expect((await bot.store.getWatch(JOB))?.watch.unreachableSince).toBeNull();
+    await bot.store.close();
   });
 });
 
