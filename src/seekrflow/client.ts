@@ -4,7 +4,7 @@ import { clip, LONG_TEXT_BOUND } from '../domain/bounds.js';
 import { JOB_ID_PATTERN } from '../domain/job-id.js';
 import { boundStrings } from './bounded-json.js';
 import { DataJobList } from './data-job.js';
-import { createHttpGet, type HttpOutcome, type RetryPolicy } from './http-get.js';
+import { createHttpGet, type HttpOutcome, MAX_REDIRECTS, type RetryPolicy } from './http-get.js';
 import { parseJobBody, readJobBody, type Unreadable } from './read-body.js';
 
 /**
@@ -46,6 +46,14 @@ const answerBytes = (bodyHash: string): number => Number(bodyHash.slice(bodyHash
 const DEFAULT_MAX_BODY_BYTES = 64 * MB;
 
 const DEFAULT_RETRY: RetryPolicy = { limit: 3, baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 30_000, budgetMs: 45_000 };
+
+/**
+ * The longest a call can wait on SeekrFlow: no retry starts after the budget, and the attempt that
+ * does start may follow every redirect it is allowed, each hop to its timeout.
+ */
+export function longestCallMs(options: Pick<SeekrFlowClientOptions, 'timeoutMs' | 'retry'>): number {
+  return { ...DEFAULT_RETRY, ...options.retry }.budgetMs + (MAX_REDIRECTS + 1) * options.timeoutMs;
+}
 
 /** The core's JobSource, over HTTP. */
 export type SeekrFlowClient = JobSource & JobLister;

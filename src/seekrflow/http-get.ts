@@ -71,7 +71,7 @@ const RETRY_ERROR_CODES = new Set([
   'EAI_AGAIN',
   'ECONNABORTED',
 ]);
-const MAX_REDIRECTS = 10;
+export const MAX_REDIRECTS = 10;
 
 export type HttpGet = (url: URL, options?: { hash?: boolean }) => Promise<HttpOutcome>;
 

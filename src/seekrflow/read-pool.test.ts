@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeBusyJob } from '../../test/support/make-job.js';
 import type { RecheckResult } from '../core/ports.js';
-import { createSeekrFlowClient } from './client.js';
+import { createSeekrFlowClient, longestCallMs } from './client.js';
 import { createReadPool, type ReadPool, type ThreadClientOptions } from './read-pool.js';
 
 /** The longest the event loop went without running a 1 ms timer while `work` ran. */
@@ -28,12 +28,16 @@ const bodyOf = (files: number) => Buffer.from(JSON.stringify(makeBusyJob(files, 
 /** A SeekrFlow of prebuilt answers (`/v1/flow/data-jobs/{id}` → bodies[id], else 404), `delayMs` late. */
 const bodies = new Map<string, Buffer>();
 let delayMs = 0;
+/** Requests whose asker went away before the answer was sent. */
+const dropped: string[] = [];
 let server: Server;
 let options: ThreadClientOptions;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    const body = bodies.get(decodeURIComponent(req.url?.split('/').at(-1) ?? ''));
+    const id = decodeURIComponent(req.url?.split('/').at(-1) ?? '');
+    const body = bodies.get(id);
+    res.on('close', () => res.writableFinished || dropped.push(id));
     setTimeout(() => {
       if (body === undefined) return void res.writeHead(404, { 'cf-ray': 'f00-IAD' }).end('{"detail":"Not found"}');
       res.writeHead(200, { 'content-type': 'application/json', 'cf-ray': 'f00-IAD' }).end(body);
@@ -52,6 +56,7 @@ afterEach(async () => {
   await pool?.close();
   pool = undefined;
   delayMs = 0;
+  dropped.length = 0;
 });
 
 /** The same recheck made on the event loop, by a client without threads. */
@@ -97,6 +102,27 @@ describe("a poll's rechecks on reader threads", () => {
     delayMs = 0;
     const client = createSeekrFlowClient({ ...options, reader: pool });
     expect(await client.recheckDataJob('dj-small', null)).toMatchObject({ ok: true, reading: { summary: { fileCount: 10 } } });
+  });
+
+  it('fails a recheck its thread has not answered by the deadline, ends the thread, and starts another', async () => {
+    bodies.set('dj-small', bodyOf(10));
+    pool = createReadPool({ size: 1, client: options, deadlineMs: 400 });
+    await pool.start();
+    delayMs = 1_500; // the thread's client would wait for it (its timeout is 10 s); the pool does not
+    const started = performance.now();
+    await expect(pool.recheck('dj-small', null)).rejects.toThrow(/reader thread did not answer in 400 ms/);
+    expect(performance.now() - started).toBeLessThan(1_200);
+    // The thread is ended, and the request it was waiting on with it.
+    await expect.poll(() => dropped, { timeout: 1_000 }).toEqual(['dj-small']);
+    delayMs = 0;
+    await pool.start(); // another thread (its start is not what the deadline is for)
+    expect(await pool.recheck('dj-small', null)).toMatchObject({ ok: true, reading: { summary: { fileCount: 10 } } });
+  });
+
+  it('gives a thread, by default, longer than its client can wait on SeekrFlow', () => {
+    // 45 s of retries, then an attempt that follows 10 redirects, each hop up to the timeout: 155 s.
+    expect(longestCallMs({ timeoutMs: 10_000 })).toBe(155_000);
+    expect(longestCallMs({ timeoutMs: 1_000, retry: { budgetMs: 5_000 } })).toBe(16_000);
   });
 
   it('starts its threads when asked, so that the first recheck does not wait for one', async () => {

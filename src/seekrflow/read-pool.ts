@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RecheckResult } from '../core/ports.js';
-import type { RecheckThreads, SeekrFlowClientOptions } from './client.js';
+import { longestCallMs, type RecheckThreads, type SeekrFlowClientOptions } from './client.js';
 
 /**
  * A poll's rechecks on other threads: each reader thread runs a SeekrFlow client of its own, so an
@@ -32,11 +32,21 @@ export interface ReadPoolOptions {
   /** Reader threads, started when first needed. 0: every recheck is made where it is called. */
   size: number;
   client: ThreadClientOptions;
+  /**
+   * A recheck its thread has not answered in this long fails, and the thread is ended (the next
+   * recheck starts another). Default: the longest the thread's client can wait on SeekrFlow, and
+   * READING_MS more to read the answer.
+   */
+  deadlineMs?: number;
 }
+
+/** What reading the largest answer the client accepts (64 MB) may take on a busy machine, with room to spare. */
+const READING_MS = 30_000;
 
 interface Pending {
   resolve: (result: RecheckResult) => void;
   reject: (error: Error) => void;
+  deadline: NodeJS.Timeout;
 }
 
 interface Reader {
@@ -50,13 +60,27 @@ export function createReadPool(options: ReadPoolOptions): ReadPool {
   const readers: Reader[] = [];
   let nextId = 0;
   let closed = false;
+  const deadlineMs = options.deadlineMs ?? longestCallMs(options.client) + READING_MS;
 
   /** A thread gone: what it held fails (the pass logs each job and polls it again next time). */
   const lost = (reader: Reader, why: string) => {
     const at = readers.indexOf(reader);
     if (at >= 0) readers.splice(at, 1);
-    for (const { reject } of reader.pending.values()) reject(new Error(`reader thread ${why}`));
+    for (const { reject, deadline } of reader.pending.values()) {
+      clearTimeout(deadline);
+      reject(new Error(`reader thread ${why}`));
+    }
     reader.pending.clear();
+  };
+
+  /**
+   * A thread that has not answered by the deadline is stuck (on an answer it cannot get through,
+   * say). Left alone it would hold its rechecks, and so the poll pass, forever: the scheduler skips
+   * every tick while a pass runs, and no job would be polled again. It is ended instead.
+   */
+  const stuck = (reader: Reader) => {
+    lost(reader, `did not answer in ${deadlineMs} ms; ended`);
+    void reader.worker.terminate();
   };
 
   const start = (): Reader => {
@@ -75,6 +99,7 @@ export function createReadPool(options: ReadPoolOptions): ReadPool {
       }
       const waiting = reader.pending.get(id);
       reader.pending.delete(id);
+      if (waiting) clearTimeout(waiting.deadline);
       if (result) waiting?.resolve(result);
       else waiting?.reject(new Error(`rechecking a job failed: ${error ?? 'unknown'}`));
       // An idle thread does not keep the process alive.
@@ -107,7 +132,9 @@ export function createReadPool(options: ReadPoolOptions): ReadPool {
       const message = nextId++;
       return new Promise<RecheckResult>((resolve, reject) => {
         reader.worker.postMessage({ id: message, jobId: id, knownHash });
-        reader.pending.set(message, { resolve, reject });
+        // The thread, ref'd while it holds a recheck, keeps the process alive; the deadline need not.
+        const deadline = setTimeout(() => stuck(reader), deadlineMs).unref();
+        reader.pending.set(message, { resolve, reject, deadline });
         reader.worker.ref();
       });
     },
