@@ -54,6 +54,11 @@ const SUBSCRIPTIONS_PER_JOB = 5;
  */
 let CHILD = 'bench/real-jobs-child.ts';
 const RSS_TARGET = 250 * 2 ** 20;
+/**
+ * A running bot repeats its quiet pass with its code compiled and its reader thread warm; a pass
+ * process of its own pays for both. The "warm" row is the passes after the first in one process.
+ */
+const WARM_PASSES = 2;
 
 const env = process.env;
 const REALISTIC_SIZES = env.BENCH_REALISTIC_SIZES ?? '1880x20,100x200,20x2000';
@@ -66,6 +71,8 @@ type Engine = 'sqlite' | 'postgres';
 
 interface PassResult {
   report: { jobs: number; fetchFailures: number; changedJobs: number; deliveries: number; conflicts: number; ms: number };
+  /** The same pass made again in the same process (BENCH_REPEAT). */
+  again: Array<{ ms: number; loopMaxMs: number }>;
   rssBefore: number;
   maxRss: number;
   loopMaxMs: number;
@@ -73,7 +80,7 @@ interface PassResult {
 }
 
 interface PassRow {
-  pass: 'first' | 'quiet' | 'changed';
+  pass: 'first' | 'quiet' | 'warm' | 'changed';
   result: PassResult;
   requests: number;
   slackCalls: number | null;
@@ -139,7 +146,12 @@ async function passScenario(sim: SimulatorProcess, engine: Engine, url: string |
     const runPass = async (pass: PassRow['pass'], deliver: boolean) => {
       await sim.resetRequests();
       const callsBefore = slack.calls.length;
-      const result = await runChild<PassResult>(CHILD, { ...common, BENCH_ROLE: 'pass', BENCH_DELIVER: deliver ? '1' : '0' });
+      const result = await runChild<PassResult>(CHILD, {
+        ...common,
+        BENCH_ROLE: 'pass',
+        BENCH_DELIVER: deliver ? '1' : '0',
+        BENCH_REPEAT: pass === 'warm' ? String(1 + WARM_PASSES) : '1',
+      });
       rows.push({
         pass,
         result,
@@ -150,6 +162,7 @@ async function passScenario(sim: SimulatorProcess, engine: Engine, url: string |
     };
     await runPass('first', false);
     await runPass('quiet', true);
+    await runPass('warm', false);
     await sim.changeAll();
     await runPass('changed', false);
     return { engine, seeded, rows, receiveMs, hashedMs, parsedMs };
@@ -159,25 +172,34 @@ async function passScenario(sim: SimulatorProcess, engine: Engine, url: string |
   }
 }
 
-const PASS_NAME = { first: 'first (baseline)', quiet: 'quiet', changed: 'all changed' } as const;
+const PASS_NAME = {
+  first: 'first (baseline)',
+  quiet: 'quiet',
+  warm: `quiet, warm (${1 + WARM_PASSES} in a process: the last ${WARM_PASSES})`,
+  changed: 'all changed',
+} as const;
 
 function printPassTable(title: string, notes: string[], results: ScenarioResult[], ideal: number, quietTarget: number): void {
   const rows = results.flatMap((r) =>
     r.rows.map((row) => {
-      const ratio = row.result.report.ms / ideal;
-      const target = row.pass === 'quiet' ? quietTarget : row.pass === 'changed' ? 2 : null;
+      // A warm row is judged by its slowest pass.
+      const times = row.pass === 'warm' ? row.result.again.map((a) => a.ms) : [row.result.report.ms];
+      const ratio = Math.max(...times) / ideal;
+      const target = row.pass === 'quiet' || row.pass === 'warm' ? quietTarget : row.pass === 'changed' ? 2 : null;
+      const loopMaxMs = row.pass === 'warm' ? Math.max(...row.result.again.map((a) => a.loopMaxMs)) : row.result.loopMaxMs;
       return [
         r.engine,
         PASS_NAME[row.pass],
-        ms(row.result.report.ms),
+        range(times),
         target === null ? ratio.toFixed(2) : against(ratio.toFixed(2), ratio <= target),
         target === null ? '' : `≤ ${target}`,
-        int(row.requests),
+        // Per pass (a warm row's process made 1 + WARM_PASSES).
+        int(row.requests / (1 + row.result.again.length)),
         row.slackCalls === null ? '' : against(String(row.slackCalls), row.slackCalls === 0),
         int(row.result.report.changedJobs),
         int(row.result.report.deliveries),
         `${mb(row.result.rssBefore)} → ${against(mb(row.result.maxRss), row.result.maxRss <= RSS_TARGET)}`,
-        ms(row.result.loopMaxMs),
+        ms(loopMaxMs),
         mb(row.dbBytes),
       ];
     }),
@@ -247,6 +269,7 @@ async function benchPasses(kind: 'realistic' | 'heavy', engines: Array<[Engine, 
       bodySummary(sim),
       `ideal = ${int(jobs)} × ${LATENCY_MS} ms / ${CONCURRENCY} = ${ms(ideal)}; targets: quiet ≤ ${kind === 'realistic' ? 1.1 : 1.5} × ideal, all changed ≤ 2 × ideal, ${int(jobs)} requests, 0 Slack calls when quiet, peak RSS ≤ 250 MB`,
       'each pass in a process of its own: RSS at start is that process before the pass, peak its maxRSS; the first pass records what the bot remembers;',
+      `"quiet, warm": the quiet pass ${1 + WARM_PASSES} times in one process, a second apart, timed after the first (its peak is the three's); requests are per pass;`,
       'longest loop delay: the most an event-loop turn was late during the pass (monitorEventLoopDelay), what a slash command could have waited',
     ],
     results,
