@@ -103,13 +103,13 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
     // The answer's identity: its SHA-256 and its length, which says where its next recheck is made.
     const bodyHash = `${outcome.bodyHash}.${outcome.size}`;
     if (knownHash === undefined) {
-      const parsed = parseJobBody(outcome.body());
+      const parsed = parseJobBody(outcome.text());
       return parsed.ok ? { ok: true, job: parsed.job, bodyHash, requestId, attempts } : unreadable(parsed, requestId, attempts);
     }
     if (bodyHash === knownHash) return { ok: true, unchanged: true, bodyHash, requestId, attempts };
     // A bug in reading a job is ours, not SeekrFlow being unreachable, and must not start the outage
     // clock: it throws, and the pass logs it (as it does a reader thread lost, above).
-    const read = readJobBody(outcome.body());
+    const read = readJobBody(outcome.text());
     return read.ok ? { ok: true, reading: read.reading, bodyHash, requestId, attempts } : unreadable(read, requestId, attempts);
   };
 
@@ -129,7 +129,7 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
       if (outcome.kind !== 'answer' || outcome.status < 200 || outcome.status >= 300) {
         return notAJob(outcome);
       }
-      return parseList(outcome.body().toString('utf8'), header(outcome.headers['cf-ray']), outcome.attempts);
+      return parseList(outcome.text(), header(outcome.headers['cf-ray']), outcome.attempts);
     },
   };
 }
@@ -156,7 +156,7 @@ function notAJob(outcome: HttpOutcome): { ok: false; failure: FetchFailure } {
       if (outcome.status >= 300 && outcome.status < 400 && location !== undefined) {
         return refusedRedirect(outcome.status, originOf(location, outcome.url), requestId, outcome.attempts);
       }
-      return httpFailure(outcome.status, outcome.headers, outcome.body(), requestId, outcome.attempts);
+      return httpFailure(outcome.status, outcome.headers, outcome.text(), requestId, outcome.attempts);
     }
   }
 }
@@ -267,15 +267,13 @@ function unreadable(why: Unreadable, requestId: string | null, attempts: number)
   return failure('invalid_response', why.message, why.detail, requestId, 200, attempts);
 }
 
-function apiMessage(body: unknown): string | null {
+function apiMessage(body: string): string | null {
   const said = apiWords(body);
   return said === null ? null : clip(said, API_WORDS_MAX);
 }
 
-function apiWords(raw: unknown): string | null {
-  // A job's read asks for bytes, so its error bodies arrive as a Buffer.
-  const body = Buffer.isBuffer(raw) ? raw.toString('utf8') : raw;
-  if (typeof body !== 'string' || body.trim() === '') return null;
+function apiWords(body: string): string | null {
+  if (body.trim() === '') return null;
   try {
     const json = JSON.parse(body) as { detail?: unknown; message?: unknown };
     if (typeof json.detail === 'string') return json.detail;
@@ -300,7 +298,7 @@ function apiWords(raw: unknown): string | null {
 function httpFailure(
   statusCode: number,
   headers: IncomingHttpHeaders,
-  body: Buffer,
+  body: string,
   requestId: string | null,
   attempts: number,
 ): { ok: false; failure: FetchFailure } {

@@ -104,6 +104,25 @@ describe("the SeekrFlow client's GET", () => {
     expect(requests).toHaveLength(0);
   });
 
+  it('reads each answer as itself, whatever the one before it: longer, shorter, not ASCII, over 8 MB', async () => {
+    const withName = (files: number, name: string) => makeBusyJob(files, { failedEvery: 7 }, { id: JOB, name });
+    // In the order served: the memory a multi-chunk answer is joined in is reused by the next.
+    const served = [
+      withName(150, 'Claims, 150 files'), // 170 KB
+      withName(600, 'Claims, 600 files'), // 0.5 MB: longer than what was joined before it
+      withName(60, 'Claims, 60 files'), // 90 KB: shorter
+      withName(150, 'Réclamations, 150 fichiers'), // not ASCII: decoded as UTF-8
+      withName(12_000, 'Claims, 12,000 files'), // 10 MB: joined in memory of its own
+      withName(150, 'Claims, 150 files, again'),
+    ];
+    answer = (res, n) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(served[n]));
+    const one = client();
+    for (const job of served) {
+      const read = await one.getDataJob(JOB);
+      expect(read.ok && read.job).toEqual(job);
+    }
+  });
+
   it('ends a redirect loop within the origin: unavailable, after 10 hops, not retried', async () => {
     answer = (res) => res.writeHead(302, { location: PATH }).end();
     const failure = failureOf(await client().getDataJob(JOB));

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { type ClientRequest, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -48,8 +49,8 @@ export type HttpOutcome =
       attempts: number;
       /** SHA-256 of the body (base64url), when asked for. */
       bodyHash: string | null;
-      /** The body's bytes, joined on first call. */
-      body(): Buffer;
+      /** The body as text (decoded afresh at each call). */
+      text(): string;
       /** The body's length in bytes (decoded). */
       size: number;
     }
@@ -75,11 +76,15 @@ export const MAX_REDIRECTS = 10;
 
 export type HttpGet = (url: URL, options?: { hash?: boolean }) => Promise<HttpOutcome>;
 
+/** A body's chunks as text; see `textDecoder`. */
+type Decode = (chunks: readonly Buffer[], length: number) => string;
+
 export function createHttpGet(options: HttpGetOptions): HttpGet {
+  const decode = textDecoder();
   return async (url, { hash = false } = {}) => {
     const startedAt = Date.now();
     for (let attempts = 1; ; attempts++) {
-      const outcome = await attempt(url, hash, options);
+      const outcome = await attempt(url, hash, options, decode);
       const retryable =
         (outcome.kind === 'answer' && RETRY_STATUSES.has(outcome.status)) ||
         (outcome.kind === 'no_answer' && RETRY_ERROR_CODES.has(outcome.code));
@@ -117,11 +122,40 @@ function retryAfterOf(outcome: Attempt): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(1, at - Date.now());
 }
 
+/**
+ * Chunks to text, joined in memory it keeps for the next answer. Fresh memory is dear on the VMs
+ * this runs on (joining 2.4 MB into a new buffer took 2.2 ms, into a reused one 0.07 ms), and the
+ * joined bytes are only a step to the string: they never leave this function. Answers larger than
+ * REUSED_JOIN_BYTES are joined into memory of their own, so one huge answer does not stay resident.
+ *
+ * JSON from SeekrFlow is nearly always pure ASCII (non-ASCII arrives as \u escapes), and then
+ * Latin-1 decoding gives the same string several times faster than UTF-8 decoding (0.4 ms against
+ * 4 ms for 1.5 MB here).
+ */
+function textDecoder(): Decode {
+  let reused = Buffer.allocUnsafeSlow(0);
+  return (chunks, length) => {
+    let bytes: Buffer;
+    if (chunks.length === 1) bytes = chunks[0] as Buffer;
+    else if (length > REUSED_JOIN_BYTES) bytes = Buffer.concat(chunks, length);
+    else {
+      if (reused.length < length) reused = Buffer.allocUnsafeSlow(Math.max(length, 2 * reused.length));
+      let at = 0;
+      for (const chunk of chunks) at += chunk.copy(reused, at);
+      bytes = reused.subarray(0, at);
+    }
+    return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+  };
+}
+
+/** The largest answer joined in reused memory: about a 6,500-file job. */
+const REUSED_JOIN_BYTES = 8 * 1024 * 1024;
+
 /** One attempt, following redirects within the origin; never throws. */
-async function attempt(url: URL, hash: boolean, options: HttpGetOptions): Promise<Attempt> {
+async function attempt(url: URL, hash: boolean, options: HttpGetOptions, decode: Decode): Promise<Attempt> {
   let at = url;
   for (let hops = 0; ; hops++) {
-    const outcome = await exchange(at, hash, options);
+    const outcome = await exchange(at, hash, options, decode);
     if (outcome.kind !== 'answer' || outcome.status < 300 || outcome.status >= 400) return outcome;
     const next = redirectTarget(outcome.headers.location, at);
     // The key and the team id go to the configured origin only: another scheme, host or port is not
@@ -142,7 +176,7 @@ function redirectTarget(location: string | undefined, from: URL): URL | null {
 }
 
 /** One request and its answer, read to the end or to the cap. */
-function exchange(url: URL, hash: boolean, { headers, timeoutMs, maxBodyBytes }: HttpGetOptions): Promise<Attempt> {
+function exchange(url: URL, hash: boolean, { headers, timeoutMs, maxBodyBytes }: HttpGetOptions, decode: Decode): Promise<Attempt> {
   return new Promise<Attempt>((resolve) => {
     let settled = false;
     let request: ClientRequest | undefined;
@@ -177,7 +211,7 @@ function exchange(url: URL, hash: boolean, { headers, timeoutMs, maxBodyBytes }:
           headers: answered,
           url: url.href,
           bodyHash: null,
-          body: () => Buffer.alloc(0),
+          text: () => '',
           size: 0,
         });
         return;
@@ -204,7 +238,6 @@ function exchange(url: URL, hash: boolean, { headers, timeoutMs, maxBodyBytes }:
         chunks.push(chunk);
       });
       const answer = () => {
-        let joined: Buffer | undefined;
         settle({
           kind: 'answer',
           status: statusCode,
@@ -212,10 +245,7 @@ function exchange(url: URL, hash: boolean, { headers, timeoutMs, maxBodyBytes }:
           url: url.href,
           bodyHash: digest ? digest.digest('base64url') : null,
           size: length,
-          body: () => {
-            joined ??= chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
-            return joined;
-          },
+          text: () => decode(chunks, length),
         });
       };
       body.on('end', answer);
