@@ -182,11 +182,13 @@ const PASS_NAME = {
 function printPassTable(title: string, notes: string[], results: ScenarioResult[], ideal: number, quietTarget: number): void {
   const rows = results.flatMap((r) =>
     r.rows.map((row) => {
-      // A warm row is judged by its slowest pass.
-      const times = row.pass === 'warm' ? row.result.again.map((a) => a.ms) : [row.result.report.ms];
+      // A warm row shows its repeated passes (not the first, which warmed up), and is judged by its slowest.
+      const { report, again, loopMaxMs: firstLoopMaxMs } = row.result;
+      const timed = again.length > 0 ? again : [{ ms: report.ms, loopMaxMs: firstLoopMaxMs }];
+      const times = timed.map((t) => t.ms);
       const ratio = Math.max(...times) / ideal;
       const target = row.pass === 'quiet' || row.pass === 'warm' ? quietTarget : row.pass === 'changed' ? 2 : null;
-      const loopMaxMs = row.pass === 'warm' ? Math.max(...row.result.again.map((a) => a.loopMaxMs)) : row.result.loopMaxMs;
+      const loopMaxMs = Math.max(...timed.map((t) => t.loopMaxMs));
       return [
         r.engine,
         PASS_NAME[row.pass],
@@ -194,10 +196,10 @@ function printPassTable(title: string, notes: string[], results: ScenarioResult[
         target === null ? ratio.toFixed(2) : against(ratio.toFixed(2), ratio <= target),
         target === null ? '' : `≤ ${target}`,
         // Per pass (a warm row's process made 1 + WARM_PASSES).
-        int(row.requests / (1 + row.result.again.length)),
+        int(row.requests / (1 + again.length)),
         row.slackCalls === null ? '' : against(String(row.slackCalls), row.slackCalls === 0),
-        int(row.result.report.changedJobs),
-        int(row.result.report.deliveries),
+        int(report.changedJobs),
+        int(report.deliveries),
         `${mb(row.result.rssBefore)} → ${against(mb(row.result.maxRss), row.result.maxRss <= RSS_TARGET)}`,
         ms(loopMaxMs),
         mb(row.dbBytes),
@@ -269,7 +271,7 @@ async function benchPasses(kind: 'realistic' | 'heavy', engines: Array<[Engine, 
       bodySummary(sim),
       `ideal = ${int(jobs)} × ${LATENCY_MS} ms / ${CONCURRENCY} = ${ms(ideal)}; targets: quiet ≤ ${kind === 'realistic' ? 1.1 : 1.5} × ideal, all changed ≤ 2 × ideal, ${int(jobs)} requests, 0 Slack calls when quiet, peak RSS ≤ 250 MB`,
       'each pass in a process of its own: RSS at start is that process before the pass, peak its maxRSS; the first pass records what the bot remembers;',
-      `"quiet, warm": the quiet pass ${1 + WARM_PASSES} times in one process, a second apart, timed after the first (its peak is the three's); requests are per pass;`,
+      `"quiet, warm": the quiet pass ${1 + WARM_PASSES} times in one process, a second apart, timed after the first (its peak is theirs); requests are per pass;`,
       'longest loop delay: the most an event-loop turn was late during the pass (monitorEventLoopDelay), what a slash command could have waited',
     ],
     results,

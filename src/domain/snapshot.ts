@@ -98,6 +98,5 @@ export function lastBodyHash(watch: JobWatch | null): string | null {
 
 /** The hash of the answer the watch was read from, when this build read it. */
 export function knownBodyHash(watch: JobWatch | null): string | null {
-  const prefix = `${READING_VERSION}:`;
-  return watch?.answer?.startsWith(prefix) ? watch.answer.slice(prefix.length) : null;
+  return watch?.answer?.startsWith(`${READING_VERSION}:`) ? lastBodyHash(watch) : null;
 }

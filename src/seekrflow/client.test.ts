@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/server.js';
 import { makeJob } from '../../test/support/make-job.js';
 import type { FetchResult } from '../core/ports.js';
-import { createSeekrFlowClient, type SeekrFlowClientOptions } from './client.js';
+import { createSeekrFlowClient, longestCallMs, type SeekrFlowClientOptions } from './client.js';
 import { coalesceFetches } from './coalesce.js';
 
 /** The client against the simulator over real HTTP: every outcome, retries as the simulator counted them, the header rules. */
@@ -257,6 +257,12 @@ describe('SeekrFlow client', () => {
     expect(sim.requestCount(JOB)).toBe(1);
     await shared.getDataJob(JOB); // after the answer, a new read asks again
     expect(sim.requestCount(JOB)).toBe(2);
+  });
+
+  it('reckons the longest a call can wait on SeekrFlow (where a reader thread is deemed stuck): the budget, then 11 hops', () => {
+    // 45 s of retries, then an attempt that follows 10 redirects, each hop up to the timeout: 155 s.
+    expect(longestCallMs({ timeoutMs: 10_000 })).toBe(155_000);
+    expect(longestCallMs({ timeoutMs: 1_000, retry: { budgetMs: 5_000 } })).toBe(16_000);
   });
 
   it("passes a poll's recheck on whole, with the job's last answer (which says where a large one is read)", async () => {

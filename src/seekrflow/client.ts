@@ -115,7 +115,7 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
 
   return {
     getDataJob: (id) => read(id) as Promise<FetchResult>,
-    recheckDataJob: (id, knownHash, lastHash) => read(id, knownHash, lastHash),
+    recheckDataJob: read,
     async listJobs({ offset, limit }) {
       // Newest first (SeekrFlow's default, said anyway): discovery stops at the first page it knows.
       const url = new URL('data-jobs', prefix);

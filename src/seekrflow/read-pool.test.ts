@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeBusyJob } from '../../test/support/make-job.js';
 import type { RecheckResult } from '../core/ports.js';
-import { createSeekrFlowClient, longestCallMs } from './client.js';
+import { createSeekrFlowClient } from './client.js';
 import { createReadPool, type ReadPool, type ThreadClientOptions } from './read-pool.js';
 
 /** The longest the event loop went without running a 1 ms timer while `work` ran. */
@@ -117,12 +117,6 @@ describe("a poll's rechecks on reader threads", () => {
     delayMs = 0;
     await pool.start(); // another thread (its start is not what the deadline is for)
     expect(await pool.recheck('dj-small', null)).toMatchObject({ ok: true, reading: { summary: { fileCount: 10 } } });
-  });
-
-  it('gives a thread, by default, longer than its client can wait on SeekrFlow', () => {
-    // 45 s of retries, then an attempt that follows 10 redirects, each hop up to the timeout: 155 s.
-    expect(longestCallMs({ timeoutMs: 10_000 })).toBe(155_000);
-    expect(longestCallMs({ timeoutMs: 1_000, retry: { budgetMs: 5_000 } })).toBe(16_000);
   });
 
   it('starts its threads when asked, so that the first recheck does not wait for one', async () => {

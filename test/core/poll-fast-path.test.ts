@@ -7,7 +7,7 @@ import { type Simulator, startSimulator } from '../../simulator/server.js';
 import { runPollPass } from '../../src/core/poll-pass.js';
 import type { JobSource, OutboxItem } from '../../src/core/ports.js';
 import type { DataJob } from '../../src/domain/data-job.js';
-import { createSeekrFlowClient } from '../../src/seekrflow/client.js';
+import { createSeekrFlowClient, type SeekrFlowClientOptions } from '../../src/seekrflow/client.js';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite-store.js';
 import { makeAlignment, makeBusyJob, makeEvent, makeJobWithFiles } from '../support/make-job.js';
 
@@ -52,8 +52,15 @@ function counting(bot: Omit<Bot, 'jobs' | 'unread'>, source: JobSource): Bot {
   return counted;
 }
 
-const seekrflow = () =>
-  createSeekrFlowClient({ baseUrl: sim.url, apiKey: sim.apiKey, teamId: sim.teamId ?? undefined, timeoutMs: 5_000, retry: { limit: 0 } });
+const seekrflow = (more: Partial<SeekrFlowClientOptions> = {}) =>
+  createSeekrFlowClient({
+    baseUrl: sim.url,
+    apiKey: sim.apiKey,
+    teamId: sim.teamId ?? undefined,
+    timeoutMs: 5_000,
+    retry: { limit: 0 },
+    ...more,
+  });
 
 async function startBot(name: string, alwaysRead: boolean): Promise<Bot> {
   const store = openSqliteStore({ path: join(dir, `${name}.sqlite`) });
@@ -210,12 +217,7 @@ describe('where a poll reads a large job', () => {
     sim.putJob(makeBusyJob(1_000, { failedEvery: 10 }, { id: JOB, status: 'file_processing' })); // over 512 KB
     const asked: (string | null)[] = [];
     const inline = seekrflow();
-    const client = createSeekrFlowClient({
-      baseUrl: sim.url,
-      apiKey: sim.apiKey,
-      teamId: sim.teamId ?? undefined,
-      timeoutMs: 5_000,
-      retry: { limit: 0 },
+    const client = seekrflow({
       // Where the reader threads would make it: here, another client (what is asked is what matters).
       reader: {
         recheck(id, knownHash) {
