@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { type Config, configWarnings, jobUrlFrom, secretsOf } from './config.js';
+import { type AccessDeps, deliveryAudience, UserLimiter } from './core/access.js';
 import { CredentialState } from './core/credentials.js';
 import { Completions, createDeliveryRunner, deliverPending } from './core/delivery.js';
 import { discover } from './core/discovery.js';
@@ -16,11 +17,12 @@ import { startScheduler } from './scheduler/scheduler.js';
 import { createSeekrFlowClient, MB } from './seekrflow/client.js';
 import { coalesceFetches } from './seekrflow/coalesce.js';
 import { botReadPool } from './seekrflow/read-pool.js';
-import { boltLogger, startSlackApp } from './slack/app.js';
-import { resolveEmails, sharedChannelGuard } from './slack/directory.js';
+import { boltLogger, identifyBot, startSlackApp } from './slack/app.js';
+import { createSlackDirectory, resolveEmails } from './slack/directory.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { Pacer } from './slack/pacing.js';
 import { createSlackPoster } from './slack/poster.js';
+import { createSlackClient } from './slack/web-client.js';
 import { openStore } from './storage/open-store.js';
 import { redactUrl } from './util/url-secrets.js';
 
@@ -126,23 +128,24 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
       ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     });
     const jobUrl = jobUrlFrom(config.seekrflow.jobUrlTemplate);
-    const notifier = createSlackNotifier({
-      poster,
+    const notifier = createSlackNotifier({ poster, pacer, jobUrl });
+    const slackLog = boltLogger(logger.child({ component: 'slack' }));
+    const identity = await identifyBot(config.slack, slackLog);
+    // One directory for the access policy and delivery's checks: what one learns, the other knows.
+    const directory = createSlackDirectory({
+      client: createSlackClient({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger: slackLog }, 'lookups'),
+      ttlMs: config.access.cacheSeconds * 1000,
       pacer,
-      jobUrl,
-      ...(config.access.allowSharedChannels
-        ? {}
-        : {
-            refuses: sharedChannelGuard({
-              token: config.slack.botToken,
-              apiUrl: config.slack.apiUrl,
-              ttlMs: config.access.cacheSeconds * 1000,
-              pacer,
-              // Counted like every other call this process makes.
-              onCall: (method, outcome) => metrics.slackCall(method, outcome),
-            }),
-          }),
+      onCall: (method, outcome) => metrics.slackCall(method, outcome),
     });
+    const policy = { installation: identity.installation, settings: config.access };
+    const access: AccessDeps = {
+      ...policy,
+      directory: directory.forPeople,
+      limiter: new UserLimiter(config.access.lookupsPerUserPerMinute),
+      logger: logger.child({ component: 'listeners' }),
+    };
+    const audience = deliveryAudience({ ...policy, directory: directory.forDelivery });
     const owners = ownerDirectory(store, await loadOwnerMap(config, logger.child({ component: 'owners' })));
     const settings = {
       stallAfterMinutes: config.poll.stallAfterMinutes,
@@ -179,6 +182,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
             outbox: store,
             subscriptions: store,
             notifier,
+            audience,
             credentials,
             completions,
             owner,
@@ -194,7 +198,9 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
 
     const slack = await startSlackApp({
       config,
+      identity,
       deps: {
+        access,
         jobs,
         poster,
         subscriptions,
@@ -216,8 +222,6 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
         };
       },
       metrics: () => metrics.scrape(),
-      pacer,
-      onCall: (method, outcome) => metrics.slackCall(method, outcome),
     });
     stops.push(() => slack.stop());
 

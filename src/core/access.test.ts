@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type AccessDeps, type AccessSettings, type Action, checkAccess, type Refusal, UserLimiter } from './access.js';
-import type { Directory, Installation, Lookup, Person, Place } from './ports.js';
+import { type AccessDeps, type AccessSettings, type Action, checkAccess, deliveryAudience, type Refusal, UserLimiter } from './access.js';
+import type { AudienceCheck, Directory, Installation, Lookup, Person, Place, Subscription } from './ports.js';
 
 /**
  * The access policy as a table: who, where, what → allowed or the refusal. The directory is plain
@@ -57,14 +57,37 @@ function deps(world: World, over: Partial<AccessSettings> = {}, installation = H
   };
 }
 
-const PLACES = {
-  C_OURS: { channelId: 'C_OURS', sharedWithOtherOrganisation: false, visibleToBot: true },
-  C_SHARED: { channelId: 'C_SHARED', sharedWithOtherOrganisation: true, visibleToBot: true },
-  C_HIDDEN: { channelId: 'C_HIDDEN', sharedWithOtherOrganisation: false, visibleToBot: false },
+const place = (channelId: string, over: Partial<Place> = {}): Place => ({
+  channelId,
+  kind: 'public',
+  sharedWithOtherOrganisation: false,
+  visibleToBot: true,
+  botIsMember: true,
+  people: null,
+  ...over,
+});
+
+const PLACES: Record<string, Place> = {
+  C_OURS: place('C_OURS'),
+  C_SHARED: place('C_SHARED', { sharedWithOtherOrganisation: true }),
+  // A private conversation Slack will not describe to the bot: a DM between people, a private channel it is not in.
+  C_HIDDEN: place('C_HIDDEN', { kind: 'private', visibleToBot: false, botIsMember: false }),
+  C_PUBLIC_NOT_IN: place('C_PUBLIC_NOT_IN', { botIsMember: false }),
+  C_PRIVATE_IN: place('C_PRIVATE_IN', { kind: 'private' }),
+  D_OURS: place('D_OURS', { kind: 'im', people: ['U_MEMBER'] }),
+  G_OURS: place('G_OURS', { kind: 'mpim', people: ['U_MEMBER', 'U_COLLEAGUE'] }),
+  G_WITH_STRANGER: place('G_WITH_STRANGER', { kind: 'mpim', people: ['U_MEMBER', 'U_STRANGER'] }),
+  G_UNKNOWN_PERSON: place('G_UNKNOWN_PERSON', { kind: 'mpim', people: ['U_MEMBER', 'U_GONE'] }),
 };
 
-const decide = async (d: AccessDeps, userId: string, action: Action, channelId = 'C_OURS') => {
-  const decision = await checkAccess(d, { userId, channelId, action, jobId: 'dj-1' });
+const PEOPLE: Record<string, Person | 'error'> = {
+  U_COLLEAGUE: member({ userId: 'U_COLLEAGUE' }),
+  U_STRANGER: member({ userId: 'U_STRANGER', stranger: true }),
+  U_GONE: 'error',
+};
+
+const decide = async (d: AccessDeps, userId: string, action: Action, channelId = 'C_OURS', botIsMember?: boolean) => {
+  const decision = await checkAccess(d, { userId, channelId, action, jobId: 'dj-1', botIsMember });
   return decision.allowed ? 'allowed' : decision.refusal;
 };
 
@@ -114,9 +137,43 @@ describe('checkAccess', () => {
     ['a member opening the App Home', member(), {}, HOME, 'home', 'C_OURS', 'allowed'],
     ['a channel Slack cannot be asked about just now', member(), {}, HOME, 'subscribe', 'C_UNKNOWN', 'cannot_check'],
     ['a channel hidden from the bot (it cannot post there either, so it may try)', member(), {}, HOME, 'share', 'C_HIDDEN', 'allowed'],
+    ['sharing in a group DM with someone of another organisation', member(), {}, HOME, 'share', 'G_WITH_STRANGER', 'shared_channel'],
+    ['subscribing a group DM of colleagues', member(), {}, HOME, 'subscribe', 'G_OURS', 'allowed'],
+    ['a group DM whose people Slack cannot describe', member(), {}, HOME, 'share', 'G_UNKNOWN_PERSON', 'cannot_check'],
+    [
+      'unfurling in a conversation the bot cannot see (a DM between people)',
+      member(),
+      {},
+      HOME,
+      'unfurl',
+      'C_HIDDEN',
+      'unseen_conversation',
+    ],
+    [
+      'unfurling in a conversation the bot cannot see, even where shared channels are allowed',
+      member(),
+      { allowSharedChannels: true },
+      HOME,
+      'unfurl',
+      'C_HIDDEN',
+      'unseen_conversation',
+    ],
+    ['unfurling in a public channel of ours the bot is not in', member(), {}, HOME, 'unfurl', 'C_PUBLIC_NOT_IN', 'allowed'],
+    ['unfurling in a private channel the bot is in', member(), {}, HOME, 'unfurl', 'C_PRIVATE_IN', 'allowed'],
+    ['unfurling in the bot’s own DM with a member', member(), {}, HOME, 'unfurl', 'D_OURS', 'allowed'],
+    ['unfurling in a group DM of colleagues with the bot', member(), {}, HOME, 'unfurl', 'G_OURS', 'allowed'],
+    ['unfurling in a group DM with someone of another organisation', member(), {}, HOME, 'unfurl', 'G_WITH_STRANGER', 'shared_channel'],
+    ['unfurling where Slack cannot be asked just now', member(), {}, HOME, 'unfurl', 'C_UNKNOWN', 'cannot_check'],
   ])('%s → %s', async (_name, person, settings, installation, action, channel, expected) => {
-    const d = deps({ people: { U_MEMBER: person }, places: PLACES }, settings, installation);
+    const d = deps({ people: { ...PEOPLE, U_MEMBER: person }, places: PLACES }, settings, installation);
     expect(await decide(d, 'U_MEMBER', action, channel)).toBe(expected);
+  });
+
+  it('believes the event that the bot is not in a private conversation, whatever the channel look-up says', async () => {
+    const d = deps({ people: { U_MEMBER: member() }, places: PLACES });
+    expect(await decide(d, 'U_MEMBER', 'unfurl', 'C_PRIVATE_IN', false)).toBe('unseen_conversation');
+    // A public channel of the workspace alone is read by its members whoever is in it.
+    expect(await decide(d, 'U_MEMBER', 'unfurl', 'C_PUBLIC_NOT_IN', false)).toBe('allowed');
   });
 
   it.each<[string, Record<string, string[] | 'error'>, 'allowed' | Refusal]>([
@@ -167,5 +224,72 @@ describe('UserLimiter', () => {
     expect(limiter.take('U1', 59_999)).toBe(false);
     expect(limiter.take('U1', 60_001)).toBe(true);
     expect(limiter.take('U1', 60_002)).toBe(false);
+  });
+});
+
+describe('deliveryAudience', () => {
+  const subscription = (over: Partial<Subscription>): Subscription => ({
+    id: 1,
+    channelId: 'C_OURS',
+    jobId: 'dj-1',
+    filter: 'changes',
+    createdBy: 'U_MEMBER',
+    createdAt: new Date(0),
+    cardTs: '1.1',
+    state: 'active',
+    stateReason: null,
+    stateBy: null,
+    stateAt: null,
+    lastDelivery: null,
+    lastDeliveryAt: null,
+    kind: 'channel',
+    feedId: null,
+    waitsForNeed: false,
+    ...over,
+  });
+  const check = (world: World, over: Partial<Subscription>, settings: Partial<AccessSettings> = {}) =>
+    deliveryAudience({ directory: directoryOf(world), installation: HOME, settings: { ...SETTINGS, ...settings } })(subscription(over));
+
+  it.each<[string, World, Partial<Subscription>, Partial<AccessSettings>, AudienceCheck['kind']]>([
+    ['a channel of ours', { people: {}, places: PLACES }, {}, {}, 'allowed'],
+    ['a channel shared since it subscribed', { people: {}, places: PLACES }, { channelId: 'C_SHARED' }, {}, 'refused'],
+    [
+      'a shared channel, where allowed (nothing asked)',
+      { people: {}, places: {} },
+      { channelId: 'C_SHARED' },
+      { allowSharedChannels: true },
+      'allowed',
+    ],
+    [
+      'a channel Slack cannot describe just now: never sent on a guess',
+      { people: {}, places: PLACES },
+      { channelId: 'C_UNKNOWN' },
+      {},
+      'unknown',
+    ],
+    [
+      'an owner who is a member',
+      { people: { U_OWNER: member({ userId: 'U_OWNER' }) } },
+      { kind: 'owner', channelId: 'U_OWNER' },
+      {},
+      'allowed',
+    ],
+    [
+      'an owner who became a guest',
+      { people: { U_OWNER: member({ guest: true }) } },
+      { kind: 'owner', channelId: 'U_OWNER' },
+      {},
+      'refused',
+    ],
+    [
+      'an owner no longer in the allowed groups',
+      { people: { U_OWNER: member({ userId: 'U_OWNER' }) }, groups: { S_DATA: ['U_X'] } },
+      { kind: 'owner', channelId: 'U_OWNER' },
+      { allowedUsergroups: ['S_DATA'] },
+      'refused',
+    ],
+    ['an owner Slack cannot describe just now', { people: { U_OWNER: 'error' } }, { kind: 'owner', channelId: 'U_OWNER' }, {}, 'unknown'],
+  ])('%s → %s', async (_name, world, over, settings, expected) => {
+    expect((await check(world, over, settings)).kind).toBe(expected);
   });
 });

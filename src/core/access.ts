@@ -1,4 +1,4 @@
-import type { Directory, Installation, Log, Person } from './ports.js';
+import type { AudienceCheck, Directory, Installation, Log, Person, Subscription } from './ports.js';
 
 /**
  * Who may see and do what. Job data (file names, errors, owners) belongs to the team that runs the
@@ -41,8 +41,18 @@ const READS_SEEKRFLOW: ReadonlySet<Action> = new Set([
   'resume',
   'unfurl',
 ]);
-/** Actions that put job data where everyone in the channel reads it (or, for 'watch', are about to). */
-const PUBLISHES: ReadonlySet<Action> = new Set(['share', 'subscribe', 'resume', 'refresh_in_channel', 'unfurl', 'watch']);
+/**
+ * Actions that put job data where everyone in the channel reads it (or, for 'watch', are about to),
+ * through the bot's own posts: where the platform will not even describe the channel to the bot, the
+ * post fails by itself, so only a channel known to be shared is refused.
+ */
+const PUBLISHES: ReadonlySet<Action> = new Set(['share', 'subscribe', 'resume', 'refresh_in_channel', 'watch']);
+/**
+ * Actions that attach job data to a conversation without the bot's membership (chat.unfurl works in
+ * direct messages, group DMs and Slack Connect conversations the bot is not in): refused unless the
+ * conversation is known to be of this organisation alone.
+ */
+const ATTACHES: ReadonlySet<Action> = new Set(['unfurl']);
 
 export interface AccessSettings {
   allowGuests: boolean;
@@ -52,7 +62,15 @@ export interface AccessSettings {
   lookupsPerUserPerMinute: number;
 }
 
-export type Refusal = 'guest' | 'other_organisation' | 'not_in_allowed_groups' | 'shared_channel' | 'cannot_check' | 'too_many_lookups';
+export type Refusal =
+  | 'guest'
+  | 'other_organisation'
+  | 'not_in_allowed_groups'
+  | 'shared_channel'
+  /** A conversation the bot cannot see, so it cannot know who reads it (a DM between people, a private channel it is not in). */
+  | 'unseen_conversation'
+  | 'cannot_check'
+  | 'too_many_lookups';
 
 export type AccessDecision = { allowed: true; person: Person } | { allowed: false; refusal: Refusal };
 
@@ -62,6 +80,8 @@ export interface AccessRequest {
   channelId?: string | undefined;
   action: Action;
   jobId?: string | undefined;
+  /** What the platform's event said of the bot's membership there, when it said (an unfurl's event does). */
+  botIsMember?: boolean | undefined;
 }
 
 export interface AccessDeps {
@@ -80,28 +100,89 @@ export async function checkAccess(deps: AccessDeps, request: AccessRequest): Pro
 }
 
 async function decide(deps: AccessDeps, request: AccessRequest): Promise<AccessDecision> {
-  const { directory, settings } = deps;
-  const person = await directory.person(request.userId);
-  // Slack could not say who this is: refuse rather than let an unknown person through.
-  if (!person.ok || person.value.deleted) return { allowed: false, refusal: 'cannot_check' };
-  if (isOtherOrganisation(person.value, deps.installation)) return { allowed: false, refusal: 'other_organisation' };
-  if (person.value.guest && !settings.allowGuests) return { allowed: false, refusal: 'guest' };
-  if (settings.allowedUsergroups.length > 0) {
-    const member = await inAnyGroup(directory, settings.allowedUsergroups, request.userId);
-    if (member === null) return { allowed: false, refusal: 'cannot_check' };
-    if (!member) return { allowed: false, refusal: 'not_in_allowed_groups' };
-  }
-  if (PUBLISHES.has(request.action) && !settings.allowSharedChannels) {
+  const person = await personVerdict(deps, request.userId);
+  if (!person.allowed) return person;
+  const how = ATTACHES.has(request.action) ? 'attached' : PUBLISHES.has(request.action) ? 'posted' : null;
+  if (how) {
     if (!request.channelId) return { allowed: false, refusal: 'cannot_check' };
-    const place = await directory.place(request.channelId);
-    if (!place.ok) return { allowed: false, refusal: 'cannot_check' };
-    if (place.value.visibleToBot && place.value.sharedWithOtherOrganisation) return { allowed: false, refusal: 'shared_channel' };
+    const refusal = await placeRefusal(deps, request.channelId, how, request.botIsMember);
+    if (refusal) return { allowed: false, refusal };
   }
   if (READS_SEEKRFLOW.has(request.action)) {
     const now = (deps.now ?? (() => new Date()))().getTime();
     if (!deps.limiter.take(request.userId, now)) return { allowed: false, refusal: 'too_many_lookups' };
   }
+  return person;
+}
+
+type PolicyDeps = Pick<AccessDeps, 'directory' | 'installation' | 'settings'>;
+
+/** Whether this person may use the bot at all, wherever they are. */
+async function personVerdict(deps: PolicyDeps, userId: string): Promise<AccessDecision> {
+  const { directory, settings } = deps;
+  const person = await directory.person(userId);
+  // Slack could not say who this is: refuse rather than let an unknown person through.
+  if (!person.ok || person.value.deleted) return { allowed: false, refusal: 'cannot_check' };
+  if (isOtherOrganisation(person.value, deps.installation)) return { allowed: false, refusal: 'other_organisation' };
+  if (person.value.guest && !settings.allowGuests) return { allowed: false, refusal: 'guest' };
+  if (settings.allowedUsergroups.length > 0) {
+    const member = await inAnyGroup(directory, settings.allowedUsergroups, userId);
+    if (member === null) return { allowed: false, refusal: 'cannot_check' };
+    if (!member) return { allowed: false, refusal: 'not_in_allowed_groups' };
+  }
   return { allowed: true, person: person.value };
+}
+
+/**
+ * Why job data may not go to this conversation, or null when it may. `posted`: through the bot's
+ * own post, which fails by itself where the bot cannot see the conversation. `attached`: an unfurl,
+ * which reaches conversations the bot is not in: only one the bot can see, of this organisation
+ * alone, takes it. A direct message or a group DM is shared when anyone in it is of another
+ * organisation. Whatever cannot be checked is refused.
+ */
+async function placeRefusal(
+  deps: PolicyDeps,
+  channelId: string,
+  how: 'posted' | 'attached',
+  botIsMember?: boolean,
+): Promise<Refusal | null> {
+  // Allowed anywhere the bot itself can post: nothing to ask.
+  if (how === 'posted' && deps.settings.allowSharedChannels) return null;
+  const place = await deps.directory.place(channelId);
+  if (!place.ok) return 'cannot_check';
+  const p = place.value;
+  if (how === 'attached') {
+    if (!p.visibleToBot) return 'unseen_conversation';
+    // Outside the bot's membership only a public channel is readable by the workspace alone.
+    if ((botIsMember === false || !p.botIsMember) && p.kind !== 'public') return 'unseen_conversation';
+  } else if (!p.visibleToBot) {
+    return null;
+  }
+  if (deps.settings.allowSharedChannels) return null;
+  if (p.sharedWithOtherOrganisation) return 'shared_channel';
+  for (const userId of p.people ?? []) {
+    const someone = await deps.directory.person(userId);
+    if (!someone.ok) return 'cannot_check';
+    if (isOtherOrganisation(someone.value, deps.installation)) return 'shared_channel';
+  }
+  return null;
+}
+
+/**
+ * Whether a message may still go where a subscription sends it, asked at delivery: a channel must
+ * not have been shared with another organisation since, and a person told directly (a job's owner)
+ * must still be someone the policy allows. `cannot_check` means not now: the delivery waits and is
+ * tried again, it never goes on a guess.
+ */
+async function deliveryRefusal(
+  deps: PolicyDeps,
+  to: { kind: 'channel'; channelId: string } | { kind: 'person'; userId: string },
+): Promise<Refusal | null> {
+  if (to.kind === 'person') {
+    const verdict = await personVerdict(deps, to.userId);
+    return verdict.allowed ? null : verdict.refusal;
+  }
+  return placeRefusal(deps, to.channelId, 'posted');
 }
 
 /** Their organisation (Enterprise Grid), or their team where there is none, is not the installation's. */
@@ -170,4 +251,23 @@ export class UserLimiter {
     this.#lastSweep = now;
     for (const [user, times] of this.#recent) if ((times.at(-1) ?? 0) <= now - 60_000) this.#recent.delete(user);
   }
+}
+
+/**
+ * Delivery's check of a subscription's audience (see deliveryRefusal): a channel that became shared
+ * with another organisation refuses as `shared`; a person the policy no longer allows, as `refused`.
+ */
+export function deliveryAudience(deps: PolicyDeps): (subscription: Subscription) => Promise<AudienceCheck> {
+  return async (subscription) => {
+    const to =
+      subscription.kind === 'owner'
+        ? ({ kind: 'person', userId: subscription.channelId } as const)
+        : ({ kind: 'channel', channelId: subscription.channelId } as const);
+    const refusal = await deliveryRefusal(deps, to);
+    if (refusal === null) return { kind: 'allowed' };
+    if (refusal === 'cannot_check') return { kind: 'unknown', detail: 'access_check_failed' };
+    return to.kind === 'person'
+      ? { kind: 'refused', why: 'refused', detail: `person_${refusal}` }
+      : { kind: 'refused', why: 'shared', detail: 'channel_shared_externally' };
+  };
 }

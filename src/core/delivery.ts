@@ -1,6 +1,7 @@
 import { mapWithConcurrency } from '../util/concurrency.js';
 import type { CredentialState } from './credentials.js';
 import {
+  type AudienceCheck,
   type Delivery,
   type LegacyContent,
   type LivingCard,
@@ -51,6 +52,11 @@ export interface DeliverDeps {
     'getSubscription' | 'setCardTs' | 'pauseSubscription' | 'recordDeliveryResult' | 'recordDeliveryResults'
   >;
   notifier: Notifier;
+  /**
+   * Asked once per subscription and run, before anything is sent: whether its messages may still go
+   * where it sends them (see AudienceCheck). Without it, they always may.
+   */
+  audience?: (subscription: Subscription) => Promise<AudienceCheck>;
   /** Unique per process: claims carry it, so a dead process's claims expire instead of blocking. */
   owner: string;
   logger: Log;
@@ -219,6 +225,21 @@ async function deliverGroup(group: Delivery[], deps: RunDeps, o: Options, now: (
     for (const d of group) await deps.outbox.completeDelivery(d.id); // its subscription was removed
     return;
   }
+  try {
+    const barred = await audienceOutcome(subscription, deps);
+    if (barred) {
+      // Nothing of the group goes: the first settles as refused (a pause) or unchecked (a retry), the rest keep their order.
+      const result = await settleClaimed(subscription, first, barred, deps, o, now);
+      if (result === 'retry') report.retried += 1;
+      else if (result === 'paused' || result === 'dropped') report[result] += 1;
+      await deps.outbox.releaseDeliveries(group.slice(1).map((d) => d.id));
+      return;
+    }
+  } catch (error) {
+    // A storage error: leave the claims to expire; the deliveries are retried then.
+    deps.logger.error({ err: error, subscriptionId: subscription.id }, 'delivery failed unexpectedly');
+    return;
+  }
   for (let i = 0; i < group.length; i++) {
     const delivery = group[i] as Delivery;
     if (deps.signal?.aborted) {
@@ -246,6 +267,36 @@ async function deliverGroup(group: Delivery[], deps: RunDeps, o: Options, now: (
       return;
     }
   }
+}
+
+/**
+ * What the audience check means for sending: nothing (it may go), the destination refused (a channel
+ * shared since, a person no longer allowed), or a retry (it could not be checked: never send on a guess).
+ */
+async function audienceOutcome(subscription: Subscription, deps: RunDeps): Promise<SendOutcome | null> {
+  if (!deps.audience) return null;
+  const check = await deps.audience(subscription);
+  switch (check.kind) {
+    case 'allowed':
+      return null;
+    case 'refused':
+      return { kind: 'destination_gone', why: check.why, detail: check.detail };
+    case 'unknown':
+      return { kind: 'retry', afterMs: null, rateLimited: false, maybeDelivered: false, detail: check.detail };
+  }
+}
+
+/** Settles a delivery that was not sent, under a claim renewed first (or 'lost' when it is no longer ours). */
+async function settleClaimed(
+  subscription: Subscription,
+  delivery: Delivery,
+  outcome: SendOutcome,
+  deps: RunDeps,
+  o: Options,
+  now: () => Date,
+): Promise<Result> {
+  if (!(await deps.outbox.renewClaim(delivery.id, deps.owner, new Date(now().getTime() + o.leaseMs)))) return 'lost';
+  return settle(subscription, delivery, outcome, deps, o, now());
 }
 
 async function deliverOne(subscription: Subscription, delivery: Delivery, deps: RunDeps, o: Options, now: () => Date): Promise<Result> {

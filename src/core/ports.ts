@@ -476,13 +476,20 @@ export interface Person {
 /** A conversation as far as who can read it goes. */
 export interface Place {
   channelId: string;
+  /** A public channel, a private one, a direct message or a group DM. */
+  kind: 'public' | 'private' | 'im' | 'mpim';
   /** Shared with another organisation (Slack Connect): people outside the company read it. */
   sharedWithOtherOrganisation: boolean;
   /**
    * False when the platform will not even describe it to the bot (a private channel it is not in, a
-   * DM between people): the bot cannot post there either, so trying leaks nothing.
+   * DM between people, a Slack Connect conversation): the bot cannot post there through its own
+   * membership, but an unfurl can still reach it, so nothing but a post may go there on a guess.
    */
   visibleToBot: boolean;
+  /** The bot is a member: what it posts there, it posts through its own membership. */
+  botIsMember: boolean;
+  /** For a direct message or a group DM, the people in it: one of another organisation makes it shared. */
+  people: readonly string[] | null;
 }
 
 /** The workspace (and organisation) the bot is installed in. */
@@ -505,12 +512,22 @@ export interface Directory {
 // Telling people: the notifier
 // ---------------------------------------------------------------------------------------------
 
-/** Why a destination cannot take messages, in the notifier's terms rather than a platform's codes. */
 /**
+ * Why a destination cannot take messages, in the notifier's terms rather than a platform's codes.
  * `shared`: the channel has since been shared with another organisation, where job data may not go
- * (unless ALLOW_SHARED_CHANNELS).
+ * (unless ALLOW_SHARED_CHANNELS); `refused`: the person is no longer one the access policy allows.
  */
-export type DestinationProblem = 'not_found' | 'archived' | 'not_a_member' | 'restricted' | 'shared';
+export type DestinationProblem = 'not_found' | 'archived' | 'not_a_member' | 'restricted' | 'shared' | 'refused';
+
+/**
+ * Whether a subscription's messages may still go where it sends them, asked at delivery. `refused`:
+ * never there (`shared`: the channel was shared with another organisation; `refused`: the person told
+ * directly is no longer one the policy allows). `unknown`: it could not be checked now: wait and ask again.
+ */
+export type AudienceCheck =
+  | { kind: 'allowed' }
+  | { kind: 'refused'; why: Extract<DestinationProblem, 'shared' | 'refused'>; detail: string }
+  | { kind: 'unknown'; detail: string };
 
 /** Why the platform refuses the bot's own credentials. */
 export type CredentialProblem = 'revoked' | 'inactive' | 'invalid' | 'missing_scope';

@@ -1,14 +1,11 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
-import { WebClient } from '@slack/web-api';
 import type { Config } from '../config.js';
-import { type AccessDeps, UserLimiter } from '../core/access.js';
-import type { Installation, Log } from '../core/ports.js';
+import type { Installation } from '../core/ports.js';
 import { BotError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { redactUrl } from '../util/url-secrets.js';
-import { createSlackDirectory } from './directory.js';
 import { registerCardActions } from './listeners/card-actions.js';
 import { registerCommand } from './listeners/command.js';
 import type { ListenerDeps } from './listeners/context.js';
@@ -16,8 +13,8 @@ import { registerFailedFilesModal } from './listeners/failed-files.js';
 import { registerHome } from './listeners/home.js';
 import { registerUnfurls } from './listeners/unfurl.js';
 import { registerWatchShortcut } from './listeners/watch.js';
-import type { Pacer } from './pacing.js';
 import { slackFailure } from './poster.js';
+import { createSlackClient, slackClientOptions } from './web-client.js';
 
 /**
  * The Bolt app: HTTP mode (signed requests at /slack/events) or Socket Mode, /healthz on PORT in
@@ -34,9 +31,10 @@ export interface SlackAppHandle {
 }
 
 export interface SlackAppOptions {
-  config: Pick<Config, 'slack' | 'access'>;
-  /** Everything the listeners use but the access policy, which needs to know the installation first. */
-  deps: Omit<ListenerDeps, 'access'>;
+  config: Pick<Config, 'slack'>;
+  /** Who the bot is (identifyBot). */
+  identity: BotIdentity;
+  deps: ListenerDeps;
   logger: Logger;
   /**
    * What /healthz reports: 200 while `ok`, 503 with the `reason` when not. The details (mode,
@@ -45,9 +43,6 @@ export interface SlackAppOptions {
   health: () => { ok: boolean; reason?: string; details: Record<string, unknown> };
   /** GET /metrics: Prometheus text. */
   metrics: () => Promise<{ contentType: string; body: string }>;
-  /** The process's pacer, which the access policy's look-ups wait at too. */
-  pacer?: Pacer;
-  onCall?: (method: string, outcome: string) => void;
 }
 
 /** Bolt and its clients log through our logger, so their lines are structured and scrubbed too. */
@@ -68,19 +63,19 @@ export function boltLogger(logger: Logger): BoltLogger {
   };
 }
 
-interface BotIdentity {
+export interface BotIdentity {
   botId: string;
   botUserId: string;
   /** The workspace and organisation the bot is installed in: people of any other are refused. */
   installation: Installation;
 }
 
-async function verifyToken(config: Config['slack'], logger: BoltLogger): Promise<BotIdentity> {
-  const client = new WebClient(config.botToken, {
-    logger,
-    retryConfig: { retries: 2, factor: 1, minTimeout: 200, maxTimeout: 1000 },
-    ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}),
-  });
+/**
+ * Who the bot is, from `auth.test`: checked first at start, so a bad token is one clear error instead
+ * of a listener that never hears anything.
+ */
+export async function identifyBot(config: Pick<Config['slack'], 'botToken' | 'apiUrl'>, logger: BoltLogger): Promise<BotIdentity> {
+  const client = createSlackClient({ token: config.botToken, apiUrl: config.apiUrl, logger }, 'startup');
   try {
     const auth = await client.auth.test();
     if (!auth.user_id || !auth.bot_id || !auth.team_id) throw new Error('auth.test returned no bot user or team');
@@ -152,41 +147,12 @@ function metricsHandler(metrics: SlackAppOptions['metrics'], logger: Logger) {
   };
 }
 
-function accessPolicy(
-  config: Pick<Config, 'slack' | 'access'>,
-  installation: Installation,
-  log: BoltLogger,
-  logger: Log,
-  paced: Pick<SlackAppOptions, 'pacer' | 'onCall'>,
-): AccessDeps {
-  // Its own client: a refusal must come quickly, so no waiting out a 429 or a long retry; when Slack
-  // cannot say who is asking, the person is asked to try again.
-  const client = new WebClient(config.slack.botToken, {
-    logger: log,
-    timeout: 5_000,
-    rejectRateLimitedCalls: true,
-    retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 200 },
-    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-  });
-  const { access } = config;
-  return {
-    directory: createSlackDirectory({ client, ttlMs: access.cacheSeconds * 1000, ...paced }),
-    installation,
-    settings: access,
-    limiter: new UserLimiter(access.lookupsPerUserPerMinute),
-    logger,
-  };
-}
-
-export async function startSlackApp({ config, deps, logger, health, metrics, pacer, onCall }: SlackAppOptions): Promise<SlackAppHandle> {
+export async function startSlackApp({ config, identity, deps, logger, health, metrics }: SlackAppOptions): Promise<SlackAppHandle> {
   const slack = config.slack;
   const log = boltLogger(logger.child({ component: 'slack' }));
-  const { botId, botUserId, installation } = await verifyToken(slack, log);
-  const clientOptions = {
-    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
-    // Interactive answers (views, respond) are worth a short retry, not Slack's default thirty minutes.
-    retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3000 },
-  };
+  const { botId, botUserId } = identity;
+  // The clients Bolt makes itself (the listeners' answers: views, respond) log through ours too.
+  const clientOptions = slackClientOptions({ apiUrl: slack.apiUrl, logger: log }, 'interactive');
 
   const answerHealth = healthHandler(health, slack.healthzDetails);
   const answerMetrics = metricsHandler(metrics, logger);
@@ -215,10 +181,7 @@ export async function startSlackApp({ config, deps, logger, health, metrics, pac
   }
 
   const app = new App({ token: slack.botToken, botId, botUserId, receiver, logger: log, clientOptions });
-  const listenerDeps: ListenerDeps = {
-    ...deps,
-    access: accessPolicy(config, installation, log, deps.logger, { ...(pacer ? { pacer } : {}), ...(onCall ? { onCall } : {}) }),
-  };
+  const listenerDeps = deps;
   registerCommand(app, listenerDeps);
   registerCardActions(app, listenerDeps);
   registerFailedFilesModal(app, listenerDeps);

@@ -222,6 +222,8 @@ const REFUSALS: Record<Refusal, string> = {
   not_in_allowed_groups: '/datajob is limited to members of certain user groups, and you are not in one: ask whoever runs the bot.',
   shared_channel:
     'This channel is shared with another organisation, so job data is not posted here. Use a channel only your organisation can read; `/datajob <job id>` still works here, only for you.',
+  unseen_conversation:
+    'I can’t see who reads this conversation, so job data is not posted here. Use a channel I am in; `/datajob <job id>` still works here, only for you.',
   cannot_check: 'I couldn’t check with Slack who you are or where this is. Try again in a minute.',
   too_many_lookups: 'That’s a lot of look-ups in one minute: wait a minute, then try again.',
 };
@@ -278,6 +280,7 @@ const PAUSE_REASONS: Record<Notice['why'], string> = {
   not_a_member: 'the bot is not in the channel',
   restricted: 'the workspace does not let the bot post there',
   shared: 'the channel is now shared with another organisation, where job data is not posted',
+  refused: 'the person it tells is no longer allowed to use the bot',
   inactive: 'the bot’s Slack account was deactivated',
   revoked: 'the bot’s Slack token was revoked',
   invalid: 'Slack no longer accepts the bot’s token',

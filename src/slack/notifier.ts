@@ -1,4 +1,4 @@
-import type { LegacyContent, LivingCard, Notifier, SendOutcome, SubscriptionNote, ThreadReply } from '../core/ports.js';
+import type { LegacyContent, LivingCard, Notifier, SubscriptionNote, ThreadReply } from '../core/ports.js';
 import type { MessagePayload } from './blocks/block-kit.js';
 import { renderJobCard } from './blocks/card.js';
 import { ownerLine, renderEventReply } from './blocks/event-reply.js';
@@ -18,14 +18,7 @@ export interface SlackNotifierOptions {
   pacer?: Pacer;
   /** "View in SeekrFlow" link of a job, from the configured template; undefined for no button. */
   jobUrl: (jobId: string) => string | undefined;
-  /**
-   * True when job data may no longer go to this channel (it was shared with another organisation
-   * after it subscribed): asked before each card and reply, so such a subscription pauses.
-   */
-  refuses?: (channelId: string) => Promise<boolean>;
 }
-
-const NOW_SHARED: SendOutcome = { kind: 'destination_gone', why: 'shared', detail: 'channel_shared_externally' };
 
 const isLegacy = (content: object): content is LegacyContent => 'legacy' in content;
 
@@ -59,22 +52,18 @@ export function renderThreadReply(reply: ThreadReply): MessagePayload & { broadc
   return { text: message.text, blocks: [ownerLine(reply.job, reply.eventId), ...message.blocks], broadcast: false };
 }
 
-export function createSlackNotifier({ poster, pacer, jobUrl, refuses }: SlackNotifierOptions): Notifier {
-  const barred = async (channelId: string) => (refuses ? refuses(channelId) : false);
+export function createSlackNotifier({ poster, pacer, jobUrl }: SlackNotifierOptions): Notifier {
   const cardMessage = (card: LivingCard | LegacyContent): OutgoingMessage =>
     isLegacy(card) ? legacyMessage(card) : renderLivingCard(card, jobUrl(card.state.card.id));
   return {
     async postCard(channelId, card) {
-      if (await barred(channelId)) return NOW_SHARED;
       return toOutcome(await poster.post(channelId, cardMessage(card)));
     },
     async updateCard(channelId, ref, card) {
-      if (await barred(channelId)) return NOW_SHARED;
       const { text, blocks } = cardMessage(card);
       return toOutcome(await poster.update(channelId, ref, { text, ...(blocks ? { blocks } : {}) }), { canBeGone: true });
     },
     async postReply(channelId, threadRef, reply, deliveryKey) {
-      if (await barred(channelId)) return NOW_SHARED;
       const { text, blocks, broadcast } = isLegacy(reply) ? legacyMessage(reply) : renderThreadReply(reply);
       return toOutcome(
         await poster.post(channelId, {

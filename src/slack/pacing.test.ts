@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { Pacer } from './pacing.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Pacer, TurnTimeout } from './pacing.js';
 
 /** A clock that only moves when someone sleeps: the pacer's waits become exact, instant arithmetic. */
 function virtualTime() {
@@ -129,5 +129,47 @@ describe('Pacer, with many calls of a burst in flight', () => {
     for (let i = 0; i < 9; i++) (await pacer.acquire('chat.update'))();
     await pacer.acquire('chat.update');
     expect(Math.round(time.now)).toBe(21_250);
+  });
+});
+
+describe('Pacer: a person waiting goes first', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('serves an urgent call (a click’s access check) before a backlog of background calls at the same gate', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const pacer = new Pacer();
+    const order: string[] = [];
+    const take = (who: string, urgent: boolean) =>
+      pacer.acquire('conversations.info', undefined, { urgent }).then((answered) => {
+        order.push(`${who}@${Date.now()}`);
+        answered();
+      });
+    // Delivery's look-ups: tier 3's burst of 10 at once, then 20 queued at one every 1.25 s.
+    const background = Array.from({ length: 30 }, (_, i) => take(`b${i}`, false));
+    const click = take('click', true);
+    await vi.advanceTimersByTimeAsync(1_250);
+    await click;
+    expect(order.slice(0, 11)).toEqual([...Array.from({ length: 10 }, (_, i) => `b${i}@0`), 'click@1250']);
+    await vi.advanceTimersByTimeAsync(30_000);
+    await Promise.all(background);
+    // The click took one turn: the backlog ends one turn later, nothing lost.
+    expect(order.at(-1)).toBe('b29@26250');
+  });
+
+  it('gives up on a call that got no turn in time, without making it, and leaves the gate to the others', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const pacer = new Pacer();
+    pacer.hold('conversations.info', undefined, 30_000);
+    const urgent = pacer.acquire('conversations.info', undefined, { urgent: true, maxWaitMs: 3_000 });
+    const rejected = expect(urgent).rejects.toBeInstanceOf(TurnTimeout);
+    const background = pacer.acquire('conversations.info');
+    await vi.advanceTimersByTimeAsync(3_000);
+    await rejected;
+    // After a hold the bucket starts empty: the first token comes 1.25 s after it ends.
+    await vi.advanceTimersByTimeAsync(28_250);
+    (await background)();
+    expect(Date.now()).toBe(31_250);
   });
 });

@@ -32,6 +32,7 @@ export const SLACK_RATES: Readonly<Record<string, Rate>> = {
   'views.open': TIER_4,
   'views.push': TIER_4,
   'conversations.open': TIER_4,
+  'conversations.members': TIER_4,
   'usergroups.users.list': TIER_2,
 };
 
@@ -53,19 +54,49 @@ interface Ticket {
   freezes: boolean;
 }
 
+/** A caller waiting for its turn. */
+interface Waiter {
+  grant: (ticket: Ticket) => void;
+}
+
+/** How a call waits its turn. */
+export interface TurnOptions {
+  /**
+   * A person is waiting for it (a click's access check): it goes before every background call queued
+   * at the same gate, so that clicks never wait behind a backlog of delivery's look-ups.
+   */
+  urgent?: boolean;
+  /** Give up after this long without a turn (the gate is held, or busy): the call is not made. */
+  maxWaitMs?: number;
+}
+
+/** The call waited longer for its turn than it was allowed to: it was not made. */
+export class TurnTimeout extends Error {
+  constructor(readonly method: string) {
+    super(`no turn for ${method} in time`);
+    this.name = 'TurnTimeout';
+  }
+}
+
 /** A token bucket that also remembers a hold: Slack's Retry-After, for everyone who asks. */
 class Gate {
   #tokens: number;
   #last: number;
   #heldUntil = 0;
-  /** Callers queue: each waits for the one before it, so nobody is starved and nobody stampedes. */
-  #queue: Promise<void> = Promise.resolve();
+  /**
+   * Callers queue, urgent ones first, each in the order it came: nobody stampedes, and a background
+   * caller waits only behind urgent ones (which are few: people's clicks).
+   */
+  readonly #urgent: Waiter[] = [];
+  readonly #queued: Waiter[] = [];
+  #serving = false;
   /** Since when a call taken from a full bucket is unanswered: nothing accrues until it is (see `answered`). */
   #frozenSince: number | null = null;
 
   constructor(
     readonly rate: Rate,
     private readonly clock: () => number,
+    private readonly sleep: (ms: number) => Promise<void>,
   ) {
     this.#tokens = rate.burst;
     this.#last = clock();
@@ -100,20 +131,42 @@ class Gate {
     return held > 0 ? held + short : short;
   }
 
-  /** Waits for a token and takes it; what it returns is for `answered`. */
-  take(sleep: (ms: number) => Promise<void>): Promise<Ticket> {
-    const turn = this.#queue.then(async () => {
-      for (let wait = this.#wait(this.clock()); wait > 0; wait = this.#wait(this.clock())) await sleep(wait);
-      const freezes = this.#frozenSince === null && this.#tokens > this.rate.burst - 1;
-      if (freezes) this.#frozenSince = this.clock();
-      this.#tokens -= 1;
-      return { freezes };
+  /**
+   * Waits for a token and takes it; what it resolves to is for `answered`. `cancel` takes the caller
+   * out of the queue (it gave up waiting): true when it was still waiting.
+   */
+  take(urgent: boolean): { turn: Promise<Ticket>; cancel: () => boolean } {
+    let waiter: Waiter | undefined;
+    const turn = new Promise<Ticket>((grant) => {
+      waiter = { grant };
     });
-    this.#queue = turn.then(
-      () => {},
-      () => {},
-    );
-    return turn;
+    const queue = urgent ? this.#urgent : this.#queued;
+    queue.push(waiter as Waiter);
+    if (!this.#serving) void this.#serve();
+    const cancel = () => {
+      const at = queue.indexOf(waiter as Waiter);
+      if (at >= 0) queue.splice(at, 1);
+      return at >= 0;
+    };
+    return { turn, cancel };
+  }
+
+  /** Hands out tokens while anyone waits: who gets one is decided when it is free, urgent callers first. */
+  async #serve(): Promise<void> {
+    this.#serving = true;
+    try {
+      while (this.#urgent.length + this.#queued.length > 0) {
+        for (let wait = this.#wait(this.clock()); wait > 0; wait = this.#wait(this.clock())) await this.sleep(wait);
+        const next = this.#urgent.shift() ?? this.#queued.shift();
+        if (!next) break;
+        const freezes = this.#frozenSince === null && this.#tokens > this.rate.burst - 1;
+        if (freezes) this.#frozenSince = this.clock();
+        this.#tokens -= 1;
+        next.grant({ freezes });
+      }
+    } finally {
+      this.#serving = false;
+    }
   }
 
   /**
@@ -168,7 +221,7 @@ export class Pacer {
   #gate(key: string, rate: Rate): Gate {
     let gate = this.#gates.get(key);
     if (!gate) {
-      gate = new Gate({ perMinute: rate.perMinute * this.#scale, burst: rate.burst }, this.#clock);
+      gate = new Gate({ perMinute: rate.perMinute * this.#scale, burst: rate.burst }, this.#clock, this.#sleep);
       this.#gates.set(key, gate);
       // Channel gates are many; forget idle ones (a full, unheld bucket is the same as a new one).
       if (this.#gates.size > 5_000) this.#forgetIdle();
@@ -194,14 +247,31 @@ export class Pacer {
 
   /**
    * Waits until `method` (in `channel`, for posting) may be called, and takes its turn. Call what it
-   * returns when Slack has answered (whatever the answer).
+   * returns when Slack has answered (whatever the answer). With `maxWaitMs`, rejects with TurnTimeout
+   * when no turn came in time (the call must then not be made).
    */
-  async acquire(method: string, channel?: string): Promise<() => void> {
+  async acquire(method: string, channel?: string, options: TurnOptions = {}): Promise<() => void> {
     const taken: Array<[Gate, Ticket]> = [];
-    for (const gate of this.#gatesFor(method, channel)) taken.push([gate, await gate.take(this.#sleep)]);
-    return () => {
+    const answered = () => {
       for (const [gate, ticket] of taken) gate.answered(ticket);
     };
+    const deadline = options.maxWaitMs === undefined ? null : this.#clock() + options.maxWaitMs;
+    for (const gate of this.#gatesFor(method, channel)) {
+      const { turn, cancel } = gate.take(options.urgent ?? false);
+      if (deadline === null) {
+        taken.push([gate, await turn]);
+        continue;
+      }
+      const late = this.#sleep(Math.max(0, deadline - this.#clock())).then(() => null);
+      const ticket = await Promise.race([turn, late]);
+      // Granted at the same moment it gave up: the turn was taken, so it is used.
+      if (ticket === null && cancel()) {
+        answered();
+        throw new TurnTimeout(method);
+      }
+      taken.push([gate, ticket ?? (await turn)]);
+    }
+    return answered;
   }
 
   /** Slack answered 429: every caller of that method (or, for posting, in that channel) waits `ms`. */

@@ -6,7 +6,7 @@ import {
   WebClient,
   type WebClientOptions,
 } from '@slack/web-api';
-import type { Pacer } from './pacing.js';
+import type { Pacer, TurnOptions } from './pacing.js';
 import type { SlackResult } from './slack-errors.js';
 
 /** The metadata event type the bot marks its deliveries with, so a sent one can be recognised later. */
@@ -165,8 +165,9 @@ export async function pacedCall<T>(
   channel: string | undefined,
   send: () => Promise<T>,
   onCall?: (method: string, outcome: string) => void,
+  turn?: TurnOptions,
 ): Promise<T> {
-  const answered = await pacer?.acquire(method, channel);
+  const answered = await pacer?.acquire(method, channel, turn);
   try {
     const result = await send();
     answered?.();

@@ -44,4 +44,29 @@ describe('a channel shared with another organisation after it subscribed', () =>
     expect(h.slack.thread('C_LATER', card.ts)).toHaveLength(0);
     expect(visibleText((await h.ask('list', { channel: 'C_LATER' })).body as object)).toMatch(/paused\*: the channel is now shared/);
   });
+
+  it('holds what Slack cannot say is safe (conversations.info fails) and sends it once Slack says: never on a guess', async () => {
+    h.slack.addChannel({ id: 'C_HELD', name: 'held', botIsMember: true });
+    h.sim.putJob(job('dj-held', false));
+    await h.ask('subscribe dj-held', { channel: 'C_HELD' });
+    const card = h.slack.topLevel('C_HELD')[0];
+    if (!card) throw new Error('no card');
+    // What the bot knew of the channel is forgotten (ACCESS_CACHE_SECONDS=1), and Slack cannot say now.
+    await new Promise((r) => setTimeout(r, 1_200));
+    h.slack.failNext('conversations.info', 'internal_error', { times: 1_000 });
+    const logged = h.logs.length;
+    h.sim.putJob(job('dj-held', true));
+    await h.bot.pollNow();
+    await waitFor(
+      () => h.logs.slice(logged).find((l) => l.includes('delivery will be retried') && l.includes('access_check_failed')),
+      'the delivery to be held',
+    );
+    expect(h.slack.thread('C_HELD', card.ts)).toHaveLength(0);
+    expect(h.slack.callsTo('chat.update').filter((c) => c.args.channel === 'C_HELD')).toEqual([]);
+    expect(JSON.stringify(h.slack.messages('C_HELD'))).not.toContain('secret-file.pdf');
+
+    h.slack.clearFaults();
+    const reply = await waitFor(() => h.slack.thread('C_HELD', card.ts)[0], 'the held reply, once Slack says', 20_000);
+    expect(visibleText(reply)).toContain('secret-file.pdf');
+  });
 });

@@ -26,6 +26,14 @@ describe.each(['http', 'socket'] as const)('link unfurls (%s)', (mode) => {
     h.slack.addUser({ id: 'U_GUEST', name: 'guest', isRestricted: true });
     h.slack.addUser({ id: 'U_STRANGER', name: 'stranger', isStranger: true });
     h.slack.addChannel({ id: 'C_SHARED', name: 'with-partner', isExtShared: true });
+    h.slack.addUser({ id: 'U_COLLEAGUE', name: 'colleague' });
+    // Conversations Slack sends links from although the bot is not in them.
+    h.slack.addChannel({ id: 'D_WITH_PARTNER', isIm: true, botIsMember: false, isExtShared: true, members: [USER.id, 'U_STRANGER'] });
+    h.slack.addChannel({ id: 'D_COLLEAGUES', isIm: true, botIsMember: false, members: [USER.id, 'U_COLLEAGUE'] });
+    h.slack.addChannel({ id: 'C_CONNECT_PRIVATE', name: 'partner-private', isPrivate: true, botIsMember: false, isExtShared: true });
+    // Group DMs the bot was added to.
+    h.slack.addChannel({ id: 'G_MIXED', isMpim: true, botIsMember: true, members: [h.slack.botUserId, USER.id, 'U_STRANGER'] });
+    h.slack.addChannel({ id: 'G_COLLEAGUES', isMpim: true, botIsMember: true, members: [h.slack.botUserId, USER.id, 'U_COLLEAGUE'] });
   });
   afterAll(() => h.stop());
   beforeEach(() => {
@@ -54,6 +62,13 @@ describe.each(['http', 'socket'] as const)('link unfurls (%s)', (mode) => {
               l.includes('"action":"unfurl"') && l.includes('"outcome":"refused"') && l.includes(`"user":"${user}"`) && l.includes(reason),
           ),
       `the unfurl refusal of ${user}`,
+    );
+
+  /** The bot's line saying it handled the link_shared event of the message at `ts` (whatever it did). */
+  const handled = (ts: string | undefined) =>
+    waitFor(
+      () => h.logs.find((l) => l.includes('"msg":"link_shared handled"') && l.includes(`"messageTs":"${ts}"`)),
+      `the bot to handle the links of ${ts}`,
     );
 
   /** A click on a button of the card chat.unfurl attached to a link, as Slack reports it. */
@@ -114,9 +129,7 @@ describe.each(['http', 'socket'] as const)('link unfurls (%s)', (mode) => {
     const urls = Array.from({ length: 8 }, (_, i) => link(jobId(i + 1)));
     const shared = await h.slack.shareLinks({ channel: 'C_DATA_JOBS', urls });
     const ts = shared.message?.ts as string;
-    await waitFor(() => h.slack.callsTo('chat.unfurl').length > 0, 'chat.unfurl');
-    // Give a wrongly repeated call or a late read the time to show up.
-    await new Promise((r) => setTimeout(r, 300));
+    await handled(ts);
     const calls = h.slack.callsTo('chat.unfurl');
     expect(calls).toHaveLength(1);
     expect(calls[0]?.response).toMatchObject({ ok: true });
@@ -133,12 +146,9 @@ describe.each(['http', 'socket'] as const)('link unfurls (%s)', (mode) => {
 
     h.slack.reset();
     const logged = h.logs.length;
-    await h.slack.shareLinks({ channel: 'C_DATA_JOBS', urls: [unknown] });
-    await waitFor(
-      () => h.logs.slice(logged).some((l) => l.includes('link not unfurled') && l.includes('not_found')),
-      'the not-found log line',
-    );
-    await new Promise((r) => setTimeout(r, 100));
+    const alone = await h.slack.shareLinks({ channel: 'C_DATA_JOBS', urls: [unknown] });
+    await handled(alone.message?.ts);
+    expect(h.logs.slice(logged).some((l) => l.includes('link not unfurled') && l.includes('not_found'))).toBe(true);
     expect(h.slack.callsTo('chat.unfurl')).toEqual([]);
   });
 
@@ -146,11 +156,57 @@ describe.each(['http', 'socket'] as const)('link unfurls (%s)', (mode) => {
     { who: 'a guest', user: 'U_GUEST', channel: 'C_DATA_JOBS', reason: 'guest' },
     { who: 'someone of another organisation', user: 'U_STRANGER', channel: 'C_DATA_JOBS', reason: 'other_organisation' },
     { who: 'a member, in a channel shared with another organisation', user: USER.id, channel: 'C_SHARED', reason: 'shared_channel' },
+    {
+      who: 'a member, in a direct message with someone of another organisation (the bot is not in it)',
+      user: USER.id,
+      channel: 'D_WITH_PARTNER',
+      reason: 'unseen_conversation',
+    },
+    {
+      who: 'a member, in a private Slack Connect channel the bot is not in',
+      user: USER.id,
+      channel: 'C_CONNECT_PRIVATE',
+      reason: 'unseen_conversation',
+    },
+    {
+      who: 'a member, in a direct message between colleagues (the bot cannot see who is there)',
+      user: USER.id,
+      channel: 'D_COLLEAGUES',
+      reason: 'unseen_conversation',
+    },
+    {
+      who: 'a member, in a group DM with the bot and someone of another organisation',
+      user: USER.id,
+      channel: 'G_MIXED',
+      reason: 'shared_channel',
+    },
   ])('leaves the links of $who plain, and asks SeekrFlow nothing', async ({ user, channel, reason }) => {
     const logged = h.logs.length;
-    await h.slack.shareLinks({ channel, user, urls: [link(jobId(3)), link(jobId(4))] });
+    const shared = await h.slack.shareLinks({ channel, user, urls: [link(jobId(3)), link(jobId(4))] });
+    expect(shared.skipped).toBeUndefined();
+    await handled(shared.message?.ts);
     await refusalLogged(user, reason, logged);
-    await new Promise((r) => setTimeout(r, 100));
+    expect(h.slack.callsTo('chat.unfurl')).toEqual([]);
+    expect(h.sim.requestCount()).toBe(0);
+  });
+
+  it('unfurls in a group DM of colleagues with the bot, and in a public channel of ours the bot is not in', async () => {
+    for (const channel of ['G_COLLEAGUES', 'C_RANDOM']) {
+      const url = link(jobId(7));
+      const shared = await h.slack.shareLinks({ channel, urls: [url] });
+      const unfurls = await waitFor(() => h.slack.unfurlsOf(channel, shared.message?.ts as string), `the unfurl in ${channel}`);
+      expect(Object.keys(unfurls)).toEqual([url]);
+    }
+  });
+
+  it('attaches nothing when Slack cannot say where the link was posted (rate limited): a refusal, never a guess', async () => {
+    h.slack.addUser({ id: 'U_DORA', name: 'dora' });
+    h.slack.addChannel({ id: 'C_FRESH', name: 'fresh', botIsMember: true });
+    h.slack.rateLimit('conversations.info', 1, { times: 5 });
+    const logged = h.logs.length;
+    const shared = await h.slack.shareLinks({ channel: 'C_FRESH', user: 'U_DORA', urls: [link(jobId(8))] });
+    await handled(shared.message?.ts);
+    await refusalLogged('U_DORA', 'cannot_check', logged);
     expect(h.slack.callsTo('chat.unfurl')).toEqual([]);
     expect(h.sim.requestCount()).toBe(0);
   });
@@ -160,7 +216,7 @@ describe.each(['http', 'socket'] as const)('link unfurls (%s)', (mode) => {
     h.slack.addUser({ id: 'U_CAROL', name: 'carol' });
     const shared = await h.slack.shareLinks({ channel: 'C_DATA_JOBS', user: 'U_CAROL', urls: ['https://apps.seekr.com/pricing'] });
     expect(shared.delivery).toBeDefined();
-    await new Promise((r) => setTimeout(r, 200));
+    await handled(shared.message?.ts);
     expect(h.slack.callsTo('chat.unfurl')).toEqual([]);
     expect(h.slack.callsTo('users.info')).toEqual([]);
     expect(h.sim.requestCount()).toBe(0);

@@ -9,9 +9,11 @@ import { guarded, type ListenerDeps, permitted } from './context.js';
 
 /**
  * Link unfurls: a message with links to data jobs gets a compact card under each (one chat.unfurl
- * for the whole message). The card is read by everyone in the channel, so the poster and the
- * channel pass the access policy as for Share; a refusal leaves the links plain, tells no one (a
- * channel is not told why a link stays a link) and costs SeekrFlow nothing.
+ * for the whole message). The card is read by everyone in the conversation, and chat.unfurl reaches
+ * conversations the bot is not in (direct messages, group DMs, Slack Connect channels), so the poster
+ * and the conversation pass the access policy's strictest check: only a conversation the bot can see,
+ * of this organisation alone. A refusal leaves the links plain, tells no one (a channel is not told
+ * why a link stays a link), is logged, and costs SeekrFlow nothing.
  */
 
 type LinkSharedEvent = SlackEventMiddlewareArgs<'link_shared'>['event'];
@@ -54,26 +56,35 @@ export function registerUnfurls(app: App, deps: ListenerDeps): void {
 }
 
 async function unfurlMessage(deps: ListenerDeps, client: WebClient, event: LinkSharedEvent): Promise<void> {
+  const outcome = await unfurlOutcome(deps, client, event);
+  // One line per event, whatever became of it: what an operator (and a test) reads to know it was handled.
+  deps.logger.debug({ channel: event.channel, messageTs: event.message_ts, outcome }, 'link_shared handled');
+}
+
+async function unfurlOutcome(deps: ListenerDeps, client: WebClient, event: LinkSharedEvent): Promise<string> {
   // A link still in the composer has no channel yet: it could be about to go to a shared one.
-  if (event.source === 'composer' || event.channel === 'COMPOSER' || !event.message_ts) return;
+  if (event.source === 'composer' || event.channel === 'COMPOSER' || !event.message_ts) return 'composer';
   const jobs = jobsInLinks(
     event.links.map((l) => l.url),
     deps.links,
     UNFURL_MAX_JOBS,
   );
-  if (jobs.length === 0) return;
+  if (jobs.length === 0) return 'no_job_links';
   const decision = await checkAccess(deps.access, {
     userId: event.user,
     channelId: event.channel,
     action: 'unfurl',
     jobId: jobs.map((j) => j.jobId).join(','),
+    // Slack sends links from conversations the bot is not in, where an unfurl reaches whoever is there.
+    botIsMember: event.is_bot_user_member,
   });
-  if (!decision.allowed) return;
+  if (!decision.allowed) return `refused:${decision.refusal}`;
   const fetchedAt = deps.now();
   const fetched = await Promise.all(jobs.map(async (job) => ({ ...job, result: await deps.jobs.getDataJob(job.jobId) })));
   const unfurls = unfurlsOf(deps, fetched, fetchedAt);
-  if (Object.keys(unfurls).length === 0) return;
+  if (Object.keys(unfurls).length === 0) return 'nothing_read';
   await client.chat.unfurl({ channel: event.channel, ts: event.message_ts, unfurls });
+  return `unfurled:${Object.keys(unfurls).length}`;
 }
 
 /** A card per link whose job was read; a job SeekrFlow does not know (or could not say) unfurls to nothing. */

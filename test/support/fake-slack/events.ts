@@ -114,7 +114,8 @@ export type ShareLinksDeps = {
 /**
  * A person shares links: the message is added (unless it exists), the shared URLs are remembered
  * (chat.unfurl may answer for those only), and `link_shared` goes to the app, unless Slack would
- * send none: the app's own message, no links:read, a channel it cannot see, no link in its domains.
+ * send none: the app's own message, no links:read, no link in its domains. It goes from conversations
+ * the bot is not in as well (`is_bot_user_member: false`).
  */
 export async function shareLinks(deps: ShareLinksDeps, o: ShareLinksOptions): Promise<ShareLinksResult> {
   const { ws, scopes } = deps;
@@ -135,7 +136,8 @@ export async function shareLinks(deps: ShareLinksDeps, o: ShareLinksOptions): Pr
   }
   const result = message ? { message } : {};
   if (!scopes.has('links:read')) return { ...result, skipped: 'the app lacks the links:read scope' };
-  if (!ws.visible(channel)) return { ...result, skipped: `the app cannot see ${o.channel}` };
+  // Slack sends link_shared from conversations the bot is not in too (direct messages, group DMs,
+  // private and Slack Connect channels), with is_bot_user_member false: chat.unfurl works there.
   const links = o.urls.flatMap((url) => {
     const domain = unfurlDomain(url, deps.unfurlDomains);
     return domain ? [{ domain, url }] : [];

@@ -108,6 +108,12 @@ export class Faults {
     this.rateRules.push({ method, retryAfter, remaining: opts.times ?? 1 });
   }
 
+  /** Forgets failNext and rateLimit rules; the enforced limits stay. */
+  clearInjected(): void {
+    this.failRules = [];
+    this.rateRules = [];
+  }
+
   reset(): void {
     this.failRules = [];
     this.rateRules = [];

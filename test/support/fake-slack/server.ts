@@ -110,6 +110,8 @@ export interface FakeSlack {
   rateLimitStats(): RateLimitStats;
 
   failNext(method: string, error: string, opts?: { times?: number; channel?: string }): void;
+  /** Forgets the faults failNext and rateLimit set up (not the enforced limits); the workspace stays as it is. */
+  clearFaults(): void;
   rateLimit(method: string, retryAfterSeconds: number, opts?: { times?: number }): void;
   enforceRateLimits(settings: boolean | RateLimitSettings): void;
   /** Every bot-token call answers this error until set back to 'ok'. */
@@ -425,6 +427,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       return stats;
     },
     failNext: (method, error, o) => faults.failNext(method, error, o),
+    clearFaults: () => faults.clearInjected(),
     rateLimit: (method, retryAfter, o) => faults.rateLimit(method, retryAfter, o),
     enforceRateLimits: (settings) => faults.setEnforcement(settings),
     setTokenState: (state) => {

@@ -13,6 +13,12 @@ export type ChannelSpec = {
   isOrgShared?: boolean;
   /** A Slack Connect invitation not accepted yet. */
   isPendingExtShared?: boolean;
+  /** A direct message (between `members`; the bot's own IM has the bot among them). */
+  isIm?: boolean;
+  /** A group DM between `members`. */
+  isMpim?: boolean;
+  /** The people in a direct message or group DM (conversations.members). */
+  members?: string[];
 };
 
 export type Channel = {
@@ -26,6 +32,10 @@ export type Channel = {
   /** A group DM (conversations.open with several users). */
   isMpim: boolean;
   user?: string;
+  /** Who is in it, for direct messages and group DMs (conversations.members); channels answer with the bot and the default person. */
+  members?: string[];
+  /** Opened by the app (conversations.open), not set up by a test: forgotten at reset. */
+  openedByApp?: boolean;
   created: number;
   isExtShared: boolean;
   isOrgShared: boolean;

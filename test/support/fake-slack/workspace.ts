@@ -166,14 +166,19 @@ export class Workspace {
       isPrivate: spec.isPrivate ?? existing?.isPrivate ?? false,
       isArchived: spec.isArchived ?? existing?.isArchived ?? false,
       botIsMember: spec.botIsMember ?? existing?.botIsMember ?? true,
-      isIm: existing?.isIm ?? false,
-      isMpim: existing?.isMpim ?? false,
+      isIm: spec.isIm ?? existing?.isIm ?? false,
+      isMpim: spec.isMpim ?? existing?.isMpim ?? false,
       created: existing?.created ?? Math.floor(this.clock.now() / 1000),
       isExtShared: spec.isExtShared ?? existing?.isExtShared ?? false,
       isOrgShared: spec.isOrgShared ?? existing?.isOrgShared ?? false,
       isPendingExtShared: spec.isPendingExtShared ?? existing?.isPendingExtShared ?? false,
       ...(existing?.user ? { user: existing.user } : {}),
     };
+    // A direct message or group DM is private by nature, and names its people.
+    if (channel.isIm || channel.isMpim) channel.isPrivate = true;
+    const members = spec.members ?? existing?.members;
+    if (members) channel.members = [...members];
+    if (channel.isIm && !channel.user && members) channel.user = members.find((m) => m !== this.id.botUserId);
     this.channels.set(channel.id, channel);
     return channel;
   }
@@ -205,6 +210,8 @@ export class Workspace {
       isIm: true,
       isMpim: false,
       user,
+      members: [this.id.botUserId, user],
+      openedByApp: true,
       created: Math.floor(this.clock.now() / 1000),
       ...NOT_SHARED,
     };
@@ -223,6 +230,8 @@ export class Workspace {
       botIsMember: true,
       isIm: false,
       isMpim: true,
+      members: [this.id.botUserId, ...users],
+      openedByApp: true,
       created: Math.floor(this.clock.now() / 1000),
       ...NOT_SHARED,
     };
@@ -404,6 +413,6 @@ export class Workspace {
     this.homeViews.clear();
     this.linkShares.clear();
     this.unfurls.clear();
-    for (const [id, c] of this.channels) if (c.isIm || c.isMpim) this.channels.delete(id);
+    for (const [id, c] of this.channels) if (c.openedByApp) this.channels.delete(id);
   }
 }

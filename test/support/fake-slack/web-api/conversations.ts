@@ -27,6 +27,20 @@ export function conversationInfo(ctx: MethodContext, c: Channel): Record<string,
   };
 }
 
+/** The read scope of a conversation's kind. */
+function readScope(c: Channel | undefined): string {
+  if (c?.isIm) return 'im:read';
+  if (c?.isMpim) return 'mpim:read';
+  return c?.isPrivate ? 'groups:read' : 'channels:read';
+}
+
+/** The history scope of a conversation's kind. */
+function historyScope(c: Channel | undefined): string {
+  if (c?.isIm) return 'im:history';
+  if (c?.isMpim) return 'mpim:history';
+  return c?.isPrivate ? 'groups:history' : 'channels:history';
+}
+
 /** Why the bot may not open a conversation with this user, if it may not. */
 function dmDenied(ctx: MethodContext, userId: string): string | undefined {
   const user = USER_ID.test(userId) ? ctx.ws.users.get(userId) : undefined;
@@ -40,12 +54,7 @@ export const CONVERSATION_METHODS: Record<string, Method> = {
   'conversations.info': {
     token: 'bot',
     // Reading a conversation needs the read scope of its kind.
-    scope: (args, { ws }) => {
-      const c = ws.findChannel(str(args.channel) ?? '');
-      if (c?.isIm) return 'im:read';
-      if (c?.isMpim) return 'mpim:read';
-      return c?.isPrivate ? 'groups:read' : 'channels:read';
-    },
+    scope: (args, { ws }) => readScope(ws.findChannel(str(args.channel) ?? '')),
     run: (args, ctx) => {
       const channel = ctx.ws.findChannel(str(args.channel) ?? '');
       if (!ctx.ws.visible(channel)) return fail('channel_not_found');
@@ -75,6 +84,51 @@ export const CONVERSATION_METHODS: Record<string, Method> = {
       const start = Number(str(args.cursor) ?? 0) || 0;
       const page = thread.slice(start, start + limit);
       const next = start + limit < thread.length ? String(start + limit) : '';
+      return { ok: true, messages: page, has_more: next !== '', response_metadata: { next_cursor: next } };
+    },
+  },
+
+  'conversations.members': {
+    token: 'bot',
+    scope: (args, { ws }) => readScope(ws.findChannel(str(args.channel) ?? '')),
+    run: (args, ctx) => {
+      const channel = ctx.ws.findChannel(str(args.channel) ?? '');
+      if (!ctx.ws.visible(channel)) return fail('channel_not_found');
+      const members = channel.members ?? [
+        ...(channel.botIsMember ? [ctx.ws.id.botUserId] : []),
+        ...[...ctx.ws.users.keys()].filter((u) => u !== ctx.ws.id.botUserId),
+      ];
+      const limit = Math.min(1000, Math.max(1, Number(args.limit ?? 100) || 100));
+      const start = Number(str(args.cursor) ?? 0) || 0;
+      const next = start + limit < members.length ? String(start + limit) : '';
+      return { ok: true, members: members.slice(start, start + limit), response_metadata: { next_cursor: next } };
+    },
+  },
+
+  'conversations.history': {
+    token: 'bot',
+    scope: (args, { ws }) => historyScope(ws.findChannel(str(args.channel) ?? '')),
+    run: (args, ctx) => {
+      const channel = ctx.ws.findChannel(str(args.channel) ?? '');
+      if (!ctx.ws.visible(channel)) return fail('channel_not_found');
+      // Reading history needs membership, even in a public channel (chat:write.public only writes).
+      if (!channel.botIsMember) return fail('not_in_channel');
+      const oldest = Number(str(args.oldest) ?? 0) || 0;
+      const latest = Number(str(args.latest) ?? Number.POSITIVE_INFINITY) || Number.POSITIVE_INFINITY;
+      const withMetadata = flag(args.include_all_metadata);
+      // Newest first; thread replies are not in the channel's history unless broadcast.
+      const inChannel = ctx.ws
+        .messages(channel.id)
+        .filter((m) => (!m.thread_ts || m.thread_ts === m.ts || m.reply_broadcast) && Number(m.ts) >= oldest && Number(m.ts) <= latest)
+        .reverse()
+        .map((m) => {
+          const { metadata, ...rest } = publicMessage(m) as Record<string, unknown> & { metadata?: unknown };
+          return withMetadata && metadata ? { ...rest, metadata } : rest;
+        });
+      const limit = Math.min(999, Math.max(1, Number(args.limit ?? 100) || 100));
+      const start = Number(str(args.cursor) ?? 0) || 0;
+      const page = inChannel.slice(start, start + limit);
+      const next = start + limit < inChannel.length ? String(start + limit) : '';
       return { ok: true, messages: page, has_more: next !== '', response_metadata: { next_cursor: next } };
     },
   },

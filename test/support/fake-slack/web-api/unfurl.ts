@@ -15,11 +15,12 @@ function composerTarget(ctx: MethodContext, unfurlId: string): Target | ApiAnswe
 
 function messageTarget(ctx: MethodContext, channelId: string, ts: string): Target | ApiAnswer {
   const channel = ctx.ws.findChannel(channelId);
-  if (!ctx.ws.visible(channel)) return fail('cannot_find_channel');
+  const shares = channel ? [...ctx.ws.linkShares.values()].filter((s) => s.channel === channel.id && s.ts === ts) : [];
+  // A conversation the bot is not in can still be unfurled where Slack told it of links (link_shared).
+  if (!channel || (!ctx.ws.visible(channel) && shares.length === 0)) return fail('cannot_find_channel');
   const message = ctx.ws.message(channel.id, ts);
   // Slack's documented code for a ts that matches no message.
   if (!message) return fail('cannot_find_message');
-  const shares = [...ctx.ws.linkShares.values()].filter((s) => s.channel === channel.id && s.ts === ts);
   return { key: `${channel.id}/${ts}`, links: messageLinks(message), shares, byBot: message.bot_id !== undefined };
 }
 
