@@ -444,8 +444,11 @@ async function pause(
   }
   // Kept pending (a paused subscription's deliveries are not handed out) for when it resumes.
   await outbox.retryDelivery(delivery.id, at, problem.detail);
-  // An owner's direct messages refused: there is no one else to tell.
-  if ((await subscriptions.pauseSubscription(subscription.id, reason)) && subscription.kind === 'channel') {
+  if (!(await subscriptions.pauseSubscription(subscription.id, reason))) return 'paused';
+  if (subscription.kind === 'owner') {
+    // An owner's direct messages refused (or the owner no longer allowed): there is no one else to tell.
+    logger.warn({ ...context, user: subscription.channelId, reason, detail: problem.detail }, "owner's notices paused");
+  } else {
     logger.warn({ ...context, channel: subscription.channelId, reason, detail: problem.detail }, 'subscription paused');
     const told = await deps.notifier.tell(subscription.createdBy, {
       kind: 'subscription_paused',

@@ -150,13 +150,18 @@ describe('owners told directly', () => {
   const dir = mkdtempSync(join(tmpdir(), 'datajob-owners-'));
   beforeAll(async () => {
     const map = join(dir, 'owners.txt');
-    writeFileSync(map, '# SeekrFlow user, Slack user or email\nuser-bob bob@example.com\nuser-dan U_DAN\nnot a valid line here\n');
+    writeFileSync(
+      map,
+      '# SeekrFlow user, Slack user or email\nuser-bob bob@example.com\nuser-dan U_DAN\nnot a valid line here\nuser-fay U_FAY\n',
+    );
     h = await startHarness({
       env: { OWNER_MAP_FILE: map },
       slack: {
         users: [
           { id: 'U_BOB', name: 'bob', email: 'bob@example.com' },
           { id: 'U_DAN', name: 'dan' },
+          // Mapped by an admin, but a guest: the access policy, asked at delivery, tells her nothing.
+          { id: 'U_FAY', name: 'fay', isRestricted: true },
         ],
       },
     });
@@ -264,5 +269,17 @@ describe('owners told directly', () => {
     expect(h.slack.directMessages('U_DAN')).toHaveLength(3);
     expect(h.slack.callsTo('users.lookupByEmail').map((c) => c.args.email)).toEqual(['bob@example.com']);
     expect(h.logs.some((l) => l.includes('owner map line skipped') && l.includes('line 4'))).toBe(true);
+  });
+
+  it('an owner the access policy no longer allows (a guest) is told nothing; the channels still are', async () => {
+    const logged = h.logs.length;
+    const job = await ownedJobThroughItsLife('user-fay');
+    await waitFor(
+      () => h.logs.slice(logged).find((l) => l.includes("owner's notices paused") && l.includes('"user":"U_FAY"')),
+      'the refusal of the guest owner',
+    );
+    expect(h.slack.directMessages('U_FAY')).toEqual([]);
+    const card = h.slack.topLevel('C_DATA_JOBS').find((m) => visibleText(m).includes(job.name));
+    expect(h.slack.thread('C_DATA_JOBS', card?.ts as string).some((m) => /1 file failed/.test(visibleText(m)))).toBe(true);
   });
 });
