@@ -7,8 +7,12 @@
 export type Fault =
   /** Answer this much later (wall-clock time, whatever the simulator's clock). Adds up with other faults. */
   | { kind: 'latency'; ms: number }
-  /** A server error. Without `body`: 500 `{"detail":…}`, 502 Cloudflare plain text, 503 `{"message":…}`. */
-  | { kind: 'status'; status: 500 | 502 | 503; body?: string }
+  /**
+   * An error status, for every request it matches. Without `body`: 401 and 403 as SeekrFlow refuses a
+   * key (revoked; without access to the team), 404 as for a job that does not exist, 500
+   * `{"detail":…}`, 502 Cloudflare plain text, 503 `{"message":…}`.
+   */
+  | { kind: 'status'; status: FaultStatus; body?: string }
   /** 429 with `Retry-After` exactly as given: seconds (`"2"`) or an HTTP date. */
   | { kind: 'rate-limit'; retryAfter: string }
   /** 200, `application/json`, and a body that is not JSON (a cut-off payload). */
@@ -19,6 +23,9 @@ export type Fault =
   | { kind: 'hang' };
 
 export type FaultKind = Fault['kind'];
+
+export type FaultStatus = 401 | 403 | 404 | 500 | 502 | 503;
+const FAULT_STATUSES: readonly number[] = [401, 403, 404, 500, 502, 503];
 
 export interface FaultOptions {
   /** Only requests for this job id (as decoded from the path). Default: every request. */
@@ -126,7 +133,8 @@ function validate(fault: Fault): void {
       if (!Number.isFinite(fault.ms) || fault.ms < 0) throw new RangeError(`latency must be a non-negative number of ms (got ${fault.ms})`);
       return;
     case 'status':
-      if (![500, 502, 503].includes(fault.status)) throw new RangeError(`status fault must be 500, 502 or 503 (got ${fault.status})`);
+      if (!FAULT_STATUSES.includes(fault.status))
+        throw new RangeError(`status fault must be one of ${FAULT_STATUSES.join(', ')} (got ${fault.status})`);
       return;
     case 'rate-limit':
       if (typeof fault.retryAfter !== 'string' || fault.retryAfter.trim() === '')
@@ -151,7 +159,10 @@ export interface Reply {
 export const JSON_TYPE = 'application/json';
 export const TEXT_TYPE = 'text/plain; charset=utf-8';
 
-const DEFAULT_ERROR_BODIES: Record<500 | 502 | 503, string> = {
+const DEFAULT_ERROR_BODIES: Record<FaultStatus, string> = {
+  401: JSON.stringify({ detail: 'Invalid API key' }),
+  403: JSON.stringify({ detail: 'You do not have access to this team' }),
+  404: JSON.stringify({ detail: 'Data job not found' }),
   500: JSON.stringify({ detail: 'Internal Server Error' }),
   // What Cloudflare answers when the origin is unreachable.
   502: 'error code: 502',

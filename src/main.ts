@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { type Config, configWarnings, jobUrlFrom, secretsOf } from './config.js';
 import { type AccessDeps, deliveryAudience, UserLimiter } from './core/access.js';
-import { CredentialState } from './core/credentials.js';
+import { CredentialState, KeyState, watchKey } from './core/credentials.js';
 import { Completions, createDeliveryRunner, deliverPending } from './core/delivery.js';
 import { discover } from './core/discovery.js';
 import { ownerDirectory, parseOwnerMap } from './core/owners.js';
@@ -64,7 +64,16 @@ const DELIVERY_INTERVAL_MS = 2_000;
 /** How often what is past RETENTION_DAYS is forgotten. */
 const RETENTION_INTERVAL_MS = 3_600_000;
 
-export async function startBot(config: Readonly<Config>, options: { logger?: Logger } = {}): Promise<RunningBot> {
+export interface StartOptions {
+  logger?: Logger;
+  /**
+   * The bot's clock, for its decisions (what a poll means, when a probe is due, how long a job has
+   * been gone): a test moves it on instead of waiting. Timers and Slack's pacing keep real time.
+   */
+  now?: () => Date;
+}
+
+export async function startBot(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningBot> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   for (const { variable, message } of configWarnings(config)) logger.warn({ variable, warning: message }, 'configuration warning');
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -96,6 +105,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
       outbox: () => store.outboxStats(),
       subscriptions: () => store.subscriptionCounts(),
       tokenRefused: () => credentials.refused?.why ?? null,
+      keyRefused: () => key.refused?.why ?? null,
     });
     const seekrflow = {
       baseUrl: config.seekrflow.baseUrl,
@@ -108,7 +118,9 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
     // A poll's rechecks are made on other threads, each with a client like this one.
     const reader = botReadPool(seekrflow);
     stops.push(() => reader.close());
-    const client = createSeekrFlowClient({ ...seekrflow, reader });
+    // What SeekrFlow says of the key, from every answer: a refused key is one state of the bot, not an outage of each job.
+    const key = new KeyState(logger.child({ component: 'seekrflow' }));
+    const client = watchKey(createSeekrFlowClient({ ...seekrflow, reader }), key, options.now);
     // Counted before coalescing: each request SeekrFlow really saw, once.
     const counted = <T extends { ok: boolean; failure?: { kind: string } }>(result: T): T => {
       metrics.seekrflowRequest(result.failure?.kind ?? 'ok');
@@ -152,7 +164,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
       unreachableAfterMinutes: config.poll.unreachableAfterMinutes,
       concurrency: config.poll.concurrency,
     };
-    const now = () => new Date();
+    const now = options.now ?? (() => new Date());
     const subscriptions: SubscriptionDeps = {
       subscriptions: store,
       watches: store,
@@ -214,10 +226,14 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
       },
       logger,
       health: () => {
-        const refused = credentials.refused;
+        const reasons = [
+          credentials.refused &&
+            `Slack refuses the bot token (${credentials.refused.detail}) since ${credentials.refused.since.toISOString()}`,
+          key.refused && `SeekrFlow refuses the bot's API key (${key.refused.detail}) since ${key.refused.since.toISOString()}`,
+        ].filter((r): r is string => typeof r === 'string');
         return {
-          ok: refused === null,
-          ...(refused ? { reason: `Slack refuses the bot token (${refused.detail}) since ${refused.since.toISOString()}` } : {}),
+          ok: reasons.length === 0,
+          ...(reasons.length > 0 ? { reason: reasons.join('; ') } : {}),
           details: { mode: config.slack.mode, storage: store.engine, lastPass },
         };
       },
@@ -227,8 +243,18 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
 
     const passLogger = logger.child({ component: 'poll' });
     const pass = async () => {
-      const report = await runPollPass({ watches: store, subscriptions: store, jobs, owners, settings, logger: passLogger });
-      lastPass = { at: new Date().toISOString(), jobs: report.jobs, ms: report.ms };
+      const report = await runPollPass({
+        watches: store,
+        subscriptions: store,
+        jobs,
+        key,
+        lister: client,
+        owners,
+        settings,
+        logger: passLogger,
+        now,
+      });
+      lastPass = { at: now().toISOString(), jobs: report.jobs, ms: report.ms };
       metrics.passCompleted(report);
       passLogger.info(report, 'poll pass done');
       // Started, not awaited: the next pass must not wait for cards paced over minutes (and may replace them).
@@ -247,6 +273,8 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
       owner,
       logger: discoveryLogger,
       pass: async () => {
+        // While SeekrFlow refuses the key, the poll pass's probe is the only request made.
+        if (key.refused) return;
         await discover({ lister: client, feeds: store, subscriptions: store, logger: discoveryLogger });
       },
     });

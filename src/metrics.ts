@@ -12,6 +12,8 @@ export interface MetricsSources {
   subscriptions(): Promise<Record<'active' | 'paused' | 'ended', number>>;
   /** Null while Slack accepts the token; why it refuses it otherwise. */
   tokenRefused(): string | null;
+  /** Null while SeekrFlow accepts the API key; why it refuses it otherwise. */
+  keyRefused(): string | null;
 }
 
 export interface Metrics {
@@ -91,6 +93,15 @@ export function createMetrics(sources: MetricsSources): Metrics {
     registers: [registry],
     collect() {
       this.set(sources.tokenRefused() === null ? 0 : 1);
+    },
+  });
+
+  new Gauge({
+    name: 'datajob_seekrflow_key_refused',
+    help: '1 while SeekrFlow refuses the bot’s API key (401, or 403/404 for every job: nothing is polled), 0 otherwise.',
+    registers: [registry],
+    collect() {
+      this.set(sources.keyRefused() === null ? 0 : 1);
     },
   });
 

@@ -242,6 +242,9 @@ describe('faults', () => {
   });
 
   it.each([
+    [401, undefined, 'application/json', { detail: 'Invalid API key' }],
+    [403, undefined, 'application/json', { detail: 'You do not have access to this team' }],
+    [404, undefined, 'application/json', { detail: 'Data job not found' }],
     [500, undefined, 'application/json', { detail: 'Internal Server Error' }],
     [502, undefined, 'text/plain; charset=utf-8', 'error code: 502'],
     [503, undefined, 'application/json', { message: expect.stringContaining('maintenance') }],
@@ -336,7 +339,7 @@ describe('faults', () => {
 
   it('refuses faults that make no sense', () => {
     expect(() => sim.setFault({ kind: 'latency', ms: -1 })).toThrow(RangeError);
-    expect(() => sim.setFault({ kind: 'status', status: 404 as 500 })).toThrow(RangeError);
+    expect(() => sim.setFault({ kind: 'status', status: 418 as 500 })).toThrow(RangeError);
     expect(() => sim.setFault({ kind: 'rate-limit', retryAfter: '' })).toThrow(RangeError);
     expect(() => sim.setFault({ kind: 'hang' }, { times: 0 })).toThrow(RangeError);
   });

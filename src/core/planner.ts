@@ -1,7 +1,8 @@
 import { isTerminalStatus } from '../domain/data-job.js';
-import { type DiffSettings, diff, type Observation } from '../domain/diff.js';
+import { type DiffSettings, diff, GONE_REASON, type Observation } from '../domain/diff.js';
 import { hears, isLoud, type JobEvent, type SubscriptionFilter } from '../domain/events.js';
-import { toJobCard } from '../domain/job-card.js';
+import { cardOfSnapshot, toJobCard } from '../domain/job-card.js';
+import type { JobSummary } from '../domain/job-summary.js';
 import { type JobWatch, knownBodyHash } from '../domain/snapshot.js';
 import type { CardState, NewDelivery, ThreadReply } from './ports.js';
 
@@ -73,9 +74,10 @@ export function planJob(input: PlanInput): JobPlan {
     events = [...events, { type: 'ended', status: job.status, failedFiles: counts.failed, doneFiles: counts.done }];
     cardChanged = true;
   }
-  // The card shows data, so it changes only with new data; an outage is told in the thread.
-  const shown = observation.kind === 'seen' ? (observation.card ?? toJobCard(observation.summary)) : null;
-  const state = shown ? { card: shown, fetchedAt: now.toISOString() } : null;
+  // The card shows data, so it changes only with new data; an outage is told in the thread. A job
+  // that is gone shows what the bot last knew of it, saying so.
+  const goneForGood = events.some((e) => e.type === 'gone_for_good');
+  const state = cardState(input.jobId, observation, watch, now, goneForGood);
   const card = cardChanged ? state : null;
   const idle = events.length === 0 && !cardChanged && JSON.stringify(previous) === JSON.stringify(watch);
 
@@ -102,11 +104,27 @@ export function planJob(input: PlanInput): JobPlan {
     watch,
     card,
     deliveries,
-    end: summary && ended ? { ids: listeners.map((l) => l.id), reason: summary.job.status } : null,
+    end: endOf(summary, goneForGood, listeners),
     stopWaiting,
     replies,
     idle: idle && deliveries.length === 0,
   };
+}
+
+function cardState(jobId: string, observation: Observation, watch: JobWatch, now: Date, final: boolean): CardState | null {
+  const fetchedAt = now.toISOString();
+  if (observation.kind === 'seen') return { card: observation.card ?? toJobCard(observation.summary), fetchedAt };
+  if (observation.kind === 'gone' && watch.snapshot && watch.gone) {
+    return { card: cardOfSnapshot(jobId, watch.snapshot), fetchedAt, gone: { since: watch.gone.since, final } };
+  }
+  return null;
+}
+
+/** The job ended, or has been gone too long: its subscriptions end with it (the reason is what `list` shows). */
+function endOf(summary: JobSummary | null, goneForGood: boolean, listeners: readonly Listener[]): JobPlan['end'] {
+  const ids = listeners.map((l) => l.id);
+  if (summary?.ended) return { ids, reason: summary.job.status };
+  return goneForGood ? { ids, reason: GONE_REASON } : null;
 }
 
 /**
@@ -118,7 +136,8 @@ export function planJob(input: PlanInput): JobPlan {
  */
 export function answerToSkip(previous: JobWatch | null, listeners: readonly Listener[]): string | null {
   const known = knownBodyHash(previous);
-  if (known === null || !previous?.snapshot || previous.unreachableSince !== null) return null;
+  // A job that was gone and answers again must be read: its return is told.
+  if (known === null || !previous?.snapshot || previous.unreachableSince !== null || previous.gone) return null;
   if (isTerminalStatus(previous.snapshot.status) || listeners.some((l) => l.card === 'to_post')) return null;
   return known;
 }

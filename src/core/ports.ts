@@ -208,6 +208,11 @@ export interface CardState {
   card: JobCard;
   /** ISO time the job was read. */
   fetchedAt: string;
+  /**
+   * SeekrFlow says the job is gone (since when, ISO): the card shows what the bot last knew, and says
+   * so; `final` once the subscriptions ended because of it.
+   */
+  gone?: { since: string; final: boolean };
 }
 
 /** One event told in a card's thread. */

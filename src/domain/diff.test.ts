@@ -268,6 +268,40 @@ describe('diff: SeekrFlow unreachable', () => {
   });
 });
 
+describe('diff: a job SeekrFlow no longer has', () => {
+  const job = makeJob({ status: 'running' });
+  const gone = { kind: 'gone' as const };
+  const H = (hours: number) => T(hours * 60);
+
+  it('says "gone" once (the card too), then nothing, and "gone for good" after 24 hours', () => {
+    const first = diff(baseline(job), gone, T(1), settings);
+    expect(first.events).toEqual([{ type: 'gone', since: T(1).toISOString() }]);
+    expect(first.cardChanged).toBe(true);
+    const later = diff(first.watch, gone, H(23), settings);
+    expect(later.events).toEqual([]);
+    expect(later.cardChanged).toBe(false);
+    expect(later.watch.gone).toEqual({ since: T(1).toISOString(), checkedAt: H(23).toISOString() });
+    const end = diff(later.watch, gone, H(24.1), settings);
+    expect(end.events).toEqual([{ type: 'gone_for_good', since: T(1).toISOString(), hours: 24 }]);
+    expect(end.cardChanged).toBe(true);
+  });
+
+  it('is never told unreachable, before or after it went', () => {
+    const outage = diff(baseline(job), down, T(1), settings).watch;
+    const goneNow = diff(outage, gone, T(30), settings);
+    expect(goneNow.events.map((e) => e.type)).toEqual(['gone']);
+    expect(goneNow.watch.unreachableSince).toBeNull();
+    expect(diff(goneNow.watch, down, T(60), settings).events).toEqual([]);
+  });
+
+  it('says "back" once when it answers again, with what changed meanwhile', () => {
+    const goneWatch = diff(baseline(job), gone, T(1), settings).watch;
+    const back = diff(goneWatch, seen(makeJob({ status: 'completed' })), T(20), settings);
+    expect(back.events.map((e) => e.type)).toEqual(['back_in_seekrflow', 'ended']);
+    expect(back.watch.gone).toBeUndefined();
+  });
+});
+
 describe('diff: the failures it remembers stay bounded', () => {
   /** A job whose failed files are exactly `ids` (record ids), each file named by its id, all failing the same way. */
   const failing = (ids: readonly string[]) =>

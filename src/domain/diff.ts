@@ -28,7 +28,21 @@ export interface DiffSettings {
 export type Observation =
   | { kind: 'seen'; summary: JobSummary; bodyHash?: string; card?: JobCard }
   | { kind: 'unchanged' }
-  | { kind: 'unreachable'; reason: string };
+  | { kind: 'unreachable'; reason: string }
+  /** SeekrFlow says there is no such job (404), while it answers for others. */
+  | { kind: 'gone' };
+
+/** A job gone this long is given up: its subscriptions end. */
+export const GONE_FOR_GOOD_HOURS = 24;
+/** Why subscriptions end when their job has been gone from SeekrFlow for good (what `list` and the Home read back). */
+export const GONE_REASON = 'gone';
+/** A gone job is asked again this often, not every pass. */
+export const GONE_RECHECK_MINUTES = 10;
+
+/** A job last seen gone less than GONE_RECHECK_MINUTES ago is left out of this pass. */
+export function goneRecheckDue(watch: JobWatch | null, now: Date): boolean {
+  return !watch?.gone || minutesBetween(watch.gone.checkedAt, now) >= GONE_RECHECK_MINUTES;
+}
 
 export interface DiffResult {
   events: JobEvent[];
@@ -81,6 +95,10 @@ function onSeen(prev: JobWatch | null, summary: JobSummary, now: Date, settings:
     events.push({ type: 'reachable_again', since: prev.unreachableSince });
     cardChanged = true;
   }
+  if (prev?.gone) {
+    events.push({ type: 'back_in_seekrflow', since: prev.gone.since });
+    cardChanged = true;
+  }
 
   const before = prev?.snapshot ?? null;
   const current = takeSnapshot(summary, before?.reportedFailures);
@@ -118,8 +136,39 @@ function onSeen(prev: JobWatch | null, summary: JobSummary, now: Date, settings:
   return {
     events,
     cardChanged,
+    // No `gone`: a job seen is there (and a watch that never was gone stays as it was written).
     watch: { snapshot: current, lastChangeAt, stallNotified, unreachableSince: null, unreachableNotified: false },
   };
+}
+
+/**
+ * SeekrFlow says the job does not exist: said once (and the card shows it), then nothing until it is
+ * back, or until it has been gone GONE_FOR_GOOD_HOURS, when the end is said and the watching stops.
+ * It replaces any outage: the job is not unreachable, it is not there.
+ */
+function onGone(prev: JobWatch | null, now: Date): DiffResult {
+  const nowIso = now.toISOString();
+  const base: JobWatch = prev ?? {
+    snapshot: null,
+    lastChangeAt: nowIso,
+    stallNotified: false,
+    unreachableSince: null,
+    unreachableNotified: false,
+  };
+  const watch: JobWatch = { ...base, unreachableSince: null, unreachableNotified: false };
+  if (!base.gone)
+    return {
+      events: [{ type: 'gone', since: nowIso }],
+      cardChanged: true,
+      watch: { ...watch, gone: { since: nowIso, checkedAt: nowIso } },
+    };
+  const { since } = base.gone;
+  const hours = minutesBetween(since, now) / 60;
+  const gone = { since, checkedAt: nowIso };
+  if (hours >= GONE_FOR_GOOD_HOURS) {
+    return { events: [{ type: 'gone_for_good', since, hours: Math.floor(hours) }], cardChanged: true, watch: { ...watch, gone } };
+  }
+  return { events: [], cardChanged: false, watch: { ...watch, gone } };
 }
 
 function onUnreachable(prev: JobWatch | null, reason: string, now: Date, settings: DiffSettings): DiffResult {
@@ -131,6 +180,8 @@ function onUnreachable(prev: JobWatch | null, reason: string, now: Date, setting
     unreachableSince: null,
     unreachableNotified: false,
   };
+  // An outage says nothing new of a job SeekrFlow said is gone.
+  if (base.gone) return { events: [], cardChanged: false, watch: base };
   const since = base.unreachableSince ?? nowIso;
   const minutes = minutesBetween(since, now);
   if (!base.unreachableNotified && minutes >= settings.unreachableAfterMinutes) {
@@ -155,6 +206,8 @@ export function diff(prev: JobWatch | null, observation: Observation, now: Date,
       return onUnchanged(prev, now, settings);
     case 'unreachable':
       return onUnreachable(prev, observation.reason, now, settings);
+    case 'gone':
+      return onGone(prev, now);
   }
 }
 

@@ -15,7 +15,13 @@ export type JobEvent =
   | { type: 'ended'; status: string; failedFiles: number; doneFiles: number }
   | { type: 'stalled'; since: string; minutes: number }
   | { type: 'unreachable'; since: string; minutes: number; reason: string }
-  | { type: 'reachable_again'; since: string };
+  | { type: 'reachable_again'; since: string }
+  /** SeekrFlow says the job does not exist (404) while it answers for others: deleted, or moved to another team. */
+  | { type: 'gone'; since: string }
+  /** Still gone after GONE_FOR_GOOD_HOURS: the job's subscriptions end. */
+  | { type: 'gone_for_good'; since: string; hours: number }
+  /** A job that was gone is there again. */
+  | { type: 'back_in_seekrflow'; since: string };
 
 export type JobEventType = JobEvent['type'];
 
@@ -34,6 +40,9 @@ const HEARD: Record<SubscriptionFilter, ReadonlySet<JobEventType>> = {
     'stalled',
     'unreachable',
     'reachable_again',
+    'gone',
+    'gone_for_good',
+    'back_in_seekrflow',
   ]),
   changes: new Set<JobEventType>([
     'status_changed',
@@ -44,8 +53,20 @@ const HEARD: Record<SubscriptionFilter, ReadonlySet<JobEventType>> = {
     'stalled',
     'unreachable',
     'reachable_again',
+    'gone',
+    'gone_for_good',
+    'back_in_seekrflow',
   ]),
-  failures: new Set<JobEventType>(['files_failed', 'needs_review', 'ended', 'unreachable', 'reachable_again']),
+  failures: new Set<JobEventType>([
+    'files_failed',
+    'needs_review',
+    'ended',
+    'unreachable',
+    'reachable_again',
+    'gone',
+    'gone_for_good',
+    'back_in_seekrflow',
+  ]),
 };
 
 export function hears(filter: SubscriptionFilter, event: JobEvent): boolean {

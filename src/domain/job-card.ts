@@ -2,6 +2,7 @@ import { clip, clipLong, clipNullable, clipShort, LONG_TEXT_BOUND, SHORT_TEXT_BO
 import type { IngestionJob, TimelineEvent } from './data-job.js';
 import { type FailureGroup, groupFailures } from './failure-groups.js';
 import type { AlignmentView, FileCounts, JobSummary } from './job-summary.js';
+import type { JobSnapshot } from './snapshot.js';
 import { timestampMillis } from './timestamps.js';
 
 /**
@@ -91,6 +92,43 @@ export function toJobCard(summary: JobSummary): JobCard {
       total: job.fine_tuning_job_ids.length,
       ids: job.fine_tuning_job_ids.slice(0, JOB_CARD_LIMITS.fineTuningIds).map(clipShort),
     },
+  };
+}
+
+/**
+ * The card of a job SeekrFlow no longer has: what the bot remembers of it (its snapshot), which is
+ * all there is to show. Lists are empty; counts, status and alignment are as last seen.
+ */
+export function cardOfSnapshot(jobId: string, snapshot: JobSnapshot): JobCard {
+  const counts = { ...snapshot.counts };
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const a = snapshot.alignment;
+  return {
+    id: jobId.length <= ID_BOUND ? jobId : clipShort(jobId),
+    idComplete: jobId.length <= ID_BOUND,
+    name: snapshot.name,
+    jobType: '',
+    status: snapshot.status,
+    createdAt: '',
+    updatedAt: snapshot.updatedAt,
+    ended: false,
+    reviewReason: null,
+    files: { total, counts, bytes: 0 },
+    failures: { total: counts.failed, causes: 0, groups: [] },
+    ingestionRuns: { total: 0, listed: [], byStatus: [], otherStatuses: 0 },
+    alignment: a
+      ? {
+          status: a.status,
+          step: a.step,
+          stepProgress: a.stepProgress,
+          progress: a.progress === null ? null : a.progress / 100,
+          etaMinutes: null,
+          estimatedCompletionAt: null,
+          statusMessage: null,
+        }
+      : null,
+    timeline: { total: 0, latest: [] },
+    fineTuning: { total: 0, ids: [] },
   };
 }
 

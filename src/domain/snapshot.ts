@@ -78,6 +78,12 @@ export interface JobWatch {
    * mean the same job, so the next poll need not read them (absent in watches stored before).
    */
   answer?: string | null;
+  /**
+   * SeekrFlow has said the job does not exist (404) since `since` (ISO), last asked at `checkedAt`:
+   * told once, then asked less often, and after GONE_FOR_GOOD_HOURS its subscriptions end. Absent or
+   * null while the job is there.
+   */
+  gone?: { since: string; checkedAt: string } | null;
 }
 
 /**

@@ -35,12 +35,14 @@ function legacyMessage(content: LegacyContent): OutgoingMessage {
 /** The living card as Block Kit: live, final (the job ended), or halted by a person (who, since when). */
 export function renderLivingCard(card: LivingCard, jobUrl: string | undefined): MessagePayload {
   const { state, halted } = card;
+  const gone = state.gone ? { stale: { reason: 'gone' as const, since: new Date(state.gone.since) } } : {};
+  const ended = state.card.ended || state.gone?.final === true;
   return renderJobCard(state.card, {
     fetchedAt: new Date(state.fetchedAt),
     mode: 'living',
     ...(halted
       ? { stale: { reason: halted.why, since: new Date(halted.at), by: halted.by } }
-      : { subscription: card.subscription, ...(state.card.ended ? { ended: true } : {}) }),
+      : { subscription: card.subscription, ...gone, ...(ended ? { ended: true } : {}) }),
     ...(jobUrl ? { jobUrl } : {}),
   });
 }

@@ -43,6 +43,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   simulator?: SimulatorOptions;
   slack?: FakeSlackOptions;
+  /** The bot's clock (see StartOptions.now): a test moves it on instead of waiting. */
+  now?: () => Date;
 }
 
 export interface Harness {
@@ -123,6 +125,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const config = loadConfig(env);
   const bot = await startBot(config, {
     logger: createLogger({ level: 'debug', secrets: [env.SLACK_BOT_TOKEN as string, SIGNING_SECRET, sim.apiKey], destination }),
+    ...(options.now ? { now: options.now } : {}),
   });
   const botUrl = `http://127.0.0.1:${bot.port}/slack/events`;
   if (mode === 'socket') await slack.socket.waitForConnection(5_000);

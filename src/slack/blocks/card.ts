@@ -47,7 +47,7 @@ export interface CardOptions {
    * The card shows old data: SeekrFlow is unreachable (state *unknown*, never *failed*), the
    * channel unsubscribed, or the subscription is paused.
    */
-  stale?: { reason: 'unreachable' | 'unsubscribed' | 'paused'; since?: Date; by?: string };
+  stale?: { reason: 'unreachable' | 'gone' | 'unsubscribed' | 'paused'; since?: Date; by?: string };
 }
 
 /** Renders a job as a message Slack accepts, whatever the job holds. */
@@ -74,7 +74,7 @@ export function renderJobCard(card: JobCard, options: CardOptions): MessagePaylo
   const buttons = cardButtons(options, buttonValue);
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: id('actions'), elements: buttons });
 
-  return { text: fallbackText(card, options.stale?.reason === 'unreachable'), blocks: withinBudget(blocks) };
+  return { text: fallbackText(card, options.stale?.reason), blocks: withinBudget(blocks) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -99,6 +99,10 @@ function statusSection(card: JobCard, options: CardOptions, blockId: string): Bl
     // SeekrFlow not answering says nothing about the job: never show it as failed.
     const since = options.stale.since ? ` since ${dateToken(options.stale.since)}` : '';
     text = `:grey_question: *Unknown*: SeekrFlow could not be reached${since}. Last known status: ${status.label}.`;
+  } else if (options.stale?.reason === 'gone') {
+    // Deleted, or moved to another team: the card shows what the bot last knew, and says so.
+    const since = options.stale.since ? ` since ${dateToken(options.stale.since)}` : '';
+    text = `:wastebasket: *No longer in SeekrFlow*${since}: deleted, or moved to another team. Last known status: ${status.label}.`;
   } else {
     text = `${status.emoji} *${status.label}*`;
     // Waiting for a person: say why, right under the status, where the reader already looks.
@@ -264,6 +268,7 @@ function stateNote(options: CardOptions): string | null {
   const since = options.stale?.since ? ` since ${dateToken(options.stale.since)}` : '';
   const at = options.stale?.since ? ` ${dateToken(options.stale.since)}` : '';
   const by = options.stale?.by ? ` by ${userMention(options.stale.by)}` : '';
+  if (options.ended && options.stale?.reason === 'gone') return ':checkered_flag: No longer followed: not in SeekrFlow';
   if (options.ended) return ':checkered_flag: Final state, no longer updated';
   switch (options.stale?.reason) {
     case 'unsubscribed':
@@ -273,6 +278,8 @@ function stateNote(options: CardOptions): string | null {
     case 'unreachable':
       // The status line already says since when; this says what the rest of the card is.
       return ':electric_plug: Showing the last data SeekrFlow sent';
+    case 'gone':
+      return ':mag: Showing what the bot last knew; it keeps looking for the job';
     case undefined:
       return options.mode === 'living' ? ':satellite_antenna: Live: updated automatically' : null;
   }
@@ -322,9 +329,10 @@ function isLinkable(url: string): boolean {
   }
 }
 
-function fallbackText(card: JobCard, unreachable: boolean): string {
+function fallbackText(card: JobCard, stale: NonNullable<CardOptions['stale']>['reason'] | undefined): string {
   const name = oneLine(card.name).trim() ? escapeAndTruncate(card.name, CARD_CAPS.fallbackName, { oneLine: true }) : 'Data job';
-  if (unreachable) return `${name}: status unknown (SeekrFlow unreachable)`;
+  if (stale === 'unreachable') return `${name}: status unknown (SeekrFlow unreachable)`;
+  if (stale === 'gone') return `${name}: no longer in SeekrFlow`;
   const status = statusDisplay(card.status);
   const failed = card.failures.total > 0 ? `, ${plural(card.failures.total, 'failed file')}` : '';
   return `${name}: ${status.known ? status.label : `status ${status.label}`}${failed}`;

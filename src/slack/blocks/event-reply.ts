@@ -1,3 +1,4 @@
+import { GONE_FOR_GOOD_HOURS } from '../../domain/diff.js';
 import { failedFileGroups, type JobEvent } from '../../domain/events.js';
 import { type Block, blockIds, type MessagePayload, mrkdwn } from './block-kit.js';
 import { escapeAndTruncate, truncate } from './escape.js';
@@ -75,6 +76,12 @@ function describeEvent(event: JobEvent): string {
       return `:grey_question: SeekrFlow has not answered for ${formatMinutes(event.minutes) ?? `${event.minutes} minutes`}: the job's state is *unknown* (not failed). I'll say when it is back.`;
     case 'reachable_again':
       return `:white_check_mark: SeekrFlow is answering again (it was unreachable since ${sinceToken(event.since)}). The card is current.`;
+    case 'gone':
+      return `:wastebasket: This job is *no longer in SeekrFlow*: it was deleted, or moved to another team. I'll keep looking for ${GONE_FOR_GOOD_HOURS} hours and say if it is back.`;
+    case 'gone_for_good':
+      return `:wastebasket: This job has not been in SeekrFlow for ${plural(event.hours, 'hour')} (since ${sinceToken(event.since)}): this channel stops following it. The card is final.`;
+    case 'back_in_seekrflow':
+      return `:white_check_mark: This job is in SeekrFlow again (it was gone since ${sinceToken(event.since)}). The card is current.`;
   }
 }
 
@@ -91,6 +98,9 @@ function fallbackText(event: JobEvent, jobName: string): string {
     stalled: 'looks stalled',
     unreachable: 'state unknown: SeekrFlow unreachable',
     reachable_again: 'SeekrFlow reachable again',
+    gone: 'no longer in SeekrFlow',
+    gone_for_good: 'no longer in SeekrFlow; no longer followed',
+    back_in_seekrflow: 'in SeekrFlow again',
   }[event.type];
   return `${name}: ${what}`;
 }

@@ -1,3 +1,4 @@
+import { GONE_REASON } from '../../domain/diff.js';
 import { JOB_ID_PATTERN } from '../../domain/job-id.js';
 import { type Block, type Button, blockIds, type HomeView, mrkdwn, plainText } from './block-kit.js';
 import { escapeAndTruncate } from './escape.js';
@@ -196,8 +197,10 @@ function stateText(s: HomeSubscription): string {
     case 'paused':
       return `:pause_button: *Paused*${s.pausedBecause ?? ''}`;
     case 'ended': {
+      const at = s.stateAt ? ` ${dateToken(s.stateAt)}` : '';
+      if (s.endedAs === GONE_REASON) return `:wastebasket: Ended${at}: the job is no longer in SeekrFlow`;
       const as = s.endedAs ? ` (${statusDisplay(s.endedAs).label})` : '';
-      return `:checkered_flag: Ended${as}${s.stateAt ? ` ${dateToken(s.stateAt)}` : ''}: the job is over`;
+      return `:checkered_flag: Ended${as}${at}: the job is over`;
     }
   }
 }
