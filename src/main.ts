@@ -195,6 +195,7 @@ export async function startBot(config: Readonly<Config>, options: StartOptions =
             subscriptions: store,
             notifier,
             audience,
+            now,
             credentials,
             completions,
             owner,

@@ -131,7 +131,7 @@ export async function runDiff(args: string[], io: RenderIo, env: NodeJS.ProcessE
   });
 
   const jobUrl = jobUrlFrom(config.jobUrlTemplate);
-  const subscription = { filter: parsed.filter, subscribedBy: parsed.subscriber };
+  const subscription = { subscriptionId: 0, filter: parsed.filter, subscribedBy: parsed.subscriber };
   let cardUpdate: unknown = null;
   const threadReplies: unknown[] = [];
   for (const { item } of plan.deliveries) {

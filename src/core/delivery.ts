@@ -321,13 +321,35 @@ function livingCard(subscription: Subscription, delivery: Delivery): LivingCard 
   const { item } = delivery;
   if (item.kind === 'legacy') return { legacy: item.content };
   if (item.kind !== 'card') throw new Error(`delivery ${delivery.id} is not a card`);
-  return { state: item.state, subscription: { filter: subscription.filter, subscribedBy: subscription.createdBy } };
+  return {
+    state: item.state,
+    subscription: { subscriptionId: subscription.id, filter: subscription.filter, subscribedBy: subscription.createdBy },
+  };
 }
 
-/** Updates the living card in place; when there is none, or it is gone, posts a fresh one and keeps it. */
+/**
+ * Updates the living card in place; when there is none, or it is gone, posts a fresh one and keeps it.
+ * A card that may already be in the channel (a send cut off before its ref was stored, or a
+ * subscribe cut off after posting) is looked for first, and updated where it is.
+ */
 async function sendCard(subscription: Subscription, delivery: Delivery, deps: DeliverDeps): Promise<SendOutcome> {
   const card = livingCard(subscription, delivery);
   const channel = subscription.channelId;
+  if (!subscription.cardTs && cardMayBeThere(subscription, delivery)) {
+    const found = await deps.notifier.findCard(channel, subscription.id, subscription.createdAt);
+    deps.logger.info(
+      { subscriptionId: subscription.id, found: found.kind, ...(found.kind === 'unknown' ? { detail: found.detail } : {}) },
+      'looked for a living card that may have been posted',
+    );
+    if (found.kind === 'found') {
+      await deps.subscriptions.setCardTs(subscription.id, found.ref);
+      subscription.cardTs = found.ref;
+    } else if (found.kind === 'unknown' && !found.final) {
+      // Slack could not say just now: ask again later rather than post a second card on a guess.
+      // Marked as maybe delivered, so that the next attempt looks again too.
+      return { kind: 'retry', afterMs: null, rateLimited: false, maybeDelivered: true, detail: `card_search_failed:${found.detail}` };
+    }
+  }
   const updated = subscription.cardTs ? await deps.notifier.updateCard(channel, subscription.cardTs, card) : null;
   if (updated && updated.kind !== 'message_gone') return updated;
   if (updated) deps.logger.info({ subscriptionId: subscription.id, detail: updated.detail }, 'living card gone; posting a fresh one');
@@ -337,6 +359,15 @@ async function sendCard(subscription: Subscription, delivery: Delivery, deps: De
     subscription.cardTs = posted.ref;
   }
   return posted;
+}
+
+/**
+ * Whether a card without a stored ref may be in the channel all the same: its last send may have
+ * reached Slack, or it is a direct subscription's, which `/datajob subscribe` posts itself (a card
+ * delivery for one means subscribing was cut off). A feed's first card has never been sent.
+ */
+function cardMayBeThere(subscription: Subscription, delivery: Delivery): boolean {
+  return delivery.reclaimed || (delivery.lastError?.startsWith(MAYBE_DELIVERED) ?? false) || subscription.feedId === null;
 }
 
 /** A channel reply whose card is not in the channel yet (a feed's card, queued alongside): wait for it a second. */

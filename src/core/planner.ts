@@ -18,7 +18,8 @@ export type PlanSettings = DiffSettings;
 /**
  * Where a subscription's living card stands:
  * - `posted`: it is in the channel; it is updated when what it shows changes;
- * - `setting_up`: `/datajob subscribe` is posting it right now and records the baseline itself;
+ * - `setting_up`: `/datajob subscribe` is posting it right now and records the baseline itself (for a
+ *   minute at most: one older was cut off, and is `to_post`);
  * - `to_post`: it is posted through the outbox (a team feed's subscription), with the next plan;
  * - `on_need`: a `failures` feed's subscription: the card is posted only once the job first needs a
  *   person (failed files, review, a failed end), so a busy team's channel stays quiet while all is well.

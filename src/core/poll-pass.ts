@@ -98,7 +98,7 @@ export async function runPollPass(deps: PollPassDeps): Promise<PollPassReport> {
     try {
       const remembered = await memory(i);
       if (!goneRecheckDue(remembered.stored?.watch ?? null, now())) return;
-      const result = await recheck(jobId, remembered, deps);
+      const result = await recheck(jobId, remembered, deps, now());
       if (result.ok) answered = true;
       else if (result.failure.kind === 'unauthorized' && deps.key)
         return void deps.key.refuse('unauthorized', result.failure.detail, now());
@@ -220,12 +220,13 @@ function readAhead(jobIds: readonly string[], deps: PollPassDeps): (i: number) =
 }
 
 /** The job's answer, read as the planner needs it: skipped unread when it is the very answer the watch was read from. */
-function recheck(jobId: string, memory: Memory, deps: PollPassDeps): Promise<RecheckResult> {
+function recheck(jobId: string, memory: Memory, deps: PollPassDeps, now: Date): Promise<RecheckResult> {
   const previous = memory.stored?.watch ?? null;
-  return deps.jobs.recheckDataJob(jobId, answerToSkip(previous, listenersOf(memory)), lastBodyHash(previous));
+  return deps.jobs.recheckDataJob(jobId, answerToSkip(previous, listenersOf(memory, now)), lastBodyHash(previous));
 }
 
-const listenersOf = (memory: Memory) => memory.subscriptions.map((s) => ({ id: s.id, filter: s.filter, card: cardStage(s) }));
+const listenersOf = (memory: Memory, now: Date) =>
+  memory.subscriptions.map((s) => ({ id: s.id, filter: s.filter, card: cardStage(s, now) }));
 
 function observationOf(jobId: string, result: RecheckResult, deps: PollPassDeps, report: PollPassReport): Observation {
   if (result.ok) {
@@ -258,7 +259,7 @@ async function commitJob(
     jobId,
     previous: stored?.watch ?? null,
     observation,
-    listeners: listenersOf(memory),
+    listeners: listenersOf(memory, at),
     settings: deps.settings,
     now: at,
     // Unique across watches too: a watch deleted and made again starts its versions over.
@@ -283,9 +284,13 @@ async function commitJob(
   report.deliveries += deliveries.length;
 }
 
-function cardStage(s: Subscription): CardStage {
+/** How long `/datajob subscribe` may take to post a card and store its ref, before the pass takes it for cut off. */
+export const SETTING_UP_MS = 60_000;
+
+function cardStage(s: Subscription, now: Date): CardStage {
   if (s.cardTs !== null) return 'posted';
-  if (s.feedId === null) return 'setting_up';
+  // Cut off between storing the subscription and storing its card's ref: the pass posts it (delivery looks for it first).
+  if (s.feedId === null) return now.getTime() - s.createdAt.getTime() < SETTING_UP_MS ? 'setting_up' : 'to_post';
   return s.waitsForNeed ? 'on_need' : 'to_post';
 }
 

@@ -550,9 +550,21 @@ export type SendOutcome =
   | { kind: 'rejected'; detail: string };
 
 export interface LivingCardContext {
+  /** The subscription the card lives for: the posted card carries it, so it can be found again. */
+  subscriptionId: number;
   filter: SubscriptionFilter;
   subscribedBy: string;
 }
+
+/** A living card looked for in its channel: found (its ref), not there, or the platform would not say. */
+export type CardSearch =
+  | { kind: 'found'; ref: string }
+  | { kind: 'none' }
+  /**
+   * The platform would not say: just now (`final` false: ask again later), or never (`final`: the bot
+   * may not read that channel's history, and a card is posted rather than none).
+   */
+  | { kind: 'unknown'; detail: string; final: boolean };
 
 /** A card as the channel's living card: its state and the subscription it lives for. */
 export interface LivingCard {
@@ -582,6 +594,11 @@ export type Notice = {
 export interface Notifier {
   /** Posts a new living card in a channel; `ref` is what later updates and replies address. */
   postCard(channelId: string, card: LivingCard | LegacyContent): Promise<SendOutcome>;
+  /**
+   * The living card a subscription already has in the channel, posted since `since`: after a crash
+   * between posting a card and storing its ref, it is found rather than posted twice.
+   */
+  findCard(channelId: string, subscriptionId: number, since: Date): Promise<CardSearch>;
   updateCard(channelId: string, ref: string, card: LivingCard | LegacyContent): Promise<SendOutcome>;
   /** A reply in the card's thread (`threadRef`), marked with `deliveryKey` so that it can be found again. */
   postReply(channelId: string, threadRef: string | null, reply: ThreadReply | LegacyContent, deliveryKey: string): Promise<SendOutcome>;

@@ -29,7 +29,7 @@ export interface SubscriptionDeps {
   watches: Pick<WatchStore, 'getWatch' | 'initWatch' | 'deleteWatch'>;
   outbox: Pick<Outbox, 'enqueue'>;
   jobs: JobSource;
-  notifier: Pick<Notifier, 'postCard' | 'updateCard' | 'postNote'>;
+  notifier: Pick<Notifier, 'postCard' | 'findCard' | 'updateCard' | 'postNote'>;
   settings: PlanSettings;
   logger: Log;
   now?: () => Date;
@@ -73,12 +73,23 @@ export async function subscribe(
       now: at,
       version: '0',
     }).watch;
-  /** Posts the living card and records the baseline: what the card shows now is not news later. */
+  /**
+   * Posts the living card and records the baseline: what the card shows now is not news later. A
+   * subscription cut off while being set up may have posted its card already: it is looked for first.
+   */
   const postLivingCard = async (subscription: Subscription) => {
-    const posted = await deps.notifier.postCard(request.channelId, {
+    const card = {
       state,
-      subscription: { filter: subscription.filter, subscribedBy: subscription.createdBy },
-    });
+      subscription: { subscriptionId: subscription.id, filter: subscription.filter, subscribedBy: subscription.createdBy },
+    };
+    const found =
+      subscription === existing && unfinished
+        ? await deps.notifier.findCard(request.channelId, subscription.id, subscription.createdAt)
+        : null;
+    const posted =
+      found?.kind === 'found'
+        ? await deps.notifier.updateCard(request.channelId, found.ref, card)
+        : await deps.notifier.postCard(request.channelId, card);
     if (posted.kind === 'delivered') {
       await deps.subscriptions.setCardTs(subscription.id, posted.ref);
       await deps.watches.initWatch(request.jobId, baselineOf(fetchedAt));
@@ -192,7 +203,7 @@ async function haltCard(deps: SubscriptionDeps, subscription: Subscription, halt
   if (fetched.ok) {
     await deps.notifier.updateCard(subscription.channelId, subscription.cardTs, {
       state: { card: toJobCard(summarizeJob(fetched.job)), fetchedAt: halted.at },
-      subscription: { filter: subscription.filter, subscribedBy: subscription.createdBy },
+      subscription: { subscriptionId: subscription.id, filter: subscription.filter, subscribedBy: subscription.createdBy },
       halted,
     });
   }

@@ -252,6 +252,8 @@ export function listReply(items: ChannelSubscription[], channelId: string, feed:
     const unknown = watch?.watch.unreachableNotified ? ' (SeekrFlow unreachable: state unknown)' : '';
     let delivery: string;
     if (s.state === 'paused') delivery = `:pause_button: *paused*${pausedText(s)}`;
+    else if (s.cardTs === null)
+      delivery = s.waitsForNeed ? 'its card waits until the job needs someone' : 'setting up: its card is on its way';
     else if (s.lastDelivery === null) delivery = 'nothing sent yet';
     else if (s.lastDelivery === 'ok') delivery = `ok${s.lastDeliveryAt ? ` ${dateToken(s.lastDeliveryAt)}` : ''}`;
     else delivery = `last attempt failed: \`${escapeAndTruncate(s.lastDelivery, 60)}\``;

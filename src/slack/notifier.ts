@@ -54,12 +54,22 @@ export function renderThreadReply(reply: ThreadReply): MessagePayload & { broadc
   return { text: message.text, blocks: [ownerLine(reply.job, reply.eventId), ...message.blocks], broadcast: false };
 }
 
+/** Errors of conversations.history that asking again will not change. */
+const HISTORY_CLOSED = new Set(['not_in_channel', 'channel_not_found', 'missing_scope', 'is_archived']);
+
 export function createSlackNotifier({ poster, pacer, jobUrl }: SlackNotifierOptions): Notifier {
   const cardMessage = (card: LivingCard | LegacyContent): OutgoingMessage =>
     isLegacy(card) ? legacyMessage(card) : renderLivingCard(card, jobUrl(card.state.card.id));
   return {
     async postCard(channelId, card) {
-      return toOutcome(await poster.post(channelId, cardMessage(card)));
+      const cardOf = isLegacy(card) ? {} : { cardOf: card.subscription.subscriptionId };
+      return toOutcome(await poster.post(channelId, { ...cardMessage(card), ...cardOf }));
+    },
+    async findCard(channelId, subscriptionId, since) {
+      const found = await poster.findCard(channelId, subscriptionId, since);
+      // The bot may not read this channel's history (a public channel it never joined): no asking again helps.
+      if (!found.ok) return { kind: 'unknown', detail: found.error, final: HISTORY_CLOSED.has(found.error) };
+      return found.ts ? { kind: 'found', ref: found.ts } : { kind: 'none' };
     },
     async updateCard(channelId, ref, card) {
       const { text, blocks } = cardMessage(card);

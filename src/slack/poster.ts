@@ -11,6 +11,8 @@ import type { SlackResult } from './slack-errors.js';
 
 /** The metadata event type the bot marks its deliveries with, so a sent one can be recognised later. */
 const DELIVERY_EVENT_TYPE = 'datajob_bot_delivery';
+/** The metadata event type of a living card, naming its subscription: a card posted is found again. */
+const CARD_EVENT_TYPE = 'datajob_bot_card';
 
 export interface OutgoingMessage {
   text: string;
@@ -19,7 +21,12 @@ export interface OutgoingMessage {
   broadcast?: boolean;
   /** Stored with the message (Slack message metadata), so a sent delivery can be recognised later. */
   deliveryKey?: string;
+  /** The subscription whose living card this is, stored with the message likewise. */
+  cardOf?: number;
 }
+
+/** A subscription's living card in a channel's history, or Slack's error when it would not say. */
+export type FoundCard = { ok: true; ts: string | null } | { ok: false; error: string };
 
 /** Whether a delivery's message is already in a thread, or Slack's error when it would not say. */
 export type ThreadKeysResult = { ok: true; keys: Set<string> } | { ok: false; error: string };
@@ -32,6 +39,8 @@ export interface SlackPoster {
   dm(userId: string, message: OutgoingMessage): Promise<SlackResult>;
   /** The delivery keys carried by the messages of the thread under `threadTs`. */
   deliveryKeysInThread(channel: string, threadTs: string): Promise<ThreadKeysResult>;
+  /** The first living card of `subscriptionId` in the channel's history since `oldest`. */
+  findCard(channel: string, subscriptionId: number, oldest: Date): Promise<FoundCard>;
   /** `auth.test`: whether Slack accepts the token now. */
   checkToken(): Promise<{ ok: true } | { ok: false; error: string }>;
 }
@@ -66,6 +75,7 @@ export function createSlackPoster(token: string, options: SlackPosterOptions = {
       ...(m.blocks ? { blocks: m.blocks } : {}),
       ...(m.threadTs ? { thread_ts: m.threadTs, reply_broadcast: m.broadcast ?? false } : {}),
       ...(m.deliveryKey ? { metadata: { event_type: DELIVERY_EVENT_TYPE, event_payload: { delivery: m.deliveryKey } } } : {}),
+      ...(m.cardOf !== undefined ? { metadata: { event_type: CARD_EVENT_TYPE, event_payload: { subscription: m.cardOf } } } : {}),
       unfurl_links: false,
       unfurl_media: false,
     }) as ChatPostMessageArguments;
@@ -98,6 +108,34 @@ export function createSlackPoster(token: string, options: SlackPosterOptions = {
       try {
         await client.auth.test();
         return { ok: true };
+      } catch (error) {
+        return slackFailure(error);
+      }
+    },
+    async findCard(channel, subscriptionId, oldest) {
+      try {
+        let cursor: string | undefined;
+        let first: string | null = null;
+        // Bounded: the card was posted around `oldest`; 5 pages of 200 messages reach far past that.
+        for (let page = 0; page < 5; page++) {
+          const res = await paced('conversations.history', channel, () =>
+            client.conversations.history({
+              channel,
+              oldest: String(Math.floor(oldest.getTime() / 1000) - 60),
+              include_all_metadata: true,
+              limit: 200,
+              ...(cursor ? { cursor } : {}),
+            }),
+          );
+          // Newest first: the last match is the first card posted.
+          for (const m of res.messages ?? []) {
+            const metadata = (m as { metadata?: { event_type?: string; event_payload?: { subscription?: unknown } } }).metadata;
+            if (metadata?.event_type === CARD_EVENT_TYPE && metadata.event_payload?.subscription === subscriptionId && m.ts) first = m.ts;
+          }
+          cursor = res.response_metadata?.next_cursor || undefined;
+          if (!cursor) break;
+        }
+        return { ok: true, ts: first };
       } catch (error) {
         return slackFailure(error);
       }

@@ -138,7 +138,8 @@ function warmUp(): void {
     const plan = planJob(planInput(job, planJob(planInput(before, null, [])).watch, [{ id: 1, filter: 'all', card: 'posted' as const }]));
     for (const { item } of plan.deliveries) {
       if (item.kind === 'reply') renderThreadReply(item.reply);
-      if (item.kind === 'card') renderLivingCard({ state: item.state, subscription: { filter: 'all', subscribedBy: 'U1' } }, undefined);
+      if (item.kind === 'card')
+        renderLivingCard({ state: item.state, subscription: { subscriptionId: 1, filter: 'all', subscribedBy: 'U1' } }, undefined);
     }
   }
 }
@@ -197,7 +198,9 @@ describe('a SeekrFlow answer with strings of millions of characters, through the
     if (card?.item.kind !== 'card') throw new Error('no card in the plan');
     const cardState = card.item.state;
 
-    const living = step(() => renderLivingCard({ state: cardState, subscription: { filter: 'all', subscribedBy: 'U1' } }, undefined));
+    const living = step(() =>
+      renderLivingCard({ state: cardState, subscription: { subscriptionId: 1, filter: 'all', subscribedBy: 'U1' } }, undefined),
+    );
     const answer = step(() => renderCard(job, { fetchedAt: new Date(), mode: 'ephemeral' }));
     const modal = step(() => renderFailedFilesModal(job, { page: 1 }));
     const rendered = replies.map((reply) => step(() => renderThreadReply(reply)));

@@ -40,6 +40,8 @@ export interface HomeSubscription {
   /** When it was paused or ended. */
   stateAt: Date | null;
   createdAt: Date;
+  /** Whether its living card is in the channel (false while it is being set up, or waits for a need). */
+  cardPosted?: boolean;
 }
 
 /** A job linked to the person as its SeekrFlow owner. */
@@ -193,7 +195,9 @@ function subscriptionText(s: HomeSubscription): string {
 function stateText(s: HomeSubscription): string {
   switch (s.state) {
     case 'active':
-      return ':satellite_antenna: Live: its card is kept current';
+      return s.cardPosted === false
+        ? ':hourglass_flowing_sand: Setting up: its card is on its way to the channel'
+        : ':satellite_antenna: Live: its card is kept current';
     case 'paused':
       return `:pause_button: *Paused*${s.pausedBecause ?? ''}`;
     case 'ended': {

@@ -134,6 +134,7 @@ function homeSubscription({ subscription: s, watch }: ChannelSubscription): Home
     endedAs: s.state === 'ended' ? s.stateReason : null,
     stateAt: s.stateAt,
     createdAt: s.createdAt,
+    cardPosted: s.cardTs !== null,
   };
 }
 

@@ -112,6 +112,16 @@ export interface FakeSlack {
   failNext(method: string, error: string, opts?: { times?: number; channel?: string }): void;
   /** Forgets the faults failNext and rateLimit set up (not the enforced limits); the workspace stays as it is. */
   clearFaults(): void;
+  /**
+   * Once: when a call of `method` matching `when` has been carried out, `hook` runs before Slack's
+   * answer goes back (a test crashes the bot there, or makes its database fail, between Slack doing
+   * something and the bot learning it was done).
+   */
+  beforeAnswering(
+    method: string,
+    when: (args: Record<string, unknown>) => boolean,
+    hook: (args: Record<string, unknown>) => void | Promise<void>,
+  ): void;
   rateLimit(method: string, retryAfterSeconds: number, opts?: { times?: number }): void;
   enforceRateLimits(settings: boolean | RateLimitSettings): void;
   /** Every bot-token call answers this error until set back to 'ok'. */
@@ -224,6 +234,12 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
   });
 
+  const hooks: Array<{
+    method: string;
+    when: (args: Record<string, unknown>) => boolean;
+    hook: (args: Record<string, unknown>) => void | Promise<void>;
+  }> = [];
+
   const ctx: MethodContext = {
     ws,
     scopes,
@@ -293,7 +309,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       return answer(200, { ok: false, error: fault.error, ...scoped }, accepted);
     }
 
-    answer(200, def.run(args, ctx), accepted);
+    const result = def.run(args, ctx);
+    const at = hooks.findIndex((h) => h.method === method && h.when(args));
+    const hook = at >= 0 ? hooks.splice(at, 1)[0] : undefined;
+    if (!hook) return answer(200, result, accepted);
+    void Promise.resolve(hook.hook(args)).finally(() => answer(200, result, accepted));
   };
 
   const server = createServer((req, res) => {
@@ -428,6 +448,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
     failNext: (method, error, o) => faults.failNext(method, error, o),
     clearFaults: () => faults.clearInjected(),
+    beforeAnswering: (method, when, hook) => {
+      hooks.push({ method, when, hook });
+    },
     rateLimit: (method, retryAfter, o) => faults.rateLimit(method, retryAfter, o),
     enforceRateLimits: (settings) => faults.setEnforcement(settings),
     setTokenState: (state) => {
