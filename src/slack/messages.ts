@@ -233,6 +233,16 @@ export function refusalReply(refusal: Refusal): Reply {
   return { text: `:no_entry: ${REFUSALS[refusal]}` };
 }
 
+/** A Home button of a subscription someone else made (the Home acts only on one's own). */
+export function notYourSubscriptionReply(
+  s: { channelId: string; jobId: string; createdBy: string },
+  action: 'resume' | 'unsubscribe',
+): Reply {
+  return {
+    text: `:no_entry: ${userMention(s.createdBy)} subscribed <#${s.channelId}> to ${jobRef(s.jobId)}, not you: run \`/datajob ${action} ${escapeAndTruncate(s.jobId, 128, { oneLine: true })}\` in <#${s.channelId}> instead.`,
+  };
+}
+
 /** Blocks are capped well under Slack's 50; a channel with more subscriptions gets a count of the rest. */
 const LIST_MAX = 40;
 

@@ -144,6 +144,21 @@ describe.each(['http', 'socket'] as const)('App Home (%s)', (mode) => {
     expect(h.sim.requestCount()).toBe(0);
   });
 
+  it('acts only on the clicker’s own subscription: a stale button for one someone else made since is refused', async () => {
+    const hal = newPerson();
+    const ivy = newPerson();
+    await subscribe(hal, 'C_RANDOM', 8);
+    await h.slack.openHome({ user: hal });
+    await nextHome(hal, 0);
+    // Hal unsubscribes in the channel; Ivy subscribes it again. Hal's Home still shows his old button.
+    await h.ask(`unsubscribe ${jobId(8)}`, { user: hal, channel: 'C_RANDOM' });
+    await subscribe(ivy, 'C_RANDOM', 8);
+    await h.click({ homeOf: hal }, HOME_ACTIONS.unsubscribe, hal);
+    const after = await nextHome(hal, 1);
+    expect(after).toContain(`<@${ivy}> subscribed <#C_RANDOM> to \`${jobId(8)}\`, not you`);
+    expect(visibleText((await h.ask('list', { user: ivy, channel: 'C_RANDOM' })).body as object)).toContain(jobId(8));
+  });
+
   it('refuses Resume for a channel that is now shared with another organisation, as /datajob resume would', async () => {
     const fay = newPerson();
     h.slack.addChannel({ id: 'C_TURNING', name: 'turning' });

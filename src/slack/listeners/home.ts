@@ -1,6 +1,6 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { checkAccess } from '../../core/access.js';
+import { audit, checkAccess } from '../../core/access.js';
 import { subscriptionsCreatedBy } from '../../core/home.js';
 import { jobsOwnedBy } from '../../core/owners.js';
 import { type ChannelSubscription, resume, unsubscribe } from '../../core/subscriptions.js';
@@ -19,6 +19,7 @@ import { LOOKUP_CALLBACK_ID, LOOKUP_INPUT, renderLookupForm, renderLookupNote, r
 import { HomePublisher, type HomeRequest } from '../home-publisher.js';
 import {
   fetchFailureReply,
+  notYourSubscriptionReply,
   pausedText,
   type Reply,
   refusalReply,
@@ -88,6 +89,12 @@ function onSubscriptionButton(
       async () => {
         if (!target) return show({ text: ':warning: This button does not name a subscription the bot can read.' });
         if (!(await permitted(deps, { userId, ...target, action: access }, show))) return;
+        // The Home acts on what the clicker subscribed; anyone else changes a channel's subscription in that channel.
+        const subscription = await deps.subscriptions.subscriptions.findSubscription(target.channelId, target.jobId);
+        if (subscription && subscription.createdBy !== userId) {
+          audit(deps.logger, { userId, ...target, action: access }, 'refused', 'not_the_subscriber');
+          return show(notYourSubscriptionReply(subscription, access));
+        }
         await show(await run({ userId, ...target }));
       },
     );
