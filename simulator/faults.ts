@@ -8,8 +8,9 @@ export type Fault =
   /** Answer this much later (wall-clock time, whatever the simulator's clock). Adds up with other faults. */
   | { kind: 'latency'; ms: number }
   /**
-   * An error status, for every request it matches. Without `body`: 401 and 403 as SeekrFlow refuses a
-   * key (revoked; without access to the team), 404 as for a job that does not exist, 500
+   * An error status, for every request it matches. Without `body`: 400, 409 and 422 with a `detail` as
+   * SeekrFlow gives one, 401 and 403 as it refuses a key (revoked; without access to the team), 404 as
+   * for a job that does not exist, 500
    * `{"detail":…}`, 502 Cloudflare plain text, 503 `{"message":…}`.
    */
   | { kind: 'status'; status: FaultStatus; body?: string }
@@ -24,8 +25,8 @@ export type Fault =
 
 export type FaultKind = Fault['kind'];
 
-export type FaultStatus = 401 | 403 | 404 | 500 | 502 | 503;
-const FAULT_STATUSES: readonly number[] = [401, 403, 404, 500, 502, 503];
+export type FaultStatus = 400 | 401 | 403 | 404 | 409 | 422 | 500 | 502 | 503;
+const FAULT_STATUSES: readonly number[] = [400, 401, 403, 404, 409, 422, 500, 502, 503];
 
 export interface FaultOptions {
   /** Only requests for this job id (as decoded from the path). Default: every request. */
@@ -160,6 +161,9 @@ export const JSON_TYPE = 'application/json';
 export const TEXT_TYPE = 'text/plain; charset=utf-8';
 
 const DEFAULT_ERROR_BODIES: Record<FaultStatus, string> = {
+  400: JSON.stringify({ detail: 'Bad request' }),
+  409: JSON.stringify({ detail: 'Conflict' }),
+  422: JSON.stringify({ detail: [{ loc: ['path', 'data_job_id'], msg: 'Input should be a valid string', type: 'string_type' }] }),
   401: JSON.stringify({ detail: 'Invalid API key' }),
   403: JSON.stringify({ detail: 'You do not have access to this team' }),
   404: JSON.stringify({ detail: 'Data job not found' }),

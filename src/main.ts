@@ -11,12 +11,13 @@ import { runPollPass } from './core/poll-pass.js';
 import { purgeExpired } from './core/retention.js';
 import type { SubscriptionDeps } from './core/subscriptions.js';
 import { BotError, isBotError } from './errors.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger, scrubber } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { startScheduler } from './scheduler/scheduler.js';
 import { createSeekrFlowClient, MB } from './seekrflow/client.js';
 import { coalesceFetches } from './seekrflow/coalesce.js';
 import { botReadPool } from './seekrflow/read-pool.js';
+import { scrubFailures } from './seekrflow/scrub-failures.js';
 import { boltLogger, identifyBot, startSlackApp } from './slack/app.js';
 import { createSlackDirectory, resolveEmails } from './slack/directory.js';
 import { createSlackNotifier } from './slack/notifier.js';
@@ -120,7 +121,7 @@ export async function startBot(config: Readonly<Config>, options: StartOptions =
     stops.push(() => reader.close());
     // What SeekrFlow says of the key, from every answer: a refused key is one state of the bot, not an outage of each job.
     const key = new KeyState(logger.child({ component: 'seekrflow' }));
-    const client = watchKey(createSeekrFlowClient({ ...seekrflow, reader }), key, options.now);
+    const client = watchKey(scrubFailures(createSeekrFlowClient({ ...seekrflow, reader }), scrubber(secretsOf(config))), key, options.now);
     // Counted before coalescing: each request SeekrFlow really saw, once.
     const counted = <T extends { ok: boolean; failure?: { kind: string } }>(result: T): T => {
       metrics.seekrflowRequest(result.failure?.kind ?? 'ok');

@@ -103,6 +103,20 @@ describe('SeekrFlow refuses the bot’s key', () => {
   );
 });
 
+describe('SeekrFlow’s own words, quoted in Slack', () => {
+  let h: Harness;
+  afterEach(async () => h.stop());
+
+  it('pass the same scrubbing as the logs: an error body that echoes the API key shows no key', async () => {
+    h = await startHarness();
+    h.sim.putJob(job('dj-echo', false));
+    h.sim.setFault({ kind: 'status', status: 422, body: JSON.stringify({ detail: `key ${h.sim.apiKey} may not read this` }) });
+    const answer = visibleText((await h.ask('dj-echo')).body as object);
+    expect(answer).toMatch(/SeekrFlow did not accept that request: key \[REDACTED\] may not read this/);
+    expect(answer).not.toContain(h.sim.apiKey);
+  });
+});
+
 describe('a job SeekrFlow no longer has', () => {
   let h: Harness;
   afterEach(async () => h.stop());
