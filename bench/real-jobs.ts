@@ -368,6 +368,7 @@ async function ackScenario(
       SLACK_BOT_TOKEN: slack.botToken,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       PORT: '0',
+      METRICS_PORT: '0',
       SLACK_API_URL: slack.apiUrl,
       SEEKRFLOW_API_KEY: sim.apiKey,
       ...(sim.teamId ? { SEEKRFLOW_TEAM_ID: sim.teamId } : {}),

@@ -121,6 +121,9 @@ const EnvSchema = z.object({
   SLACK_SIGNING_SECRET: optionalString,
   PORT: int(0, 65535, 3000),
   HEALTHZ_DETAILS: bool(false),
+  METRICS_PORT: int(0, 65535, 9464),
+  METRICS_HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
+  METRICS_STORE_SECONDS: int(0, 300, 15),
   SLACK_API_URL: optionalString.pipe(url('the Slack Web API base, e.g. https://slack.com/api/').optional()),
   SEEKRFLOW_API_KEY: z
     .string({ error: 'required: your SeekrFlow API key (sent as the raw Authorization header)' })
@@ -167,6 +170,11 @@ const EnvSchema = z.object({
 });
 
 export interface Config {
+  /**
+   * GET /metrics, on a port of its own (loopback unless METRICS_HOST says otherwise); the store's
+   * figures (outbox, subscriptions) are queried at most once per `storeSeconds`, however often it is scraped.
+   */
+  metrics: { host: string; port: number; storeSeconds: number };
   slack: {
     botToken: string;
     appToken: string | undefined;
@@ -274,6 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       jobUrlTemplate: e.SEEKRFLOW_JOB_URL_TEMPLATE,
       unfurlDomains: Object.freeze([...e.SEEKRFLOW_UNFURL_DOMAINS]),
     }),
+    metrics: Object.freeze({ host: e.METRICS_HOST, port: e.METRICS_PORT, storeSeconds: e.METRICS_STORE_SECONDS }),
     discovery: Object.freeze({ schedule: e.DISCOVERY_SCHEDULE }),
     ownerMapFile: e.OWNER_MAP_FILE,
     poll: Object.freeze({
@@ -382,6 +391,7 @@ export function describeConfig(config: Config): Record<string, string | number> 
     'Slack mode': config.slack.mode === 'socket' ? 'Socket Mode' : 'HTTP (signed requests at /slack/events)',
     PORT: config.slack.port,
     HEALTHZ_DETAILS: String(config.slack.healthzDetails),
+    METRICS: `http://${config.metrics.host}:${config.metrics.port}/metrics`,
     SLACK_API_URL: config.slack.apiUrl === undefined ? '(Slack’s default)' : redactUrl(config.slack.apiUrl),
     SEEKRFLOW_API_KEY: config.seekrflow.apiKey === undefined ? '(not set)' : '(redacted)',
     SEEKRFLOW_TEAM_ID: config.seekrflow.teamId ?? '(not set: personal workspace)',

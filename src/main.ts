@@ -12,7 +12,7 @@ import { purgeExpired } from './core/retention.js';
 import type { SubscriptionDeps } from './core/subscriptions.js';
 import { BotError, isBotError } from './errors.js';
 import { createLogger, type Logger, scrubber } from './logger.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, startMetricsServer } from './metrics.js';
 import { startScheduler } from './scheduler/scheduler.js';
 import { createSeekrFlowClient, MB } from './seekrflow/client.js';
 import { coalesceFetches } from './seekrflow/coalesce.js';
@@ -34,6 +34,8 @@ import { redactUrl } from './util/url-secrets.js';
 
 export interface RunningBot {
   port: number;
+  /** Where GET /metrics answers (METRICS_PORT, or the port given when it was 0). */
+  metricsPort: number;
   owner: string;
   logger: Logger;
   /**
@@ -102,12 +104,15 @@ export async function startBot(config: Readonly<Config>, options: StartOptions =
     logger.info({ engine: store.engine }, 'store open');
 
     const credentials = new CredentialState();
-    const metrics = createMetrics({
-      outbox: () => store.outboxStats(),
-      subscriptions: () => store.subscriptionCounts(),
-      tokenRefused: () => credentials.refused?.why ?? null,
-      keyRefused: () => key.refused?.why ?? null,
-    });
+    const metrics = createMetrics(
+      {
+        outbox: () => store.outboxStats(),
+        subscriptions: () => store.subscriptionCounts(),
+        tokenRefused: () => credentials.refused?.why ?? null,
+        keyRefused: () => key.refused?.why ?? null,
+      },
+      { storeMs: config.metrics.storeSeconds * 1000 },
+    );
     const seekrflow = {
       baseUrl: config.seekrflow.baseUrl,
       apiKey: config.seekrflow.apiKey,
@@ -239,9 +244,10 @@ export async function startBot(config: Readonly<Config>, options: StartOptions =
           details: { mode: config.slack.mode, storage: store.engine, lastPass },
         };
       },
-      metrics: () => metrics.scrape(),
     });
     stops.push(() => slack.stop());
+    const metricsServer = await startMetricsServer({ ...config.metrics, metrics, logger: logger.child({ component: 'metrics' }) });
+    stops.push(() => metricsServer.stop());
 
     const passLogger = logger.child({ component: 'poll' });
     const pass = async () => {
@@ -330,7 +336,15 @@ export async function startBot(config: Readonly<Config>, options: StartOptions =
       await scheduler.runNow();
       if (options.waitForDelivery !== false) await delivery.now();
     };
-    return { port: slack.port, owner, logger, pollNow, discoverNow: () => discovery.runNow(), stop: stopAll };
+    return {
+      port: slack.port,
+      metricsPort: metricsServer.port,
+      owner,
+      logger,
+      pollNow,
+      discoverNow: () => discovery.runNow(),
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

@@ -1,4 +1,7 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Log } from './core/ports.js';
 
 /**
  * What an operator scrapes at GET /metrics (Prometheus text format): how the passes go, how
@@ -25,7 +28,32 @@ export interface Metrics {
   scrape(): Promise<{ contentType: string; body: string }>;
 }
 
-export function createMetrics(sources: MetricsSources): Metrics {
+/** One query's answer reused for `ttlMs`, and shared by concurrent scrapes. */
+function reused<T>(query: () => Promise<T>, ttlMs: number, now: () => number): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | null = null;
+  return () => {
+    if (last && now() - last.at < ttlMs) return last.value;
+    const value = query();
+    last = { at: now(), value };
+    // A failed query is not kept: the next scrape asks again.
+    value.catch(() => {
+      if (last?.value === value) last = null;
+    });
+    return value;
+  };
+}
+
+/**
+ * `storeMs`: how long the store's figures are reused between scrapes, so that several Prometheus
+ * servers scraping every few seconds cost the database one query.
+ */
+export function createMetrics(given: MetricsSources, options: { storeMs: number; now?: () => number }): Metrics {
+  const now = options.now ?? Date.now;
+  const sources: MetricsSources = {
+    ...given,
+    outbox: reused(() => given.outbox(), options.storeMs, now),
+    subscriptions: reused(() => given.subscriptions(), options.storeMs, now),
+  };
   const registry = new Registry();
   const passes = new Counter({ name: 'datajob_poll_passes_total', help: 'Poll passes run by this process.', registers: [registry] });
   const passSeconds = new Histogram({
@@ -120,5 +148,38 @@ export function createMetrics(sources: MetricsSources): Metrics {
     async scrape() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
+  };
+}
+
+export interface MetricsServer {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * GET /metrics on a port of its own, on loopback unless told otherwise: what it says (the outbox,
+ * subscriptions by state, call counts) is for the operator's Prometheus, not for whoever reaches the
+ * bot's Slack port.
+ */
+export async function startMetricsServer(options: {
+  host: string;
+  port: number;
+  metrics: Pick<Metrics, 'scrape'>;
+  logger: Log;
+}): Promise<MetricsServer> {
+  const server: Server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') return void res.writeHead(404).end();
+    options.metrics.scrape().then(
+      ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+      (error: unknown) => {
+        options.logger.error({ err: error }, 'metrics scrape failed');
+        res.writeHead(500).end();
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port, options.host, resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -41,8 +41,6 @@ export interface SlackAppOptions {
    * storage, last pass) only when HEALTHZ_DETAILS is true.
    */
   health: () => { ok: boolean; reason?: string; details: Record<string, unknown> };
-  /** GET /metrics: Prometheus text. */
-  metrics: () => Promise<{ contentType: string; body: string }>;
 }
 
 /** Bolt and its clients log through our logger, so their lines are structured and scrubbed too. */
@@ -135,19 +133,7 @@ function healthHandler(health: SlackAppOptions['health'], details: boolean) {
   };
 }
 
-function metricsHandler(metrics: SlackAppOptions['metrics'], logger: Logger) {
-  return (_req: unknown, res: ServerResponse) => {
-    metrics().then(
-      ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
-      (error: unknown) => {
-        logger.error({ err: error }, 'metrics scrape failed');
-        res.writeHead(500).end();
-      },
-    );
-  };
-}
-
-export async function startSlackApp({ config, identity, deps, logger, health, metrics }: SlackAppOptions): Promise<SlackAppHandle> {
+export async function startSlackApp({ config, identity, deps, logger, health }: SlackAppOptions): Promise<SlackAppHandle> {
   const slack = config.slack;
   const log = boltLogger(logger.child({ component: 'slack' }));
   const { botId, botUserId } = identity;
@@ -155,14 +141,12 @@ export async function startSlackApp({ config, identity, deps, logger, health, me
   const clientOptions = slackClientOptions({ apiUrl: slack.apiUrl, logger: log }, 'interactive');
 
   const answerHealth = healthHandler(health, slack.healthzDetails);
-  const answerMetrics = metricsHandler(metrics, logger);
   let healthServer: Server | undefined;
   let receiver: HTTPReceiver | SocketModeReceiver;
   if (slack.mode === 'socket' && slack.appToken) {
     receiver = new SocketModeReceiver({ appToken: slack.appToken, logger: log, installerOptions: { clientOptions } });
     healthServer = createServer((req, res) => {
       if (req.method === 'GET' && req.url === '/healthz') return answerHealth(req, res);
-      if (req.method === 'GET' && req.url === '/metrics') return answerMetrics(req, res);
       res.writeHead(404).end();
     });
   } else {
@@ -170,10 +154,7 @@ export async function startSlackApp({ config, identity, deps, logger, health, me
       signingSecret: slack.signingSecret ?? '',
       endpoints: '/slack/events',
       logger: log,
-      customRoutes: [
-        { path: '/healthz', method: ['GET'], handler: answerHealth },
-        { path: '/metrics', method: ['GET'], handler: answerMetrics },
-      ],
+      customRoutes: [{ path: '/healthz', method: ['GET'], handler: answerHealth }],
       // Bolt answers Slack only when the listener acks: our listeners ack before any slow work.
       processBeforeResponse: false,
     });

@@ -38,7 +38,7 @@ function states(id: string): DataJob[] {
 
 /** The scrape as `name{labels}` → value (labels as prom-client prints them, sorted by name). */
 async function scrape(h: Harness): Promise<{ contentType: string; get: (series: string) => number | undefined; text: string }> {
-  const res = await fetch(`http://127.0.0.1:${h.bot.port}/metrics`);
+  const res = await fetch(`http://127.0.0.1:${h.bot.metricsPort}/metrics`);
   expect(res.status).toBe(200);
   const text = await res.text();
   const values = new Map<string, number>();
@@ -73,13 +73,16 @@ describe.each(['http', 'socket'] as const)('GET /metrics (%s mode)', (mode) => {
   afterEach(async () => h?.stop());
 
   it('counts passes, SeekrFlow reads, Slack calls, 429s and holds; shows the outbox, the subscriptions and the token', async () => {
-    h = await startHarness({ mode, env: { TOKEN_PROBE_SECONDS: '1' } });
+    h = await startHarness({ mode, env: { TOKEN_PROBE_SECONDS: '1', METRICS_STORE_SECONDS: '0' } });
     const id = `dj-metrics-${mode}-${++n}`;
     const other = `dj-metrics-${mode}-${++n}`;
     const job = states(id);
     h.sim.putJob(job[0] as DataJob);
     h.sim.putJob(states(other)[0] as DataJob);
 
+    // On a port of its own, not the Slack port whoever reaches the bot can call.
+    expect(h.bot.metricsPort).not.toBe(h.bot.port);
+    expect((await fetch(`http://127.0.0.1:${h.bot.port}/metrics`)).status).toBe(404);
     const fresh = await scrape(h);
     expect(fresh.contentType).toMatch(/^text\/plain/);
     expect(fresh.get('datajob_poll_passes_total')).toBe(0);

@@ -35,7 +35,7 @@ async function health(h: Harness) {
 }
 
 async function metric(h: Harness, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${h.bot.port}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${h.bot.metricsPort}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return Number(line?.split(' ')[1]);
 }

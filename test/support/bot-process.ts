@@ -22,6 +22,7 @@ export function processEnv(
     SLACK_BOT_TOKEN: slack.botToken,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     PORT: '0',
+    METRICS_PORT: '0',
     SLACK_API_URL: slack.apiUrl,
     SEEKRFLOW_API_KEY: sim.apiKey,
     SEEKRFLOW_TEAM_ID: sim.teamId ?? '',

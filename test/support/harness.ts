@@ -100,6 +100,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     SLACK_BOT_TOKEN: slack.botToken,
     ...(mode === 'socket' ? { SLACK_APP_TOKEN: slack.appToken } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
     PORT: '0',
+    METRICS_PORT: '0',
     SLACK_API_URL: slack.apiUrl,
     SEEKRFLOW_API_KEY: sim.apiKey,
     ...(sim.teamId ? { SEEKRFLOW_TEAM_ID: sim.teamId } : {}),
