@@ -167,9 +167,25 @@ const EnvSchema = z.object({
   // At most five minutes: a member turned guest must lose access within that.
   ACCESS_CACHE_SECONDS: int(1, 300, 300),
   LOG_LEVEL: optionalString.transform((v) => v ?? 'info').pipe(z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })),
+  // Either case, the lower first, as curl and most tools read them (see loadConfig).
+  HTTPS_PROXY: optionalString.pipe(url('a forward proxy, e.g. http://proxy.internal:3128').optional()),
+  HTTP_PROXY: optionalString.pipe(url('a forward proxy, e.g. http://proxy.internal:3128').optional()),
+  NO_PROXY: optionalString,
 });
 
+/** The proxy variables, whichever case they are set in: the lower-case one wins, as in curl. */
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'] as const;
+
+/** A company's forward proxy, for every call out: SeekrFlow and Slack (Web API, Socket Mode, response_url). */
+export interface ProxySettings {
+  https: string | undefined;
+  http: string | undefined;
+  /** Hosts (and domains, `.example.com`) reached directly, comma-separated; `*` for every host. */
+  noProxy: string | undefined;
+}
+
 export interface Config {
+  proxy: ProxySettings;
   /**
    * GET /metrics, on a port of its own (loopback unless METRICS_HOST says otherwise); the store's
    * figures (outbox, subscriptions) are queried at most once per `storeSeconds`, however often it is scraped.
@@ -248,7 +264,8 @@ function withTrailingSlash(value: string): string {
 
 /** Reads and checks the environment; throws one ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
-  const parsed = EnvSchema.safeParse(env);
+  const proxies = Object.fromEntries(PROXY_VARIABLES.map((name) => [name, env[name.toLowerCase()] ?? env[name]]));
+  const parsed = EnvSchema.safeParse({ ...env, ...proxies });
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? 'environment'), message: issue.message }));
@@ -283,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       unfurlDomains: Object.freeze([...e.SEEKRFLOW_UNFURL_DOMAINS]),
     }),
     metrics: Object.freeze({ host: e.METRICS_HOST, port: e.METRICS_PORT, storeSeconds: e.METRICS_STORE_SECONDS }),
+    proxy: Object.freeze({ https: e.HTTPS_PROXY, http: e.HTTP_PROXY, noProxy: e.NO_PROXY }),
     discovery: Object.freeze({ schedule: e.DISCOVERY_SCHEDULE }),
     ownerMapFile: e.OWNER_MAP_FILE,
     poll: Object.freeze({
@@ -371,7 +389,13 @@ function isLoopback(hostname: string): boolean {
 }
 
 /** The URL settings, which may carry credentials or secret query parameters. */
-const urlSettings = (config: Config) => [config.storage.databaseUrl, config.slack.apiUrl, config.seekrflow.baseUrl];
+const urlSettings = (config: Config) => [
+  config.storage.databaseUrl,
+  config.slack.apiUrl,
+  config.seekrflow.baseUrl,
+  config.proxy.https,
+  config.proxy.http,
+];
 
 /** The secrets a config holds, for scrubbing logs and errors: the tokens and keys, and what the URL settings carry. */
 export function secretsOf(config: Config): string[] {
@@ -392,6 +416,9 @@ export function describeConfig(config: Config): Record<string, string | number> 
     PORT: config.slack.port,
     HEALTHZ_DETAILS: String(config.slack.healthzDetails),
     METRICS: `http://${config.metrics.host}:${config.metrics.port}/metrics`,
+    HTTPS_PROXY: config.proxy.https === undefined ? '(not set)' : redactUrl(config.proxy.https),
+    HTTP_PROXY: config.proxy.http === undefined ? '(not set)' : redactUrl(config.proxy.http),
+    NO_PROXY: config.proxy.noProxy ?? '(not set)',
     SLACK_API_URL: config.slack.apiUrl === undefined ? '(Slack’s default)' : redactUrl(config.slack.apiUrl),
     SEEKRFLOW_API_KEY: config.seekrflow.apiKey === undefined ? '(not set)' : '(redacted)',
     SEEKRFLOW_TEAM_ID: config.seekrflow.teamId ?? '(not set: personal workspace)',

@@ -23,7 +23,7 @@ import { createSlackDirectory, resolveEmails } from './slack/directory.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { Pacer } from './slack/pacing.js';
 import { createSlackPoster } from './slack/poster.js';
-import { createSlackClient } from './slack/web-client.js';
+import { createSlackClient, slackTransport } from './slack/web-client.js';
 import { openStore } from './storage/open-store.js';
 import { redactUrl } from './util/url-secrets.js';
 
@@ -139,19 +139,22 @@ export async function startBot(config: Readonly<Config>, options: StartOptions =
     // One pacer for everything this process calls: only the lease holder delivers (see deliver below); the
     // access policy's look-ups wait at it too.
     const pacer = new Pacer({ scale: config.delivery.rateScale, onHold: (method, _channel, ms) => metrics.slackHeld(method, ms) });
+    // Every Slack call goes through the company's proxy when one is set.
+    const transport = slackTransport(config.proxy);
     const poster = createSlackPoster(config.slack.botToken, {
       logger: boltLogger(logger.child({ component: 'slack-delivery' })),
       pacer,
+      transport,
       onCall: (method, outcome) => metrics.slackCall(method, outcome),
       ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     });
     const jobUrl = jobUrlFrom(config.seekrflow.jobUrlTemplate);
     const notifier = createSlackNotifier({ poster, pacer, jobUrl });
     const slackLog = boltLogger(logger.child({ component: 'slack' }));
-    const identity = await identifyBot(config.slack, slackLog);
+    const identity = await identifyBot(config.slack, slackLog, transport);
     // One directory for the access policy and delivery's checks: what one learns, the other knows.
     const directory = createSlackDirectory({
-      client: createSlackClient({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger: slackLog }, 'lookups'),
+      client: createSlackClient({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger: slackLog, transport }, 'lookups'),
       ttlMs: config.access.cacheSeconds * 1000,
       pacer,
       onCall: (method, outcome) => metrics.slackCall(method, outcome),
@@ -218,6 +221,7 @@ export async function startBot(config: Readonly<Config>, options: StartOptions =
     const slack = await startSlackApp({
       config,
       identity,
+      transport,
       deps: {
         access,
         jobs,

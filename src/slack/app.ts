@@ -14,7 +14,7 @@ import { registerHome } from './listeners/home.js';
 import { registerUnfurls } from './listeners/unfurl.js';
 import { registerWatchShortcut } from './listeners/watch.js';
 import { slackFailure } from './poster.js';
-import { createSlackClient, slackClientOptions } from './web-client.js';
+import { createSlackClient, type SlackTransport, slackClientOptions } from './web-client.js';
 
 /**
  * The Bolt app: HTTP mode (signed requests at /slack/events) or Socket Mode, /healthz on PORT in
@@ -34,6 +34,8 @@ export interface SlackAppOptions {
   config: Pick<Config, 'slack'>;
   /** Who the bot is (identifyBot). */
   identity: BotIdentity;
+  /** How calls reach Slack (the proxy): Bolt's clients, respond(), Socket Mode's WebSocket. */
+  transport?: SlackTransport;
   deps: ListenerDeps;
   logger: Logger;
   /**
@@ -72,8 +74,12 @@ export interface BotIdentity {
  * Who the bot is, from `auth.test`: checked first at start, so a bad token is one clear error instead
  * of a listener that never hears anything.
  */
-export async function identifyBot(config: Pick<Config['slack'], 'botToken' | 'apiUrl'>, logger: BoltLogger): Promise<BotIdentity> {
-  const client = createSlackClient({ token: config.botToken, apiUrl: config.apiUrl, logger }, 'startup');
+export async function identifyBot(
+  config: Pick<Config['slack'], 'botToken' | 'apiUrl'>,
+  logger: BoltLogger,
+  transport: SlackTransport = {},
+): Promise<BotIdentity> {
+  const client = createSlackClient({ token: config.botToken, apiUrl: config.apiUrl, logger, transport }, 'startup');
   try {
     const auth = await client.auth.test();
     if (!auth.user_id || !auth.bot_id || !auth.team_id) throw new Error('auth.test returned no bot user or team');
@@ -133,18 +139,23 @@ function healthHandler(health: SlackAppOptions['health'], details: boolean) {
   };
 }
 
-export async function startSlackApp({ config, identity, deps, logger, health }: SlackAppOptions): Promise<SlackAppHandle> {
+export async function startSlackApp({ config, identity, transport = {}, deps, logger, health }: SlackAppOptions): Promise<SlackAppHandle> {
   const slack = config.slack;
   const log = boltLogger(logger.child({ component: 'slack' }));
   const { botId, botUserId } = identity;
-  // The clients Bolt makes itself (the listeners' answers: views, respond) log through ours too.
-  const clientOptions = slackClientOptions({ apiUrl: slack.apiUrl, logger: log }, 'interactive');
+  // The clients Bolt makes itself (the listeners' answers: views, respond) log through ours, and take the proxy.
+  const clientOptions = slackClientOptions({ apiUrl: slack.apiUrl, logger: log, transport }, 'interactive');
 
   const answerHealth = healthHandler(health, slack.healthzDetails);
   let healthServer: Server | undefined;
   let receiver: HTTPReceiver | SocketModeReceiver;
   if (slack.mode === 'socket' && slack.appToken) {
-    receiver = new SocketModeReceiver({ appToken: slack.appToken, logger: log, installerOptions: { clientOptions } });
+    receiver = new SocketModeReceiver({
+      appToken: slack.appToken,
+      logger: log,
+      installerOptions: { clientOptions },
+      ...(transport.dispatcher ? { dispatcher: transport.dispatcher } : {}),
+    });
     healthServer = createServer((req, res) => {
       if (req.method === 'GET' && req.url === '/healthz') return answerHealth(req, res);
       res.writeHead(404).end();

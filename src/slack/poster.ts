@@ -3,11 +3,11 @@ import {
   type ChatUpdateArguments,
   ErrorCode,
   type WebAPICallError,
-  WebClient,
   type WebClientOptions,
 } from '@slack/web-api';
 import type { Pacer, TurnOptions } from './pacing.js';
 import type { SlackResult } from './slack-errors.js';
+import { createSlackClient, type SlackTransport } from './web-client.js';
 
 /** The metadata event type the bot marks its deliveries with, so a sent one can be recognised later. */
 const DELIVERY_EVENT_TYPE = 'datajob_bot_delivery';
@@ -45,7 +45,8 @@ export interface SlackPoster {
   checkToken(): Promise<{ ok: true } | { ok: false; error: string }>;
 }
 
-export interface SlackPosterOptions extends Pick<WebClientOptions, 'slackApiUrl' | 'logger' | 'timeout'> {
+export interface SlackPosterOptions extends Pick<WebClientOptions, 'slackApiUrl' | 'logger'> {
+  transport?: SlackTransport;
   /** Paces every call under Slack's limits, and learns from its 429s. */
   pacer?: Pacer;
   /** Told of every call: the method and how it ended (`ok` or Slack's error code). */
@@ -59,13 +60,11 @@ export interface SlackPosterOptions extends Pick<WebClientOptions, 'slackApiUrl'
  * everyone, and delivery decides what to do next from the outcome the code maps to.
  */
 export function createSlackPoster(token: string, options: SlackPosterOptions = {}): SlackPoster {
-  const { pacer, onCall, ...clientOptions } = options;
-  const client = new WebClient(token, {
-    ...clientOptions,
-    timeout: options.timeout ?? 15_000,
-    rejectRateLimitedCalls: true,
-    retryConfig: { retries: 0 },
-  });
+  const { pacer, onCall } = options;
+  const client = createSlackClient(
+    { token, apiUrl: options.slackApiUrl, logger: options.logger, transport: options.transport },
+    'delivery',
+  );
   const paced = <T>(method: string, channel: string | undefined, send: () => Promise<T>) => pacedCall(pacer, method, channel, send, onCall);
   // The Web API's argument types are unions too wide to build conditionally; these are plain JSON.
   const args = (channel: string, m: OutgoingMessage): ChatPostMessageArguments =>

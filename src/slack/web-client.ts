@@ -1,16 +1,42 @@
-import { type Logger as SlackLogger, WebClient, type WebClientOptions } from '@slack/web-api';
+import type { FetchFunction, Logger as SlackLogger, WebClientOptions } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
+import { type Dispatcher, EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
+import type { ProxySettings } from '../config.js';
 
 /**
  * Every Slack Web API client the bot makes comes from here, so that each logs through the bot's
- * logger (scrubbed, structured) and each retries as its use needs, never as the Web API's default
- * (ten retries over about thirty minutes, which would hold a pass or a click that long).
+ * logger (scrubbed, structured), each retries as its use needs, never as the Web API's default (ten
+ * retries over about thirty minutes, which would hold a pass or a click that long), and each goes
+ * through the company's proxy when one is set.
  */
+
+/**
+ * How calls reach Slack: through the proxy (undici's agent for HTTPS_PROXY, HTTP_PROXY and NO_PROXY)
+ * or directly. `fetch` serves the Web API and `response_url` posts, `dispatcher` Socket Mode's WebSocket.
+ */
+export interface SlackTransport {
+  fetch?: FetchFunction;
+  dispatcher?: Dispatcher;
+}
+
+export function slackTransport(proxy: ProxySettings): SlackTransport {
+  if (!proxy.https && !proxy.http) return {};
+  const dispatcher = new EnvHttpProxyAgent({
+    ...(proxy.https ? { httpsProxy: proxy.https } : {}),
+    ...(proxy.http ? { httpProxy: proxy.http } : {}),
+    ...(proxy.noProxy ? { noProxy: proxy.noProxy } : {}),
+  });
+  const viaProxy: FetchFunction = (url, init) => undiciFetch(url, { ...init, dispatcher } as never) as never;
+  return { fetch: viaProxy, dispatcher };
+}
 
 export interface SlackClientSettings {
   token: string;
-  /** Where Web API calls go (a proxy, a test's fake Slack); Slack's own when undefined. */
+  /** Where Web API calls go (a test's fake Slack); Slack's own when undefined. */
   apiUrl?: string | undefined;
-  logger: SlackLogger;
+  /** The bot's logger, as Bolt's adapter of it (boltLogger); without one, the Web API's own console logger. */
+  logger?: SlackLogger | undefined;
+  transport?: SlackTransport | undefined;
 }
 
 /**
@@ -34,9 +60,10 @@ const POLICIES: Record<SlackClientPurpose, Pick<WebClientOptions, 'timeout' | 'r
 /** The options of a client for `purpose`: also what Bolt is given for the clients it makes itself. */
 export function slackClientOptions(settings: Omit<SlackClientSettings, 'token'>, purpose: SlackClientPurpose): WebClientOptions {
   return {
-    logger: settings.logger,
+    ...(settings.logger ? { logger: settings.logger } : {}),
     ...POLICIES[purpose],
     ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
+    ...(settings.transport?.fetch ? { fetch: settings.transport.fetch } : {}),
   };
 }
 
