@@ -61,6 +61,8 @@ export interface DemoOptions {
   pollSchedule?: string;
   /** Where the bot's log lines go (JSON, one a line). Default: nowhere. */
   log?: Writable;
+  /** Makes the simulator's job ids, names and sizes the same on every start. */
+  seed?: number;
 }
 
 export interface Demo {
@@ -83,7 +85,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   };
   try {
     const assets = await buildPage();
-    const sim = await startSimulator({ clock: options.clock ?? 'real' });
+    const sim = await startSimulator({ clock: options.clock ?? 'real', ...(options.seed === undefined ? {} : { seed: options.seed }) });
     stops.push(() => sim.close());
     const slack = await startFakeSlack({ scopes: BOT_SCOPES, unfurlDomains: UNFURL_DOMAINS });
     stops.push(() => slack.close());

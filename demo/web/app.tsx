@@ -75,12 +75,15 @@ function Timeline({
   actions,
   onDismiss,
   label,
+  inThread = false,
 }: {
   items: Item[];
   state: PageState;
   actions: MessageActions;
   onDismiss(ts: string): void;
   label: string;
+  /** The replies of a thread, drawn as the thread pane draws them. */
+  inThread?: boolean;
 }) {
   // Like Slack, the newest message stays in view unless the person scrolled up to read older ones.
   const list = useRef<HTMLUListElement>(null);
@@ -99,7 +102,7 @@ function Timeline({
         if (item.message) {
           const m = item.message;
           const parent = m.broadcast ? state.messages.find((p) => p.channel === m.channel && p.ts === m.threadTs) : undefined;
-          return <MessageItem key={m.ts} message={m} actions={actions} {...(parent ? { parent } : {})} />;
+          return <MessageItem key={m.ts} message={m} actions={actions} inThread={inThread} {...(parent ? { parent } : {})} />;
         }
         if (item.ephemeral) return <EphemeralItem key={item.ephemeral.ts} message={item.ephemeral} onDismiss={() => onDismiss(item.ts)} />;
         if (item.error) return <ErrorItem key={item.error.id} error={item.error} />;
@@ -150,6 +153,17 @@ export function App() {
   const [dismissed, setDismissed] = useState<ReadonlySet<string>>(new Set());
   const [confirming, setConfirming] = useState<{ dialog: ConfirmObject; then: () => void } | null>(null);
   const [toast, setToast] = useState<string | null>(null);
+  // A thread opens on its latest reply, and stays there as replies come unless the person scrolled up.
+  const threadScroll = useRef<HTMLDivElement>(null);
+  const threadAtBottom = useRef(true);
+  useLayoutEffect(() => {
+    const el = threadScroll.current;
+    if (el && threadAtBottom.current) el.scrollTop = el.scrollHeight;
+  });
+  const onThreadScroll = () => {
+    const el = threadScroll.current;
+    if (el) threadAtBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+  };
 
   const report = useCallback(async (answer: Promise<{ ok: boolean; error?: string }>) => {
     const a = await answer;
@@ -182,7 +196,11 @@ export function App() {
   const actions: MessageActions = {
     users: state.users,
     shortcuts: state.shortcuts,
-    openThread: (ts) => place.kind === 'channel' && setThread({ channel: place.id, ts }),
+    openThread: (ts) => {
+      if (place.kind !== 'channel') return;
+      threadAtBottom.current = true;
+      setThread({ channel: place.id, ts });
+    },
     runShortcut: (message, callbackId) => void report(post('/api/shortcut', { channel: message.channel, ts: message.ts, callbackId })),
   };
   const dismiss = (ts: string) => setDismissed((d) => new Set([...d, ts]));
@@ -233,17 +251,20 @@ export function App() {
                 ×
               </button>
             </header>
-            <ul className="timeline thread-parent" aria-label="Thread parent">
-              <MessageItem message={parent} actions={actions} inThread />
-            </ul>
-            <div className="thread-divider">{parent.replyCount === 1 ? '1 reply' : `${parent.replyCount} replies`}</div>
-            <Timeline
-              items={itemsOf(state, thread.channel, dismissed, thread.ts)}
-              state={state}
-              actions={{ ...actions, openThread: () => {} }}
-              onDismiss={dismiss}
-              label="Replies"
-            />
+            <div className="thread-scroll" ref={threadScroll} onScroll={onThreadScroll}>
+              <ul className="timeline" aria-label="Thread parent">
+                <MessageItem message={parent} actions={actions} inThread />
+              </ul>
+              <div className="thread-divider">{parent.replyCount === 1 ? '1 reply' : `${parent.replyCount} replies`}</div>
+              <Timeline
+                items={itemsOf(state, thread.channel, dismissed, thread.ts)}
+                state={state}
+                actions={actions}
+                onDismiss={dismiss}
+                label="Replies"
+                inThread
+              />
+            </div>
             <Composer key={thread.ts} label="Reply…" placeholder="Reply…" onSend={(text) => send(thread.channel, text, thread.ts)} />
           </aside>
         ) : null}

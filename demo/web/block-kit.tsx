@@ -37,14 +37,18 @@ const isText = (v: unknown): v is TextObject =>
 export const isConfirm = (v: unknown): v is ConfirmObject => isRecord(v) && isText(v.title) && isText(v.text);
 
 /**
- * The library takes `verbatim: true` for "draw the text raw", markup and all; in Slack it only
- * stops bare URLs and names from being linked, and every mrkdwn rule still applies.
+ * What the library reads differently from Slack, put the way it reads it as Slack does:
+ * - `verbatim: true` it takes for "draw the text raw", markup and all; in Slack it only stops bare
+ *   URLs and names from being linked, and every mrkdwn rule still applies;
+ * - every escaped `>` it turns into `> ` (a quote's marker, with a space Slack does not add): only
+ *   one that starts a line is a quote; elsewhere it is the character.
  */
-function withoutVerbatim(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutVerbatim);
+function forLibrary(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(forLibrary);
   if (!isRecord(value)) return value;
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) if (key !== 'verbatim') out[key] = withoutVerbatim(v);
+  for (const [key, v] of Object.entries(value)) if (key !== 'verbatim') out[key] = forLibrary(v);
+  if (value.type === 'mrkdwn' && typeof value.text === 'string') out.text = value.text.replace(/([^\n])&gt;/g, '$1>');
   return out;
 }
 
@@ -66,7 +70,7 @@ const hooks = {
 function LibraryBlocks({ blocks }: { blocks: unknown[] }) {
   const { users, channels } = useContext(SlackContext);
   const data = useMemo(() => ({ users: users.map((u) => ({ id: u.id, name: u.name })), channels: [...channels] }), [users, channels]);
-  const prepared = useMemo(() => withoutVerbatim(blocks) as Block[], [blocks]);
+  const prepared = useMemo(() => forLibrary(blocks) as Block[], [blocks]);
   return <Message blocks={prepared} withoutWrapper name="" logo="" theme="light" hooks={hooks} data={data} />;
 }
 

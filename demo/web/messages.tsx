@@ -117,6 +117,7 @@ export function MessageItem({
     <li className="message" aria-label={`${name}, ${timeOf(message.ts)}`}>
       <Avatar user={message.user} bot={message.fromBot} />
       <div className="message-body">
+        {message.broadcast && inThread ? <div className="broadcast-note">Also sent to the channel</div> : null}
         {message.broadcast && parent && !inThread ? (
           <div className="broadcast-note">
             replied to a thread: <span className="broadcast-parent">{parent.text.slice(0, 80)}</span>
