@@ -264,20 +264,61 @@ describe.skipIf(missing !== null)('the demo page in a real browser', () => {
     });
   });
 
+  /** What the bot would send, sent with its token straight to the fake Slack's Web API. */
+  async function postAsBot(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const res = await fetch(`${demo.slack.apiUrl}chat.postMessage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${demo.slack.botToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return (await res.json()) as Record<string, unknown>;
+  }
+
+  describe('mrkdwn', () => {
+    beforeEach(() => inNewChannel(`mrkdwn-${channels + 1}`));
+
+    it("draws a message's mrkdwn as Slack does, verbatim or not", async () => {
+      const text =
+        '*Bold* _slanted_ ~gone~ `dj-1` a &gt; b, <https://example.com/x|a link> <@U_ALICE> <#C_DATA_JOBS> ' +
+        ':white_check_mark: :satellite: :no_such_emoji:\n&gt; quoted';
+      const posted = await postAsBot({
+        channel: `C_TEST${channels}`,
+        text: 'mrkdwn sample',
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }],
+      });
+      expect(posted.ok).toBe(true);
+      const message = await messageWith(page, 'slanted');
+      const style = (name: string, property: 'fontWeight' | 'fontStyle' | 'fontFamily') =>
+        message.getByText(name, { exact: true }).evaluate((el, p) => el.ownerDocument.defaultView?.getComputedStyle(el)[p], property);
+      expect(Number(await style('Bold', 'fontWeight'))).toBeGreaterThanOrEqual(600);
+      expect(await style('slanted', 'fontStyle')).toBe('italic');
+      expect(await message.getByText('gone', { exact: true }).evaluate((el) => el.closest('del, s') !== null)).toBe(true);
+      expect(await style('dj-1', 'fontFamily')).toMatch(/Monaco|monospace/);
+      expect(await message.getByText(/a > b,/).isVisible()).toBe(true);
+      expect(await message.getByRole('link', { name: 'a link' }).getAttribute('href')).toBe('https://example.com/x');
+      expect(await message.getByText('@alice').isVisible()).toBe(true);
+      expect(await message.getByText('#data-jobs').isVisible()).toBe(true);
+      expect(await message.getByText('✅').isVisible()).toBe(true);
+      // Slack's own name for 🛰️ (GitHub's :satellite: is 📡); a name Slack does not know stays text.
+      expect(await message.getByText('🛰️').isVisible()).toBe(true);
+      expect(await message.getByText(':no_such_emoji:').isVisible()).toBe(true);
+      // A line that starts with an escaped > is a quote: the text, without its marker.
+      expect(await message.getByText('quoted', { exact: true }).isVisible()).toBe(true);
+      for (const raw of ['*Bold*', '_slanted_', '&gt;', '> quoted', '<@U_ALICE>', ':white_check_mark:'])
+        expect(await message.getByText(raw).count()).toBe(0);
+    });
+  });
+
   describe("Slack's refusals", () => {
     beforeEach(() => inNewChannel(`refused-${channels + 1}`));
 
     it('shows what Slack answered a message it would reject, in the channel it was meant for', async () => {
-      const res = await fetch(`${demo.slack.apiUrl}chat.postMessage`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${demo.slack.botToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          channel: `C_TEST${channels}`,
-          text: 'a card',
-          blocks: [{ type: 'header', text: { type: 'plain_text', text: 'x'.repeat(151) } }],
-        }),
+      const answer = await postAsBot({
+        channel: `C_TEST${channels}`,
+        text: 'a card',
+        blocks: [{ type: 'header', text: { type: 'plain_text', text: 'x'.repeat(151) } }],
       });
-      expect(await res.json()).toMatchObject({ ok: false, error: 'invalid_blocks' });
+      expect(answer).toMatchObject({ ok: false, error: 'invalid_blocks' });
       const refusal = await messageWith(page, 'Slack refused chat.postMessage');
       expect(await refusal.getByText('invalid_blocks', { exact: true }).isVisible()).toBe(true);
       expect(await refusal.getByText(/json-pointer:\/blocks\/0\/text/).isVisible()).toBe(true);
