@@ -18,7 +18,8 @@ export async function openPage(
     ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
   });
   const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
+  // Generous: the page shares two cores with the rest of the suite; a locator returns as soon as it finds its sign.
+  page.setDefaultTimeout(20_000);
   await page.goto(url);
   await page.getByRole('navigation', { name: 'Sidebar' }).waitFor();
   return { context, page };

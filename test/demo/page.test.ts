@@ -19,7 +19,7 @@ if (missing) console.warn(`demo page tests skipped: ${missing}`);
 
 let channels = 0;
 
-describe.skipIf(missing !== null)('the demo page in a real browser', () => {
+describe.skipIf(missing !== null)('the demo page in a real browser', { timeout: 60_000 }, () => {
   let demo: Demo;
   let browser: Browser;
   let context: BrowserContext;
