@@ -6,13 +6,15 @@ import { type CardMode, renderCard } from '../slack/blocks/card.js';
 import { renderHome } from '../slack/blocks/home.js';
 import { renderUnfurl } from '../slack/blocks/unfurl.js';
 import { renderWatchForm } from '../slack/blocks/watch-modal.js';
+import { type BuilderSurface, blockKitBuilderUrl } from './block-kit-builder.js';
 
 /**
  * `datajob-bot render <file|-> [--mode ephemeral|shared|living] [--job-url-template URL]`: prints
  * the exact message payload the bot would send for a job JSON, to preview a card or debug one
  * without Slack. `--unfurl`, `--home` and `--watch-modal` print, instead, what a link to the job
  * unfurls into, the App Home of the person who subscribed a channel to it, and the "Watch this job"
- * modal. Exit codes: 0 printed, 1 the input is not a valid job, 2 bad usage.
+ * modal. `--builder` prints, instead of the JSON, a link that opens it in Slack's Block Kit Builder.
+ * Exit codes: 0 printed, 1 the input is not a valid job, 2 bad usage.
  */
 
 export interface RenderIo {
@@ -21,10 +23,10 @@ export interface RenderIo {
   stderr: (s: string) => void;
 }
 
-const USAGE = `Usage: datajob-bot render <job.json | -> [--mode ephemeral|shared|living] [--job-url-template 'https://…/{id}']
-       datajob-bot render <job.json | -> --unfurl [--url 'https://…' | --job-url-template 'https://…/{id}']
-       datajob-bot render <job.json | -> --home [--channel C…]
-       datajob-bot render <job.json | -> --watch-modal [--channel C…]
+const USAGE = `Usage: datajob-bot render <job.json | -> [--mode ephemeral|shared|living] [--job-url-template 'https://…/{id}'] [--builder]
+       datajob-bot render <job.json | -> --unfurl [--url 'https://…' | --job-url-template 'https://…/{id}'] [--builder]
+       datajob-bot render <job.json | -> --home [--channel C…] [--builder]
+       datajob-bot render <job.json | -> --watch-modal [--channel C…] [--builder]
 
 Reads a SeekrFlow data job (the JSON of GET /v1/flow/data-jobs/{id}) from a file, or from stdin
 with -, and prints the Slack message payload { text, blocks } of its card. Instead:
@@ -32,6 +34,7 @@ with -, and prints the Slack message payload { text, blocks } of its card. Inste
                   link --job-url-template makes)
   --home          views.publish's view: the App Home of whoever subscribed --channel to the job
   --watch-modal   views.open's view: the "Watch this job" modal for the job in --channel
+  --builder       a link that opens it in Slack's Block Kit Builder, instead of the JSON
 `;
 
 const MODES: readonly CardMode[] = ['ephemeral', 'shared', 'living'];
@@ -45,6 +48,7 @@ interface RenderArgs {
   jobUrlTemplate: string | undefined;
   url: string | undefined;
   channel: string;
+  builder: boolean;
 }
 
 export async function runRender(args: string[], io: RenderIo): Promise<number> {
@@ -85,8 +89,15 @@ export async function runRender(args: string[], io: RenderIo): Promise<number> {
     io.stderr(`${payload.error}\n\n${USAGE}`);
     return 2;
   }
-  io.stdout(`${JSON.stringify(payload.value, null, 2)}\n`);
+  if (parsed.builder) io.stdout(`${blockKitBuilderUrl(builderSurface(parsed.view, payload.value))}\n`);
+  else io.stdout(`${JSON.stringify(payload.value, null, 2)}\n`);
   return 0;
+}
+
+/** What the Builder draws: a message's blocks, the unfurl's card (as a message), or the view. */
+function builderSurface(view: View, value: unknown): BuilderSurface {
+  const surface = view === 'unfurl' ? Object.values(value as Record<string, unknown>)[0] : value;
+  return surface as BuilderSurface;
 }
 
 function render(job: Job, args: RenderArgs, now: Date): { value: unknown } | { error: string } {
@@ -126,6 +137,7 @@ function parseArgs(args: string[]): RenderArgs | { error: string } | { help: tru
   let view: View = 'card';
   let url: string | undefined;
   let channel = 'C0123456789';
+  let builder = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     const [flag, inlineValue] =
@@ -154,6 +166,9 @@ function parseArgs(args: string[]): RenderArgs | { error: string } | { help: tru
         if (view !== 'card') return { error: `Only one of ${VIEWS.join(', ')}, please` };
         view = flag.slice(2) as View;
         break;
+      case '--builder':
+        builder = true;
+        break;
       case '--url': {
         const u = value();
         if (!u || !URL.canParse(u)) return { error: '--url needs a link, e.g. https://apps.seekr.com/data-jobs/dj-…' };
@@ -173,7 +188,7 @@ function parseArgs(args: string[]): RenderArgs | { error: string } | { help: tru
     }
   }
   if (input === undefined) return { error: 'Which job? Give a JSON file, or - to read stdin.' };
-  return { input, view, mode, jobUrlTemplate, url, channel };
+  return { input, view, mode, jobUrlTemplate, url, channel, builder };
 }
 
 async function readStream(stream: NodeJS.ReadableStream): Promise<string> {

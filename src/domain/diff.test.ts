@@ -271,17 +271,17 @@ describe('diff: SeekrFlow unreachable', () => {
 describe('diff: a job SeekrFlow no longer has', () => {
   const job = makeJob({ status: 'running' });
   const gone = { kind: 'gone' as const };
-  const H = (hours: number) => T(hours * 60);
+  const atHour = (hours: number) => T(hours * 60);
 
   it('says "gone" once (the card too), then nothing, and "gone for good" after 24 hours', () => {
     const first = diff(baseline(job), gone, T(1), settings);
     expect(first.events).toEqual([{ type: 'gone', since: T(1).toISOString() }]);
     expect(first.cardChanged).toBe(true);
-    const later = diff(first.watch, gone, H(23), settings);
+    const later = diff(first.watch, gone, atHour(23), settings);
     expect(later.events).toEqual([]);
     expect(later.cardChanged).toBe(false);
-    expect(later.watch.gone).toEqual({ since: T(1).toISOString(), checkedAt: H(23).toISOString() });
-    const end = diff(later.watch, gone, H(24.1), settings);
+    expect(later.watch.gone).toEqual({ since: T(1).toISOString(), checkedAt: atHour(23).toISOString() });
+    const end = diff(later.watch, gone, atHour(24.1), settings);
     expect(end.events).toEqual([{ type: 'gone_for_good', since: T(1).toISOString(), hours: 24 }]);
     expect(end.cardChanged).toBe(true);
   });
