@@ -105,19 +105,15 @@ export function ownerDirectory(store: Pick<OwnerStore, 'ownersOf'>, mapped: Read
  * saw (when it follows the job). Empty without a link.
  */
 export async function jobsOwnedBy(
-  deps: { owners: Pick<OwnerStore, 'ownerLink'>; feeds: Pick<FeedStore, 'discoveredJobs'>; watches: Pick<WatchStore, 'getWatch'> },
+  deps: { owners: Pick<OwnerStore, 'ownerLink'>; feeds: Pick<FeedStore, 'jobsOfUser'>; watches: Pick<WatchStore, 'getWatch'> },
   userId: string,
   limit = 10,
 ): Promise<{ jobs: Array<{ jobId: string; name: string; status: string }>; total: number }> {
   const link = await deps.owners.ownerLink(userId);
   if (!link) return { jobs: [], total: 0 };
-  const owned = (await deps.feeds.discoveredJobs())
-    .filter((j) => j.userId === link.seekrflowUserId)
-    .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const owned = await deps.feeds.jobsOfUser(link.seekrflowUserId, limit);
   const jobs = await Promise.all(
-    owned
-      .slice(0, limit)
-      .map(async (j) => ({ jobId: j.id, name: j.name, status: (await deps.watches.getWatch(j.id))?.watch.snapshot?.status ?? '' })),
+    owned.jobs.map(async (j) => ({ jobId: j.id, name: j.name, status: (await deps.watches.getWatch(j.id))?.watch.snapshot?.status ?? '' })),
   );
-  return { jobs, total: owned.length };
+  return { jobs, total: owned.total };
 }

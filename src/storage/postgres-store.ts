@@ -29,7 +29,10 @@ import {
   decodeItem,
   deliveryKind,
   encodeItem,
+  globToLike,
   type ListedJobRow,
+  storableJob,
+  storableText,
   toListedJob,
   toStoredWatch,
 } from './store-support.js';
@@ -178,6 +181,7 @@ async function migratePostgres(
       // One transaction for all pending versions: PostgreSQL DDL is transactional, so a failure
       // leaves the schema as it was, and the next start retries from the same point.
       await client.query(m.sql);
+      if (m.foldsDiscoveredJobs) await foldDiscoveredJobs(client);
       await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
       applied.push(m.version);
     }
@@ -187,6 +191,23 @@ async function migratePostgres(
     throw err;
   }
   return applied;
+}
+
+/** Fills the columns the store computes (see migration 6) for the discovered jobs already stored, a batch at a time. */
+async function foldDiscoveredJobs(client: pg.ClientBase): Promise<void> {
+  const { rows } = await client.query<{ job_id: string; name: string; created_at: string }>(
+    'SELECT job_id, name, created_at FROM discovered_jobs',
+  );
+  for (let i = 0; i < rows.length; i += 5_000) {
+    const batch = rows
+      .slice(i, i + 5_000)
+      .map((r) => storableJob({ id: r.job_id, name: r.name, jobType: '', userId: '', createdAt: r.created_at }));
+    await client.query(
+      `UPDATE discovered_jobs d SET name_folded = u.folded, created_ms = u.created_ms
+       FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u (job_id, folded, created_ms) WHERE d.job_id = u.job_id`,
+      [batch.map((j) => j.id), batch.map((j) => j.nameFolded), batch.map((j) => j.createdMs)],
+    );
+  }
 }
 
 /**
@@ -720,31 +741,62 @@ export class PostgresStore implements Store {
 
   async knownJobs(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const { rows } = await this.pool.query<{ job_id: string }>('SELECT job_id FROM discovered_jobs WHERE job_id = ANY($1::text[])', [ids]);
-    return new Set(rows.map((r) => r.job_id));
+    // Asked as stored, answered in the caller's own ids.
+    const asked = new Map(ids.map((id) => [storableText(id), id]));
+    const { rows } = await this.pool.query<{ job_id: string }>('SELECT job_id FROM discovered_jobs WHERE job_id = ANY($1::text[])', [
+      [...asked.keys()],
+    ]);
+    return new Set(rows.map((r) => asked.get(r.job_id) ?? r.job_id));
   }
 
   async recordJobs(jobs: readonly ListedJob[], at: Date): Promise<void> {
     if (jobs.length === 0) return;
+    const stored = jobs.map(storableJob);
     await this.pool.query(
-      `INSERT INTO discovered_jobs (job_id, name, job_type, user_id, created_at, seen_at)
-       SELECT u.id, u.name, u.job_type, u.user_id, u.created_at, $6
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u (id, name, job_type, user_id, created_at)
+      `INSERT INTO discovered_jobs (job_id, name, job_type, user_id, created_at, seen_at, name_folded, created_ms)
+       SELECT u.id, u.name, u.job_type, u.user_id, u.created_at, $8, u.folded, u.created_ms
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+         AS u (id, name, job_type, user_id, created_at, folded, created_ms)
        ON CONFLICT (job_id) DO NOTHING`,
       [
-        jobs.map((j) => j.id),
-        jobs.map((j) => j.name),
-        jobs.map((j) => j.jobType),
-        jobs.map((j) => j.userId),
-        jobs.map((j) => j.createdAt),
+        stored.map((j) => j.id),
+        stored.map((j) => j.name),
+        stored.map((j) => j.jobType),
+        stored.map((j) => j.userId),
+        stored.map((j) => j.createdAt),
+        stored.map((j) => j.nameFolded),
+        stored.map((j) => j.createdMs),
         at,
       ],
     );
   }
 
-  async discoveredJobs(): Promise<ListedJob[]> {
-    const { rows } = await this.pool.query<ListedJobRow>('SELECT job_id, name, job_type, user_id, created_at FROM discovered_jobs');
-    return rows.map(toListedJob);
+  async countMatchingJobs(filter: Pick<Feed, 'jobType' | 'nameGlob'>): Promise<number> {
+    // Unnamed statements are planned with their values: a filter not given drops out of the plan.
+    const { rows } = await this.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM discovered_jobs
+       WHERE ($1::text IS NULL OR job_type = $1) AND ($2::text IS NULL OR name_folded LIKE $2 ESCAPE '\\')`,
+      [filter.jobType === null ? null : storableText(filter.jobType), filter.nameGlob === null ? null : globToLike(filter.nameGlob)],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async jobsOfUser(seekrflowUserId: string, limit: number): Promise<{ jobs: ListedJob[]; total: number }> {
+    const user = storableText(seekrflowUserId);
+    const [page, count] = await Promise.all([
+      this.pool.query<ListedJobRow>(
+        `SELECT job_id, name, job_type, user_id, created_at FROM discovered_jobs WHERE user_id = $1
+         ORDER BY created_ms DESC NULLS LAST, job_id DESC LIMIT $2`,
+        [user, Math.max(0, Math.trunc(limit))],
+      ),
+      this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM discovered_jobs WHERE user_id = $1', [user]),
+    ]);
+    return { jobs: page.rows.map(toListedJob), total: count.rows[0]?.n ?? 0 };
+  }
+
+  async discoveryHorizon(): Promise<Date | null> {
+    const { rows } = await this.pool.query<{ at: Date }>('SELECT forgotten_through AS at FROM discovery_horizon WHERE id = 1');
+    return rows[0]?.at ?? null;
   }
 
   async linkOwner(link: OwnerLink, at: Date): Promise<void> {

@@ -29,7 +29,10 @@ import {
   decodeItem,
   deliveryKind,
   encodeItem,
+  globToLike,
   type ListedJobRow,
+  storableJob,
+  storableText,
   toListedJob,
   toStoredWatch,
 } from './store-support.js';
@@ -152,11 +155,31 @@ function migrateSqlite(db: Database.Database, migrations: readonly Migration[] =
     db.transaction(() => {
       if (isApplied.get(m.version)) return;
       db.exec(m.sql);
+      if (m.foldsDiscoveredJobs) foldDiscoveredJobs(db);
       record.run(m.version, m.name, Date.now());
       applied.push(m.version);
     }).immediate();
   }
   return applied;
+}
+
+/** Fills the columns the store computes (see migration 6) for the discovered jobs already stored. */
+function foldDiscoveredJobs(db: Database.Database): void {
+  const update = db.prepare<[string, number | null, string]>('UPDATE discovered_jobs SET name_folded = ?, created_ms = ? WHERE job_id = ?');
+  const rows = db.prepare<[], { job_id: string; name: string; created_at: string }>('SELECT job_id, name, created_at FROM discovered_jobs');
+  for (const r of rows.all()) {
+    const job = storableJob({ id: r.job_id, name: r.name, jobType: '', userId: '', createdAt: r.created_at });
+    update.run(job.nameFolded, job.createdMs, r.job_id);
+  }
+}
+
+/** A feed's count, one statement per combination of filters given: each can then use the index. */
+function countMatching(db: Database.Database) {
+  const where = (byType: boolean, byName: boolean) =>
+    [byType ? 'job_type = @type' : '', byName ? `name_folded LIKE @like ESCAPE '\\'` : ''].filter(Boolean).join(' AND ') || '1';
+  const prepare = (byType: boolean, byName: boolean) =>
+    db.prepare<{ type?: string; like?: string }, { n: number }>(`SELECT count(*) AS n FROM discovered_jobs WHERE ${where(byType, byName)}`);
+  return [prepare(false, false), prepare(false, true), prepare(true, false), prepare(true, true)] as const;
 }
 
 /** The App Home's order: paused (waiting for someone), active, ended; newest first within each. */
@@ -216,11 +239,17 @@ function prepareStatements(db: Database.Database) {
     knownJobs: db.prepare<[string], { job_id: string }>(
       'SELECT job_id FROM discovered_jobs WHERE job_id IN (SELECT value FROM json_each(?))',
     ),
-    recordJob: db.prepare<[string, string, string, string, string, number]>(
-      `INSERT INTO discovered_jobs (job_id, name, job_type, user_id, created_at, seen_at) VALUES (?, ?, ?, ?, ?, ?)
+    recordJob: db.prepare<[string, string, string, string, string, number, string, number | null]>(
+      `INSERT INTO discovered_jobs (job_id, name, job_type, user_id, created_at, seen_at, name_folded, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (job_id) DO NOTHING`,
     ),
-    discoveredJobs: db.prepare<[], ListedJobRow>('SELECT job_id, name, job_type, user_id, created_at FROM discovered_jobs'),
+    countMatching: countMatching(db),
+    jobsOfUser: db.prepare<[string, number], ListedJobRow>(
+      `SELECT job_id, name, job_type, user_id, created_at FROM discovered_jobs WHERE user_id = ?
+       ORDER BY created_ms DESC, job_id DESC LIMIT ?`,
+    ),
+    countJobsOfUser: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM discovered_jobs WHERE user_id = ?'),
+    discoveryHorizon: db.prepare<[], { at: number }>('SELECT forgotten_through AS at FROM discovery_horizon WHERE id = 1'),
     linkOwner: db.prepare<[string, string, number, number]>(
       `INSERT INTO owner_links (slack_user_id, seekrflow_user_id, quiet, created_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (slack_user_id) DO UPDATE SET seekrflow_user_id = excluded.seekrflow_user_id, quiet = excluded.quiet`,
@@ -659,20 +688,43 @@ export class SqliteStore implements Store {
 
   async knownJobs(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    return new Set(this.#s.knownJobs.all(JSON.stringify(ids)).map((r) => r.job_id));
+    // Asked as stored, answered in the caller's own ids.
+    const asked = new Map(ids.map((id) => [storableText(id), id]));
+    const known = this.#s.knownJobs.all(JSON.stringify([...asked.keys()])).map((r) => asked.get(r.job_id) ?? r.job_id);
+    return new Set(known);
   }
 
   async recordJobs(jobs: readonly ListedJob[], at: Date): Promise<void> {
     if (jobs.length === 0) return;
     this.db
       .transaction(() => {
-        for (const j of jobs) this.#s.recordJob.run(j.id, j.name, j.jobType, j.userId, j.createdAt, at.getTime());
+        for (const j of jobs.map(storableJob)) {
+          this.#s.recordJob.run(j.id, j.name, j.jobType, j.userId, j.createdAt, at.getTime(), j.nameFolded, j.createdMs);
+        }
       })
       .immediate();
   }
 
-  async discoveredJobs(): Promise<ListedJob[]> {
-    return this.#s.discoveredJobs.all().map(toListedJob);
+  async countMatchingJobs(filter: Pick<Feed, 'jobType' | 'nameGlob'>): Promise<number> {
+    const byType = filter.jobType !== null;
+    const byName = filter.nameGlob !== null;
+    const statement = this.#s.countMatching[(byType ? 2 : 0) + (byName ? 1 : 0)];
+    const params = {
+      ...(filter.jobType !== null ? { type: storableText(filter.jobType) } : {}),
+      ...(filter.nameGlob !== null ? { like: globToLike(filter.nameGlob) } : {}),
+    };
+    return statement?.get(params)?.n ?? 0;
+  }
+
+  async jobsOfUser(seekrflowUserId: string, limit: number): Promise<{ jobs: ListedJob[]; total: number }> {
+    const user = storableText(seekrflowUserId);
+    const jobs = this.#s.jobsOfUser.all(user, Math.max(0, Math.trunc(limit))).map(toListedJob);
+    return { jobs, total: this.#s.countJobsOfUser.get(user)?.n ?? 0 };
+  }
+
+  async discoveryHorizon(): Promise<Date | null> {
+    const row = this.#s.discoveryHorizon.get();
+    return row ? new Date(row.at) : null;
   }
 
   async linkOwner(link: OwnerLink, at: Date): Promise<void> {

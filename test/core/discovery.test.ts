@@ -31,6 +31,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const everyJob = { jobType: null, nameGlob: null };
 const at = (minute: number) => new Date(Date.UTC(2026, 6, 28, 14, minute)).toISOString();
 /** `count` team jobs, the i-th created at minute `from + i` (newest last). */
 function putJobs(count: number, from = 0, name = (i: number) => `job-${from + i}`) {
@@ -86,7 +87,7 @@ describe('discover', () => {
     expect((await store.subscriptionsOfFeed(f.id)).map((s) => s.jobId)).toEqual(
       Array.from({ length: 10 }, (_, i) => `dj-${String(249 - i).padStart(5, '0')}`),
     );
-    expect((await store.discoveredJobs()).length).toBe(250);
+    expect(await store.countMatchingJobs(everyJob)).toBe(250);
   });
 
   it('then stops at the first page that holds a known job: 20 new jobs over a team of 250 cost one page', async () => {
@@ -136,10 +137,10 @@ describe('discover', () => {
     sim.setFault({ kind: 'status', status: 503 }, { list: true, after: 1, times: 1 });
     const failed = await run();
     expect(failed).toMatchObject({ failed: true, pages: 1, newJobs: 100, subscribed: 100 });
-    expect((await store.discoveredJobs()).length).toBe(0);
+    expect(await store.countMatchingJobs(everyJob)).toBe(0);
     const next = await run();
     expect(next).toMatchObject({ failed: false, pages: 3, newJobs: 250, subscribed: 150 });
-    expect((await store.discoveredJobs()).length).toBe(250);
+    expect(await store.countMatchingJobs(everyJob)).toBe(250);
   });
 
   it('a crash after the subscriptions were made but before the jobs were remembered doubles nothing', async () => {
@@ -152,7 +153,9 @@ describe('discover', () => {
       listFeeds: () => store.listFeeds(),
       removeFeed: (x) => store.removeFeed(x),
       knownJobs: (x) => store.knownJobs(x),
-      discoveredJobs: () => store.discoveredJobs(),
+      countMatchingJobs: (x) => store.countMatchingJobs(x),
+      jobsOfUser: (x, y) => store.jobsOfUser(x, y),
+      discoveryHorizon: () => store.discoveryHorizon(),
       recordJobs: async () => {
         throw new Error('killed');
       },

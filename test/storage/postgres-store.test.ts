@@ -161,6 +161,53 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
       }
     });
 
+    it('fills in, on upgrading to version 6, what feeds and the App Home ask of the jobs discovered before it', async () => {
+      const schema = schemaForThisFile();
+      await withAdminClient(url, async (c) => {
+        await c.query(`CREATE SCHEMA "${schema}"`);
+        await c.query(`SET search_path = "${schema}"`);
+        await c.query(
+          'CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+        );
+        for (const m of postgresMigrations.filter((m) => m.version <= 5)) {
+          await c.query(m.sql);
+          await c.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+        }
+        await c.query(
+          `INSERT INTO discovered_jobs (job_id, name, job_type, user_id, created_at, seen_at) VALUES
+             ('dj-1', 'ÉCOLE-Nightly', 'principle_files', 'user-1', '2026-07-28T14:00:00Z', now()),
+             ('dj-2', 'école-weekly', 'principle_files', 'user-1', '2026-07-28T16:00:00+03:00', now()),
+             ('dj-3', 'prod-router', 'principle_files', 'user-1', 'not a time', now())`,
+        );
+      });
+      const store = await openPostgresStore({ connectionString: url, schema, logger: recordingLogger() });
+      try {
+        expect(await store.countMatchingJobs({ jobType: null, nameGlob: 'École-*' })).toBe(2);
+        expect(await store.countMatchingJobs({ jobType: 'principle_files', nameGlob: 'PROD-*' })).toBe(1);
+        expect((await store.jobsOfUser('user-1', 10)).jobs.map((j) => j.id)).toEqual(['dj-1', 'dj-2', 'dj-3']);
+        // With the planner told to avoid scanning the table, each read has an index that serves it.
+        const plan = await store.pool.connect();
+        try {
+          await plan.query('SET enable_seqscan = off');
+          const explain = async (sql: string) =>
+            (await plan.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+          expect(
+            await explain(`SELECT count(*) FROM discovered_jobs WHERE job_type = 'x' AND name_folded LIKE 'prod-%' ESCAPE '\\'`),
+          ).toMatch(/Index Cond: \(\(job_type = 'x'::text\) AND \(name_folded >= 'prod-'::text\) AND \(name_folded < 'prod\.'::text\)\)/);
+          const byUser = await explain(
+            `SELECT job_id FROM discovered_jobs WHERE user_id = 'u' ORDER BY created_ms DESC NULLS LAST, job_id DESC LIMIT 10`,
+          );
+          expect(byUser).toContain('discovered_jobs_user');
+          expect(byUser).not.toContain('Sort');
+        } finally {
+          await plan.query('RESET enable_seqscan');
+          plan.release();
+        }
+      } finally {
+        await store.close();
+      }
+    });
+
     it('keeps its tables in its own schema', async () => {
       const a = await openPostgresStore({ connectionString: url, schema: schemaForThisFile(), logger: recordingLogger() });
       const b = await openPostgresStore({ connectionString: url, schema: schemaForThisFile(), logger: recordingLogger() });

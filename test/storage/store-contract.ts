@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { feedMatches } from '../../src/core/feeds.js';
 import {
   type Delivery,
   isDestinationGone,
@@ -556,8 +557,155 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         await store.recordJobs([job('a'), job('b')], T0);
         await store.recordJobs([job('b', { name: 'renamed' }), job('c')], at(1));
         expect(await store.knownJobs(['a', 'c', 'x'])).toEqual(new Set(['a', 'c']));
-        expect((await store.discoveredJobs()).sort((x, y) => x.id.localeCompare(y.id))).toEqual([job('a'), job('b'), job('c')]);
+        const { jobs, total } = await store.jobsOfUser('user-1', 10);
+        expect({ jobs: [...jobs].sort((x, y) => x.id.localeCompare(y.id)), total }).toEqual({
+          jobs: [job('a'), job('b'), job('c')],
+          total: 3,
+        });
         expect(await store.knownJobs([])).toEqual(new Set());
+      });
+
+      it('keeps a NUL character or a lone surrogate as U+FFFD, and knows the job by the id it was given', async () => {
+        const odd = job('dj-nul\u0000id', { name: 'a\u0000b\ud800c', userId: 'user-odd', createdAt: '2026-07-28T14:00:00Z\u0000' });
+        await store.recordJobs([odd], T0);
+        expect(await store.knownJobs(['dj-nul\u0000id', 'dj-other'])).toEqual(new Set(['dj-nul\u0000id']));
+        expect(await store.jobsOfUser('user-odd', 10)).toEqual({
+          jobs: [{ ...odd, id: 'dj-nul\ufffdid', name: 'a\ufffdb\ufffdc', createdAt: '2026-07-28T14:00:00Z\ufffd' }],
+          total: 1,
+        });
+        expect(await store.countMatchingJobs({ jobType: null, nameGlob: 'a?b?c' })).toBe(1);
+      });
+
+      it('lists a SeekrFlow user’s jobs newest first by their creation time, times it cannot read last, with the total', async () => {
+        const times: Record<string, string> = {
+          'dj-o-a': '2026-07-28T14:00:00Z',
+          // Later as text, earlier in time: 13:00 UTC.
+          'dj-o-b': '2026-07-28T16:00:00+03:00',
+          'dj-o-c': '2026-07-28T14:30:00.123456Z',
+          'dj-o-d': 'not a time',
+          'dj-o-e': '',
+          'dj-o-f': '2026-07-29 09:00:00',
+        };
+        const mine = Object.entries(times).map(([id, createdAt]) => job(id, { userId: 'user-order', createdAt }));
+        await store.recordJobs([...mine, job('dj-o-other', { userId: 'user-else', createdAt: '2030-01-01T00:00:00Z' })], T0);
+        const ids = async (limit: number) => {
+          const { jobs, total } = await store.jobsOfUser('user-order', limit);
+          return { ids: jobs.map((j) => j.id), total };
+        };
+        expect(await ids(10)).toEqual({ ids: ['dj-o-f', 'dj-o-c', 'dj-o-a', 'dj-o-b', 'dj-o-e', 'dj-o-d'], total: 6 });
+        expect(await ids(3)).toEqual({ ids: ['dj-o-f', 'dj-o-c', 'dj-o-a'], total: 6 });
+        expect(await ids(0)).toEqual({ ids: [], total: 6 });
+        expect((await store.jobsOfUser('user-order', 1)).jobs).toEqual([mine[5]]);
+        expect(await store.jobsOfUser('user-nobody', 10)).toEqual({ jobs: [], total: 0 });
+      });
+
+      it('counts the jobs a feed covers exactly as feedMatches matches them, whatever the names', async () => {
+        const names = [
+          'prod-router',
+          'PROD-Router',
+          'prod_router',
+          'prod%router',
+          'prod\\router',
+          'prodXrouter',
+          'a\\',
+          '100%',
+          '%',
+          '_',
+          '',
+          'ÉCOLE',
+          'école',
+          'İstanbul',
+          'istanbul',
+          'ΟΔΟΣ',
+          'οδος',
+          'STRASSE',
+          'straße',
+          'Ⅻ-roman',
+          '\u212Aelvin',
+          'kelvin',
+          'ſhort',
+          'a😀b',
+          '😀',
+          'tab\tname',
+          'new\nline',
+          'nul\u0000name',
+          'lone\ud800x',
+          'x\udc00',
+          '*star*',
+          '?q?',
+          '[bracket]',
+          'nightly-eval-3',
+        ];
+        const types = ['principle_files', 'context_grounded_files', 'Principle_Files'];
+        const jobs = names.map((name, i) => job(`dj-g-${i}`, { name, jobType: types[i % types.length] ?? 'principle_files' }));
+        await store.recordJobs(jobs, T0);
+        const globs = [
+          '*',
+          '',
+          '?',
+          '??',
+          'prod-*',
+          'PROD-*',
+          'prod_*',
+          'prod?router',
+          'prod_router',
+          'prod%router',
+          '*router',
+          '*%*',
+          '*_*',
+          '*\\*',
+          '%',
+          '_',
+          '\\',
+          'a\\',
+          'a\\*',
+          'é*',
+          'É*',
+          'İ*',
+          'i̇*',
+          '?stanbul',
+          '??stanbul',
+          'οδοσ',
+          'οδος',
+          '*ß*',
+          'strasse',
+          'ⅻ*',
+          'k*',
+          's*',
+          'ſ*',
+          'a?b',
+          '?',
+          '*😀*',
+          '*\t*',
+          '*?*?*?*',
+          '**',
+          'nul?name',
+          'lone?x',
+          'lone??x',
+          'x?',
+          '[*',
+          '[bracket]',
+          '\\[*',
+          '*-eval-?',
+          '*-*-*',
+        ];
+        for (const jobType of [null, 'principle_files', 'Principle_Files', 'nope']) {
+          for (const nameGlob of [null, ...globs]) {
+            const expected = jobs.filter((j) => feedMatches({ jobType, nameGlob }, j)).length;
+            expect(await store.countMatchingJobs({ jobType, nameGlob }), `type ${jobType}, glob ${JSON.stringify(nameGlob)}`).toBe(
+              expected,
+            );
+          }
+        }
+        // Not a vacuous agreement: LIKE's own wildcards are literal, case folds as JavaScript folds it.
+        const count = (nameGlob: string) => store.countMatchingJobs({ jobType: null, nameGlob });
+        expect(await count('*')).toBe(names.length);
+        expect(await count('prod_router')).toBe(1);
+        expect(await count('*_*')).toBe(2);
+        expect(await count('%')).toBe(1);
+        expect(await count('prod?router')).toBe(6);
+        expect(await count('??stanbul')).toBe(1);
+        expect(await count('οδος')).toBe(2);
       });
 
       it('links a person to their SeekrFlow user, finds them by it, and unlinks them', async () => {
