@@ -344,6 +344,8 @@ export interface PurgeResult {
   watches: number;
   /** Deliveries still pending for the subscriptions removed, removed with them. */
   deliveries: number;
+  /** Jobs discovery had seen, forgotten. */
+  discoveredJobs: number;
 }
 
 /** Rows of each kind one purgeExpired call removes at most, unless it is given another limit. */
@@ -355,8 +357,11 @@ export interface RetentionStore {
    *  - ended subscriptions whose `stateAt` is before it, with any deliveries still pending for them;
    *  - paused subscriptions whose channel is gone (isDestinationGone) and whose `stateAt` is before
    *    it, with their deliveries (returned, so that each can be logged);
-   *  - watches of jobs no active or paused subscription follows, last written before it.
-   * At most `limit` (default PURGE_LIMIT) of each of those three kinds per call, so that a first purge
+   *  - watches of jobs no active or paused subscription follows, last written before it;
+   *  - jobs discovery saw first, and SeekrFlow created, before it, that no active or paused
+   *    subscription follows (a job whose creation time cannot be read stays), oldest first; the
+   *    discovery horizon moves up to the newest of them, never back.
+   * At most `limit` (default PURGE_LIMIT) of each of those four kinds per call, so that a first purge
    * of a large backlog never holds its locks for long: a call that removed `limit` of any kind may
    * have left more, and the caller calls again. Rows busy elsewhere at that moment (a delivery being
    * claimed, a pass writing the watch) may be left for a later call.

@@ -701,11 +701,33 @@ export class PostgresStore implements Store {
            FOR UPDATE OF w SKIP LOCKED)`,
         [cutoff, n],
       );
+      // Likewise for the jobs discovery saw: one whose subscription just went is forgotten now. A job
+      // whose creation time cannot be read (created_ms NULL) never qualifies, so never moves the horizon.
+      const forgotten = await client.query<{ created_ms: string }>(
+        `DELETE FROM discovered_jobs d USING (
+           SELECT e.job_id FROM discovered_jobs e
+           WHERE e.created_ms < $2 AND e.seen_at < $1
+             AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.job_id = e.job_id AND s.state <> 'ended')
+           ORDER BY e.created_ms
+           LIMIT $3
+           FOR UPDATE OF e SKIP LOCKED) AS doomed
+         WHERE d.job_id = doomed.job_id
+         RETURNING d.created_ms`,
+        [cutoff, cutoff.getTime(), n],
+      );
+      if (forgotten.rows.length > 0) {
+        await client.query(
+          `INSERT INTO discovery_horizon (id, forgotten_through) VALUES (1, $1)
+           ON CONFLICT (id) DO UPDATE SET forgotten_through = greatest(discovery_horizon.forgotten_through, EXCLUDED.forgotten_through)`,
+          [new Date(Math.max(...forgotten.rows.map((r) => Number(r.created_ms))))],
+        );
+      }
       return {
         subscriptions: ended.rows.length,
         pausedExpired: paused.rows.map((r) => ({ id: Number(r.id), channelId: r.channel_id, jobId: r.job_id, reason: r.state_reason })),
         watches: watches.rowCount ?? 0,
         deliveries,
+        discoveredJobs: forgotten.rows.length,
       };
     });
   }

@@ -354,6 +354,20 @@ function prepareStatements(db: Database.Database) {
            AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.job_id = w.job_id AND s.state <> 'ended')
          LIMIT @limit)`,
     ),
+    // A job whose creation time cannot be read (created_ms NULL) never qualifies, so never moves the horizon.
+    expiredDiscoveredJobs: db.prepare<{ cutoff: number; limit: number }, { created_ms: number }>(
+      `DELETE FROM discovered_jobs WHERE job_id IN (
+         SELECT d.job_id FROM discovered_jobs d
+         WHERE d.created_ms < @cutoff AND d.seen_at < @cutoff
+           AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.job_id = d.job_id AND s.state <> 'ended')
+         ORDER BY d.created_ms
+         LIMIT @limit)
+       RETURNING created_ms`,
+    ),
+    raiseHorizon: db.prepare<[number]>(
+      `INSERT INTO discovery_horizon (id, forgotten_through) VALUES (1, ?)
+       ON CONFLICT (id) DO UPDATE SET forgotten_through = max(forgotten_through, excluded.forgotten_through)`,
+    ),
 
     tryLease: db.prepare<{ name: string; owner: string; until: number; now: number }>(
       `INSERT INTO leases (name, owner, expires_at) VALUES (@name, @owner, @until)
@@ -643,11 +657,15 @@ export class SqliteStore implements Store {
         this.#s.deleteSubscriptions.run(ids);
         // After the subscriptions: a job whose last paused subscription just went loses its watch now.
         const watches = this.#s.expiredWatches.run(params).changes;
+        // Likewise for the jobs discovery saw: one whose subscription just went is forgotten now.
+        const forgotten = this.#s.expiredDiscoveredJobs.all(params).map((r) => r.created_ms);
+        if (forgotten.length > 0) this.#s.raiseHorizon.run(Math.max(...forgotten));
         return {
           subscriptions: ended.length,
           pausedExpired: paused.map((r) => ({ id: r.id, channelId: r.channel_id, jobId: r.job_id, reason: r.state_reason })),
           watches,
           deliveries,
+          discoveredJobs: forgotten.length,
         };
       })
       .immediate();

@@ -143,6 +143,40 @@ describe('discover', () => {
     expect(await store.countMatchingJobs(everyJob)).toBe(250);
   });
 
+  it('after the retention purge forgot the team’s old jobs, announces none of them and reads one page, not the team', async () => {
+    putJobs(250);
+    const f = await feed('C1', at(0));
+    expect(await run()).toMatchObject({ pages: 3, subscribed: 250 });
+    // Every card was stopped long ago: nothing follows those jobs, and the purge forgets them all.
+    for (const s of await store.subscriptionsOfFeed(f.id)) await store.removeSubscription(s.id);
+    expect(await store.purgeExpired(new Date(Date.now() + 86_400_000))).toMatchObject({ discoveredJobs: 250 });
+    expect(await store.countMatchingJobs(everyJob)).toBe(0);
+
+    putJobs(20, 300);
+    sim.resetRequests();
+    const report = await run();
+    expect(report).toMatchObject({ pages: 1, newJobs: 20, subscribed: 20 });
+    expect(sim.listRequestCount()).toBe(1);
+    expect((await store.subscriptionsOfFeed(f.id)).map((s) => s.jobId)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `dj-${String(319 - i).padStart(5, '0')}`),
+    );
+    expect(await run()).toMatchObject({ pages: 1, newJobs: 0, subscribed: 0 });
+  });
+
+  it('after the purge forgot every job of a quiet team, stops at the first page of forgotten ones', async () => {
+    putJobs(250);
+    await feed('C1', at(0));
+    await run();
+    await store.purgeExpired(new Date(Date.now() + 86_400_000));
+    // The purge forgot only what nothing follows: here every job still has its card.
+    expect(await store.countMatchingJobs(everyJob)).toBe(250);
+    for (const s of await store.listSubscriptions('C1')) await store.removeSubscription(s.id);
+    await store.purgeExpired(new Date(Date.now() + 86_400_000));
+    sim.resetRequests();
+    expect(await run()).toMatchObject({ pages: 1, newJobs: 0, subscribed: 0 });
+    expect(sim.listRequestCount()).toBe(1);
+  });
+
   it('a crash after the subscriptions were made but before the jobs were remembered doubles nothing', async () => {
     putJobs(3, 50);
     const f = await feed('C1', at(0));

@@ -1064,7 +1064,7 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         if (!after) throw new Error('ended subscription gone');
         return after;
       }
-      const nothing: PurgeResult = { subscriptions: 0, pausedExpired: [], watches: 0, deliveries: 0 };
+      const nothing: PurgeResult = { subscriptions: 0, pausedExpired: [], watches: 0, deliveries: 0, discoveredJobs: 0 };
 
       it('times every pause and every end, by the store’s clock unless a person gave the time', async () => {
         const before = Date.now() - 1_000; // PostgreSQL's clock, on this machine: a second of slack
@@ -1099,7 +1099,7 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         expect(old.stateAt?.getTime()).toBeLessThan(cutoff.getTime());
         expect(recent.stateAt?.getTime()).toBeGreaterThan(cutoff.getTime());
 
-        expect(await store.purgeExpired(cutoff)).toEqual({ subscriptions: 1, pausedExpired: [], watches: 1, deliveries: 2 });
+        expect(await store.purgeExpired(cutoff)).toEqual({ ...nothing, subscriptions: 1, watches: 1, deliveries: 2 });
         expect(await store.getSubscription(old.id)).toBeNull();
         expect(await store.getWatch(old.jobId)).toBeNull();
         // Ended since the cutoff: kept, its summary still deliverable.
@@ -1141,6 +1141,7 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
           // Their jobs' watches, which nothing else used.
           watches: 2,
           deliveries: 2,
+          discoveredJobs: 0,
         });
         expect(result.pausedExpired.every((p) => isDestinationGone(p.reason))).toBe(true);
         expect(await store.getSubscription(gone.id)).toBeNull();
@@ -1173,6 +1174,49 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         expect(await store.purgeExpired(afterEverything())).toEqual({ ...nothing, watches: 1 });
         expect(await store.getWatch('dj-nobody-new')).toBeNull();
         expect(await store.getWatch(active.jobId)).not.toBeNull();
+      });
+
+      it('forgets discovered jobs seen and created before the cutoff that nothing follows, and how far it went', async () => {
+        const listed = (id: string, createdAt: string): ListedJob => ({ id, name: `job ${id}`, jobType: 't', userId: 'user-p', createdAt });
+        const longAgo = new Date('2026-01-15T00:00:00Z');
+        const cutoff = new Date('2026-06-01T00:00:00Z');
+        await store.recordJobs(
+          [
+            listed('dj-p-old-1', '2026-01-01T00:00:00Z'),
+            // The newest of the forgotten: 22:00 UTC the day before.
+            listed('dj-p-old-2', '2026-02-01T00:00:00+02:00'),
+            listed('dj-p-active', '2026-01-01T00:00:00Z'),
+            listed('dj-p-paused', '2026-01-01T00:00:00Z'),
+            listed('dj-p-ended', '2026-01-02T00:00:00Z'),
+            listed('dj-p-no-time', 'yesterday'),
+            listed('dj-p-new', '2026-07-01T00:00:00Z'),
+          ],
+          longAgo,
+        );
+        // Created long ago, but only seen of late (a feed's first read of the whole team).
+        await store.recordJobs([listed('dj-p-seen-late', '2026-01-01T00:00:00Z')], new Date('2026-07-01T00:00:00Z'));
+        const active = await addActive({ jobId: 'dj-p-active' });
+        const paused = await addActive({ jobId: 'dj-p-paused' });
+        await store.pauseSubscription(paused.id, PAUSED_BY_PERSON, { userId: 'U1', at: longAgo });
+        await end(await addActive({ jobId: 'dj-p-ended' }));
+        const all = ['dj-p-old-1', 'dj-p-old-2', 'dj-p-active', 'dj-p-paused', 'dj-p-ended', 'dj-p-no-time', 'dj-p-new', 'dj-p-seen-late'];
+        expect(await store.discoveryHorizon()).toBeNull();
+
+        expect(await store.purgeExpired(cutoff, 2)).toEqual({ ...nothing, discoveredJobs: 2 });
+        expect(await store.purgeExpired(cutoff, 2)).toEqual({ ...nothing, discoveredJobs: 1 });
+        expect(await store.knownJobs(all)).toEqual(new Set(['dj-p-active', 'dj-p-paused', 'dj-p-no-time', 'dj-p-new', 'dj-p-seen-late']));
+        expect(await store.discoveryHorizon()).toEqual(new Date('2026-01-31T22:00:00Z'));
+        expect(await store.purgeExpired(cutoff)).toEqual(nothing);
+
+        // The horizon never goes back: a job older than it, forgotten later, leaves it where it was.
+        await end(active);
+        expect(await store.purgeExpired(cutoff)).toEqual({ ...nothing, discoveredJobs: 1 });
+        expect(await store.discoveryHorizon()).toEqual(new Date('2026-01-31T22:00:00Z'));
+        // Once later than everything, only the followed job and the one without a time stay.
+        expect(await store.purgeExpired(afterEverything())).toMatchObject({ discoveredJobs: 2 });
+        expect(await store.knownJobs(all)).toEqual(new Set(['dj-p-paused', 'dj-p-no-time']));
+        expect(await store.discoveryHorizon()).toEqual(new Date('2026-07-01T00:00:00Z'));
+        expect((await store.jobsOfUser('user-p', 10)).total).toBe(2);
       });
 
       it('removes at most `limit` of each kind per call, the oldest first', async () => {
