@@ -651,11 +651,13 @@ export class PostgresStore implements Store {
 
   // Stats
 
-  async outboxStats(): Promise<{ pending: number; oldestCreatedAt: Date | null }> {
-    const { rows } = await this.pool.query<{ n: number; oldest: Date | null }>(
-      'SELECT count(*)::int AS n, min(created_at) AS oldest FROM deliveries',
+  async outboxStats(): Promise<{ pending: number; oldestCreatedAt: Date | null; held: number }> {
+    const { rows } = await this.pool.query<{ n: number; oldest: Date | null; held: number }>(
+      `SELECT count(*) FILTER (WHERE s.state <> 'paused')::int AS n, min(d.created_at) FILTER (WHERE s.state <> 'paused') AS oldest,
+         count(*) FILTER (WHERE s.state = 'paused')::int AS held
+       FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id`,
     );
-    return { pending: rows[0]?.n ?? 0, oldestCreatedAt: rows[0]?.oldest ?? null };
+    return { pending: rows[0]?.n ?? 0, oldestCreatedAt: rows[0]?.oldest ?? null, held: rows[0]?.held ?? 0 };
   }
 
   async subscriptionCounts(): Promise<Record<SubscriptionState, number>> {

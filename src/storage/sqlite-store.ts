@@ -329,7 +329,11 @@ function prepareStatements(db: Database.Database) {
       'UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE id IN (SELECT value FROM json_each(?))',
     ),
     pendingAll: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM deliveries'),
-    outboxStats: db.prepare<[], { n: number; oldest: number | null }>('SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries'),
+    outboxStats: db.prepare<[], { n: number; oldest: number | null; held: number }>(
+      `SELECT count(*) FILTER (WHERE s.state <> 'paused') AS n, min(d.created_at) FILTER (WHERE s.state <> 'paused') AS oldest,
+         count(*) FILTER (WHERE s.state = 'paused') AS held
+       FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id`,
+    ),
     subscriptionCounts: db.prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM subscriptions GROUP BY state'),
     pendingFor: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM deliveries WHERE subscription_id = ?'),
 
@@ -632,9 +636,9 @@ export class SqliteStore implements Store {
 
   // Stats
 
-  async outboxStats(): Promise<{ pending: number; oldestCreatedAt: Date | null }> {
+  async outboxStats(): Promise<{ pending: number; oldestCreatedAt: Date | null; held: number }> {
     const row = this.#s.outboxStats.get();
-    return { pending: row?.n ?? 0, oldestCreatedAt: row?.oldest == null ? null : new Date(row.oldest) };
+    return { pending: row?.n ?? 0, oldestCreatedAt: row?.oldest == null ? null : new Date(row.oldest), held: row?.held ?? 0 };
   }
 
   async subscriptionCounts(): Promise<Record<SubscriptionState, number>> {

@@ -101,6 +101,21 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
       return (await store.addSubscription(newSub(overrides))).subscription;
     }
 
+    /** Ends a subscription the way a pass does, with its last deliveries; returns it as stored. */
+    async function end(s: Subscription, deliveries: NewDelivery[] = []): Promise<Subscription> {
+      const stored = await store.getWatch(s.jobId);
+      const ended = await store.commitPass(s.jobId, {
+        expectedVersion: stored?.version ?? null,
+        watch: makeWatch(),
+        deliveries,
+        endSubscriptions: { ids: [s.id], reason: 'completed' },
+      });
+      expect(ended).toBe(true);
+      const after = await store.getSubscription(s.id);
+      if (!after) throw new Error('ended subscription gone');
+      return after;
+    }
+
     it('says which engine it is', () => {
       expect(store.engine).toBe(engine);
     });
@@ -979,16 +994,36 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
       });
 
       it('says how deep and how old the outbox is, and how many subscriptions are in each state', async () => {
-        expect(await store.outboxStats()).toEqual({ pending: 0, oldestCreatedAt: null });
+        expect(await store.outboxStats()).toEqual({ pending: 0, oldestCreatedAt: null, held: 0 });
         const a = await addActive();
         const b = await addActive();
         await addActive();
         await store.pauseSubscription(b.id, 'destination:archived');
         await store.enqueue([reply(a.id, 'x'), reply(a.id, 'y')]);
         const stats = await store.outboxStats();
-        expect(stats.pending).toBe(2);
+        expect(stats).toMatchObject({ pending: 2, held: 0 });
         expect(Math.abs((stats.oldestCreatedAt?.getTime() ?? 0) - Date.now())).toBeLessThan(60_000);
         expect(await store.subscriptionCounts()).toEqual({ active: 2, paused: 1, ended: 0 });
+      });
+
+      it('counts what paused subscriptions hold apart from what waits to go out, and never as the oldest', async () => {
+        const paused = await addActive();
+        const active = await addActive();
+        const ended = await addActive();
+        await store.enqueue([reply(paused.id, 'held 1'), card(paused.id, 'held card')]);
+        await store.pauseSubscription(paused.id, PAUSED_BY_PERSON, { userId: 'U1', at: T0 });
+        expect(await store.outboxStats()).toEqual({ pending: 0, oldestCreatedAt: null, held: 2 });
+        const before = await aMomentLater();
+        await store.enqueue([reply(active.id, 'a')]);
+        await end(ended, [reply(ended.id, 'final')]);
+        const stats = await store.outboxStats();
+        // An ended subscription's last words still go out: pending, not held.
+        expect(stats).toMatchObject({ pending: 2, held: 2 });
+        expect(stats.oldestCreatedAt?.getTime()).toBeGreaterThanOrEqual(before.getTime());
+        await store.resumeSubscription(paused.id);
+        const resumed = await store.outboxStats();
+        expect(resumed).toMatchObject({ pending: 4, held: 0 });
+        expect(resumed.oldestCreatedAt?.getTime()).toBeLessThan(before.getTime());
       });
 
       it('counts pending deliveries, in all and per subscription', async () => {
@@ -1050,20 +1085,6 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
     });
 
     describe('retention', () => {
-      /** Ends a subscription the way a pass does, with its last deliveries; returns it as stored. */
-      async function end(s: Subscription, deliveries: NewDelivery[] = []): Promise<Subscription> {
-        const stored = await store.getWatch(s.jobId);
-        const ended = await store.commitPass(s.jobId, {
-          expectedVersion: stored?.version ?? null,
-          watch: makeWatch(),
-          deliveries,
-          endSubscriptions: { ids: [s.id], reason: 'completed' },
-        });
-        expect(ended).toBe(true);
-        const after = await store.getSubscription(s.id);
-        if (!after) throw new Error('ended subscription gone');
-        return after;
-      }
       const nothing: PurgeResult = { subscriptions: 0, pausedExpired: [], watches: 0, deliveries: 0, discoveredJobs: 0 };
 
       it('times every pause and every end, by the store’s clock unless a person gave the time', async () => {
