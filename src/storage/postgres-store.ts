@@ -49,6 +49,16 @@ export interface PostgresStoreOptions {
   applicationName?: string;
   /** Pool size; the outbox worker and the poll pass use a few connections each. */
   maxConnections?: number;
+  /**
+   * Whose clock says when a lease or a delivery's claim runs out, and when a retried delivery is due.
+   * 'database' (the default): PostgreSQL's, so that replicas whose clocks disagree still agree on who
+   * holds a lease and whose claim is live; the `now` a caller passes is not used, and a time it passes
+   * (a renewed claim's end, a retry's notBefore) is taken as that far from its present (`localClock`).
+   * 'caller': the times each call is given, as SQLite takes them, for tests that move time.
+   */
+  timeSource?: 'database' | 'caller';
+  /** This process's clock, against which callers' times are read in 'database' mode (a test gives a replica a wrong one). */
+  localClock?: () => number;
 }
 
 /** Any fixed number: every replica migrating the same database must take the same lock. */
@@ -219,12 +229,15 @@ async function foldDiscoveredJobs(client: pg.ClientBase): Promise<void> {
  *    LOCKED`), so two replicas never work on one subscription at once: no delivery is handed out
  *    twice and none overtakes an earlier one of its subscription.
  *  - leases: an upsert that only takes over an expired lease or renews one's own.
+ * Leases, claims and retries run on the database's clock (see `timeSource`): one clock for every replica.
  */
 export class PostgresStore implements Store {
   readonly engine = 'postgres' as const;
   readonly pool: pg.Pool;
   readonly schema: string | undefined;
   readonly #logger: Log;
+  readonly #callerTime: boolean;
+  readonly #localClock: () => number;
   #closed = false;
 
   constructor(options: PostgresStoreOptions) {
@@ -233,6 +246,8 @@ export class PostgresStore implements Store {
     }
     this.schema = options.schema;
     this.#logger = options.logger ?? consoleStoreLogger;
+    this.#callerTime = options.timeSource === 'caller';
+    this.#localClock = options.localClock ?? Date.now;
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.maxConnections ?? 10,
@@ -260,6 +275,23 @@ export class PostgresStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     await this.pool.end();
+  }
+
+  /**
+   * The present for lease and claim SQL, as `coalesce($n::timestamptz, now())`: null, so the
+   * database's own now(), unless the store takes the caller's times.
+   */
+  #present(now: Date): Date | null {
+    return this.#callerTime ? now : null;
+  }
+
+  /**
+   * A time a caller gives, for `coalesce($a::timestamptz, now() + $b * interval '1 millisecond')`:
+   * as given when the store takes the caller's times, else as that far from the database's now as it
+   * is from the caller's.
+   */
+  #moment(at: Date): [Date | null, number] {
+    return this.#callerTime ? [at, 0] : [null, at.getTime() - this.#localClock()];
   }
 
   async #withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -540,7 +572,7 @@ export class PostgresStore implements Store {
 
   async claimDeliveries(owner: string, now: Date, leaseMs: number, limit: number, kind?: 'card' | 'reply'): Promise<Delivery[]> {
     if (limit <= 0) return [];
-    const until = new Date(now.getTime() + leaseMs);
+    const present = this.#present(now);
     const rows = await this.#transaction(async (client) => {
       // 1. Lock the subscriptions whose oldest pending delivery is due and unclaimed, oldest first;
       //    those another claimer holds are skipped, not waited for. Every subscription yields at
@@ -552,7 +584,8 @@ export class PostgresStore implements Store {
            FROM deliveries WHERE ($3::text IS NULL OR kind = $3) ORDER BY subscription_id, kind, id
          ), ready AS (
            SELECT subscription_id, min(id) AS first FROM heads
-           WHERE (not_before IS NULL OR not_before <= $1) AND (claimed_until IS NULL OR claimed_until <= $1)
+           WHERE (not_before IS NULL OR not_before <= coalesce($1::timestamptz, now()))
+             AND (claimed_until IS NULL OR claimed_until <= coalesce($1::timestamptz, now()))
            GROUP BY subscription_id
          )
          SELECT s.id FROM ready r JOIN subscriptions s ON s.id = r.subscription_id
@@ -560,34 +593,36 @@ export class PostgresStore implements Store {
          ORDER BY r.first
          LIMIT $2
          FOR NO KEY UPDATE OF s SKIP LOCKED`,
-        [now, limit, kind ?? null],
+        [present, limit, kind ?? null],
       );
       if (locked.rows.length === 0) return [];
       // 2. With those locks held, nobody else claims for these subscriptions. Re-read (this
       //    statement sees what committed since step 1) and claim each one's run of due, unclaimed
-      //    deliveries up to the first that is not due or is claimed.
+      //    deliveries up to the first that is not due or is claimed. now() is the transaction's start:
+      //    both statements judge by the same instant.
       const claimed = await client.query<DeliveryRow>(
-        `WITH picked AS (
+        `WITH present AS (SELECT coalesce($4::timestamptz, now()) AS at), picked AS (
            SELECT d.id,
              -- Still marked claimed although claimable: that claim expired with no outcome recorded.
              d.claimed_until IS NOT NULL AS reclaimed
-           FROM deliveries d
+           FROM deliveries d, present p
            WHERE d.subscription_id = ANY($3::bigint[])
              AND ($6::text IS NULL OR d.kind = $6)
-             AND (d.not_before IS NULL OR d.not_before <= $4)
-             AND (d.claimed_until IS NULL OR d.claimed_until <= $4)
+             AND (d.not_before IS NULL OR d.not_before <= p.at)
+             AND (d.claimed_until IS NULL OR d.claimed_until <= p.at)
              AND NOT EXISTS (
                SELECT 1 FROM deliveries e
                WHERE e.subscription_id = d.subscription_id AND e.kind = d.kind AND e.id < d.id
-                 AND (e.not_before > $4 OR e.claimed_until > $4))
+                 AND (e.not_before > p.at OR e.claimed_until > p.at))
            ORDER BY d.id
            LIMIT $5
          )
-         UPDATE deliveries d SET claimed_by = $1, claimed_until = $2, claimed_revision = d.revision
+         UPDATE deliveries d SET claimed_by = $1, claimed_until = (SELECT at FROM present) + $2::double precision * interval '1 millisecond',
+           claimed_revision = d.revision
          FROM picked WHERE d.id = picked.id
          RETURNING d.id, d.subscription_id, d.key, d.kind, d.payload, d.attempts, d.not_before, d.created_at, d.last_error,
            picked.reclaimed`,
-        [owner, until, locked.rows.map((r) => r.id), now, limit, kind ?? null],
+        [owner, leaseMs, locked.rows.map((r) => r.id), present, limit, kind ?? null],
       );
       return claimed.rows;
     });
@@ -596,7 +631,11 @@ export class PostgresStore implements Store {
   }
 
   async renewClaim(id: number, owner: string, until: Date): Promise<boolean> {
-    const renewed = await this.pool.query('UPDATE deliveries SET claimed_until = $1 WHERE id = $2 AND claimed_by = $3', [until, id, owner]);
+    const renewed = await this.pool.query(
+      `UPDATE deliveries SET claimed_until = coalesce($1::timestamptz, now() + $2::double precision * interval '1 millisecond')
+       WHERE id = $3 AND claimed_by = $4`,
+      [...this.#moment(until), id, owner],
+    );
     return renewed.rowCount === 1;
   }
 
@@ -630,9 +669,10 @@ export class PostgresStore implements Store {
 
   async retryDelivery(id: number, notBefore: Date, error: string): Promise<void> {
     await this.pool.query(
-      `UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL, attempts = attempts + 1, not_before = $1, last_error = $2
-       WHERE id = $3`,
-      [notBefore, error, id],
+      `UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL, attempts = attempts + 1,
+         not_before = coalesce($1::timestamptz, now() + $2::double precision * interval '1 millisecond'), last_error = $3
+       WHERE id = $4`,
+      [...this.#moment(notBefore), error, id],
     );
   }
 
@@ -652,12 +692,19 @@ export class PostgresStore implements Store {
   // Stats
 
   async outboxStats(): Promise<{ pending: number; oldestCreatedAt: Date | null; held: number }> {
-    const { rows } = await this.pool.query<{ n: number; oldest: Date | null; held: number }>(
-      `SELECT count(*) FILTER (WHERE s.state <> 'paused')::int AS n, min(d.created_at) FILTER (WHERE s.state <> 'paused') AS oldest,
+    // The oldest's age, not its time: the database stamped it, and a reader compares it with this process's clock.
+    const { rows } = await this.pool.query<{ n: number; age_ms: number | null; held: number }>(
+      `SELECT count(*) FILTER (WHERE s.state <> 'paused')::int AS n,
+         extract(epoch FROM now() - min(d.created_at) FILTER (WHERE s.state <> 'paused')) * 1000 AS age_ms,
          count(*) FILTER (WHERE s.state = 'paused')::int AS held
        FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id`,
     );
-    return { pending: rows[0]?.n ?? 0, oldestCreatedAt: rows[0]?.oldest ?? null, held: rows[0]?.held ?? 0 };
+    const age = rows[0]?.age_ms;
+    return {
+      pending: rows[0]?.n ?? 0,
+      oldestCreatedAt: age == null ? null : new Date(this.#localClock() - Number(age)),
+      held: rows[0]?.held ?? 0,
+    };
   }
 
   async subscriptionCounts(): Promise<Record<SubscriptionState, number>> {
@@ -851,10 +898,10 @@ export class PostgresStore implements Store {
 
   async tryLease(name: string, owner: string, ttlMs: number, now: Date): Promise<boolean> {
     const r = await this.pool.query(
-      `INSERT INTO leases (name, owner, expires_at) VALUES ($1, $2, $3)
+      `INSERT INTO leases (name, owner, expires_at) VALUES ($1, $2, coalesce($3::timestamptz, now()) + $4::double precision * interval '1 millisecond')
        ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
-       WHERE leases.owner = EXCLUDED.owner OR leases.expires_at <= $4`,
-      [name, owner, new Date(now.getTime() + ttlMs), now],
+       WHERE leases.owner = EXCLUDED.owner OR leases.expires_at <= coalesce($3::timestamptz, now())`,
+      [name, owner, this.#present(now), ttlMs],
     );
     return r.rowCount === 1;
   }

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/core/ports.js';
+import type { Delivery, Store } from '../../src/core/ports.js';
 import { postgresMigrations } from '../../src/storage/migrations.js';
 import { openStore } from '../../src/storage/open-store.js';
 import { openPostgresStore, type PostgresStore } from '../../src/storage/postgres-store.js';
@@ -47,7 +47,9 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
     const logger = recordingLogger();
     const opened: Store[] = [];
     const open = async () => {
-      const store = await openPostgresStore({ connectionString: url, schema, logger });
+      // The contract moves time by the `now` it passes: the caller's clock, as SQLite keeps it. The
+      // database's clock, the default, has its own test below.
+      const store = await openPostgresStore({ connectionString: url, schema, logger, timeSource: 'caller' });
       opened.push(store);
       return store;
     };
@@ -205,6 +207,77 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
         }
       } finally {
         await store.close();
+      }
+    });
+
+    it('runs leases, claims and retries on the database’s clock: replicas minutes apart hold no lease twice, claim nothing twice', async () => {
+      const schema = schemaForThisFile();
+      const SKEW = 5 * 60_000;
+      // Two replicas whose clocks are five minutes ahead and five minutes behind; each caller passes its own time.
+      const replica = async (offset: number) => {
+        const store = await openPostgresStore({
+          connectionString: url,
+          schema,
+          logger: recordingLogger(),
+          localClock: () => Date.now() + offset,
+        });
+        return { store, now: () => new Date(Date.now() + offset) };
+      };
+      const ahead = await replica(SKEW);
+      const behind = await replica(-SKEW);
+      /** Polls `probe` until it is true: the sign that the database's time has come (never, on the replicas' clocks). */
+      const eventually = async (probe: () => Promise<boolean>, what: string) => {
+        for (const deadline = Date.now() + 10_000; !(await probe()); await new Promise((r) => setTimeout(r, 20))) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        }
+      };
+      try {
+        // A lease the slow clock took for a minute: the fast clock would think it ran out four minutes ago.
+        expect(await behind.store.tryLease('poll', 'behind', 60_000, behind.now())).toBe(true);
+        expect(await ahead.store.tryLease('poll', 'ahead', 60_000, ahead.now())).toBe(false);
+        // One the fast clock took for 200 ms runs out for the slow one after 200 ms, not five minutes.
+        expect(await ahead.store.tryLease('short', 'ahead', 200, ahead.now())).toBe(true);
+        await eventually(() => behind.store.tryLease('short', 'behind', 60_000, behind.now()), 'the short lease to run out');
+        expect(await ahead.store.tryLease('short', 'ahead', 200, ahead.now())).toBe(false);
+
+        const { subscription } = await behind.store.addSubscription({
+          channelId: 'C1',
+          jobId: 'dj-clock',
+          filter: 'all',
+          createdBy: 'U1',
+          createdAt: new Date(),
+        });
+        await behind.store.enqueue([1, 2, 3].map((k) => ({ subscriptionId: subscription.id, key: `r${k}`, item: replyItem(`r${k}`) })));
+        // A claim the slow clock made for a minute is not the fast one's to take.
+        const [first] = await behind.store.claimDeliveries('behind', behind.now(), 60_000, 1);
+        expect(first?.key).toBe('r1');
+        expect(await ahead.store.claimDeliveries('ahead', ahead.now(), 60_000, 10)).toEqual([]);
+        // Nor once the slow clock renews it for a minute more by its own reckoning.
+        expect(await behind.store.renewClaim(first?.id ?? -1, 'behind', new Date(behind.now().getTime() + 60_000))).toBe(true);
+        expect(await ahead.store.claimDeliveries('ahead', ahead.now(), 60_000, 10)).toEqual([]);
+        // A retry the slow clock puts off for a minute is a minute off for everyone.
+        await behind.store.retryDelivery(first?.id ?? -1, new Date(behind.now().getTime() + 60_000), 'ratelimited');
+        expect(await ahead.store.claimDeliveries('ahead', ahead.now(), 60_000, 10)).toEqual([]);
+        // And one the fast clock puts off for 200 ms is due for the slow one 200 ms later.
+        await ahead.store.completeDelivery(first?.id ?? -1);
+        const [second] = await ahead.store.claimDeliveries('ahead', ahead.now(), 60_000, 1);
+        expect(second?.key).toBe('r2');
+        await ahead.store.retryDelivery(second?.id ?? -1, new Date(ahead.now().getTime() + 200), 'ratelimited');
+        let reclaimed: Delivery[] = [];
+        await eventually(async () => {
+          reclaimed = await behind.store.claimDeliveries('behind', behind.now(), 60_000, 10);
+          return reclaimed.length > 0;
+        }, 'the retry to fall due');
+        expect(reclaimed.map((d) => [d.key, d.attempts])).toEqual([
+          ['r2', 1],
+          ['r3', 0],
+        ]);
+        // The outbox's age is read on each replica's own clock.
+        const stats = await ahead.store.outboxStats();
+        expect(Math.abs((stats.oldestCreatedAt?.getTime() ?? 0) - ahead.now().getTime())).toBeLessThan(60_000);
+      } finally {
+        await ahead.store.close();
+        await behind.store.close();
       }
     });
 
