@@ -82,6 +82,7 @@ export async function startBot(config: Readonly<Config>, options: { logger?: Log
       dataDir: config.storage.dataDir,
       ...(config.storage.databaseUrl ? { databaseUrl: config.storage.databaseUrl } : {}),
       ...(config.storage.databaseSchema ? { postgresSchema: config.storage.databaseSchema } : {}),
+      postgres: config.storage.postgres,
       logger: logger.child({ component: 'store' }),
     }).catch((error: unknown) => {
       throw databaseUnavailable(error, config.storage.databaseUrl);

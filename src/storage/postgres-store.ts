@@ -49,6 +49,15 @@ export interface PostgresStoreOptions {
   applicationName?: string;
   /** Pool size; the outbox worker and the poll pass use a few connections each. */
   maxConnections?: number;
+  /** The server cancels a statement running longer, and ends a transaction idle longer (DATABASE_STATEMENT_TIMEOUT_MS). */
+  statementTimeoutMs?: number;
+  /**
+   * How long to wait for any answer before giving the connection up (DATABASE_QUERY_TIMEOUT_MS): what
+   * ends a query whose packets vanish, which neither the server's timeout nor keepalive can.
+   */
+  queryTimeoutMs?: number;
+  /** Idle seconds before TCP keepalive probes start (DATABASE_KEEPALIVE_SECONDS). */
+  keepAliveSeconds?: number;
   /**
    * Whose clock says when a lease or a delivery's claim runs out, and when a retried delivery is due.
    * 'database' (the default): PostgreSQL's, so that replicas whose clocks disagree still agree on who
@@ -60,6 +69,19 @@ export interface PostgresStoreOptions {
   /** This process's clock, against which callers' times are read in 'database' mode (a test gives a replica a wrong one). */
   localClock?: () => number;
 }
+
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+export const DEFAULT_QUERY_TIMEOUT_MS = 40_000;
+export const DEFAULT_KEEPALIVE_SECONDS = 15;
+
+/**
+ * Migrations run without the timeouts: one may build an index over a large table, and a replica
+ * waits on the lock for another's migration. Bounded all the same, so that a start-up cannot hang for good.
+ */
+const MIGRATION_QUERY_TIMEOUT_MS = 600_000;
+
+/** pg's error when `query_timeout` passed with no answer: the connection is then given up. */
+const isReadTimeout = (err: unknown) => err instanceof Error && err.message === 'Query read timeout';
 
 /** Any fixed number: every replica migrating the same database must take the same lock. */
 const MIGRATION_LOCK_KEY = 7_402_117_341;
@@ -177,42 +199,49 @@ async function migratePostgres(
   migrations: readonly Migration[] = postgresMigrations,
 ): Promise<number[]> {
   const applied: number[] = [];
-  await client.query('BEGIN');
+  // pg reads a query's own query_timeout (its types do not list it).
+  const query = (text: string, values?: unknown[]): Promise<pg.QueryResult> =>
+    client.query({ text, values, query_timeout: MIGRATION_QUERY_TIMEOUT_MS } as pg.QueryConfig);
+  await query('BEGIN');
   try {
-    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    await query('SET LOCAL statement_timeout = 0');
+    await query('SET LOCAL idle_in_transaction_session_timeout = 0');
+    await query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
     // Under the lock: CREATE SCHEMA IF NOT EXISTS is not safe against a concurrent creator.
-    if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-    await client.query(
+    if (schema !== undefined) await query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
     );
-    const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    const done = new Set((await query('SELECT version FROM schema_migrations')).rows.map((r: { version: number }) => r.version));
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
       if (done.has(m.version)) continue;
       // One transaction for all pending versions: PostgreSQL DDL is transactional, so a failure
       // leaves the schema as it was, and the next start retries from the same point.
-      await client.query(m.sql);
-      if (m.foldsDiscoveredJobs) await foldDiscoveredJobs(client);
-      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      await query(m.sql);
+      if (m.foldsDiscoveredJobs) await foldDiscoveredJobs(query);
+      await query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
       applied.push(m.version);
     }
-    await client.query('COMMIT');
+    await query('COMMIT');
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
+    await query('ROLLBACK').catch(() => {});
     throw err;
   }
   return applied;
 }
 
 /** Fills the columns the store computes (see migration 6) for the discovered jobs already stored, a batch at a time. */
-async function foldDiscoveredJobs(client: pg.ClientBase): Promise<void> {
-  const { rows } = await client.query<{ job_id: string; name: string; created_at: string }>(
-    'SELECT job_id, name, created_at FROM discovered_jobs',
-  );
+async function foldDiscoveredJobs(query: (text: string, values?: unknown[]) => Promise<pg.QueryResult>): Promise<void> {
+  const { rows } = (await query('SELECT job_id, name, created_at FROM discovered_jobs')) as pg.QueryResult<{
+    job_id: string;
+    name: string;
+    created_at: string;
+  }>;
   for (let i = 0; i < rows.length; i += 5_000) {
     const batch = rows
       .slice(i, i + 5_000)
       .map((r) => storableJob({ id: r.job_id, name: r.name, jobType: '', userId: '', createdAt: r.created_at }));
-    await client.query(
+    await query(
       `UPDATE discovered_jobs d SET name_folded = u.folded, created_ms = u.created_ms
        FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u (job_id, folded, created_ms) WHERE d.job_id = u.job_id`,
       [batch.map((j) => j.id), batch.map((j) => j.nameFolded), batch.map((j) => j.createdMs)],
@@ -255,8 +284,15 @@ export class PostgresStore implements Store {
       // Set at connection start, so that every pooled connection, including one that replaces a
       // lost one, resolves our tables in our schema.
       ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
-      connectionTimeoutMillis: 10_000,
+      // A server that does not answer a connection attempt is as silent as one that does not answer a query.
+      connectionTimeoutMillis: Math.min(10_000, options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS),
+      statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+      // Our transactions wait on nothing but their own statements: one idle this long belongs to a
+      // process that is stuck or gone, and its locks hold up every other replica.
+      idle_in_transaction_session_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+      query_timeout: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
       keepAlive: true,
+      keepAliveInitialDelayMillis: (options.keepAliveSeconds ?? DEFAULT_KEEPALIVE_SECONDS) * 1000,
     });
     // An idle connection dropped by the server (restart, failover, pg_terminate_backend) is
     // reported here. Unhandled, it would crash the process; the pool has already discarded the
@@ -321,7 +357,9 @@ export class PostgresStore implements Store {
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        // After a read timeout the connection is given up (its server ends the transaction when it
+        // goes): a ROLLBACK would only wait out another timeout behind the unanswered query.
+        if (!isReadTimeout(err)) await client.query('ROLLBACK').catch(() => {});
         throw err;
       }
     });

@@ -4,6 +4,7 @@ import { postgresMigrations } from '../../src/storage/migrations.js';
 import { openStore } from '../../src/storage/open-store.js';
 import { openPostgresStore, type PostgresStore } from '../../src/storage/postgres-store.js';
 import { cardItem, replyItem } from '../support/outbox-items.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 import { dropSchema, newTestSchemaName, testDatabaseUrl, withAdminClient } from './pg-test-schema.js';
 import { recordingLogger } from './quiet-logger.js';
 import { followJobsToTheirEnd } from './retention-size.js';
@@ -278,6 +279,109 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
       } finally {
         await ahead.store.close();
         await behind.store.close();
+      }
+    });
+
+    it('has PostgreSQL cancel a statement that runs past the statement timeout, and keeps working', async () => {
+      const schema = schemaForThisFile();
+      const store = await openPostgresStore({ connectionString: url, schema, logger: recordingLogger(), statementTimeoutMs: 300 });
+      try {
+        expect(await store.tryLease('poll', 'a', 60_000, new Date())).toBe(true);
+        const settings = await store.pool.query<{ statement: string; idle: string }>(
+          `SELECT current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle`,
+        );
+        expect(settings.rows[0]).toEqual({ statement: '300ms', idle: '300ms' });
+        // Another session holds the lease's row: the renewal waits for its lock until the server gives up.
+        await withAdminClient(url, async (blocker) => {
+          await blocker.query(`SET search_path = "${schema}"`);
+          await blocker.query('BEGIN');
+          await blocker.query(`SELECT 1 FROM leases WHERE name = 'poll' FOR UPDATE`);
+          await expect(store.tryLease('poll', 'a', 60_000, new Date())).rejects.toMatchObject({ code: '57014' });
+          await blocker.query('ROLLBACK');
+        });
+        expect(await store.tryLease('poll', 'a', 60_000, new Date())).toBe(true);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('migrates without the statement timeout: a replica waits on the migration lock as long as another migrates', async () => {
+      const schema = schemaForThisFile();
+      const applicationName = `datajob-test-${schema}`;
+      await withAdminClient(url, async (other) => {
+        // Another replica migrating: it holds the lock every migration takes first.
+        await other.query('BEGIN');
+        await other.query('SELECT pg_advisory_xact_lock(7402117341)');
+        const opening = openPostgresStore({
+          connectionString: url,
+          schema,
+          applicationName,
+          logger: recordingLogger(),
+          statementTimeoutMs: 100,
+        });
+        let done = false;
+        const settled = opening.then(
+          () => 'opened',
+          (err: unknown) => `failed: ${(err as Error).message}`,
+        );
+        void settled.then(() => {
+          done = true;
+        });
+        // Until it has waited on the lock well past its statement timeout (asked outside the lock's
+        // transaction, which would see the activity of its first look only).
+        for (let waited = false; !waited && !done; ) {
+          const { rows } = await withAdminClient(url, (c) =>
+            c.query(
+              `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' AND clock_timestamp() - query_start > interval '500 ms'`,
+              [applicationName],
+            ),
+          );
+          waited = rows.length > 0;
+          if (!waited) await new Promise((r) => setTimeout(r, 20));
+        }
+        await other.query('COMMIT');
+        expect(await settled).toBe('opened');
+        await (await opening).close();
+      });
+    });
+
+    it('gives up a query whose answer never comes after the query timeout, and connects afresh once the server answers', async () => {
+      const target = new URL(url);
+      const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+      const viaProxy = new URL(url);
+      viaProxy.port = String(proxy.port);
+      const logger = recordingLogger();
+      const store = await openPostgresStore({
+        connectionString: viaProxy.toString(),
+        schema: schemaForThisFile(),
+        logger,
+        queryTimeoutMs: 500,
+      });
+      try {
+        const { subscription } = await store.addSubscription({
+          channelId: 'C1',
+          jobId: 'dj-1',
+          filter: 'all',
+          createdBy: 'U1',
+          createdAt: new Date(),
+        });
+        await store.enqueue([{ subscriptionId: subscription.id, key: 'r', item: replyItem('r') }]);
+        // Two connections open and idle in the pool when the server falls silent.
+        await Promise.all([store.pool.query('SELECT pg_sleep(0.05)'), store.pool.query('SELECT pg_sleep(0.05)')]);
+        expect(store.pool.idleCount).toBe(2);
+        proxy.blackhole();
+        await expect(store.watchedJobIds()).rejects.toThrow('Query read timeout');
+        // In a transaction too: its connection is given up, and the claim is not made.
+        await expect(store.claimDeliveries('w', new Date(), 60_000, 10)).rejects.toThrow('Query read timeout');
+        // Both given up; a new connection gets no answer either, and is given up as soon.
+        expect(store.pool.totalCount).toBe(0);
+        await expect(store.pendingDeliveries()).rejects.toThrow(/connection timeout/);
+        proxy.resume();
+        expect(await store.watchedJobIds()).toEqual(['dj-1']);
+        expect(await store.claimDeliveries('w', new Date(), 60_000, 10)).toHaveLength(1);
+      } finally {
+        await store.close();
+        await proxy.close();
       }
     });
 
