@@ -97,29 +97,6 @@ export function createSlackDirectory({ client, ttlMs, now, pacer, onCall }: Slac
 }
 
 /**
- * Emails of an owner mapping file, as Slack user ids (`users.lookupByEmail`, scopes `users:read` and
- * `users:read.email`). One at a time: the file is read once, at start, and tier 3 allows ~50 a minute.
- */
-export async function resolveEmails(
-  slack: { token: string; apiUrl?: string | undefined },
-  emails: readonly string[],
-): Promise<{ found: Map<string, string>; missing: string[] }> {
-  const client = new WebClient(slack.token, { ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}) });
-  const found = new Map<string, string>();
-  const missing: string[] = [];
-  for (const email of new Set(emails)) {
-    try {
-      const { user } = await client.users.lookupByEmail({ email });
-      if (user?.id) found.set(email, user.id);
-      else missing.push(email);
-    } catch {
-      missing.push(email);
-    }
-  }
-  return { found, missing };
-}
-
-/**
  * Whether a channel is shared with another organisation, for delivery's guard: its own client and
  * cache (delivery runs in one replica; the listeners' directory lives in the app). A channel Slack
  * will not describe is not refused here: posting there fails on its own, with its own reason.

@@ -30,6 +30,10 @@
  * them in for the rows already there in the migration's own transaction (`foldsDiscoveredJobs`). The
  * retention purge forgets discovered jobs too, and `discovery_horizon` remembers up to which creation
  * time it has, so that discovery takes a forgotten job for a known one (see discovery.ts).
+ *
+ * Version 7 keeps what Slack said of each email of the owner mapping file (`owner_emails`): whom it
+ * names, or why it did not, and when to ask again. The emails are resolved in the background, and a
+ * restart asks Slack only for those new or due.
  */
 
 export interface Migration {
@@ -179,6 +183,21 @@ CREATE TABLE discovery_horizon (
 ) STRICT;
 `,
   },
+  {
+    version: 7,
+    name: 'emails of the owner mapping file, as Slack resolved them',
+    sql: `
+CREATE TABLE owner_emails (
+  email TEXT PRIMARY KEY, -- lower-cased: Slack matches emails whatever their case
+  slack_user_id TEXT, -- NULL until Slack names someone, and again once it no longer does
+  resolved_at INTEGER,
+  last_error TEXT,
+  failed_at INTEGER,
+  failures INTEGER NOT NULL DEFAULT 0, -- since the last answer that named someone
+  next_attempt_at INTEGER NOT NULL
+) STRICT;
+`,
+  },
 ];
 
 /**
@@ -315,6 +334,21 @@ CREATE INDEX discovered_jobs_created ON discovered_jobs (created_ms);
 CREATE TABLE discovery_horizon (
   id integer PRIMARY KEY CHECK (id = 1),
   forgotten_through timestamptz NOT NULL
+);
+`,
+  },
+  {
+    version: 7,
+    name: 'emails of the owner mapping file, as Slack resolved them',
+    sql: `
+CREATE TABLE owner_emails (
+  email text PRIMARY KEY,
+  slack_user_id text,
+  resolved_at timestamptz,
+  last_error text,
+  failed_at timestamptz,
+  failures integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL
 );
 `,
   },

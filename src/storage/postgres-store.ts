@@ -3,6 +3,7 @@ import {
   DESTINATION_GONE_PREFIX,
   type Delivery,
   type DeliveryResult,
+  type EmailResolution,
   type Feed,
   type ListedJob,
   type Log,
@@ -122,6 +123,26 @@ interface OwnerLinkRow {
   seekrflow_user_id: string;
   quiet: boolean;
 }
+
+interface OwnerEmailRow {
+  email: string;
+  slack_user_id: string | null;
+  resolved_at: Date | null;
+  last_error: string | null;
+  failed_at: Date | null;
+  failures: number;
+  next_attempt_at: Date;
+}
+
+const toEmailResolution = (r: OwnerEmailRow): EmailResolution => ({
+  email: r.email,
+  slackUserId: r.slack_user_id,
+  resolvedAt: r.resolved_at,
+  lastError: r.last_error,
+  failedAt: r.failed_at,
+  failures: r.failures,
+  nextAttemptAt: r.next_attempt_at,
+});
 
 const toFeed = (r: FeedRow): Feed => ({
   id: Number(r.id),
@@ -930,6 +951,23 @@ export class PostgresStore implements Store {
       seekrflowUserId,
     ]);
     return rows.map(toOwnerLink);
+  }
+
+  async emailResolutions(emails: readonly string[]): Promise<EmailResolution[]> {
+    if (emails.length === 0) return [];
+    const { rows } = await this.pool.query<OwnerEmailRow>('SELECT * FROM owner_emails WHERE email = ANY($1::text[])', [emails]);
+    return rows.map(toEmailResolution);
+  }
+
+  async saveEmailResolution(r: EmailResolution): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO owner_emails (email, slack_user_id, resolved_at, last_error, failed_at, failures, next_attempt_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (email) DO UPDATE SET slack_user_id = EXCLUDED.slack_user_id, resolved_at = EXCLUDED.resolved_at,
+         last_error = EXCLUDED.last_error, failed_at = EXCLUDED.failed_at, failures = EXCLUDED.failures,
+         next_attempt_at = EXCLUDED.next_attempt_at`,
+      [r.email, r.slackUserId, r.resolvedAt, r.lastError, r.failedAt, r.failures, r.nextAttemptAt],
+    );
   }
 
   // Coordination

@@ -3,6 +3,7 @@ import {
   DESTINATION_GONE_PREFIX,
   type Delivery,
   type DeliveryResult,
+  type EmailResolution,
   type Feed,
   type ListedJob,
   type Log,
@@ -81,6 +82,26 @@ interface OwnerLinkRow {
   seekrflow_user_id: string;
   quiet: number;
 }
+
+interface OwnerEmailRow {
+  email: string;
+  slack_user_id: string | null;
+  resolved_at: number | null;
+  last_error: string | null;
+  failed_at: number | null;
+  failures: number;
+  next_attempt_at: number;
+}
+
+const toEmailResolution = (r: OwnerEmailRow): EmailResolution => ({
+  email: r.email,
+  slackUserId: r.slack_user_id,
+  resolvedAt: r.resolved_at === null ? null : new Date(r.resolved_at),
+  lastError: r.last_error,
+  failedAt: r.failed_at === null ? null : new Date(r.failed_at),
+  failures: r.failures,
+  nextAttemptAt: new Date(r.next_attempt_at),
+});
 
 const toFeed = (r: FeedRow): Feed => ({
   id: r.id,
@@ -257,6 +278,14 @@ function prepareStatements(db: Database.Database) {
     unlinkOwner: db.prepare<[string]>('DELETE FROM owner_links WHERE slack_user_id = ?'),
     ownerLink: db.prepare<[string], OwnerLinkRow>('SELECT * FROM owner_links WHERE slack_user_id = ?'),
     ownersOf: db.prepare<[string], OwnerLinkRow>('SELECT * FROM owner_links WHERE seekrflow_user_id = ? ORDER BY slack_user_id'),
+    emailResolutions: db.prepare<[string], OwnerEmailRow>('SELECT * FROM owner_emails WHERE email IN (SELECT value FROM json_each(?))'),
+    saveEmailResolution: db.prepare<OwnerEmailRow>(
+      `INSERT INTO owner_emails (email, slack_user_id, resolved_at, last_error, failed_at, failures, next_attempt_at)
+       VALUES (@email, @slack_user_id, @resolved_at, @last_error, @failed_at, @failures, @next_attempt_at)
+       ON CONFLICT (email) DO UPDATE SET slack_user_id = excluded.slack_user_id, resolved_at = excluded.resolved_at,
+         last_error = excluded.last_error, failed_at = excluded.failed_at, failures = excluded.failures,
+         next_attempt_at = excluded.next_attempt_at`,
+    ),
     setCardTs: db.prepare<[string, number]>('UPDATE subscriptions SET card_ts = ? WHERE id = ?'),
     removeSubscription: db.prepare<[number]>('DELETE FROM subscriptions WHERE id = ?'),
     pause: db.prepare<[string, string | null, number, number]>(
@@ -764,6 +793,23 @@ export class SqliteStore implements Store {
 
   async ownersOf(seekrflowUserId: string): Promise<OwnerLink[]> {
     return this.#s.ownersOf.all(seekrflowUserId).map(toOwnerLink);
+  }
+
+  async emailResolutions(emails: readonly string[]): Promise<EmailResolution[]> {
+    if (emails.length === 0) return [];
+    return this.#s.emailResolutions.all(JSON.stringify(emails)).map(toEmailResolution);
+  }
+
+  async saveEmailResolution(r: EmailResolution): Promise<void> {
+    this.#s.saveEmailResolution.run({
+      email: r.email,
+      slack_user_id: r.slackUserId,
+      resolved_at: r.resolvedAt?.getTime() ?? null,
+      last_error: r.lastError,
+      failed_at: r.failedAt?.getTime() ?? null,
+      failures: r.failures,
+      next_attempt_at: r.nextAttemptAt.getTime(),
+    });
   }
 
   // Coordination

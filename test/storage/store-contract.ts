@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { feedMatches } from '../../src/core/feeds.js';
 import {
   type Delivery,
+  type EmailResolution,
   isDestinationGone,
   type ListedJob,
   type NewDelivery,
@@ -732,6 +733,46 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         await store.unlinkOwner('U2');
         expect(await store.ownersOf('user-1')).toEqual([]);
         expect(await store.ownerLink('U2')).toBeNull();
+      });
+
+      it('keeps what Slack said of each email of the owner mapping file, one row per email, as last saved', async () => {
+        const found: EmailResolution = {
+          email: 'bob@example.com',
+          slackUserId: 'U_BOB',
+          resolvedAt: T0,
+          lastError: null,
+          failedAt: null,
+          failures: 0,
+          nextAttemptAt: at(7 * 86_400_000),
+        };
+        const unknown: EmailResolution = {
+          email: 'nobody@example.com',
+          slackUserId: null,
+          resolvedAt: null,
+          lastError: 'users_not_found',
+          failedAt: at(1),
+          failures: 1,
+          nextAttemptAt: at(3_600_000),
+        };
+        expect(await store.emailResolutions(['bob@example.com'])).toEqual([]);
+        await store.saveEmailResolution(found);
+        await store.saveEmailResolution(unknown);
+        const byEmail = async (emails: string[]) => new Map((await store.emailResolutions(emails)).map((r) => [r.email, r] as const));
+        expect(await byEmail(['bob@example.com', 'nobody@example.com', 'new@example.com'])).toEqual(
+          new Map([
+            ['bob@example.com', found],
+            ['nobody@example.com', unknown],
+          ]),
+        );
+        // Saved again: replaced whole (Slack could not say this time; who it named before is kept by the caller).
+        const failedLater = { ...found, lastError: 'request_failed', failedAt: at(2), failures: 1, nextAttemptAt: at(60_000) };
+        await store.saveEmailResolution(failedLater);
+        expect(await store.emailResolutions(['bob@example.com'])).toEqual([failedLater]);
+        expect(await store.emailResolutions([])).toEqual([]);
+        // A file of thousands of emails is read in one call.
+        const many = Array.from({ length: 2_000 }, (_, i) => `person-${i}@example.com`);
+        for (const email of many.slice(0, 3)) await store.saveEmailResolution({ ...unknown, email });
+        expect((await store.emailResolutions(many)).map((r) => r.email).sort()).toEqual(many.slice(0, 3).sort());
       });
 
       it('keeps owners’ subscriptions out of what is polled and of channels’ lists; a feed finds its own', async () => {

@@ -111,6 +111,8 @@ export interface FakeSlack {
 
   failNext(method: string, error: string, opts?: { times?: number; channel?: string }): void;
   rateLimit(method: string, retryAfterSeconds: number, opts?: { times?: number }): void;
+  /** Forgets the injected faults (failNext, rateLimit) of one method, or of every method: its calls go through again. */
+  clearFaults(method?: string): void;
   enforceRateLimits(settings: boolean | RateLimitSettings): void;
   /** Every bot-token call answers this error until set back to 'ok'. */
   setTokenState(state: TokenState): void;
@@ -426,6 +428,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
     failNext: (method, error, o) => faults.failNext(method, error, o),
     rateLimit: (method, retryAfter, o) => faults.rateLimit(method, retryAfter, o),
+    clearFaults: (method) => faults.clear(method),
     enforceRateLimits: (settings) => faults.setEnforcement(settings),
     setTokenState: (state) => {
       tokenState = state;
