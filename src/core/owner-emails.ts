@@ -59,7 +59,7 @@ export class OwnerMap {
     }
   }
 
-  /** Every email of the file, once each, in the file's order. */
+  /** Every email of the file, once each. */
   emails(): string[] {
     return [...new Set([...this.#emails.values()].flat())];
   }

@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/server.js';
 import type { DataJob } from '../../src/domain/data-job.js';
-import { type BotProcess, processEnv, startBotProcess } from '../support/bot-process.js';
+import { askProcess, type BotProcess, processEnv, startBotProcess } from '../support/bot-process.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack/server.js';
-import { BOT_SCOPES, SIGNING_SECRET, visibleText, waitFor } from '../support/harness.js';
+import { BOT_SCOPES, visibleText, waitFor } from '../support/harness.js';
 import { makeJobWithFiles } from '../support/make-job.js';
-import { sendSlashCommand } from '../support/slack-requests.js';
 
 /**
  * The owner mapping file's emails are resolved in the background: a bot process whose Slack holds
@@ -57,14 +56,7 @@ describe('owner mapping file emails, resolved in the background', () => {
   const env = () => processEnv(sim, slack, { DATA_DIR: join(dir, 'data'), OWNER_MAP_FILE: mapFile });
   const ask = async (text: string) => {
     if (!bot) throw new Error('no bot');
-    const responseUrl = slack.responseUrl({ channel: CHANNEL });
-    await sendSlashCommand(
-      `http://127.0.0.1:${bot.port}/slack/events`,
-      SIGNING_SECRET,
-      { text, channelId: CHANNEL, responseUrl },
-      { fake: slack },
-    );
-    return visibleText((await waitFor(() => slack.responses(responseUrl)[0], `an answer to ${text}`, 15_000)).body as object);
+    return askProcess(bot, slack, CHANNEL, text);
   };
   const asked = () => slack.callsTo('users.lookupByEmail');
   const resolvedLine = (b: BotProcess) => b.logs.find((l) => l.msg === 'owner map emails asked');

@@ -2,11 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/server.js';
 import type { DataJob } from '../../src/domain/data-job.js';
 import { dropSchema, newTestSchemaName, testDatabaseUrl } from '../storage/pg-test-schema.js';
-import { type BotProcess, processEnv, startBotProcess } from '../support/bot-process.js';
+import { askProcess, type BotProcess, processEnv, startBotProcess } from '../support/bot-process.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack/server.js';
-import { BOT_SCOPES, SIGNING_SECRET, visibleText, waitFor } from '../support/harness.js';
+import { BOT_SCOPES, visibleText, waitFor } from '../support/harness.js';
 import { makeJobWithFiles } from '../support/make-job.js';
-import { sendSlashCommand } from '../support/slack-requests.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 /**
@@ -62,16 +61,7 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL that stops answering without closi
         DATABASE_QUERY_TIMEOUT_MS: '1500',
       }),
     );
-    const responseUrl = slack.responseUrl({ channel: CHANNEL });
-    await sendSlashCommand(
-      `http://127.0.0.1:${bot.port}/slack/events`,
-      SIGNING_SECRET,
-      { text: `subscribe ${JOB}`, channelId: CHANNEL, responseUrl },
-      { fake: slack },
-    );
-    expect(visibleText((await waitFor(() => slack.responses(responseUrl)[0], 'the subscribe answer')).body as object)).toMatch(
-      /Subscribed/,
-    );
+    expect(await askProcess(bot, slack, CHANNEL, `subscribe ${JOB}`)).toMatch(/Subscribed/);
     const card = await waitFor(() => slack.topLevel(CHANNEL)[0], 'the living card');
     const logs = bot.logs as Line[];
     const passesDone = (from: number) => logs.slice(from).filter((l) => l.msg === 'poll pass done').length;

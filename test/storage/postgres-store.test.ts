@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Delivery, Store } from '../../src/core/ports.js';
 import { postgresMigrations } from '../../src/storage/migrations.js';
@@ -18,6 +19,22 @@ const schemaForThisFile = () => {
   schemas.push(name);
   return name;
 };
+
+/** A schema as migration `version` left it, with whatever `fill` then puts in it. */
+async function schemaAtVersion(schema: string, version: number, fill: (c: pg.Client) => Promise<unknown>): Promise<void> {
+  await withAdminClient(url, async (c) => {
+    await c.query(`CREATE SCHEMA "${schema}"`);
+    await c.query(`SET search_path = "${schema}"`);
+    await c.query(
+      'CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    for (const m of postgresMigrations.filter((m) => m.version <= version)) {
+      await c.query(m.sql);
+      await c.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+    }
+    await fill(c);
+  });
+}
 
 /**
  * Takes a transaction id, then waits (at most `maxMs`) until no other session in the database holds
@@ -125,25 +142,15 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
 
     it('times, on upgrading to version 3, what was paused or ended before pauses and ends were timed', async () => {
       const schema = schemaForThisFile();
-      // A database as version 2 left it.
-      await withAdminClient(url, async (c) => {
-        await c.query(`CREATE SCHEMA "${schema}"`);
-        await c.query(`SET search_path = "${schema}"`);
-        await c.query(
-          'CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
-        );
-        for (const m of postgresMigrations.filter((m) => m.version <= 2)) {
-          await c.query(m.sql);
-          await c.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
-        }
-        await c.query(
+      await schemaAtVersion(schema, 2, (c) =>
+        c.query(
           `INSERT INTO subscriptions (channel_id, job_id, filter, created_by, created_at, state, state_reason, state_by, state_at) VALUES
              ('C1', 'dj-ended', 'all', 'U1', now(), 'ended', 'completed', NULL, NULL),
              ('C1', 'dj-paused', 'all', 'U1', now(), 'paused', 'channel_not_found', NULL, NULL),
              ('C1', 'dj-person', 'all', 'U1', now(), 'paused', 'paused_by_person', 'U_BOB', '2026-01-01T00:00:00Z'),
              ('C1', 'dj-active', 'all', 'U1', now(), 'active', NULL, NULL, NULL)`,
-        );
-      });
+        ),
+      );
       const before = Date.now() - 1_000;
       const store = await openPostgresStore({ connectionString: url, schema, logger: recordingLogger() });
       try {
@@ -166,23 +173,14 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
 
     it('fills in, on upgrading to version 6, what feeds and the App Home ask of the jobs discovered before it', async () => {
       const schema = schemaForThisFile();
-      await withAdminClient(url, async (c) => {
-        await c.query(`CREATE SCHEMA "${schema}"`);
-        await c.query(`SET search_path = "${schema}"`);
-        await c.query(
-          'CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
-        );
-        for (const m of postgresMigrations.filter((m) => m.version <= 5)) {
-          await c.query(m.sql);
-          await c.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
-        }
-        await c.query(
+      await schemaAtVersion(schema, 5, (c) =>
+        c.query(
           `INSERT INTO discovered_jobs (job_id, name, job_type, user_id, created_at, seen_at) VALUES
              ('dj-1', 'ÉCOLE-Nightly', 'principle_files', 'user-1', '2026-07-28T14:00:00Z', now()),
              ('dj-2', 'école-weekly', 'principle_files', 'user-1', '2026-07-28T16:00:00+03:00', now()),
              ('dj-3', 'prod-router', 'principle_files', 'user-1', 'not a time', now())`,
-        );
-      });
+        ),
+      );
       const store = await openPostgresStore({ connectionString: url, schema, logger: recordingLogger() });
       try {
         expect(await store.countMatchingJobs({ jobType: null, nameGlob: 'École-*' })).toBe(2);

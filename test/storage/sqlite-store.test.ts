@@ -63,6 +63,17 @@ async function spawnSleeper(): Promise<{ pid: number; kill(): Promise<void> }> {
   };
 }
 
+/** A database file as migration `version` left it. */
+function databaseAtVersion(path: string, version: number): Database.Database {
+  const old = new Database(path);
+  old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  for (const m of sqliteMigrations.filter((m) => m.version <= version)) {
+    old.exec(m.sql);
+    old.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+  }
+  return old;
+}
+
 describe('SqliteStore', () => {
   let dataDir: string;
   beforeEach(() => {
@@ -98,13 +109,7 @@ describe('SqliteStore', () => {
 
   it('times, on upgrading to version 3, what was paused or ended before pauses and ends were timed', async () => {
     const path = join(dataDir, SQLITE_FILE_NAME);
-    // A database as version 2 left it.
-    const old = new Database(path);
-    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-    for (const m of sqliteMigrations.filter((m) => m.version <= 2)) {
-      old.exec(m.sql);
-      old.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
-    }
+    const old = databaseAtVersion(path, 2);
     const insert = old.prepare(
       `INSERT INTO subscriptions (channel_id, job_id, filter, created_by, created_at, state, state_reason, state_by, state_at)
        VALUES (?, ?, 'all', 'U1', 0, ?, ?, ?, ?)`,
@@ -144,12 +149,7 @@ describe('SqliteStore', () => {
 
   it('fills in, on upgrading to version 6, what feeds and the App Home ask of the jobs discovered before it', async () => {
     const path = join(dataDir, SQLITE_FILE_NAME);
-    const old = new Database(path);
-    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-    for (const m of sqliteMigrations.filter((m) => m.version <= 5)) {
-      old.exec(m.sql);
-      old.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
-    }
+    const old = databaseAtVersion(path, 5);
     const insert = old.prepare(
       `INSERT INTO discovered_jobs (job_id, name, job_type, user_id, created_at, seen_at) VALUES (?, ?, 'principle_files', 'user-1', ?, 0)`,
     );
