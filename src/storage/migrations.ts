@@ -169,7 +169,9 @@ CREATE INDEX subscriptions_created_by ON subscriptions (created_by, id);
     name: 'discovered jobs asked for by owner and by a feed’s filters, and forgotten by retention',
     foldsDiscoveredJobs: true,
     sql: `
-ALTER TABLE discovered_jobs ADD COLUMN name_folded TEXT NOT NULL DEFAULT '';
+-- NOCASE: SQLite's LIKE folds ASCII case, and only over a NOCASE column can a pattern's literal start
+-- use the index. A folded name has no upper case to fold: the order and the matches are the same.
+ALTER TABLE discovered_jobs ADD COLUMN name_folded TEXT COLLATE NOCASE NOT NULL DEFAULT '';
 ALTER TABLE discovered_jobs ADD COLUMN created_ms INTEGER;
 -- A feed's count: by type, then by name (a glob with a literal start reads only its range).
 CREATE INDEX discovered_jobs_type_name ON discovered_jobs (job_type, name_folded);

@@ -170,7 +170,7 @@ describe('SqliteStore', () => {
           .map((r) => (r as { detail: string }).detail)
           .join('; ');
       expect(plan(`SELECT count(*) FROM discovered_jobs WHERE job_type = ? AND name_folded LIKE ? ESCAPE '\\'`, 'x', 'prod-%')).toContain(
-        'discovered_jobs_type_name',
+        'discovered_jobs_type_name (job_type=? AND name_folded>? AND name_folded<?)',
       );
       expect(plan('SELECT job_id FROM discovered_jobs WHERE user_id = ? ORDER BY created_ms DESC, job_id DESC LIMIT 10', 'u')).toMatch(
         /discovered_jobs_user(?![\s\S]*TEMP B-TREE)/,
