@@ -39,7 +39,7 @@ export const backoffMs = (schedule: { firstMs: number; maxMs: number }, failures
   Math.min(schedule.maxMs, schedule.firstMs * 2 ** Math.min(Math.max(0, failures - 1), 30));
 
 /** Slack matches an email whatever its case: one key per person. */
-export const emailKey = (email: string): string => email.trim().toLowerCase();
+const emailKey = (email: string): string => email.trim().toLowerCase();
 
 /**
  * The mapping file's entries, and the emails resolved so far: who is told about a SeekrFlow user's
@@ -136,7 +136,8 @@ export async function resolveOwnerEmails(deps: OwnerEmailDeps, stopped: () => bo
       let outcome = await deps.lookup.lookupByEmail(email);
       // A 429 is Slack's pacing, not an answer: the pacer holds the method, and the same email goes next.
       while (outcome.kind === 'rate_limited' && !stopped()) outcome = await deps.lookup.lookupByEmail(email);
-      if (outcome.kind === 'rate_limited') break;
+      // Stopped meanwhile: the store may be closing; what Slack said is asked again next time.
+      if (outcome.kind === 'rate_limited' || stopped()) break;
       round.asked += 1;
       const resolution = resolutionAfter(stored.get(email), email, outcome, now());
       await deps.store.saveEmailResolution(resolution);
@@ -223,11 +224,8 @@ const STOP_WAIT_MS = 2_000;
  * Resolves the file's emails in the background, round after round (the next when an email falls
  * due, a minute at most), until stopped. Never throws: a failed round is logged and tried again.
  */
-export function startOwnerEmails(deps: OwnerEmailDeps & { sleep?: (ms: number, signal: AbortSignal) => Promise<void> }): {
-  stop(): Promise<void>;
-} {
+export function startOwnerEmails(deps: OwnerEmailDeps): { stop(): Promise<void> } {
   const controller = new AbortController();
-  const sleep = deps.sleep ?? abortableSleep;
   const now = deps.now ?? (() => new Date());
   const loop = (async () => {
     if (deps.map.emails().length === 0) return;
@@ -242,7 +240,7 @@ export function startOwnerEmails(deps: OwnerEmailDeps & { sleep?: (ms: number, s
         deps.logger.warn({ err: error }, 'owner map emails could not be resolved this time');
         waitMs = AFTER_ERROR_MS;
       }
-      await sleep(waitMs, controller.signal);
+      await abortableSleep(waitMs, controller.signal);
     }
   })();
   return {

@@ -71,9 +71,9 @@ export interface PostgresStoreOptions {
   localClock?: () => number;
 }
 
-export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
-export const DEFAULT_QUERY_TIMEOUT_MS = 40_000;
-export const DEFAULT_KEEPALIVE_SECONDS = 15;
+const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+const DEFAULT_QUERY_TIMEOUT_MS = 40_000;
+const DEFAULT_KEEPALIVE_SECONDS = 15;
 
 /**
  * Migrations run without the timeouts: one may build an index over a large table, and a replica

@@ -95,7 +95,7 @@ export function storableText(s: string): string {
  * it. Stored beside the name, because neither engine's lower() folds the same way (SQLite's folds
  * only ASCII; PostgreSQL's follows the database's locale, one character at a time).
  */
-export const foldName = (name: string): string => storableText(name).toLowerCase();
+const foldName = (name: string): string => storableText(name).toLowerCase();
 
 /**
  * A feed's name glob as a LIKE pattern (`ESCAPE '\'`) over the folded names, meaning exactly what
@@ -114,7 +114,7 @@ export function globToLike(glob: string): string {
 }
 
 /** A discovered job as stored: its text storable, and the columns the store computes from it. */
-export interface StorableJob extends ListedJob {
+interface StorableJob extends ListedJob {
   nameFolded: string;
   /** Its creation time, null when SeekrFlow's text is not one. */
   createdMs: number | null;
