@@ -25,7 +25,13 @@ describe('loadConfig', () => {
     expect(c.seekrflow.unfurlDomains).toEqual([]);
     expect(c.slack.homeRefreshSeconds).toBe(3);
     expect(c.poll).toEqual({ schedule: '* * * * *', concurrency: 8, stallAfterMinutes: 60, unreachableAfterMinutes: 10 });
-    expect(c.storage).toEqual({ dataDir: './data', databaseUrl: undefined, databaseSchema: undefined, retentionDays: 30 });
+    expect(c.storage).toEqual({
+      dataDir: './data',
+      databaseUrl: undefined,
+      databaseSchema: undefined,
+      retentionDays: 30,
+      postgres: { statementTimeoutMs: 30_000, queryTimeoutMs: 40_000, keepAliveSeconds: 15 },
+    });
     expect(c.logLevel).toBe('info');
     expect(Object.isFrozen(c) && Object.isFrozen(c.slack)).toBe(true);
   });
@@ -61,6 +67,12 @@ describe('loadConfig', () => {
       { POLL_SCHEDULE: '*/5 * * * * *' },
       (c: ReturnType<typeof loadConfig>) => c.poll.schedule,
       '*/5 * * * * *',
+    ],
+    [
+      'PostgreSQL timeouts and keepalive',
+      { DATABASE_STATEMENT_TIMEOUT_MS: '1000', DATABASE_QUERY_TIMEOUT_MS: '1500', DATABASE_KEEPALIVE_SECONDS: '5' },
+      (c: ReturnType<typeof loadConfig>) => JSON.stringify(c.storage.postgres),
+      '{"statementTimeoutMs":1000,"queryTimeoutMs":1500,"keepAliveSeconds":5}',
     ],
     [
       'PostgreSQL URL',
@@ -107,6 +119,9 @@ describe('loadConfig', () => {
     ['SEEKRFLOW_UNFURL_DOMAINS', 'seekr.com,-bad.com', /not -bad\.com/],
     ['SEEKRFLOW_UNFURL_DOMAINS', 'a.com,b.com,c.com,d.com,e.com,f.com', /at most 5/],
     ['HOME_REFRESH_SECONDS', '0', /1 to 60/],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '0', /100 to 3600000/],
+    ['DATABASE_QUERY_TIMEOUT_MS', '30s', /whole number/],
+    ['DATABASE_KEEPALIVE_SECONDS', '0', /1 to 7200/],
   ])('%s=%j is refused with what it expects', (variable, value, expected) => {
     const problems = problemsOf({ ...base, [variable]: value });
     expect(Object.keys(problems)).toEqual([variable]);
@@ -195,6 +210,16 @@ describe('configWarnings', () => {
     expect(warnings[0]?.message).toContain(
       `plain http:// to ${host}, which is not this machine: the SeekrFlow API key would travel unencrypted`,
     );
+  });
+
+  it('warns when the bot would give up on PostgreSQL before PostgreSQL cancels the statement', () => {
+    const pg = { ...base, DATABASE_URL: 'postgres://u@h/db', DATABASE_STATEMENT_TIMEOUT_MS: '5000' };
+    expect(configWarnings(loadConfig({ ...pg, DATABASE_QUERY_TIMEOUT_MS: '6000' }))).toEqual([]);
+    const warnings = configWarnings(loadConfig({ ...pg, DATABASE_QUERY_TIMEOUT_MS: '5000' }));
+    expect(warnings.map((w) => w.variable)).toEqual(['DATABASE_QUERY_TIMEOUT_MS']);
+    expect(warnings[0]?.message).toMatch(/not longer than DATABASE_STATEMENT_TIMEOUT_MS \(5000 ≤ 5000 ms\)/);
+    // Without PostgreSQL the settings are unused: no word about them.
+    expect(configWarnings(loadConfig({ ...base, DATABASE_QUERY_TIMEOUT_MS: '100' }))).toEqual([]);
   });
 
   it('warns about a plain-http SLACK_API_URL off this machine too (the bot token)', () => {

@@ -157,6 +157,14 @@ const EnvSchema = z.object({
     (v) => v === undefined || /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(v),
     'expected a PostgreSQL schema name (letters, digits, _)',
   ),
+  // The longest one statement may run, or a transaction sit idle, on the server. The bot's statements
+  // take milliseconds and its transactions wait on nothing but their own statements.
+  DATABASE_STATEMENT_TIMEOUT_MS: int(100, 3_600_000, 30_000),
+  // How long the bot waits for PostgreSQL's answer before it gives the connection up: what ends a
+  // query whose packets vanish (a failover that resets nothing). Longer than the statement timeout, so
+  // that a live server's own cancel comes first.
+  DATABASE_QUERY_TIMEOUT_MS: int(100, 3_600_000, 40_000),
+  DATABASE_KEEPALIVE_SECONDS: int(1, 7_200, 15),
   TOKEN_PROBE_SECONDS: int(1, 3_600, 60),
   RETENTION_DAYS: int(1, 3_650, 30),
   SLACK_RATE_SCALE: int(1, 1_000, 1),
@@ -231,6 +239,8 @@ export interface Config {
     databaseSchema: string | undefined;
     /** Ended subscriptions (and those whose channel is gone) are forgotten this many days later. */
     retentionDays: number;
+    /** PostgreSQL only: how long a statement may run, and how long the bot waits for an answer; TCP keepalive. */
+    postgres: { statementTimeoutMs: number; queryTimeoutMs: number; keepAliveSeconds: number };
   };
   delivery: {
     /** While Slack refuses the token, how often auth.test asks whether it is accepted again. */
@@ -314,6 +324,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       databaseUrl: e.DATABASE_URL,
       databaseSchema: e.DATABASE_SCHEMA,
       retentionDays: e.RETENTION_DAYS,
+      postgres: Object.freeze({
+        statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+        queryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
+        keepAliveSeconds: e.DATABASE_KEEPALIVE_SECONDS,
+      }),
     }),
     delivery: Object.freeze({ tokenProbeSeconds: e.TOKEN_PROBE_SECONDS, rateScale: e.SLACK_RATE_SCALE }),
     access: Object.freeze({
@@ -373,6 +388,13 @@ export function configWarnings(config: Config): { variable: string; message: str
   };
   plain('SEEKRFLOW_BASE_URL', config.seekrflow.baseUrl, 'the SeekrFlow API key');
   plain('SLACK_API_URL', config.slack.apiUrl, 'the Slack bot token');
+  const { statementTimeoutMs, queryTimeoutMs } = config.storage.postgres;
+  if (config.storage.databaseUrl !== undefined && queryTimeoutMs <= statementTimeoutMs) {
+    warnings.push({
+      variable: 'DATABASE_QUERY_TIMEOUT_MS',
+      message: `is not longer than DATABASE_STATEMENT_TIMEOUT_MS (${queryTimeoutMs} ≤ ${statementTimeoutMs} ms): a slow statement is then given up by the bot, which drops its connection, before PostgreSQL cancels it and keeps the connection.`,
+    });
+  }
   return warnings;
 }
 
@@ -440,6 +462,9 @@ export function describeConfig(config: Config): Record<string, string | number> 
     DATABASE_URL: config.storage.databaseUrl === undefined ? '(not set)' : redactUrl(config.storage.databaseUrl),
     DATABASE_SCHEMA: config.storage.databaseSchema ?? '(the connection’s default)',
     RETENTION_DAYS: config.storage.retentionDays,
+    DATABASE_STATEMENT_TIMEOUT_MS: config.storage.postgres.statementTimeoutMs,
+    DATABASE_QUERY_TIMEOUT_MS: config.storage.postgres.queryTimeoutMs,
+    DATABASE_KEEPALIVE_SECONDS: config.storage.postgres.keepAliveSeconds,
     Storage: config.storage.databaseUrl ? 'PostgreSQL' : 'SQLite (embedded)',
     TOKEN_PROBE_SECONDS: config.delivery.tokenProbeSeconds,
     SLACK_RATE_SCALE: config.delivery.rateScale,

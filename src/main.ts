@@ -6,6 +6,7 @@ import { type AccessDeps, deliveryAudience, UserLimiter } from './core/access.js
 import { CredentialState, KeyState, watchKey } from './core/credentials.js';
 import { Completions, createDeliveryRunner, deliverPending } from './core/delivery.js';
 import { discover } from './core/discovery.js';
+import { OwnerMap, startOwnerEmails } from './core/owner-emails.js';
 import { ownerDirectory, parseOwnerMap } from './core/owners.js';
 import { runPollPass } from './core/poll-pass.js';
 import { purgeExpired } from './core/retention.js';
@@ -19,8 +20,9 @@ import { coalesceFetches } from './seekrflow/coalesce.js';
 import { botReadPool } from './seekrflow/read-pool.js';
 import { scrubFailures } from './seekrflow/scrub-failures.js';
 import { boltLogger, identifyBot, startSlackApp } from './slack/app.js';
-import { createSlackDirectory, resolveEmails } from './slack/directory.js';
+import { createSlackDirectory } from './slack/directory.js';
 import { createSlackNotifier } from './slack/notifier.js';
+import { slackEmailLookup } from './slack/owner-emails.js';
 import { Pacer } from './slack/pacing.js';
 import { createSlackPoster } from './slack/poster.js';
 import { createSlackClient, slackTransport } from './slack/web-client.js';
@@ -96,6 +98,7 @@ export async function startBot(config: Readonly<Config>, options: StartOptions =
       dataDir: config.storage.dataDir,
       ...(config.storage.databaseUrl ? { databaseUrl: config.storage.databaseUrl } : {}),
       ...(config.storage.databaseSchema ? { postgresSchema: config.storage.databaseSchema } : {}),
+      postgres: config.storage.postgres,
       logger: logger.child({ component: 'store' }),
     }).catch((error: unknown) => {
       throw databaseUnavailable(error, config.storage.databaseUrl);
@@ -167,7 +170,9 @@ export async function startBot(config: Readonly<Config>, options: StartOptions =
       logger: logger.child({ component: 'listeners' }),
     };
     const audience = deliveryAudience({ ...policy, directory: directory.forDelivery });
-    const owners = ownerDirectory(store, await loadOwnerMap(config, logger.child({ component: 'owners' })));
+    const ownersLogger = logger.child({ component: 'owners' });
+    const ownerMap = await loadOwnerMap(config, ownersLogger);
+    const owners = ownerDirectory(store, ownerMap);
     const settings = {
       stallAfterMinutes: config.poll.stallAfterMinutes,
       unreachableAfterMinutes: config.poll.unreachableAfterMinutes,
@@ -276,6 +281,23 @@ export async function startBot(config: Readonly<Config>, options: StartOptions =
     stops.push(() => scheduler.stop());
     leads = () => scheduler.lead();
 
+    // The mapping file's emails, asked of Slack in the background by the replica that leads.
+    const ownerEmails = startOwnerEmails({
+      map: ownerMap,
+      store,
+      lookup: slackEmailLookup({
+        client: createSlackClient(
+          { token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger: boltLogger(ownersLogger), transport },
+          'lookups',
+        ),
+        pacer,
+        onCall: (method, outcome) => metrics.slackCall(method, outcome),
+      }),
+      logger: ownersLogger,
+      leads: () => leads(),
+    });
+    stops.push(() => ownerEmails.stop());
+
     // Team feeds: one read of the team's job list for every feed, by one replica at a time.
     const discoveryLogger = logger.child({ component: 'discovery' });
     const discovery = startScheduler({
@@ -357,23 +379,14 @@ export async function startBot(config: Readonly<Config>, options: StartOptions =
 
 /**
  * The admin's owner mapping file (OWNER_MAP_FILE), read once at start: SeekrFlow user → Slack users.
- * Emails are resolved through Slack; a line that cannot be used is logged (by number) and skipped.
+ * A line that cannot be used is logged (by number) and skipped; emails are resolved later, in the
+ * background (startOwnerEmails).
  */
-async function loadOwnerMap(config: Readonly<Config>, logger: Logger): Promise<Map<string, string[]>> {
-  const mapped = new Map<string, string[]>();
-  if (!config.ownerMapFile) return mapped;
+async function loadOwnerMap(config: Readonly<Config>, logger: Logger): Promise<OwnerMap> {
+  if (!config.ownerMapFile) return new OwnerMap([]);
   const { entries, problems } = parseOwnerMap(await readFile(config.ownerMapFile, 'utf8'));
   for (const problem of problems) logger.warn({ file: config.ownerMapFile, problem }, 'owner map line skipped');
-  const emails = entries.flatMap((e) => ('email' in e.slack ? [e.slack.email] : []));
-  const { found, missing } =
-    emails.length > 0
-      ? await resolveEmails({ token: config.slack.botToken, apiUrl: config.slack.apiUrl }, emails)
-      : { found: new Map<string, string>(), missing: [] };
-  if (missing.length > 0) logger.warn({ file: config.ownerMapFile, unresolved: missing.length }, 'owner map emails Slack does not know');
-  for (const entry of entries) {
-    const userId = 'userId' in entry.slack ? entry.slack.userId : found.get(entry.slack.email);
-    if (userId) mapped.set(entry.seekrflowUserId, [...(mapped.get(entry.seekrflowUserId) ?? []), userId]);
-  }
-  logger.info({ file: config.ownerMapFile, people: mapped.size }, 'owner map read');
-  return mapped;
+  const map = new OwnerMap(entries);
+  logger.info({ file: config.ownerMapFile, entries: entries.length, emails: map.emails().length }, 'owner map read');
+  return map;
 }

@@ -572,8 +572,25 @@ describe('rate limits', () => {
     expect(err.retryAfter).toBe(7);
   });
 
+  it('forgets the faults injected for one method when told, and only that method’s', async () => {
+    fake.rateLimit('chat.update', 7, { times: 100 });
+    fake.failNext('chat.update', 'internal_error', { times: 100 });
+    fake.failNext('chat.postMessage', 'internal_error');
+    const impatient = webClient(fake, { rejectRateLimitedCalls: true });
+    await expect(impatient.chat.update({ channel: 'C_GENERAL', ts: '1.1', text: 'x' })).rejects.toMatchObject({ retryAfter: 7 });
+    fake.clearFaults('chat.update');
+    await expect(impatient.chat.update({ channel: 'C_GENERAL', ts: '1.1', text: 'x' })).rejects.toMatchObject({
+      data: { error: 'message_not_found' },
+    });
+    await expect(impatient.chat.postMessage({ channel: 'C_GENERAL', text: 'x' })).rejects.toMatchObject({
+      data: { error: 'internal_error' },
+    });
+  });
+
   it('enforces ~1 post per second per channel with a short burst, and chat.update ~50 a minute', async () => {
     const limited = await startFakeSlack({ enforceRateLimits: true });
+    // Only `advance` refills the buckets: ten updates taking 200 ms on a busy machine refilled one too early.
+    limited.clock.freeze();
     try {
       const impatient = webClient(limited, { rejectRateLimitedCalls: true });
       const post = (channel: string) => impatient.chat.postMessage({ channel, text: 'x' });

@@ -1,3 +1,4 @@
+import { timestampMillis } from '../domain/timestamps.js';
 import { feedMatches, isNewFor } from './feeds.js';
 import type { FeedStore, JobLister, ListedJob, Log, SubscriptionStore } from './ports.js';
 
@@ -8,6 +9,12 @@ import type { FeedStore, JobLister, ListedJob, Log, SubscriptionStore } from './
  * holds a job already known: every job past it is older, so known too. (A job deleted or created
  * between two pages makes the next page skip or repeat one at the boundary; a repeat is de-duplicated,
  * a skipped job is an old one, and a job created meanwhile is at the top of the next discovery.)
+ *
+ * The retention purge forgets old jobs nothing follows (RetentionStore.purgeExpired), up to a horizon
+ * it remembers: a job created at or before it is taken for a known one, neither announced (it was
+ * announced long ago, or was a feed's baseline) nor remembered again, and it stops the read like a
+ * known one. Without that, a team quiet for longer than the retention would have every job forgotten,
+ * and the next discovery would read the whole team and announce its old jobs as new.
  *
  * Each new job a feed matches becomes an ordinary subscription of the feed's channel (its card is
  * posted by the next poll pass, or, for a `failures` feed, once the job first needs a person). The
@@ -40,6 +47,12 @@ export async function discover(deps: DiscoveryDeps): Promise<DiscoveryReport> {
   if (feeds.length === 0) return report;
   const now = (deps.now ?? (() => new Date()))();
   const limit = deps.pageSize ?? 100;
+  const horizon = (await deps.feeds.discoveryHorizon())?.getTime() ?? null;
+  const forgotten = (job: ListedJob) => {
+    if (horizon === null) return false;
+    const created = timestampMillis(job.createdAt);
+    return created !== null && created <= horizon;
+  };
   const fresh = new Map<string, ListedJob>();
   for (let offset = 0; report.pages < (deps.maxPages ?? 1_000); offset += limit) {
     const page = await deps.lister.listJobs({ offset, limit });
@@ -51,8 +64,12 @@ export async function discover(deps: DiscoveryDeps): Promise<DiscoveryReport> {
     report.pages += 1;
     report.seen += page.jobs.length;
     const known = await deps.feeds.knownJobs(page.jobs.map((j) => j.id));
-    for (const job of page.jobs) if (!known.has(job.id) && !fresh.has(job.id)) fresh.set(job.id, job);
-    if (page.jobs.length < limit || known.size > 0) break;
+    let reachedKnown = known.size > 0;
+    for (const job of page.jobs) {
+      if (forgotten(job)) reachedKnown = true;
+      else if (!known.has(job.id) && !fresh.has(job.id)) fresh.set(job.id, job);
+    }
+    if (page.jobs.length < limit || reachedKnown) break;
   }
   const newJobs = [...fresh.values()];
   report.newJobs = newJobs.length;

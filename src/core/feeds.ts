@@ -37,7 +37,7 @@ export async function subscribeTeam(
     createdAt: existing?.createdAt ?? now,
   });
   audit(deps.logger, { action: 'subscribe', userId: request.userId, channelId: request.channelId, jobId: 'team' }, 'done');
-  return { kind: 'following', feed, created, covered: countCovered(feed, await deps.feeds.discoveredJobs()) };
+  return { kind: 'following', feed, created, covered: await deps.feeds.countMatchingJobs(feed) };
 }
 
 export type UnsubscribeTeamResult = { kind: 'unsubscribed'; feed: Feed; stopped: number } | { kind: 'no_feed' };
@@ -69,11 +69,11 @@ export async function feedOfChannel(
 ): Promise<FeedSummary | null> {
   const feed = await deps.feeds.findFeed(channelId);
   if (!feed) return null;
-  const [jobs, following] = await Promise.all([deps.feeds.discoveredJobs(), deps.subscriptions.subscriptionsOfFeed(feed.id)]);
-  return { feed, covered: countCovered(feed, jobs), following: following.filter((s: Subscription) => s.state !== 'ended').length };
+  const [covered, following] = await Promise.all([deps.feeds.countMatchingJobs(feed), deps.subscriptions.subscriptionsOfFeed(feed.id)]);
+  return { feed, covered, following: following.filter((s: Subscription) => s.state !== 'ended').length };
 }
 
-/** The feed's filters: a job type, a name glob. */
+/** The feed's filters: a job type, a name glob. The stores count by the same rules (FeedStore.countMatchingJobs). */
 export function feedMatches(feed: Pick<Feed, 'jobType' | 'nameGlob'>, job: ListedJob): boolean {
   if (feed.jobType !== null && job.jobType !== feed.jobType) return false;
   return feed.nameGlob === null || globMatches(feed.nameGlob, job.name);
@@ -85,5 +85,3 @@ export function isNewFor(feed: Pick<Feed, 'createdAt'>, job: ListedJob): boolean
   // A job whose creation time cannot be read is taken as new: better one card too many than a job missed.
   return created === null || created >= feed.createdAt.getTime();
 }
-
-const countCovered = (feed: Feed, jobs: readonly ListedJob[]) => jobs.filter((job) => feedMatches(feed, job)).length;

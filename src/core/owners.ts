@@ -73,7 +73,7 @@ export function parseOwnerMap(text: string): { entries: OwnerMapEntry[]; problem
       problems.push(`line ${i + 1}: expected "<seekrflow user id> <slack user id or email>"`);
     } else if (/^[UW][A-Z0-9_]{2,39}$/.test(who)) {
       entries.push({ seekrflowUserId, slack: { userId: who } });
-    } else if (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(who)) {
+    } else if (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(who) && who.length <= 254 && !/\p{Cc}/u.test(who)) {
       entries.push({ seekrflowUserId, slack: { email: who } });
     } else {
       problems.push(`line ${i + 1}: the second word is neither a Slack user id (U…) nor an email`);
@@ -84,14 +84,18 @@ export function parseOwnerMap(text: string): { entries: OwnerMapEntry[]; problem
 
 /**
  * Who is told about a SeekrFlow user's jobs: whoever linked themselves (their own choice, quiet or
- * not, wins), then whoever the mapping file names. Each person at most once.
+ * not, wins), then whoever the mapping file names (by id, and by the emails resolved so far: see
+ * owner-emails.ts). Each person at most once.
  */
-export function ownerDirectory(store: Pick<OwnerStore, 'ownersOf'>, mapped: ReadonlyMap<string, readonly string[]>): OwnerDirectory {
+export function ownerDirectory(
+  store: Pick<OwnerStore, 'ownersOf'>,
+  mapped: { slackUsersOf(seekrflowUserId: string): readonly string[] },
+): OwnerDirectory {
   return {
     async ownersOf(seekrflowUserId) {
       const linked = await store.ownersOf(seekrflowUserId);
       const people = new Map(linked.map((l) => [l.slackUserId, { slackUserId: l.slackUserId, quiet: l.quiet }]));
-      for (const slackUserId of mapped.get(seekrflowUserId) ?? []) {
+      for (const slackUserId of mapped.slackUsersOf(seekrflowUserId)) {
         if (!people.has(slackUserId)) people.set(slackUserId, { slackUserId, quiet: false });
       }
       return [...people.values()];
@@ -105,19 +109,15 @@ export function ownerDirectory(store: Pick<OwnerStore, 'ownersOf'>, mapped: Read
  * saw (when it follows the job). Empty without a link.
  */
 export async function jobsOwnedBy(
-  deps: { owners: Pick<OwnerStore, 'ownerLink'>; feeds: Pick<FeedStore, 'discoveredJobs'>; watches: Pick<WatchStore, 'getWatch'> },
+  deps: { owners: Pick<OwnerStore, 'ownerLink'>; feeds: Pick<FeedStore, 'jobsOfUser'>; watches: Pick<WatchStore, 'getWatch'> },
   userId: string,
   limit = 10,
 ): Promise<{ jobs: Array<{ jobId: string; name: string; status: string }>; total: number }> {
   const link = await deps.owners.ownerLink(userId);
   if (!link) return { jobs: [], total: 0 };
-  const owned = (await deps.feeds.discoveredJobs())
-    .filter((j) => j.userId === link.seekrflowUserId)
-    .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const owned = await deps.feeds.jobsOfUser(link.seekrflowUserId, limit);
   const jobs = await Promise.all(
-    owned
-      .slice(0, limit)
-      .map(async (j) => ({ jobId: j.id, name: j.name, status: (await deps.watches.getWatch(j.id))?.watch.snapshot?.status ?? '' })),
+    owned.jobs.map(async (j) => ({ jobId: j.id, name: j.name, status: (await deps.watches.getWatch(j.id))?.watch.snapshot?.status ?? '' })),
   );
-  return { jobs, total: owned.length };
+  return { jobs, total: owned.total };
 }

@@ -349,6 +349,8 @@ export interface PurgeResult {
   watches: number;
   /** Deliveries still pending for the subscriptions removed, removed with them. */
   deliveries: number;
+  /** Jobs discovery had seen, forgotten. */
+  discoveredJobs: number;
 }
 
 /** Rows of each kind one purgeExpired call removes at most, unless it is given another limit. */
@@ -360,8 +362,11 @@ export interface RetentionStore {
    *  - ended subscriptions whose `stateAt` is before it, with any deliveries still pending for them;
    *  - paused subscriptions whose channel is gone (isDestinationGone) and whose `stateAt` is before
    *    it, with their deliveries (returned, so that each can be logged);
-   *  - watches of jobs no active or paused subscription follows, last written before it.
-   * At most `limit` (default PURGE_LIMIT) of each of those three kinds per call, so that a first purge
+   *  - watches of jobs no active or paused subscription follows, last written before it;
+   *  - jobs discovery saw first, and SeekrFlow created, before it, that no active or paused
+   *    subscription follows (a job whose creation time cannot be read stays), oldest first; the
+   *    discovery horizon moves up to the newest of them, never back.
+   * At most `limit` (default PURGE_LIMIT) of each of those four kinds per call, so that a first purge
    * of a large backlog never holds its locks for long: a call that removed `limit` of any kind may
    * have left more, and the caller calls again. Rows busy elsewhere at that moment (a delivery being
    * claimed, a pass writing the watch) may be left for a later call.
@@ -381,12 +386,26 @@ export interface LeaseStore {
 
 /** What an operator watches: read at each metrics scrape. */
 export interface StatsStore {
-  outboxStats(): Promise<{ pending: number; oldestCreatedAt: Date | null }>;
+  /**
+   * The outbox as an operator judges it: deliveries waiting to go out, and since when the oldest has
+   * waited (on this process's clock). Deliveries of paused subscriptions wait for a person on purpose:
+   * they are `held`, counted apart, never stale.
+   */
+  outboxStats(): Promise<{ pending: number; oldestCreatedAt: Date | null; held: number }>;
   subscriptionCounts(): Promise<Record<SubscriptionState, number>>;
 }
 
 /** One engine implements every store; `main.ts` hands each consumer the part it uses. */
-export interface Store extends SubscriptionStore, Outbox, WatchStore, LeaseStore, RetentionStore, StatsStore, FeedStore, OwnerStore {
+export interface Store
+  extends SubscriptionStore,
+    Outbox,
+    WatchStore,
+    LeaseStore,
+    RetentionStore,
+    StatsStore,
+    FeedStore,
+    OwnerStore,
+    OwnerEmailStore {
   readonly engine: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }
@@ -430,10 +449,23 @@ export interface FeedStore {
   removeFeed(id: number): Promise<void>;
   /** Which of these job ids discovery has seen before. */
   knownJobs(ids: readonly string[]): Promise<Set<string>>;
-  /** Remembers jobs as seen (a job seen again keeps its first sighting). */
+  /**
+   * Remembers jobs as seen (a job seen again keeps its first sighting). Text is kept as both engines
+   * can keep it: a NUL character or a lone surrogate reads back as U+FFFD.
+   */
   recordJobs(jobs: readonly ListedJob[], at: Date): Promise<void>;
-  /** Every job discovery has seen: what a feed covers is counted from them. */
-  discoveredJobs(): Promise<ListedJob[]>;
+  /** How many of the jobs discovery has seen match these filters, by feedMatches' rules exactly: what a feed covers. */
+  countMatchingJobs(filter: Pick<Feed, 'jobType' | 'nameGlob'>): Promise<number>;
+  /**
+   * The jobs discovery has seen of one SeekrFlow user: newest first (by creation time; those whose time
+   * SeekrFlow did not write as one, last), at most `limit`, and how many there are in all.
+   */
+  jobsOfUser(seekrflowUserId: string, limit: number): Promise<{ jobs: ListedJob[]; total: number }>;
+  /**
+   * Every job the retention purge has forgotten was created at or before this time (null: none has
+   * been). Discovery takes a job older than this for a known one, announced long ago or never to be.
+   */
+  discoveryHorizon(): Promise<Date | null>;
 }
 
 export interface OwnerLink {
@@ -449,6 +481,29 @@ export interface OwnerStore {
   ownerLink(slackUserId: string): Promise<OwnerLink | null>;
   /** The people linked to a SeekrFlow user (usually one). */
   ownersOf(seekrflowUserId: string): Promise<OwnerLink[]>;
+}
+
+/** What Slack said of an email of the owner mapping file, and when to ask it again. */
+export interface EmailResolution {
+  /** Lower-cased. */
+  email: string;
+  /** The person Slack named for it; null while it has named nobody (or no longer does). */
+  slackUserId: string | null;
+  /** When Slack last named someone for it. */
+  resolvedAt: Date | null;
+  /** Slack's word the last time it did not (`users_not_found`, `request_failed`, …), and when. */
+  lastError: string | null;
+  failedAt: Date | null;
+  /** Asks that named nobody since the last one that did. */
+  failures: number;
+  nextAttemptAt: Date;
+}
+
+export interface OwnerEmailStore {
+  /** The stored resolutions of these emails; one never asked about is absent. */
+  emailResolutions(emails: readonly string[]): Promise<EmailResolution[]>;
+  /** Stores what Slack said of one email, replacing what was stored of it. */
+  saveEmailResolution(resolution: EmailResolution): Promise<void>;
 }
 
 /** Who is told directly about a SeekrFlow user's jobs: people linked with `/datajob me`, and the admin's mapping file. */

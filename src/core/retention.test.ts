@@ -124,7 +124,26 @@ describe('purgeExpired', () => {
       pausedExpired: [],
       watches: 0,
       deliveries: 0,
+      discoveredJobs: 0,
     });
+  });
+
+  it('forgets the team’s jobs discovery saw before the retention, in bounded calls, and counts them in its line', async () => {
+    const created = new Date(Date.now() - 40 * DAY_MS).toISOString();
+    const jobs = Array.from({ length: 5 }, (_, i) => ({
+      id: `dj-team-${i}`,
+      name: `team ${i}`,
+      jobType: 't',
+      userId: 'u',
+      createdAt: created,
+    }));
+    await store.recordJobs(jobs, new Date(Date.now() - 40 * DAY_MS));
+    await store.recordJobs([{ ...jobs[0], id: 'dj-team-recent', createdAt: new Date().toISOString() } as (typeof jobs)[0]], new Date());
+
+    const report = await purgeExpired({ store, logger, retentionDays: 30, batchSize: 2 });
+    expect(report).toMatchObject({ discoveredJobs: 5, calls: 3 });
+    expect(infos()[0]?.obj).toMatchObject({ discoveredJobs: 5, calls: 3 });
+    expect(await store.knownJobs([...jobs.map((j) => j.id), 'dj-team-recent'])).toEqual(new Set(['dj-team-recent']));
   });
 
   it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('refuses a retention of %s days before touching anything', async (days) => {

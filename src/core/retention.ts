@@ -5,7 +5,9 @@ import { type Log, PURGE_LIMIT, type RetentionStore } from './ports.js';
  * followed a hundred thousand jobs keeps a database the size of the jobs it still follows. Ended
  * subscriptions go (with any messages they never got out), and so do subscriptions paused because
  * their channel is gone; a pause a person chose, or one waiting for a permission, stays until a
- * person acts. See RetentionStore.purgeExpired for exactly what goes.
+ * person acts. The team's jobs discovery has seen go too once they are older than the retention and
+ * nothing follows them (discovery then takes them for known: see discovery.ts). See
+ * RetentionStore.purgeExpired for exactly what goes.
  */
 
 export interface RetentionDeps {
@@ -24,6 +26,7 @@ export interface RetentionReport {
   pausedExpired: number;
   watches: number;
   deliveries: number;
+  discoveredJobs: number;
   /** Store calls (transactions) it took. */
   calls: number;
 }
@@ -49,7 +52,7 @@ export async function purgeExpired(deps: RetentionDeps): Promise<RetentionReport
   const limit = Math.max(1, Math.trunc(deps.batchSize ?? PURGE_LIMIT));
   const now = deps.now?.() ?? new Date();
   const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
-  const report: RetentionReport = { cutoff, subscriptions: 0, pausedExpired: 0, watches: 0, deliveries: 0, calls: 0 };
+  const report: RetentionReport = { cutoff, subscriptions: 0, pausedExpired: 0, watches: 0, deliveries: 0, discoveredJobs: 0, calls: 0 };
 
   for (;;) {
     const result = await store.purgeExpired(cutoff, limit);
@@ -58,13 +61,15 @@ export async function purgeExpired(deps: RetentionDeps): Promise<RetentionReport
     report.pausedExpired += result.pausedExpired.length;
     report.watches += result.watches;
     report.deliveries += result.deliveries;
+    report.discoveredJobs += result.discoveredJobs;
     for (const p of result.pausedExpired) {
       logger.warn(
         { subscriptionId: p.id, channel: p.channelId, jobId: p.jobId, reason: p.reason, retentionDays },
         'paused subscription forgotten: its channel has been gone longer than the retention',
       );
     }
-    const full = result.subscriptions >= limit || result.pausedExpired.length >= limit || result.watches >= limit;
+    const full =
+      result.subscriptions >= limit || result.pausedExpired.length >= limit || result.watches >= limit || result.discoveredJobs >= limit;
     if (!full) break;
     if (report.calls >= MAX_CALLS) {
       logger.warn({ calls: report.calls }, 'retention purge stopped before the end; the rest goes at the next purge');
@@ -72,7 +77,10 @@ export async function purgeExpired(deps: RetentionDeps): Promise<RetentionReport
     }
   }
 
-  const { subscriptions, pausedExpired, watches, deliveries, calls } = report;
-  logger.info({ retentionDays, cutoff: cutoff.toISOString(), subscriptions, pausedExpired, watches, deliveries, calls }, 'retention purge');
+  const { subscriptions, pausedExpired, watches, deliveries, discoveredJobs, calls } = report;
+  logger.info(
+    { retentionDays, cutoff: cutoff.toISOString(), subscriptions, pausedExpired, watches, deliveries, discoveredJobs, calls },
+    'retention purge',
+  );
   return report;
 }

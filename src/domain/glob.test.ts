@@ -17,6 +17,12 @@ describe('globMatches', () => {
     ['[prod]*', '[prod]-1', true],
     ['.*', 'anything', false],
     ['claims 😀*', 'Claims 😀 handbook', true],
+    // A `*` or `?` in the name is a character like any other.
+    ['*', '*star*', true],
+    ['*r', '*star*r', true],
+    ['a*', 'a*b', true],
+    ['?', '*', true],
+    ['*?', '?', true],
   ])('%j matches %j: %s', (pattern, name, expected) => {
     expect(globMatches(pattern, name)).toBe(expected);
   });

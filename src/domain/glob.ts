@@ -12,12 +12,13 @@ export function globMatches(pattern: string, text: string): boolean {
   let star = -1;
   let mark = 0;
   while (ti < t.length) {
-    if (pi < p.length && (p[pi] === '?' || p[pi] === t[ti])) {
-      pi++;
-      ti++;
-    } else if (pi < p.length && p[pi] === '*') {
+    // A `*` first: facing a `*` of the name, it is still a wildcard, not a literal that leaves no way back.
+    if (pi < p.length && p[pi] === '*') {
       star = pi++;
       mark = ti;
+    } else if (pi < p.length && (p[pi] === '?' || p[pi] === t[ti])) {
+      pi++;
+      ti++;
     } else if (star >= 0) {
       pi = star + 1;
       ti = ++mark;

@@ -1,4 +1,4 @@
-import { WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { LRUCache } from 'lru-cache';
 import type { Directory, Lookup, Person, Place } from '../core/ports.js';
 import { type Pacer, type TurnOptions, TurnTimeout } from './pacing.js';
@@ -173,27 +173,4 @@ export function createSlackDirectory({ client, ttlMs, now, pacer, onCall, urgent
     forPeople: lane('people', { urgent: true, maxWaitMs: urgentWaitMs ?? URGENT_WAIT_MS }),
     forDelivery: lane('delivery', {}),
   };
-}
-
-/**
- * Emails of an owner mapping file, as Slack user ids (`users.lookupByEmail`, scopes `users:read` and
- * `users:read.email`). One at a time: the file is read once, at start, and tier 3 allows ~50 a minute.
- */
-export async function resolveEmails(
-  slack: { token: string; apiUrl?: string | undefined },
-  emails: readonly string[],
-): Promise<{ found: Map<string, string>; missing: string[] }> {
-  const client = new WebClient(slack.token, { ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}) });
-  const found = new Map<string, string>();
-  const missing: string[] = [];
-  for (const email of new Set(emails)) {
-    try {
-      const { user } = await client.users.lookupByEmail({ email });
-      if (user?.id) found.set(email, user.id);
-      else missing.push(email);
-    } catch {
-      missing.push(email);
-    }
-  }
-  return { found, missing };
 }

@@ -23,12 +23,25 @@
  * on `updated_at`: every pass rewrites that column, and an index on it would cost every pass (on
  * PostgreSQL it would also make each watch update a non-HOT one) to spare a rare purge a scan of a
  * table that retention keeps the size of the live jobs.
+ *
+ * Version 6 lets feeds and the App Home ask for discovered jobs instead of reading them all: each
+ * job's name folded as feeds match it (`name_folded`, see foldName) and its creation time
+ * (`created_ms`, null when SeekrFlow's text is not a time), both computed by the store, which fills
+ * them in for the rows already there in the migration's own transaction (`foldsDiscoveredJobs`). The
+ * retention purge forgets discovered jobs too, and `discovery_horizon` remembers up to which creation
+ * time it has, so that discovery takes a forgotten job for a known one (see discovery.ts).
+ *
+ * Version 7 keeps what Slack said of each email of the owner mapping file (`owner_emails`): whom it
+ * names, or why it did not, and when to ask again. The emails are resolved in the background, and a
+ * restart asks Slack only for those new or due.
  */
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** After its SQL, the engine fills `name_folded` and `created_ms` of the discovered jobs already stored. */
+  foldsDiscoveredJobs?: boolean;
 }
 
 /** SQLite: times are epoch milliseconds (INTEGER), payloads and watches JSON text. */
@@ -151,6 +164,42 @@ CREATE INDEX owner_links_seekrflow ON owner_links (seekrflow_user_id);
 CREATE INDEX subscriptions_created_by ON subscriptions (created_by, id);
 `,
   },
+  {
+    version: 6,
+    name: 'discovered jobs asked for by owner and by a feed’s filters, and forgotten by retention',
+    foldsDiscoveredJobs: true,
+    sql: `
+-- NOCASE: SQLite's LIKE folds ASCII case, and only over a NOCASE column can a pattern's literal start
+-- use the index. A folded name has no upper case to fold: the order and the matches are the same.
+ALTER TABLE discovered_jobs ADD COLUMN name_folded TEXT COLLATE NOCASE NOT NULL DEFAULT '';
+ALTER TABLE discovered_jobs ADD COLUMN created_ms INTEGER;
+-- A feed's count: by type, then by name (a glob with a literal start reads only its range).
+CREATE INDEX discovered_jobs_type_name ON discovered_jobs (job_type, name_folded);
+-- A person's jobs, newest first (NULLs sort last when descending).
+CREATE INDEX discovered_jobs_user ON discovered_jobs (user_id, created_ms DESC, job_id DESC);
+-- The purge, oldest first.
+CREATE INDEX discovered_jobs_created ON discovered_jobs (created_ms);
+CREATE TABLE discovery_horizon (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  forgotten_through INTEGER NOT NULL
+) STRICT;
+`,
+  },
+  {
+    version: 7,
+    name: 'emails of the owner mapping file, as Slack resolved them',
+    sql: `
+CREATE TABLE owner_emails (
+  email TEXT PRIMARY KEY, -- lower-cased: Slack matches emails whatever their case
+  slack_user_id TEXT, -- NULL until Slack names someone, and again once it no longer does
+  resolved_at INTEGER,
+  last_error TEXT,
+  failed_at INTEGER,
+  failures INTEGER NOT NULL DEFAULT 0, -- since the last answer that named someone
+  next_attempt_at INTEGER NOT NULL
+) STRICT;
+`,
+  },
 ];
 
 /**
@@ -270,6 +319,39 @@ CREATE INDEX owner_links_seekrflow ON owner_links (seekrflow_user_id);
     name: 'a person’s subscriptions, for the App Home',
     sql: `
 CREATE INDEX subscriptions_created_by ON subscriptions (created_by, id);
+`,
+  },
+  {
+    version: 6,
+    name: 'discovered jobs asked for by owner and by a feed’s filters, and forgotten by retention',
+    foldsDiscoveredJobs: true,
+    sql: `
+-- COLLATE "C": LIKE compares characters whatever the collation, but only under "C" can a pattern's
+-- literal start use the index.
+ALTER TABLE discovered_jobs ADD COLUMN name_folded text COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE discovered_jobs ADD COLUMN created_ms bigint;
+CREATE INDEX discovered_jobs_type_name ON discovered_jobs (job_type, name_folded);
+CREATE INDEX discovered_jobs_user ON discovered_jobs (user_id, created_ms DESC NULLS LAST, job_id DESC);
+CREATE INDEX discovered_jobs_created ON discovered_jobs (created_ms);
+CREATE TABLE discovery_horizon (
+  id integer PRIMARY KEY CHECK (id = 1),
+  forgotten_through timestamptz NOT NULL
+);
+`,
+  },
+  {
+    version: 7,
+    name: 'emails of the owner mapping file, as Slack resolved them',
+    sql: `
+CREATE TABLE owner_emails (
+  email text PRIMARY KEY,
+  slack_user_id text,
+  resolved_at timestamptz,
+  last_error text,
+  failed_at timestamptz,
+  failures integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL
+);
 `,
   },
 ];

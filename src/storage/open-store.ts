@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Log, Store } from '../core/ports.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
-import { openPostgresStore } from './postgres-store.js';
+import { openPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 
 export interface OpenStoreOptions {
@@ -12,6 +12,8 @@ export interface OpenStoreOptions {
   dataDir: string;
   /** PostgreSQL only: keep the tables in this schema (created when missing), e.g. one per test run. */
   postgresSchema?: string;
+  /** PostgreSQL only: its timeouts and keepalive (the defaults of PostgresStore otherwise). */
+  postgres?: Pick<PostgresStoreOptions, 'statementTimeoutMs' | 'queryTimeoutMs' | 'keepAliveSeconds'>;
   logger?: Log;
 }
 
@@ -26,6 +28,7 @@ const isPostgresUrl = (url: string | undefined): url is string => url !== undefi
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (isPostgresUrl(options.databaseUrl)) {
     return openPostgresStore({
+      ...options.postgres,
       connectionString: options.databaseUrl,
       ...(options.postgresSchema === undefined ? {} : { schema: options.postgresSchema }),
       ...(options.logger ? { logger: options.logger } : {}),

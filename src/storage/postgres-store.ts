@@ -3,6 +3,7 @@ import {
   DESTINATION_GONE_PREFIX,
   type Delivery,
   type DeliveryResult,
+  type EmailResolution,
   type Feed,
   type ListedJob,
   type Log,
@@ -29,7 +30,10 @@ import {
   decodeItem,
   deliveryKind,
   encodeItem,
+  globToLike,
   type ListedJobRow,
+  storableJob,
+  storableText,
   toListedJob,
   toStoredWatch,
 } from './store-support.js';
@@ -46,7 +50,39 @@ export interface PostgresStoreOptions {
   applicationName?: string;
   /** Pool size; the outbox worker and the poll pass use a few connections each. */
   maxConnections?: number;
+  /** The server cancels a statement running longer, and ends a transaction idle longer (DATABASE_STATEMENT_TIMEOUT_MS). */
+  statementTimeoutMs?: number;
+  /**
+   * How long to wait for any answer before giving the connection up (DATABASE_QUERY_TIMEOUT_MS): what
+   * ends a query whose packets vanish, which neither the server's timeout nor keepalive can.
+   */
+  queryTimeoutMs?: number;
+  /** Idle seconds before TCP keepalive probes start (DATABASE_KEEPALIVE_SECONDS). */
+  keepAliveSeconds?: number;
+  /**
+   * Whose clock says when a lease or a delivery's claim runs out, and when a retried delivery is due.
+   * 'database' (the default): PostgreSQL's, so that replicas whose clocks disagree still agree on who
+   * holds a lease and whose claim is live; the `now` a caller passes is not used, and a time it passes
+   * (a renewed claim's end, a retry's notBefore) is taken as that far from its present (`localClock`).
+   * 'caller': the times each call is given, as SQLite takes them, for tests that move time.
+   */
+  timeSource?: 'database' | 'caller';
+  /** This process's clock, against which callers' times are read in 'database' mode (a test gives a replica a wrong one). */
+  localClock?: () => number;
 }
+
+const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+const DEFAULT_QUERY_TIMEOUT_MS = 40_000;
+const DEFAULT_KEEPALIVE_SECONDS = 15;
+
+/**
+ * Migrations run without the timeouts: one may build an index over a large table, and a replica
+ * waits on the lock for another's migration. Bounded all the same, so that a start-up cannot hang for good.
+ */
+const MIGRATION_QUERY_TIMEOUT_MS = 600_000;
+
+/** pg's error when `query_timeout` passed with no answer: the connection is then given up. */
+const isReadTimeout = (err: unknown) => err instanceof Error && err.message === 'Query read timeout';
 
 /** Any fixed number: every replica migrating the same database must take the same lock. */
 const MIGRATION_LOCK_KEY = 7_402_117_341;
@@ -87,6 +123,26 @@ interface OwnerLinkRow {
   seekrflow_user_id: string;
   quiet: boolean;
 }
+
+interface OwnerEmailRow {
+  email: string;
+  slack_user_id: string | null;
+  resolved_at: Date | null;
+  last_error: string | null;
+  failed_at: Date | null;
+  failures: number;
+  next_attempt_at: Date;
+}
+
+const toEmailResolution = (r: OwnerEmailRow): EmailResolution => ({
+  email: r.email,
+  slackUserId: r.slack_user_id,
+  resolvedAt: r.resolved_at,
+  lastError: r.last_error,
+  failedAt: r.failed_at,
+  failures: r.failures,
+  nextAttemptAt: r.next_attempt_at,
+});
 
 const toFeed = (r: FeedRow): Feed => ({
   id: Number(r.id),
@@ -164,29 +220,54 @@ async function migratePostgres(
   migrations: readonly Migration[] = postgresMigrations,
 ): Promise<number[]> {
   const applied: number[] = [];
-  await client.query('BEGIN');
+  // pg reads a query's own query_timeout (its types do not list it).
+  const query = (text: string, values?: unknown[]): Promise<pg.QueryResult> =>
+    client.query({ text, values, query_timeout: MIGRATION_QUERY_TIMEOUT_MS } as pg.QueryConfig);
+  await query('BEGIN');
   try {
-    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    await query('SET LOCAL statement_timeout = 0');
+    await query('SET LOCAL idle_in_transaction_session_timeout = 0');
+    await query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
     // Under the lock: CREATE SCHEMA IF NOT EXISTS is not safe against a concurrent creator.
-    if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-    await client.query(
+    if (schema !== undefined) await query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
     );
-    const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    const done = new Set((await query('SELECT version FROM schema_migrations')).rows.map((r: { version: number }) => r.version));
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
       if (done.has(m.version)) continue;
       // One transaction for all pending versions: PostgreSQL DDL is transactional, so a failure
       // leaves the schema as it was, and the next start retries from the same point.
-      await client.query(m.sql);
-      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      await query(m.sql);
+      if (m.foldsDiscoveredJobs) await foldDiscoveredJobs(query);
+      await query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
       applied.push(m.version);
     }
-    await client.query('COMMIT');
+    await query('COMMIT');
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
+    await query('ROLLBACK').catch(() => {});
     throw err;
   }
   return applied;
+}
+
+/** Fills the columns the store computes (see migration 6) for the discovered jobs already stored, a batch at a time. */
+async function foldDiscoveredJobs(query: (text: string, values?: unknown[]) => Promise<pg.QueryResult>): Promise<void> {
+  const { rows } = (await query('SELECT job_id, name, created_at FROM discovered_jobs')) as pg.QueryResult<{
+    job_id: string;
+    name: string;
+    created_at: string;
+  }>;
+  for (let i = 0; i < rows.length; i += 5_000) {
+    const batch = rows
+      .slice(i, i + 5_000)
+      .map((r) => storableJob({ id: r.job_id, name: r.name, jobType: '', userId: '', createdAt: r.created_at }));
+    await query(
+      `UPDATE discovered_jobs d SET name_folded = u.folded, created_ms = u.created_ms
+       FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u (job_id, folded, created_ms) WHERE d.job_id = u.job_id`,
+      [batch.map((j) => j.id), batch.map((j) => j.nameFolded), batch.map((j) => j.createdMs)],
+    );
+  }
 }
 
 /**
@@ -198,12 +279,15 @@ async function migratePostgres(
  *    LOCKED`), so two replicas never work on one subscription at once: no delivery is handed out
  *    twice and none overtakes an earlier one of its subscription.
  *  - leases: an upsert that only takes over an expired lease or renews one's own.
+ * Leases, claims and retries run on the database's clock (see `timeSource`): one clock for every replica.
  */
 export class PostgresStore implements Store {
   readonly engine = 'postgres' as const;
   readonly pool: pg.Pool;
   readonly schema: string | undefined;
   readonly #logger: Log;
+  readonly #callerTime: boolean;
+  readonly #localClock: () => number;
   #closed = false;
 
   constructor(options: PostgresStoreOptions) {
@@ -212,6 +296,8 @@ export class PostgresStore implements Store {
     }
     this.schema = options.schema;
     this.#logger = options.logger ?? consoleStoreLogger;
+    this.#callerTime = options.timeSource === 'caller';
+    this.#localClock = options.localClock ?? Date.now;
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.maxConnections ?? 10,
@@ -219,8 +305,15 @@ export class PostgresStore implements Store {
       // Set at connection start, so that every pooled connection, including one that replaces a
       // lost one, resolves our tables in our schema.
       ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
-      connectionTimeoutMillis: 10_000,
+      // A server that does not answer a connection attempt is as silent as one that does not answer a query.
+      connectionTimeoutMillis: Math.min(10_000, options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS),
+      statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+      // Our transactions wait on nothing but their own statements: one idle this long belongs to a
+      // process that is stuck or gone, and its locks hold up every other replica.
+      idle_in_transaction_session_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+      query_timeout: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
       keepAlive: true,
+      keepAliveInitialDelayMillis: (options.keepAliveSeconds ?? DEFAULT_KEEPALIVE_SECONDS) * 1000,
     });
     // An idle connection dropped by the server (restart, failover, pg_terminate_backend) is
     // reported here. Unhandled, it would crash the process; the pool has already discarded the
@@ -239,6 +332,23 @@ export class PostgresStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     await this.pool.end();
+  }
+
+  /**
+   * The present for lease and claim SQL, as `coalesce($n::timestamptz, now())`: null, so the
+   * database's own now(), unless the store takes the caller's times.
+   */
+  #present(now: Date): Date | null {
+    return this.#callerTime ? now : null;
+  }
+
+  /**
+   * A time a caller gives, for `coalesce($a::timestamptz, now() + $b * interval '1 millisecond')`:
+   * as given when the store takes the caller's times, else as that far from the database's now as it
+   * is from the caller's.
+   */
+  #moment(at: Date): [Date | null, number] {
+    return this.#callerTime ? [at, 0] : [null, at.getTime() - this.#localClock()];
   }
 
   async #withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -268,7 +378,9 @@ export class PostgresStore implements Store {
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        // After a read timeout the connection is given up (its server ends the transaction when it
+        // goes): a ROLLBACK would only wait out another timeout behind the unanswered query.
+        if (!isReadTimeout(err)) await client.query('ROLLBACK').catch(() => {});
         throw err;
       }
     });
@@ -519,7 +631,7 @@ export class PostgresStore implements Store {
 
   async claimDeliveries(owner: string, now: Date, leaseMs: number, limit: number, kind?: 'card' | 'reply'): Promise<Delivery[]> {
     if (limit <= 0) return [];
-    const until = new Date(now.getTime() + leaseMs);
+    const present = this.#present(now);
     const rows = await this.#transaction(async (client) => {
       // 1. Lock the subscriptions whose oldest pending delivery is due and unclaimed, oldest first;
       //    those another claimer holds are skipped, not waited for. Every subscription yields at
@@ -531,7 +643,8 @@ export class PostgresStore implements Store {
            FROM deliveries WHERE ($3::text IS NULL OR kind = $3) ORDER BY subscription_id, kind, id
          ), ready AS (
            SELECT subscription_id, min(id) AS first FROM heads
-           WHERE (not_before IS NULL OR not_before <= $1) AND (claimed_until IS NULL OR claimed_until <= $1)
+           WHERE (not_before IS NULL OR not_before <= coalesce($1::timestamptz, now()))
+             AND (claimed_until IS NULL OR claimed_until <= coalesce($1::timestamptz, now()))
            GROUP BY subscription_id
          )
          SELECT s.id FROM ready r JOIN subscriptions s ON s.id = r.subscription_id
@@ -539,34 +652,36 @@ export class PostgresStore implements Store {
          ORDER BY r.first
          LIMIT $2
          FOR NO KEY UPDATE OF s SKIP LOCKED`,
-        [now, limit, kind ?? null],
+        [present, limit, kind ?? null],
       );
       if (locked.rows.length === 0) return [];
       // 2. With those locks held, nobody else claims for these subscriptions. Re-read (this
       //    statement sees what committed since step 1) and claim each one's run of due, unclaimed
-      //    deliveries up to the first that is not due or is claimed.
+      //    deliveries up to the first that is not due or is claimed. now() is the transaction's start:
+      //    both statements judge by the same instant.
       const claimed = await client.query<DeliveryRow>(
-        `WITH picked AS (
+        `WITH present AS (SELECT coalesce($4::timestamptz, now()) AS at), picked AS (
            SELECT d.id,
              -- Still marked claimed although claimable: that claim expired with no outcome recorded.
              d.claimed_until IS NOT NULL AS reclaimed
-           FROM deliveries d
+           FROM deliveries d, present p
            WHERE d.subscription_id = ANY($3::bigint[])
              AND ($6::text IS NULL OR d.kind = $6)
-             AND (d.not_before IS NULL OR d.not_before <= $4)
-             AND (d.claimed_until IS NULL OR d.claimed_until <= $4)
+             AND (d.not_before IS NULL OR d.not_before <= p.at)
+             AND (d.claimed_until IS NULL OR d.claimed_until <= p.at)
              AND NOT EXISTS (
                SELECT 1 FROM deliveries e
                WHERE e.subscription_id = d.subscription_id AND e.kind = d.kind AND e.id < d.id
-                 AND (e.not_before > $4 OR e.claimed_until > $4))
+                 AND (e.not_before > p.at OR e.claimed_until > p.at))
            ORDER BY d.id
            LIMIT $5
          )
-         UPDATE deliveries d SET claimed_by = $1, claimed_until = $2, claimed_revision = d.revision
+         UPDATE deliveries d SET claimed_by = $1, claimed_until = (SELECT at FROM present) + $2::double precision * interval '1 millisecond',
+           claimed_revision = d.revision
          FROM picked WHERE d.id = picked.id
          RETURNING d.id, d.subscription_id, d.key, d.kind, d.payload, d.attempts, d.not_before, d.created_at, d.last_error,
            picked.reclaimed`,
-        [owner, until, locked.rows.map((r) => r.id), now, limit, kind ?? null],
+        [owner, leaseMs, locked.rows.map((r) => r.id), present, limit, kind ?? null],
       );
       return claimed.rows;
     });
@@ -575,7 +690,11 @@ export class PostgresStore implements Store {
   }
 
   async renewClaim(id: number, owner: string, until: Date): Promise<boolean> {
-    const renewed = await this.pool.query('UPDATE deliveries SET claimed_until = $1 WHERE id = $2 AND claimed_by = $3', [until, id, owner]);
+    const renewed = await this.pool.query(
+      `UPDATE deliveries SET claimed_until = coalesce($1::timestamptz, now() + $2::double precision * interval '1 millisecond')
+       WHERE id = $3 AND claimed_by = $4`,
+      [...this.#moment(until), id, owner],
+    );
     return renewed.rowCount === 1;
   }
 
@@ -609,9 +728,10 @@ export class PostgresStore implements Store {
 
   async retryDelivery(id: number, notBefore: Date, error: string): Promise<void> {
     await this.pool.query(
-      `UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL, attempts = attempts + 1, not_before = $1, last_error = $2
-       WHERE id = $3`,
-      [notBefore, error, id],
+      `UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL, attempts = attempts + 1,
+         not_before = coalesce($1::timestamptz, now() + $2::double precision * interval '1 millisecond'), last_error = $3
+       WHERE id = $4`,
+      [...this.#moment(notBefore), error, id],
     );
   }
 
@@ -630,11 +750,20 @@ export class PostgresStore implements Store {
 
   // Stats
 
-  async outboxStats(): Promise<{ pending: number; oldestCreatedAt: Date | null }> {
-    const { rows } = await this.pool.query<{ n: number; oldest: Date | null }>(
-      'SELECT count(*)::int AS n, min(created_at) AS oldest FROM deliveries',
+  async outboxStats(): Promise<{ pending: number; oldestCreatedAt: Date | null; held: number }> {
+    // The oldest's age, not its time: the database stamped it, and a reader compares it with this process's clock.
+    const { rows } = await this.pool.query<{ n: number; age_ms: number | null; held: number }>(
+      `SELECT count(*) FILTER (WHERE s.state <> 'paused')::int AS n,
+         extract(epoch FROM now() - min(d.created_at) FILTER (WHERE s.state <> 'paused')) * 1000 AS age_ms,
+         count(*) FILTER (WHERE s.state = 'paused')::int AS held
+       FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id`,
     );
-    return { pending: rows[0]?.n ?? 0, oldestCreatedAt: rows[0]?.oldest ?? null };
+    const age = rows[0]?.age_ms;
+    return {
+      pending: rows[0]?.n ?? 0,
+      oldestCreatedAt: age == null ? null : new Date(this.#localClock() - Number(age)),
+      held: rows[0]?.held ?? 0,
+    };
   }
 
   async subscriptionCounts(): Promise<Record<SubscriptionState, number>> {
@@ -680,11 +809,33 @@ export class PostgresStore implements Store {
            FOR UPDATE OF w SKIP LOCKED)`,
         [cutoff, n],
       );
+      // Likewise for the jobs discovery saw: one whose subscription just went is forgotten now. A job
+      // whose creation time cannot be read (created_ms NULL) never qualifies, so never moves the horizon.
+      const forgotten = await client.query<{ created_ms: string }>(
+        `DELETE FROM discovered_jobs d USING (
+           SELECT e.job_id FROM discovered_jobs e
+           WHERE e.created_ms < $2 AND e.seen_at < $1
+             AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.job_id = e.job_id AND s.state <> 'ended')
+           ORDER BY e.created_ms
+           LIMIT $3
+           FOR UPDATE OF e SKIP LOCKED) AS doomed
+         WHERE d.job_id = doomed.job_id
+         RETURNING d.created_ms`,
+        [cutoff, cutoff.getTime(), n],
+      );
+      if (forgotten.rows.length > 0) {
+        await client.query(
+          `INSERT INTO discovery_horizon (id, forgotten_through) VALUES (1, $1)
+           ON CONFLICT (id) DO UPDATE SET forgotten_through = greatest(discovery_horizon.forgotten_through, EXCLUDED.forgotten_through)`,
+          [new Date(Math.max(...forgotten.rows.map((r) => Number(r.created_ms))))],
+        );
+      }
       return {
         subscriptions: ended.rows.length,
         pausedExpired: paused.rows.map((r) => ({ id: Number(r.id), channelId: r.channel_id, jobId: r.job_id, reason: r.state_reason })),
         watches: watches.rowCount ?? 0,
         deliveries,
+        discoveredJobs: forgotten.rows.length,
       };
     });
   }
@@ -720,31 +871,62 @@ export class PostgresStore implements Store {
 
   async knownJobs(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const { rows } = await this.pool.query<{ job_id: string }>('SELECT job_id FROM discovered_jobs WHERE job_id = ANY($1::text[])', [ids]);
-    return new Set(rows.map((r) => r.job_id));
+    // Asked as stored, answered in the caller's own ids.
+    const asked = new Map(ids.map((id) => [storableText(id), id]));
+    const { rows } = await this.pool.query<{ job_id: string }>('SELECT job_id FROM discovered_jobs WHERE job_id = ANY($1::text[])', [
+      [...asked.keys()],
+    ]);
+    return new Set(rows.map((r) => asked.get(r.job_id) ?? r.job_id));
   }
 
   async recordJobs(jobs: readonly ListedJob[], at: Date): Promise<void> {
     if (jobs.length === 0) return;
+    const stored = jobs.map(storableJob);
     await this.pool.query(
-      `INSERT INTO discovered_jobs (job_id, name, job_type, user_id, created_at, seen_at)
-       SELECT u.id, u.name, u.job_type, u.user_id, u.created_at, $6
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u (id, name, job_type, user_id, created_at)
+      `INSERT INTO discovered_jobs (job_id, name, job_type, user_id, created_at, seen_at, name_folded, created_ms)
+       SELECT u.id, u.name, u.job_type, u.user_id, u.created_at, $8, u.folded, u.created_ms
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+         AS u (id, name, job_type, user_id, created_at, folded, created_ms)
        ON CONFLICT (job_id) DO NOTHING`,
       [
-        jobs.map((j) => j.id),
-        jobs.map((j) => j.name),
-        jobs.map((j) => j.jobType),
-        jobs.map((j) => j.userId),
-        jobs.map((j) => j.createdAt),
+        stored.map((j) => j.id),
+        stored.map((j) => j.name),
+        stored.map((j) => j.jobType),
+        stored.map((j) => j.userId),
+        stored.map((j) => j.createdAt),
+        stored.map((j) => j.nameFolded),
+        stored.map((j) => j.createdMs),
         at,
       ],
     );
   }
 
-  async discoveredJobs(): Promise<ListedJob[]> {
-    const { rows } = await this.pool.query<ListedJobRow>('SELECT job_id, name, job_type, user_id, created_at FROM discovered_jobs');
-    return rows.map(toListedJob);
+  async countMatchingJobs(filter: Pick<Feed, 'jobType' | 'nameGlob'>): Promise<number> {
+    // Unnamed statements are planned with their values: a filter not given drops out of the plan.
+    const { rows } = await this.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM discovered_jobs
+       WHERE ($1::text IS NULL OR job_type = $1) AND ($2::text IS NULL OR name_folded LIKE $2 ESCAPE '\\')`,
+      [filter.jobType === null ? null : storableText(filter.jobType), filter.nameGlob === null ? null : globToLike(filter.nameGlob)],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async jobsOfUser(seekrflowUserId: string, limit: number): Promise<{ jobs: ListedJob[]; total: number }> {
+    const user = storableText(seekrflowUserId);
+    const [page, count] = await Promise.all([
+      this.pool.query<ListedJobRow>(
+        `SELECT job_id, name, job_type, user_id, created_at FROM discovered_jobs WHERE user_id = $1
+         ORDER BY created_ms DESC NULLS LAST, job_id DESC LIMIT $2`,
+        [user, Math.max(0, Math.trunc(limit))],
+      ),
+      this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM discovered_jobs WHERE user_id = $1', [user]),
+    ]);
+    return { jobs: page.rows.map(toListedJob), total: count.rows[0]?.n ?? 0 };
+  }
+
+  async discoveryHorizon(): Promise<Date | null> {
+    const { rows } = await this.pool.query<{ at: Date }>('SELECT forgotten_through AS at FROM discovery_horizon WHERE id = 1');
+    return rows[0]?.at ?? null;
   }
 
   async linkOwner(link: OwnerLink, at: Date): Promise<void> {
@@ -771,14 +953,31 @@ export class PostgresStore implements Store {
     return rows.map(toOwnerLink);
   }
 
+  async emailResolutions(emails: readonly string[]): Promise<EmailResolution[]> {
+    if (emails.length === 0) return [];
+    const { rows } = await this.pool.query<OwnerEmailRow>('SELECT * FROM owner_emails WHERE email = ANY($1::text[])', [emails]);
+    return rows.map(toEmailResolution);
+  }
+
+  async saveEmailResolution(r: EmailResolution): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO owner_emails (email, slack_user_id, resolved_at, last_error, failed_at, failures, next_attempt_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (email) DO UPDATE SET slack_user_id = EXCLUDED.slack_user_id, resolved_at = EXCLUDED.resolved_at,
+         last_error = EXCLUDED.last_error, failed_at = EXCLUDED.failed_at, failures = EXCLUDED.failures,
+         next_attempt_at = EXCLUDED.next_attempt_at`,
+      [r.email, r.slackUserId, r.resolvedAt, r.lastError, r.failedAt, r.failures, r.nextAttemptAt],
+    );
+  }
+
   // Coordination
 
   async tryLease(name: string, owner: string, ttlMs: number, now: Date): Promise<boolean> {
     const r = await this.pool.query(
-      `INSERT INTO leases (name, owner, expires_at) VALUES ($1, $2, $3)
+      `INSERT INTO leases (name, owner, expires_at) VALUES ($1, $2, coalesce($3::timestamptz, now()) + $4::double precision * interval '1 millisecond')
        ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
-       WHERE leases.owner = EXCLUDED.owner OR leases.expires_at <= $4`,
-      [name, owner, new Date(now.getTime() + ttlMs), now],
+       WHERE leases.owner = EXCLUDED.owner OR leases.expires_at <= coalesce($3::timestamptz, now())`,
+      [name, owner, this.#present(now), ttlMs],
     );
     return r.rowCount === 1;
   }

@@ -3,6 +3,7 @@ import {
   DESTINATION_GONE_PREFIX,
   type Delivery,
   type DeliveryResult,
+  type EmailResolution,
   type Feed,
   type ListedJob,
   type Log,
@@ -29,7 +30,10 @@ import {
   decodeItem,
   deliveryKind,
   encodeItem,
+  globToLike,
   type ListedJobRow,
+  storableJob,
+  storableText,
   toListedJob,
   toStoredWatch,
 } from './store-support.js';
@@ -78,6 +82,26 @@ interface OwnerLinkRow {
   seekrflow_user_id: string;
   quiet: number;
 }
+
+interface OwnerEmailRow {
+  email: string;
+  slack_user_id: string | null;
+  resolved_at: number | null;
+  last_error: string | null;
+  failed_at: number | null;
+  failures: number;
+  next_attempt_at: number;
+}
+
+const toEmailResolution = (r: OwnerEmailRow): EmailResolution => ({
+  email: r.email,
+  slackUserId: r.slack_user_id,
+  resolvedAt: r.resolved_at === null ? null : new Date(r.resolved_at),
+  lastError: r.last_error,
+  failedAt: r.failed_at === null ? null : new Date(r.failed_at),
+  failures: r.failures,
+  nextAttemptAt: new Date(r.next_attempt_at),
+});
 
 const toFeed = (r: FeedRow): Feed => ({
   id: r.id,
@@ -152,11 +176,31 @@ function migrateSqlite(db: Database.Database, migrations: readonly Migration[] =
     db.transaction(() => {
       if (isApplied.get(m.version)) return;
       db.exec(m.sql);
+      if (m.foldsDiscoveredJobs) foldDiscoveredJobs(db);
       record.run(m.version, m.name, Date.now());
       applied.push(m.version);
     }).immediate();
   }
   return applied;
+}
+
+/** Fills the columns the store computes (see migration 6) for the discovered jobs already stored. */
+function foldDiscoveredJobs(db: Database.Database): void {
+  const update = db.prepare<[string, number | null, string]>('UPDATE discovered_jobs SET name_folded = ?, created_ms = ? WHERE job_id = ?');
+  const rows = db.prepare<[], { job_id: string; name: string; created_at: string }>('SELECT job_id, name, created_at FROM discovered_jobs');
+  for (const r of rows.all()) {
+    const job = storableJob({ id: r.job_id, name: r.name, jobType: '', userId: '', createdAt: r.created_at });
+    update.run(job.nameFolded, job.createdMs, r.job_id);
+  }
+}
+
+/** A feed's count, one statement per combination of filters given: each can then use the index. */
+function countMatching(db: Database.Database) {
+  const where = (byType: boolean, byName: boolean) =>
+    [byType ? 'job_type = @type' : '', byName ? `name_folded LIKE @like ESCAPE '\\'` : ''].filter(Boolean).join(' AND ') || '1';
+  const prepare = (byType: boolean, byName: boolean) =>
+    db.prepare<{ type?: string; like?: string }, { n: number }>(`SELECT count(*) AS n FROM discovered_jobs WHERE ${where(byType, byName)}`);
+  return [prepare(false, false), prepare(false, true), prepare(true, false), prepare(true, true)] as const;
 }
 
 /** The App Home's order: paused (waiting for someone), active, ended; newest first within each. */
@@ -216,11 +260,17 @@ function prepareStatements(db: Database.Database) {
     knownJobs: db.prepare<[string], { job_id: string }>(
       'SELECT job_id FROM discovered_jobs WHERE job_id IN (SELECT value FROM json_each(?))',
     ),
-    recordJob: db.prepare<[string, string, string, string, string, number]>(
-      `INSERT INTO discovered_jobs (job_id, name, job_type, user_id, created_at, seen_at) VALUES (?, ?, ?, ?, ?, ?)
+    recordJob: db.prepare<[string, string, string, string, string, number, string, number | null]>(
+      `INSERT INTO discovered_jobs (job_id, name, job_type, user_id, created_at, seen_at, name_folded, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (job_id) DO NOTHING`,
     ),
-    discoveredJobs: db.prepare<[], ListedJobRow>('SELECT job_id, name, job_type, user_id, created_at FROM discovered_jobs'),
+    countMatching: countMatching(db),
+    jobsOfUser: db.prepare<[string, number], ListedJobRow>(
+      `SELECT job_id, name, job_type, user_id, created_at FROM discovered_jobs WHERE user_id = ?
+       ORDER BY created_ms DESC, job_id DESC LIMIT ?`,
+    ),
+    countJobsOfUser: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM discovered_jobs WHERE user_id = ?'),
+    discoveryHorizon: db.prepare<[], { at: number }>('SELECT forgotten_through AS at FROM discovery_horizon WHERE id = 1'),
     linkOwner: db.prepare<[string, string, number, number]>(
       `INSERT INTO owner_links (slack_user_id, seekrflow_user_id, quiet, created_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (slack_user_id) DO UPDATE SET seekrflow_user_id = excluded.seekrflow_user_id, quiet = excluded.quiet`,
@@ -228,6 +278,14 @@ function prepareStatements(db: Database.Database) {
     unlinkOwner: db.prepare<[string]>('DELETE FROM owner_links WHERE slack_user_id = ?'),
     ownerLink: db.prepare<[string], OwnerLinkRow>('SELECT * FROM owner_links WHERE slack_user_id = ?'),
     ownersOf: db.prepare<[string], OwnerLinkRow>('SELECT * FROM owner_links WHERE seekrflow_user_id = ? ORDER BY slack_user_id'),
+    emailResolutions: db.prepare<[string], OwnerEmailRow>('SELECT * FROM owner_emails WHERE email IN (SELECT value FROM json_each(?))'),
+    saveEmailResolution: db.prepare<OwnerEmailRow>(
+      `INSERT INTO owner_emails (email, slack_user_id, resolved_at, last_error, failed_at, failures, next_attempt_at)
+       VALUES (@email, @slack_user_id, @resolved_at, @last_error, @failed_at, @failures, @next_attempt_at)
+       ON CONFLICT (email) DO UPDATE SET slack_user_id = excluded.slack_user_id, resolved_at = excluded.resolved_at,
+         last_error = excluded.last_error, failed_at = excluded.failed_at, failures = excluded.failures,
+         next_attempt_at = excluded.next_attempt_at`,
+    ),
     setCardTs: db.prepare<[string, number]>('UPDATE subscriptions SET card_ts = ? WHERE id = ?'),
     removeSubscription: db.prepare<[number]>('DELETE FROM subscriptions WHERE id = ?'),
     pause: db.prepare<[string, string | null, number, number]>(
@@ -300,7 +358,11 @@ function prepareStatements(db: Database.Database) {
       'UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE id IN (SELECT value FROM json_each(?))',
     ),
     pendingAll: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM deliveries'),
-    outboxStats: db.prepare<[], { n: number; oldest: number | null }>('SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries'),
+    outboxStats: db.prepare<[], { n: number; oldest: number | null; held: number }>(
+      `SELECT count(*) FILTER (WHERE s.state <> 'paused') AS n, min(d.created_at) FILTER (WHERE s.state <> 'paused') AS oldest,
+         count(*) FILTER (WHERE s.state = 'paused') AS held
+       FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id`,
+    ),
     subscriptionCounts: db.prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM subscriptions GROUP BY state'),
     pendingFor: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM deliveries WHERE subscription_id = ?'),
 
@@ -324,6 +386,20 @@ function prepareStatements(db: Database.Database) {
          WHERE w.updated_at < @cutoff
            AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.job_id = w.job_id AND s.state <> 'ended')
          LIMIT @limit)`,
+    ),
+    // A job whose creation time cannot be read (created_ms NULL) never qualifies, so never moves the horizon.
+    expiredDiscoveredJobs: db.prepare<{ cutoff: number; limit: number }, { created_ms: number }>(
+      `DELETE FROM discovered_jobs WHERE job_id IN (
+         SELECT d.job_id FROM discovered_jobs d
+         WHERE d.created_ms < @cutoff AND d.seen_at < @cutoff
+           AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.job_id = d.job_id AND s.state <> 'ended')
+         ORDER BY d.created_ms
+         LIMIT @limit)
+       RETURNING created_ms`,
+    ),
+    raiseHorizon: db.prepare<[number]>(
+      `INSERT INTO discovery_horizon (id, forgotten_through) VALUES (1, ?)
+       ON CONFLICT (id) DO UPDATE SET forgotten_through = max(forgotten_through, excluded.forgotten_through)`,
     ),
 
     tryLease: db.prepare<{ name: string; owner: string; until: number; now: number }>(
@@ -589,9 +665,9 @@ export class SqliteStore implements Store {
 
   // Stats
 
-  async outboxStats(): Promise<{ pending: number; oldestCreatedAt: Date | null }> {
+  async outboxStats(): Promise<{ pending: number; oldestCreatedAt: Date | null; held: number }> {
     const row = this.#s.outboxStats.get();
-    return { pending: row?.n ?? 0, oldestCreatedAt: row?.oldest == null ? null : new Date(row.oldest) };
+    return { pending: row?.n ?? 0, oldestCreatedAt: row?.oldest == null ? null : new Date(row.oldest), held: row?.held ?? 0 };
   }
 
   async subscriptionCounts(): Promise<Record<SubscriptionState, number>> {
@@ -614,11 +690,15 @@ export class SqliteStore implements Store {
         this.#s.deleteSubscriptions.run(ids);
         // After the subscriptions: a job whose last paused subscription just went loses its watch now.
         const watches = this.#s.expiredWatches.run(params).changes;
+        // Likewise for the jobs discovery saw: one whose subscription just went is forgotten now.
+        const forgotten = this.#s.expiredDiscoveredJobs.all(params).map((r) => r.created_ms);
+        if (forgotten.length > 0) this.#s.raiseHorizon.run(Math.max(...forgotten));
         return {
           subscriptions: ended.length,
           pausedExpired: paused.map((r) => ({ id: r.id, channelId: r.channel_id, jobId: r.job_id, reason: r.state_reason })),
           watches,
           deliveries,
+          discoveredJobs: forgotten.length,
         };
       })
       .immediate();
@@ -659,20 +739,43 @@ export class SqliteStore implements Store {
 
   async knownJobs(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    return new Set(this.#s.knownJobs.all(JSON.stringify(ids)).map((r) => r.job_id));
+    // Asked as stored, answered in the caller's own ids.
+    const asked = new Map(ids.map((id) => [storableText(id), id]));
+    const known = this.#s.knownJobs.all(JSON.stringify([...asked.keys()])).map((r) => asked.get(r.job_id) ?? r.job_id);
+    return new Set(known);
   }
 
   async recordJobs(jobs: readonly ListedJob[], at: Date): Promise<void> {
     if (jobs.length === 0) return;
     this.db
       .transaction(() => {
-        for (const j of jobs) this.#s.recordJob.run(j.id, j.name, j.jobType, j.userId, j.createdAt, at.getTime());
+        for (const j of jobs.map(storableJob)) {
+          this.#s.recordJob.run(j.id, j.name, j.jobType, j.userId, j.createdAt, at.getTime(), j.nameFolded, j.createdMs);
+        }
       })
       .immediate();
   }
 
-  async discoveredJobs(): Promise<ListedJob[]> {
-    return this.#s.discoveredJobs.all().map(toListedJob);
+  async countMatchingJobs(filter: Pick<Feed, 'jobType' | 'nameGlob'>): Promise<number> {
+    const byType = filter.jobType !== null;
+    const byName = filter.nameGlob !== null;
+    const statement = this.#s.countMatching[(byType ? 2 : 0) + (byName ? 1 : 0)];
+    const params = {
+      ...(filter.jobType !== null ? { type: storableText(filter.jobType) } : {}),
+      ...(filter.nameGlob !== null ? { like: globToLike(filter.nameGlob) } : {}),
+    };
+    return statement?.get(params)?.n ?? 0;
+  }
+
+  async jobsOfUser(seekrflowUserId: string, limit: number): Promise<{ jobs: ListedJob[]; total: number }> {
+    const user = storableText(seekrflowUserId);
+    const jobs = this.#s.jobsOfUser.all(user, Math.max(0, Math.trunc(limit))).map(toListedJob);
+    return { jobs, total: this.#s.countJobsOfUser.get(user)?.n ?? 0 };
+  }
+
+  async discoveryHorizon(): Promise<Date | null> {
+    const row = this.#s.discoveryHorizon.get();
+    return row ? new Date(row.at) : null;
   }
 
   async linkOwner(link: OwnerLink, at: Date): Promise<void> {
@@ -690,6 +793,23 @@ export class SqliteStore implements Store {
 
   async ownersOf(seekrflowUserId: string): Promise<OwnerLink[]> {
     return this.#s.ownersOf.all(seekrflowUserId).map(toOwnerLink);
+  }
+
+  async emailResolutions(emails: readonly string[]): Promise<EmailResolution[]> {
+    if (emails.length === 0) return [];
+    return this.#s.emailResolutions.all(JSON.stringify(emails)).map(toEmailResolution);
+  }
+
+  async saveEmailResolution(r: EmailResolution): Promise<void> {
+    this.#s.saveEmailResolution.run({
+      email: r.email,
+      slack_user_id: r.slackUserId,
+      resolved_at: r.resolvedAt?.getTime() ?? null,
+      last_error: r.lastError,
+      failed_at: r.failedAt?.getTime() ?? null,
+      failures: r.failures,
+      next_attempt_at: r.nextAttemptAt.getTime(),
+    });
   }
 
   // Coordination

@@ -1,5 +1,6 @@
 import type { ListedJob, Log, NewDelivery, OutboxItem, StoredWatch, Subscription } from '../core/ports.js';
 import type { JobWatch } from '../domain/snapshot.js';
+import { timestampMillis } from '../domain/timestamps.js';
 
 /** Used when the caller gives no logger: warnings must still reach someone (a lost connection, say). */
 export const consoleStoreLogger: Log = {
@@ -78,3 +79,56 @@ export const toListedJob = (r: ListedJobRow): ListedJob => ({
   userId: r.user_id,
   createdAt: r.created_at,
 });
+
+/**
+ * Text as both engines keep it, the same on each: PostgreSQL refuses a NUL character in text (a job
+ * named with one would fail every discovery), SQLite's LIKE stops reading at one, and a lone surrogate
+ * has no UTF-8 form (each driver would replace it on its own). Each becomes U+FFFD, one code point
+ * for one, so that a glob's `?` still counts it.
+ */
+export function storableText(s: string): string {
+  return s.replaceAll('\u0000', '\uFFFD').replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
+/**
+ * A discovered job's name as feeds match it: folded by JavaScript's toLowerCase, as globMatches folds
+ * it. Stored beside the name, because neither engine's lower() folds the same way (SQLite's folds
+ * only ASCII; PostgreSQL's follows the database's locale, one character at a time).
+ */
+const foldName = (name: string): string => storableText(name).toLowerCase();
+
+/**
+ * A feed's name glob as a LIKE pattern (`ESCAPE '\'`) over the folded names, meaning exactly what
+ * globMatches means: folded alike, `*` any run (`%`), `?` one code point (`_`, one character on
+ * both engines), every other character literal, LIKE's own `%`, `_` and `\` included.
+ */
+export function globToLike(glob: string): string {
+  let like = '';
+  for (const c of foldName(glob)) {
+    if (c === '*') like += '%';
+    else if (c === '?') like += '_';
+    else if (c === '%' || c === '_' || c === '\\') like += `\\${c}`;
+    else like += c;
+  }
+  return like;
+}
+
+/** A discovered job as stored: its text storable, and the columns the store computes from it. */
+interface StorableJob extends ListedJob {
+  nameFolded: string;
+  /** Its creation time, null when SeekrFlow's text is not one. */
+  createdMs: number | null;
+}
+
+export function storableJob(job: ListedJob): StorableJob {
+  const createdAt = storableText(job.createdAt);
+  return {
+    id: storableText(job.id),
+    name: storableText(job.name),
+    jobType: storableText(job.jobType),
+    userId: storableText(job.userId),
+    createdAt,
+    nameFolded: foldName(job.name),
+    createdMs: timestampMillis(createdAt),
+  };
+}

@@ -31,6 +31,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const everyJob = { jobType: null, nameGlob: null };
 const at = (minute: number) => new Date(Date.UTC(2026, 6, 28, 14, minute)).toISOString();
 /** `count` team jobs, the i-th created at minute `from + i` (newest last). */
 function putJobs(count: number, from = 0, name = (i: number) => `job-${from + i}`) {
@@ -86,7 +87,7 @@ describe('discover', () => {
     expect((await store.subscriptionsOfFeed(f.id)).map((s) => s.jobId)).toEqual(
       Array.from({ length: 10 }, (_, i) => `dj-${String(249 - i).padStart(5, '0')}`),
     );
-    expect((await store.discoveredJobs()).length).toBe(250);
+    expect(await store.countMatchingJobs(everyJob)).toBe(250);
   });
 
   it('then stops at the first page that holds a known job: 20 new jobs over a team of 250 cost one page', async () => {
@@ -136,10 +137,44 @@ describe('discover', () => {
     sim.setFault({ kind: 'status', status: 503 }, { list: true, after: 1, times: 1 });
     const failed = await run();
     expect(failed).toMatchObject({ failed: true, pages: 1, newJobs: 100, subscribed: 100 });
-    expect((await store.discoveredJobs()).length).toBe(0);
+    expect(await store.countMatchingJobs(everyJob)).toBe(0);
     const next = await run();
     expect(next).toMatchObject({ failed: false, pages: 3, newJobs: 250, subscribed: 150 });
-    expect((await store.discoveredJobs()).length).toBe(250);
+    expect(await store.countMatchingJobs(everyJob)).toBe(250);
+  });
+
+  it('after the retention purge forgot the team’s old jobs, announces none of them and reads one page, not the team', async () => {
+    putJobs(250);
+    const f = await feed('C1', at(0));
+    expect(await run()).toMatchObject({ pages: 3, subscribed: 250 });
+    // Every card was stopped long ago: nothing follows those jobs, and the purge forgets them all.
+    for (const s of await store.subscriptionsOfFeed(f.id)) await store.removeSubscription(s.id);
+    expect(await store.purgeExpired(new Date(Date.now() + 86_400_000))).toMatchObject({ discoveredJobs: 250 });
+    expect(await store.countMatchingJobs(everyJob)).toBe(0);
+
+    putJobs(20, 300);
+    sim.resetRequests();
+    const report = await run();
+    expect(report).toMatchObject({ pages: 1, newJobs: 20, subscribed: 20 });
+    expect(sim.listRequestCount()).toBe(1);
+    expect((await store.subscriptionsOfFeed(f.id)).map((s) => s.jobId)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `dj-${String(319 - i).padStart(5, '0')}`),
+    );
+    expect(await run()).toMatchObject({ pages: 1, newJobs: 0, subscribed: 0 });
+  });
+
+  it('after the purge forgot every job of a quiet team, stops at the first page of forgotten ones', async () => {
+    putJobs(250);
+    await feed('C1', at(0));
+    await run();
+    await store.purgeExpired(new Date(Date.now() + 86_400_000));
+    // The purge forgot only what nothing follows: here every job still has its card.
+    expect(await store.countMatchingJobs(everyJob)).toBe(250);
+    for (const s of await store.listSubscriptions('C1')) await store.removeSubscription(s.id);
+    await store.purgeExpired(new Date(Date.now() + 86_400_000));
+    sim.resetRequests();
+    expect(await run()).toMatchObject({ pages: 1, newJobs: 0, subscribed: 0 });
+    expect(sim.listRequestCount()).toBe(1);
   });
 
   it('a crash after the subscriptions were made but before the jobs were remembered doubles nothing', async () => {
@@ -152,7 +187,9 @@ describe('discover', () => {
       listFeeds: () => store.listFeeds(),
       removeFeed: (x) => store.removeFeed(x),
       knownJobs: (x) => store.knownJobs(x),
-      discoveredJobs: () => store.discoveredJobs(),
+      countMatchingJobs: (x) => store.countMatchingJobs(x),
+      jobsOfUser: (x, y) => store.jobsOfUser(x, y),
+      discoveryHorizon: () => store.discoveryHorizon(),
       recordJobs: async () => {
         throw new Error('killed');
       },

@@ -262,7 +262,8 @@ describe('owners told directly', () => {
   });
 
   it('through the mapping file, by email and by user id', async () => {
-    // The file names Bob by email (resolved with users.lookupByEmail at start) and Dan by id.
+    // The file names Bob by email (resolved with users.lookupByEmail in the background) and Dan by id.
+    await waitFor(() => h.logs.some((l) => l.includes('owner map emails asked')), 'the emails to be resolved');
     await ownedJobThroughItsLife('user-bob');
     await ownedJobThroughItsLife('user-dan');
     expect(h.slack.directMessages('U_BOB')).toHaveLength(3);

@@ -1,9 +1,11 @@
+import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/core/ports.js';
+import type { Delivery, Store } from '../../src/core/ports.js';
 import { postgresMigrations } from '../../src/storage/migrations.js';
 import { openStore } from '../../src/storage/open-store.js';
 import { openPostgresStore, type PostgresStore } from '../../src/storage/postgres-store.js';
 import { cardItem, replyItem } from '../support/outbox-items.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 import { dropSchema, newTestSchemaName, testDatabaseUrl, withAdminClient } from './pg-test-schema.js';
 import { recordingLogger } from './quiet-logger.js';
 import { followJobsToTheirEnd } from './retention-size.js';
@@ -17,6 +19,22 @@ const schemaForThisFile = () => {
   schemas.push(name);
   return name;
 };
+
+/** A schema as migration `version` left it, with whatever `fill` then puts in it. */
+async function schemaAtVersion(schema: string, version: number, fill: (c: pg.Client) => Promise<unknown>): Promise<void> {
+  await withAdminClient(url, async (c) => {
+    await c.query(`CREATE SCHEMA "${schema}"`);
+    await c.query(`SET search_path = "${schema}"`);
+    await c.query(
+      'CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    for (const m of postgresMigrations.filter((m) => m.version <= version)) {
+      await c.query(m.sql);
+      await c.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+    }
+    await fill(c);
+  });
+}
 
 /**
  * Takes a transaction id, then waits (at most `maxMs`) until no other session in the database holds
@@ -47,7 +65,9 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
     const logger = recordingLogger();
     const opened: Store[] = [];
     const open = async () => {
-      const store = await openPostgresStore({ connectionString: url, schema, logger });
+      // The contract moves time by the `now` it passes: the caller's clock, as SQLite keeps it. The
+      // database's clock, the default, has its own test below.
+      const store = await openPostgresStore({ connectionString: url, schema, logger, timeSource: 'caller' });
       opened.push(store);
       return store;
     };
@@ -122,25 +142,15 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
 
     it('times, on upgrading to version 3, what was paused or ended before pauses and ends were timed', async () => {
       const schema = schemaForThisFile();
-      // A database as version 2 left it.
-      await withAdminClient(url, async (c) => {
-        await c.query(`CREATE SCHEMA "${schema}"`);
-        await c.query(`SET search_path = "${schema}"`);
-        await c.query(
-          'CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
-        );
-        for (const m of postgresMigrations.filter((m) => m.version <= 2)) {
-          await c.query(m.sql);
-          await c.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
-        }
-        await c.query(
+      await schemaAtVersion(schema, 2, (c) =>
+        c.query(
           `INSERT INTO subscriptions (channel_id, job_id, filter, created_by, created_at, state, state_reason, state_by, state_at) VALUES
              ('C1', 'dj-ended', 'all', 'U1', now(), 'ended', 'completed', NULL, NULL),
              ('C1', 'dj-paused', 'all', 'U1', now(), 'paused', 'channel_not_found', NULL, NULL),
              ('C1', 'dj-person', 'all', 'U1', now(), 'paused', 'paused_by_person', 'U_BOB', '2026-01-01T00:00:00Z'),
              ('C1', 'dj-active', 'all', 'U1', now(), 'active', NULL, NULL, NULL)`,
-        );
-      });
+        ),
+      );
       const before = Date.now() - 1_000;
       const store = await openPostgresStore({ connectionString: url, schema, logger: recordingLogger() });
       try {
@@ -158,6 +168,218 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
         expect(rows.map((r) => r.indexname)).toEqual(expect.arrayContaining(['subscriptions_live_job', 'subscriptions_state_at']));
       } finally {
         await store.close();
+      }
+    });
+
+    it('fills in, on upgrading to version 6, what feeds and the App Home ask of the jobs discovered before it', async () => {
+      const schema = schemaForThisFile();
+      await schemaAtVersion(schema, 5, (c) =>
+        c.query(
+          `INSERT INTO discovered_jobs (job_id, name, job_type, user_id, created_at, seen_at) VALUES
+             ('dj-1', 'ÉCOLE-Nightly', 'principle_files', 'user-1', '2026-07-28T14:00:00Z', now()),
+             ('dj-2', 'école-weekly', 'principle_files', 'user-1', '2026-07-28T16:00:00+03:00', now()),
+             ('dj-3', 'prod-router', 'principle_files', 'user-1', 'not a time', now())`,
+        ),
+      );
+      const store = await openPostgresStore({ connectionString: url, schema, logger: recordingLogger() });
+      try {
+        expect(await store.countMatchingJobs({ jobType: null, nameGlob: 'École-*' })).toBe(2);
+        expect(await store.countMatchingJobs({ jobType: 'principle_files', nameGlob: 'PROD-*' })).toBe(1);
+        expect((await store.jobsOfUser('user-1', 10)).jobs.map((j) => j.id)).toEqual(['dj-1', 'dj-2', 'dj-3']);
+        // With the planner told to avoid scanning the table, each read has an index that serves it.
+        const plan = await store.pool.connect();
+        try {
+          await plan.query('SET enable_seqscan = off');
+          const explain = async (sql: string) =>
+            (await plan.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+          expect(
+            await explain(`SELECT count(*) FROM discovered_jobs WHERE job_type = 'x' AND name_folded LIKE 'prod-%' ESCAPE '\\'`),
+          ).toMatch(/Index Cond: \(\(job_type = 'x'::text\) AND \(name_folded >= 'prod-'::text\) AND \(name_folded < 'prod\.'::text\)\)/);
+          const byUser = await explain(
+            `SELECT job_id FROM discovered_jobs WHERE user_id = 'u' ORDER BY created_ms DESC NULLS LAST, job_id DESC LIMIT 10`,
+          );
+          expect(byUser).toContain('discovered_jobs_user');
+          expect(byUser).not.toContain('Sort');
+        } finally {
+          await plan.query('RESET enable_seqscan');
+          plan.release();
+        }
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('runs leases, claims and retries on the database’s clock: replicas minutes apart hold no lease twice, claim nothing twice', async () => {
+      const schema = schemaForThisFile();
+      const SKEW = 5 * 60_000;
+      // Two replicas whose clocks are five minutes ahead and five minutes behind; each caller passes its own time.
+      const replica = async (offset: number) => {
+        const store = await openPostgresStore({
+          connectionString: url,
+          schema,
+          logger: recordingLogger(),
+          localClock: () => Date.now() + offset,
+        });
+        return { store, now: () => new Date(Date.now() + offset) };
+      };
+      const ahead = await replica(SKEW);
+      const behind = await replica(-SKEW);
+      /** Polls `probe` until it is true: the sign that the database's time has come (never, on the replicas' clocks). */
+      const eventually = async (probe: () => Promise<boolean>, what: string) => {
+        for (const deadline = Date.now() + 10_000; !(await probe()); await new Promise((r) => setTimeout(r, 20))) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        }
+      };
+      try {
+        // A lease the slow clock took for a minute: the fast clock would think it ran out four minutes ago.
+        expect(await behind.store.tryLease('poll', 'behind', 60_000, behind.now())).toBe(true);
+        expect(await ahead.store.tryLease('poll', 'ahead', 60_000, ahead.now())).toBe(false);
+        // One the fast clock took for 200 ms runs out for the slow one after 200 ms, not five minutes.
+        expect(await ahead.store.tryLease('short', 'ahead', 200, ahead.now())).toBe(true);
+        await eventually(() => behind.store.tryLease('short', 'behind', 60_000, behind.now()), 'the short lease to run out');
+        expect(await ahead.store.tryLease('short', 'ahead', 200, ahead.now())).toBe(false);
+
+        const { subscription } = await behind.store.addSubscription({
+          channelId: 'C1',
+          jobId: 'dj-clock',
+          filter: 'all',
+          createdBy: 'U1',
+          createdAt: new Date(),
+        });
+        await behind.store.enqueue([1, 2, 3].map((k) => ({ subscriptionId: subscription.id, key: `r${k}`, item: replyItem(`r${k}`) })));
+        // A claim the slow clock made for a minute is not the fast one's to take.
+        const [first] = await behind.store.claimDeliveries('behind', behind.now(), 60_000, 1);
+        expect(first?.key).toBe('r1');
+        expect(await ahead.store.claimDeliveries('ahead', ahead.now(), 60_000, 10)).toEqual([]);
+        // Nor once the slow clock renews it for a minute more by its own reckoning.
+        expect(await behind.store.renewClaim(first?.id ?? -1, 'behind', new Date(behind.now().getTime() + 60_000))).toBe(true);
+        expect(await ahead.store.claimDeliveries('ahead', ahead.now(), 60_000, 10)).toEqual([]);
+        // A retry the slow clock puts off for a minute is a minute off for everyone.
+        await behind.store.retryDelivery(first?.id ?? -1, new Date(behind.now().getTime() + 60_000), 'ratelimited');
+        expect(await ahead.store.claimDeliveries('ahead', ahead.now(), 60_000, 10)).toEqual([]);
+        // And one the fast clock puts off for 200 ms is due for the slow one 200 ms later.
+        await ahead.store.completeDelivery(first?.id ?? -1);
+        const [second] = await ahead.store.claimDeliveries('ahead', ahead.now(), 60_000, 1);
+        expect(second?.key).toBe('r2');
+        await ahead.store.retryDelivery(second?.id ?? -1, new Date(ahead.now().getTime() + 200), 'ratelimited');
+        let reclaimed: Delivery[] = [];
+        await eventually(async () => {
+          reclaimed = await behind.store.claimDeliveries('behind', behind.now(), 60_000, 10);
+          return reclaimed.length > 0;
+        }, 'the retry to fall due');
+        expect(reclaimed.map((d) => [d.key, d.attempts])).toEqual([
+          ['r2', 1],
+          ['r3', 0],
+        ]);
+        // The outbox's age is read on each replica's own clock.
+        const stats = await ahead.store.outboxStats();
+        expect(Math.abs((stats.oldestCreatedAt?.getTime() ?? 0) - ahead.now().getTime())).toBeLessThan(60_000);
+      } finally {
+        await ahead.store.close();
+        await behind.store.close();
+      }
+    });
+
+    it('has PostgreSQL cancel a statement that runs past the statement timeout, and keeps working', async () => {
+      const schema = schemaForThisFile();
+      const store = await openPostgresStore({ connectionString: url, schema, logger: recordingLogger(), statementTimeoutMs: 300 });
+      try {
+        expect(await store.tryLease('poll', 'a', 60_000, new Date())).toBe(true);
+        const settings = await store.pool.query<{ statement: string; idle: string }>(
+          `SELECT current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle`,
+        );
+        expect(settings.rows[0]).toEqual({ statement: '300ms', idle: '300ms' });
+        // Another session holds the lease's row: the renewal waits for its lock until the server gives up.
+        await withAdminClient(url, async (blocker) => {
+          await blocker.query(`SET search_path = "${schema}"`);
+          await blocker.query('BEGIN');
+          await blocker.query(`SELECT 1 FROM leases WHERE name = 'poll' FOR UPDATE`);
+          await expect(store.tryLease('poll', 'a', 60_000, new Date())).rejects.toMatchObject({ code: '57014' });
+          await blocker.query('ROLLBACK');
+        });
+        expect(await store.tryLease('poll', 'a', 60_000, new Date())).toBe(true);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('migrates without the statement timeout: a replica waits on the migration lock as long as another migrates', async () => {
+      const schema = schemaForThisFile();
+      const applicationName = `datajob-test-${schema}`;
+      await withAdminClient(url, async (other) => {
+        // Another replica migrating: it holds the lock every migration takes first.
+        await other.query('BEGIN');
+        await other.query('SELECT pg_advisory_xact_lock(7402117341)');
+        const opening = openPostgresStore({
+          connectionString: url,
+          schema,
+          applicationName,
+          logger: recordingLogger(),
+          statementTimeoutMs: 100,
+        });
+        let done = false;
+        const settled = opening.then(
+          () => 'opened',
+          (err: unknown) => `failed: ${(err as Error).message}`,
+        );
+        void settled.then(() => {
+          done = true;
+        });
+        // Until it has waited on the lock well past its statement timeout (asked outside the lock's
+        // transaction, which would see the activity of its first look only).
+        for (let waited = false; !waited && !done; ) {
+          const { rows } = await withAdminClient(url, (c) =>
+            c.query(
+              `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' AND clock_timestamp() - query_start > interval '500 ms'`,
+              [applicationName],
+            ),
+          );
+          waited = rows.length > 0;
+          if (!waited) await new Promise((r) => setTimeout(r, 20));
+        }
+        await other.query('COMMIT');
+        expect(await settled).toBe('opened');
+        await (await opening).close();
+      });
+    });
+
+    it('gives up a query whose answer never comes after the query timeout, and connects afresh once the server answers', async () => {
+      const target = new URL(url);
+      const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+      const viaProxy = new URL(url);
+      viaProxy.port = String(proxy.port);
+      const logger = recordingLogger();
+      const store = await openPostgresStore({
+        connectionString: viaProxy.toString(),
+        schema: schemaForThisFile(),
+        logger,
+        queryTimeoutMs: 500,
+      });
+      try {
+        const { subscription } = await store.addSubscription({
+          channelId: 'C1',
+          jobId: 'dj-1',
+          filter: 'all',
+          createdBy: 'U1',
+          createdAt: new Date(),
+        });
+        await store.enqueue([{ subscriptionId: subscription.id, key: 'r', item: replyItem('r') }]);
+        // Two connections open and idle in the pool when the server falls silent.
+        await Promise.all([store.pool.query('SELECT pg_sleep(0.05)'), store.pool.query('SELECT pg_sleep(0.05)')]);
+        expect(store.pool.idleCount).toBe(2);
+        proxy.blackhole();
+        await expect(store.watchedJobIds()).rejects.toThrow('Query read timeout');
+        // In a transaction too: its connection is given up, and the claim is not made.
+        await expect(store.claimDeliveries('w', new Date(), 60_000, 10)).rejects.toThrow('Query read timeout');
+        // Both given up; a new connection gets no answer either, and is given up as soon.
+        expect(store.pool.totalCount).toBe(0);
+        await expect(store.pendingDeliveries()).rejects.toThrow(/connection timeout/);
+        proxy.resume();
+        expect(await store.watchedJobIds()).toEqual(['dj-1']);
+        expect(await store.claimDeliveries('w', new Date(), 60_000, 10)).toHaveLength(1);
+      } finally {
+        await store.close();
+        await proxy.close();
       }
     });
 

@@ -63,6 +63,17 @@ async function spawnSleeper(): Promise<{ pid: number; kill(): Promise<void> }> {
   };
 }
 
+/** A database file as migration `version` left it. */
+function databaseAtVersion(path: string, version: number): Database.Database {
+  const old = new Database(path);
+  old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  for (const m of sqliteMigrations.filter((m) => m.version <= version)) {
+    old.exec(m.sql);
+    old.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+  }
+  return old;
+}
+
 describe('SqliteStore', () => {
   let dataDir: string;
   beforeEach(() => {
@@ -98,13 +109,7 @@ describe('SqliteStore', () => {
 
   it('times, on upgrading to version 3, what was paused or ended before pauses and ends were timed', async () => {
     const path = join(dataDir, SQLITE_FILE_NAME);
-    // A database as version 2 left it.
-    const old = new Database(path);
-    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-    for (const m of sqliteMigrations.filter((m) => m.version <= 2)) {
-      old.exec(m.sql);
-      old.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
-    }
+    const old = databaseAtVersion(path, 2);
     const insert = old.prepare(
       `INSERT INTO subscriptions (channel_id, job_id, filter, created_by, created_at, state, state_reason, state_by, state_at)
        VALUES (?, ?, 'all', 'U1', 0, ?, ?, ?, ?)`,
@@ -137,6 +142,39 @@ describe('SqliteStore', () => {
         'subscriptions_state_at',
       );
       expect(plan(`SELECT 1 FROM subscriptions s WHERE s.job_id = 'x' AND s.state <> 'ended'`)).toContain('subscriptions_live_job');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fills in, on upgrading to version 6, what feeds and the App Home ask of the jobs discovered before it', async () => {
+    const path = join(dataDir, SQLITE_FILE_NAME);
+    const old = databaseAtVersion(path, 5);
+    const insert = old.prepare(
+      `INSERT INTO discovered_jobs (job_id, name, job_type, user_id, created_at, seen_at) VALUES (?, ?, 'principle_files', 'user-1', ?, 0)`,
+    );
+    insert.run('dj-1', 'ÉCOLE-Nightly', '2026-07-28T14:00:00Z');
+    insert.run('dj-2', 'école-weekly', '2026-07-28T16:00:00+03:00');
+    insert.run('dj-3', 'prod-router', 'not a time');
+    old.close();
+
+    const store = openSqliteStore({ path, logger: recordingLogger() });
+    try {
+      expect(await store.countMatchingJobs({ jobType: null, nameGlob: 'École-*' })).toBe(2);
+      expect(await store.countMatchingJobs({ jobType: 'principle_files', nameGlob: 'PROD-*' })).toBe(1);
+      expect((await store.jobsOfUser('user-1', 10)).jobs.map((j) => j.id)).toEqual(['dj-1', 'dj-2', 'dj-3']);
+      const plan = (sql: string, ...params: unknown[]) =>
+        store.db
+          .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+          .all(...params)
+          .map((r) => (r as { detail: string }).detail)
+          .join('; ');
+      expect(plan(`SELECT count(*) FROM discovered_jobs WHERE job_type = ? AND name_folded LIKE ? ESCAPE '\\'`, 'x', 'prod-%')).toContain(
+        'discovered_jobs_type_name (job_type=? AND name_folded>? AND name_folded<?)',
+      );
+      expect(plan('SELECT job_id FROM discovered_jobs WHERE user_id = ? ORDER BY created_ms DESC, job_id DESC LIMIT 10', 'u')).toMatch(
+        /discovered_jobs_user(?![\s\S]*TEMP B-TREE)/,
+      );
     } finally {
       await store.close();
     }

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { feedMatches } from '../../src/core/feeds.js';
 import {
   type Delivery,
+  type EmailResolution,
   isDestinationGone,
   type ListedJob,
   type NewDelivery,
@@ -98,6 +100,21 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
 
     async function addActive(overrides: Partial<NewSubscription> = {}) {
       return (await store.addSubscription(newSub(overrides))).subscription;
+    }
+
+    /** Ends a subscription the way a pass does, with its last deliveries; returns it as stored. */
+    async function end(s: Subscription, deliveries: NewDelivery[] = []): Promise<Subscription> {
+      const stored = await store.getWatch(s.jobId);
+      const ended = await store.commitPass(s.jobId, {
+        expectedVersion: stored?.version ?? null,
+        watch: makeWatch(),
+        deliveries,
+        endSubscriptions: { ids: [s.id], reason: 'completed' },
+      });
+      expect(ended).toBe(true);
+      const after = await store.getSubscription(s.id);
+      if (!after) throw new Error('ended subscription gone');
+      return after;
     }
 
     it('says which engine it is', () => {
@@ -556,8 +573,155 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         await store.recordJobs([job('a'), job('b')], T0);
         await store.recordJobs([job('b', { name: 'renamed' }), job('c')], at(1));
         expect(await store.knownJobs(['a', 'c', 'x'])).toEqual(new Set(['a', 'c']));
-        expect((await store.discoveredJobs()).sort((x, y) => x.id.localeCompare(y.id))).toEqual([job('a'), job('b'), job('c')]);
+        const { jobs, total } = await store.jobsOfUser('user-1', 10);
+        expect({ jobs: [...jobs].sort((x, y) => x.id.localeCompare(y.id)), total }).toEqual({
+          jobs: [job('a'), job('b'), job('c')],
+          total: 3,
+        });
         expect(await store.knownJobs([])).toEqual(new Set());
+      });
+
+      it('keeps a NUL character or a lone surrogate as U+FFFD, and knows the job by the id it was given', async () => {
+        const odd = job('dj-nul\u0000id', { name: 'a\u0000b\ud800c', userId: 'user-odd', createdAt: '2026-07-28T14:00:00Z\u0000' });
+        await store.recordJobs([odd], T0);
+        expect(await store.knownJobs(['dj-nul\u0000id', 'dj-other'])).toEqual(new Set(['dj-nul\u0000id']));
+        expect(await store.jobsOfUser('user-odd', 10)).toEqual({
+          jobs: [{ ...odd, id: 'dj-nul\ufffdid', name: 'a\ufffdb\ufffdc', createdAt: '2026-07-28T14:00:00Z\ufffd' }],
+          total: 1,
+        });
+        expect(await store.countMatchingJobs({ jobType: null, nameGlob: 'a?b?c' })).toBe(1);
+      });
+
+      it('lists a SeekrFlow user’s jobs newest first by their creation time, times it cannot read last, with the total', async () => {
+        const times: Record<string, string> = {
+          'dj-o-a': '2026-07-28T14:00:00Z',
+          // Later as text, earlier in time: 13:00 UTC.
+          'dj-o-b': '2026-07-28T16:00:00+03:00',
+          'dj-o-c': '2026-07-28T14:30:00.123456Z',
+          'dj-o-d': 'not a time',
+          'dj-o-e': '',
+          'dj-o-f': '2026-07-29 09:00:00',
+        };
+        const mine = Object.entries(times).map(([id, createdAt]) => job(id, { userId: 'user-order', createdAt }));
+        await store.recordJobs([...mine, job('dj-o-other', { userId: 'user-else', createdAt: '2030-01-01T00:00:00Z' })], T0);
+        const ids = async (limit: number) => {
+          const { jobs, total } = await store.jobsOfUser('user-order', limit);
+          return { ids: jobs.map((j) => j.id), total };
+        };
+        expect(await ids(10)).toEqual({ ids: ['dj-o-f', 'dj-o-c', 'dj-o-a', 'dj-o-b', 'dj-o-e', 'dj-o-d'], total: 6 });
+        expect(await ids(3)).toEqual({ ids: ['dj-o-f', 'dj-o-c', 'dj-o-a'], total: 6 });
+        expect(await ids(0)).toEqual({ ids: [], total: 6 });
+        expect((await store.jobsOfUser('user-order', 1)).jobs).toEqual([mine[5]]);
+        expect(await store.jobsOfUser('user-nobody', 10)).toEqual({ jobs: [], total: 0 });
+      });
+
+      it('counts the jobs a feed covers exactly as feedMatches matches them, whatever the names', async () => {
+        const names = [
+          'prod-router',
+          'PROD-Router',
+          'prod_router',
+          'prod%router',
+          'prod\\router',
+          'prodXrouter',
+          'a\\',
+          '100%',
+          '%',
+          '_',
+          '',
+          'ÉCOLE',
+          'école',
+          'İstanbul',
+          'istanbul',
+          'ΟΔΟΣ',
+          'οδος',
+          'STRASSE',
+          'straße',
+          'Ⅻ-roman',
+          '\u212Aelvin',
+          'kelvin',
+          'ſhort',
+          'a😀b',
+          '😀',
+          'tab\tname',
+          'new\nline',
+          'nul\u0000name',
+          'lone\ud800x',
+          'x\udc00',
+          '*star*',
+          '?q?',
+          '[bracket]',
+          'nightly-eval-3',
+        ];
+        const types = ['principle_files', 'context_grounded_files', 'Principle_Files'];
+        const jobs = names.map((name, i) => job(`dj-g-${i}`, { name, jobType: types[i % types.length] ?? 'principle_files' }));
+        await store.recordJobs(jobs, T0);
+        const globs = [
+          '*',
+          '',
+          '?',
+          '??',
+          'prod-*',
+          'PROD-*',
+          'prod_*',
+          'prod?router',
+          'prod_router',
+          'prod%router',
+          '*router',
+          '*%*',
+          '*_*',
+          '*\\*',
+          '%',
+          '_',
+          '\\',
+          'a\\',
+          'a\\*',
+          'é*',
+          'É*',
+          'İ*',
+          'i̇*',
+          '?stanbul',
+          '??stanbul',
+          'οδοσ',
+          'οδος',
+          '*ß*',
+          'strasse',
+          'ⅻ*',
+          'k*',
+          's*',
+          'ſ*',
+          'a?b',
+          '?',
+          '*😀*',
+          '*\t*',
+          '*?*?*?*',
+          '**',
+          'nul?name',
+          'lone?x',
+          'lone??x',
+          'x?',
+          '[*',
+          '[bracket]',
+          '\\[*',
+          '*-eval-?',
+          '*-*-*',
+        ];
+        for (const jobType of [null, 'principle_files', 'Principle_Files', 'nope']) {
+          for (const nameGlob of [null, ...globs]) {
+            const expected = jobs.filter((j) => feedMatches({ jobType, nameGlob }, j)).length;
+            expect(await store.countMatchingJobs({ jobType, nameGlob }), `type ${jobType}, glob ${JSON.stringify(nameGlob)}`).toBe(
+              expected,
+            );
+          }
+        }
+        // Not a vacuous agreement: LIKE's own wildcards are literal, case folds as JavaScript folds it.
+        const count = (nameGlob: string) => store.countMatchingJobs({ jobType: null, nameGlob });
+        expect(await count('*')).toBe(names.length);
+        expect(await count('prod_router')).toBe(1);
+        expect(await count('*_*')).toBe(2);
+        expect(await count('%')).toBe(1);
+        expect(await count('prod?router')).toBe(6);
+        expect(await count('??stanbul')).toBe(1);
+        expect(await count('οδος')).toBe(2);
       });
 
       it('links a person to their SeekrFlow user, finds them by it, and unlinks them', async () => {
@@ -569,6 +733,46 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         await store.unlinkOwner('U2');
         expect(await store.ownersOf('user-1')).toEqual([]);
         expect(await store.ownerLink('U2')).toBeNull();
+      });
+
+      it('keeps what Slack said of each email of the owner mapping file, one row per email, as last saved', async () => {
+        const found: EmailResolution = {
+          email: 'bob@example.com',
+          slackUserId: 'U_BOB',
+          resolvedAt: T0,
+          lastError: null,
+          failedAt: null,
+          failures: 0,
+          nextAttemptAt: at(7 * 86_400_000),
+        };
+        const unknown: EmailResolution = {
+          email: 'nobody@example.com',
+          slackUserId: null,
+          resolvedAt: null,
+          lastError: 'users_not_found',
+          failedAt: at(1),
+          failures: 1,
+          nextAttemptAt: at(3_600_000),
+        };
+        expect(await store.emailResolutions(['bob@example.com'])).toEqual([]);
+        await store.saveEmailResolution(found);
+        await store.saveEmailResolution(unknown);
+        const byEmail = async (emails: string[]) => new Map((await store.emailResolutions(emails)).map((r) => [r.email, r] as const));
+        expect(await byEmail(['bob@example.com', 'nobody@example.com', 'new@example.com'])).toEqual(
+          new Map([
+            ['bob@example.com', found],
+            ['nobody@example.com', unknown],
+          ]),
+        );
+        // Saved again: replaced whole (Slack could not say this time; who it named before is kept by the caller).
+        const failedLater = { ...found, lastError: 'request_failed', failedAt: at(2), failures: 1, nextAttemptAt: at(60_000) };
+        await store.saveEmailResolution(failedLater);
+        expect(await store.emailResolutions(['bob@example.com'])).toEqual([failedLater]);
+        expect(await store.emailResolutions([])).toEqual([]);
+        // A file of thousands of emails is read in one call.
+        const many = Array.from({ length: 2_000 }, (_, i) => `person-${i}@example.com`);
+        for (const email of many.slice(0, 3)) await store.saveEmailResolution({ ...unknown, email });
+        expect((await store.emailResolutions(many)).map((r) => r.email).sort()).toEqual(many.slice(0, 3).sort());
       });
 
       it('keeps owners’ subscriptions out of what is polled and of channels’ lists; a feed finds its own', async () => {
@@ -831,16 +1035,36 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
       });
 
       it('says how deep and how old the outbox is, and how many subscriptions are in each state', async () => {
-        expect(await store.outboxStats()).toEqual({ pending: 0, oldestCreatedAt: null });
+        expect(await store.outboxStats()).toEqual({ pending: 0, oldestCreatedAt: null, held: 0 });
         const a = await addActive();
         const b = await addActive();
         await addActive();
         await store.pauseSubscription(b.id, 'destination:archived');
         await store.enqueue([reply(a.id, 'x'), reply(a.id, 'y')]);
         const stats = await store.outboxStats();
-        expect(stats.pending).toBe(2);
+        expect(stats).toMatchObject({ pending: 2, held: 0 });
         expect(Math.abs((stats.oldestCreatedAt?.getTime() ?? 0) - Date.now())).toBeLessThan(60_000);
         expect(await store.subscriptionCounts()).toEqual({ active: 2, paused: 1, ended: 0 });
+      });
+
+      it('counts what paused subscriptions hold apart from what waits to go out, and never as the oldest', async () => {
+        const paused = await addActive();
+        const active = await addActive();
+        const ended = await addActive();
+        await store.enqueue([reply(paused.id, 'held 1'), card(paused.id, 'held card')]);
+        await store.pauseSubscription(paused.id, PAUSED_BY_PERSON, { userId: 'U1', at: T0 });
+        expect(await store.outboxStats()).toEqual({ pending: 0, oldestCreatedAt: null, held: 2 });
+        const before = await aMomentLater();
+        await store.enqueue([reply(active.id, 'a')]);
+        await end(ended, [reply(ended.id, 'final')]);
+        const stats = await store.outboxStats();
+        // An ended subscription's last words still go out: pending, not held.
+        expect(stats).toMatchObject({ pending: 2, held: 2 });
+        expect(stats.oldestCreatedAt?.getTime()).toBeGreaterThanOrEqual(before.getTime());
+        await store.resumeSubscription(paused.id);
+        const resumed = await store.outboxStats();
+        expect(resumed).toMatchObject({ pending: 4, held: 0 });
+        expect(resumed.oldestCreatedAt?.getTime()).toBeLessThan(before.getTime());
       });
 
       it('counts pending deliveries, in all and per subscription', async () => {
@@ -902,21 +1126,7 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
     });
 
     describe('retention', () => {
-      /** Ends a subscription the way a pass does, with its last deliveries; returns it as stored. */
-      async function end(s: Subscription, deliveries: NewDelivery[] = []): Promise<Subscription> {
-        const stored = await store.getWatch(s.jobId);
-        const ended = await store.commitPass(s.jobId, {
-          expectedVersion: stored?.version ?? null,
-          watch: makeWatch(),
-          deliveries,
-          endSubscriptions: { ids: [s.id], reason: 'completed' },
-        });
-        expect(ended).toBe(true);
-        const after = await store.getSubscription(s.id);
-        if (!after) throw new Error('ended subscription gone');
-        return after;
-      }
-      const nothing: PurgeResult = { subscriptions: 0, pausedExpired: [], watches: 0, deliveries: 0 };
+      const nothing: PurgeResult = { subscriptions: 0, pausedExpired: [], watches: 0, deliveries: 0, discoveredJobs: 0 };
 
       it('times every pause and every end, by the store’s clock unless a person gave the time', async () => {
         const before = Date.now() - 1_000; // PostgreSQL's clock, on this machine: a second of slack
@@ -951,7 +1161,7 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         expect(old.stateAt?.getTime()).toBeLessThan(cutoff.getTime());
         expect(recent.stateAt?.getTime()).toBeGreaterThan(cutoff.getTime());
 
-        expect(await store.purgeExpired(cutoff)).toEqual({ subscriptions: 1, pausedExpired: [], watches: 1, deliveries: 2 });
+        expect(await store.purgeExpired(cutoff)).toEqual({ ...nothing, subscriptions: 1, watches: 1, deliveries: 2 });
         expect(await store.getSubscription(old.id)).toBeNull();
         expect(await store.getWatch(old.jobId)).toBeNull();
         // Ended since the cutoff: kept, its summary still deliverable.
@@ -993,6 +1203,7 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
           // Their jobs' watches, which nothing else used.
           watches: 2,
           deliveries: 2,
+          discoveredJobs: 0,
         });
         expect(result.pausedExpired.every((p) => isDestinationGone(p.reason))).toBe(true);
         expect(await store.getSubscription(gone.id)).toBeNull();
@@ -1025,6 +1236,49 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         expect(await store.purgeExpired(afterEverything())).toEqual({ ...nothing, watches: 1 });
         expect(await store.getWatch('dj-nobody-new')).toBeNull();
         expect(await store.getWatch(active.jobId)).not.toBeNull();
+      });
+
+      it('forgets discovered jobs seen and created before the cutoff that nothing follows, and how far it went', async () => {
+        const listed = (id: string, createdAt: string): ListedJob => ({ id, name: `job ${id}`, jobType: 't', userId: 'user-p', createdAt });
+        const longAgo = new Date('2026-01-15T00:00:00Z');
+        const cutoff = new Date('2026-06-01T00:00:00Z');
+        await store.recordJobs(
+          [
+            listed('dj-p-old-1', '2026-01-01T00:00:00Z'),
+            // The newest of the forgotten: 22:00 UTC the day before.
+            listed('dj-p-old-2', '2026-02-01T00:00:00+02:00'),
+            listed('dj-p-active', '2026-01-01T00:00:00Z'),
+            listed('dj-p-paused', '2026-01-01T00:00:00Z'),
+            listed('dj-p-ended', '2026-01-02T00:00:00Z'),
+            listed('dj-p-no-time', 'yesterday'),
+            listed('dj-p-new', '2026-07-01T00:00:00Z'),
+          ],
+          longAgo,
+        );
+        // Created long ago, but only seen of late (a feed's first read of the whole team).
+        await store.recordJobs([listed('dj-p-seen-late', '2026-01-01T00:00:00Z')], new Date('2026-07-01T00:00:00Z'));
+        const active = await addActive({ jobId: 'dj-p-active' });
+        const paused = await addActive({ jobId: 'dj-p-paused' });
+        await store.pauseSubscription(paused.id, PAUSED_BY_PERSON, { userId: 'U1', at: longAgo });
+        await end(await addActive({ jobId: 'dj-p-ended' }));
+        const all = ['dj-p-old-1', 'dj-p-old-2', 'dj-p-active', 'dj-p-paused', 'dj-p-ended', 'dj-p-no-time', 'dj-p-new', 'dj-p-seen-late'];
+        expect(await store.discoveryHorizon()).toBeNull();
+
+        expect(await store.purgeExpired(cutoff, 2)).toEqual({ ...nothing, discoveredJobs: 2 });
+        expect(await store.purgeExpired(cutoff, 2)).toEqual({ ...nothing, discoveredJobs: 1 });
+        expect(await store.knownJobs(all)).toEqual(new Set(['dj-p-active', 'dj-p-paused', 'dj-p-no-time', 'dj-p-new', 'dj-p-seen-late']));
+        expect(await store.discoveryHorizon()).toEqual(new Date('2026-01-31T22:00:00Z'));
+        expect(await store.purgeExpired(cutoff)).toEqual(nothing);
+
+        // The horizon never goes back: a job older than it, forgotten later, leaves it where it was.
+        await end(active);
+        expect(await store.purgeExpired(cutoff)).toEqual({ ...nothing, discoveredJobs: 1 });
+        expect(await store.discoveryHorizon()).toEqual(new Date('2026-01-31T22:00:00Z'));
+        // Once later than everything, only the followed job and the one without a time stay.
+        expect(await store.purgeExpired(afterEverything())).toMatchObject({ discoveredJobs: 2 });
+        expect(await store.knownJobs(all)).toEqual(new Set(['dj-p-paused', 'dj-p-no-time']));
+        expect(await store.discoveryHorizon()).toEqual(new Date('2026-07-01T00:00:00Z'));
+        expect((await store.jobsOfUser('user-p', 10)).total).toBe(2);
       });
 
       it('removes at most `limit` of each kind per call, the oldest first', async () => {

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SIGNING_SECRET, waitFor } from './harness.js';
+import type { FakeSlack } from './fake-slack/server.js';
+import { SIGNING_SECRET, visibleText, waitFor } from './harness.js';
+import { sendSlashCommand } from './slack-requests.js';
 
 /**
  * The bot as a separate process (`datajob-bot start` through tsx), for what an in-process test
@@ -97,4 +99,16 @@ export async function startBotProcess(env: Record<string, string>, options: { ti
       return exited;
     },
   };
+}
+
+/** `/datajob <text>` in `channel`, sent to a bot process as Slack sends it; resolves with the answer as a person reads it. */
+export async function askProcess(bot: BotProcess, slack: FakeSlack, channel: string, text: string): Promise<string> {
+  const responseUrl = slack.responseUrl({ channel });
+  await sendSlashCommand(
+    `http://127.0.0.1:${bot.port}/slack/events`,
+    SIGNING_SECRET,
+    { text, channelId: channel, responseUrl },
+    { fake: slack },
+  );
+  return visibleText((await waitFor(() => slack.responses(responseUrl)[0], `an answer to ${text}`, 15_000)).body as object);
 }

@@ -108,10 +108,10 @@ export class Faults {
     this.rateRules.push({ method, retryAfter, remaining: opts.times ?? 1 });
   }
 
-  /** Forgets failNext and rateLimit rules; the enforced limits stay. */
-  clearInjected(): void {
-    this.failRules = [];
-    this.rateRules = [];
+  /** Drops the injected rules of `method` (of every method without one); the enforced limits stay. */
+  clear(method?: string): void {
+    this.failRules = this.failRules.filter((r) => method !== undefined && r.method !== method);
+    this.rateRules = this.rateRules.filter((r) => method !== undefined && r.method !== method);
   }
 
   reset(): void {

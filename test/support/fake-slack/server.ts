@@ -110,8 +110,6 @@ export interface FakeSlack {
   rateLimitStats(): RateLimitStats;
 
   failNext(method: string, error: string, opts?: { times?: number; channel?: string }): void;
-  /** Forgets the faults failNext and rateLimit set up (not the enforced limits); the workspace stays as it is. */
-  clearFaults(): void;
   /**
    * Once: when a call of `method` matching `when` has been carried out, `hook` runs before Slack's
    * answer goes back (a test crashes the bot there, or makes its database fail, between Slack doing
@@ -123,6 +121,8 @@ export interface FakeSlack {
     hook: (args: Record<string, unknown>) => void | Promise<void>,
   ): void;
   rateLimit(method: string, retryAfterSeconds: number, opts?: { times?: number }): void;
+  /** Forgets the injected faults (failNext, rateLimit) of one method, or of every method: its calls go through again. */
+  clearFaults(method?: string): void;
   enforceRateLimits(settings: boolean | RateLimitSettings): void;
   /** Every bot-token call answers this error until set back to 'ok'. */
   setTokenState(state: TokenState): void;
@@ -447,11 +447,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       return stats;
     },
     failNext: (method, error, o) => faults.failNext(method, error, o),
-    clearFaults: () => faults.clearInjected(),
     beforeAnswering: (method, when, hook) => {
       hooks.push({ method, when, hook });
     },
     rateLimit: (method, retryAfter, o) => faults.rateLimit(method, retryAfter, o),
+    clearFaults: (method) => faults.clear(method),
     enforceRateLimits: (settings) => faults.setEnforcement(settings),
     setTokenState: (state) => {
       tokenState = state;
