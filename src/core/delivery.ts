@@ -370,9 +370,6 @@ function cardMayBeThere(subscription: Subscription, delivery: Delivery): boolean
   return delivery.reclaimed || (delivery.lastError?.startsWith(MAYBE_DELIVERED) ?? false) || subscription.feedId === null;
 }
 
-/** A channel reply whose card is not in the channel yet (a feed's card, queued alongside): wait for it a second. */
-const WAIT_FOR_CARD: SendOutcome = { kind: 'retry', afterMs: 1_000, rateLimited: true, maybeDelivered: false, detail: 'waiting_for_card' };
-
 async function sendReply(subscription: Subscription, delivery: Delivery, deps: RunDeps): Promise<SendOutcome | 'already_sent'> {
   const { item } = delivery;
   // An owner is told in their direct messages, not under a card.
@@ -383,9 +380,17 @@ async function sendReply(subscription: Subscription, delivery: Delivery, deps: R
       item.kind === 'reply' ? item.reply : { legacy: null },
       `${subscription.id}:${delivery.key}`,
     );
-  if (!subscription.cardTs && subscription.feedId !== null) return WAIT_FOR_CARD;
   const reply: ThreadReply | LegacyContent = item.kind === 'reply' ? item.reply : { legacy: item.kind === 'legacy' ? item.content : null };
   const deliveryKey = `${subscription.id}:${delivery.key}`;
+  if (!subscription.cardTs) {
+    // A card that never made it to the channel: the outbox held its replies a while (see
+    // REPLIES_WAIT_FOR_CARD_MS), and they go now, in the channel itself, rather than never.
+    deps.logger.warn(
+      { subscriptionId: subscription.id, deliveryKey },
+      'reply sent without its card’s thread: the card is not in the channel',
+    );
+    return deps.notifier.postReply(subscription.channelId, null, reply, deliveryKey);
+  }
   const uncertain = delivery.reclaimed || (delivery.lastError?.startsWith(MAYBE_DELIVERED) ?? false);
   if (uncertain && subscription.cardTs && (await alreadyInThread(deps, subscription.channelId, subscription.cardTs, deliveryKey))) {
     return 'already_sent';

@@ -259,6 +259,13 @@ export interface Delivery extends NewDelivery {
   lastError: string | null;
 }
 
+/**
+ * How long a reply waits, from when it was stored, for its subscription's card to be in the channel
+ * (to thread under it: a feed's card queued alongside, a card being looked for after a crash). Past
+ * it the reply is claimed and goes without the card's thread; meanwhile it is not claimed at all.
+ */
+export const REPLIES_WAIT_FOR_CARD_MS = 10 * 60_000;
+
 export interface Outbox {
   enqueue(deliveries: NewDelivery[]): Promise<void>;
   /**
@@ -266,7 +273,8 @@ export interface Outbox {
    * each subscription that is not paused: its replies from the oldest on, stopping at the first
    * one that is not due or is claimed by someone else (replies tell a story: their order holds),
    * and its pending card when due and unclaimed (a card is a state: it never waits for a reply, nor
-   * a reply for it). Returned in enqueue order.
+   * a reply for it). A channel subscription's reply is not claimed while its card is not in the
+   * channel, until REPLIES_WAIT_FOR_CARD_MS after it was stored. Returned in enqueue order.
    */
   claimDeliveries(owner: string, now: Date, leaseMs: number, limit: number, kind?: 'card' | 'reply'): Promise<Delivery[]>;
   /**

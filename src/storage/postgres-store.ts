@@ -14,6 +14,7 @@ import {
   type PassCommit,
   PURGE_LIMIT,
   type PurgeResult,
+  REPLIES_WAIT_FOR_CARD_MS,
   type Store,
   type StoredWatch,
   type Subscription,
@@ -639,20 +640,23 @@ export class PostgresStore implements Store {
       const locked = await client.query<{ id: string }>(
         `WITH heads AS (
            -- The first delivery of each kind per subscription: replies keep their order, the card its own.
-           SELECT DISTINCT ON (subscription_id, kind) subscription_id, id, not_before, claimed_until
+           SELECT DISTINCT ON (subscription_id, kind) subscription_id, id, kind, not_before, claimed_until, created_at
            FROM deliveries WHERE ($3::text IS NULL OR kind = $3) ORDER BY subscription_id, kind, id
          ), ready AS (
-           SELECT subscription_id, min(id) AS first FROM heads
-           WHERE (not_before IS NULL OR not_before <= coalesce($1::timestamptz, now()))
-             AND (claimed_until IS NULL OR claimed_until <= coalesce($1::timestamptz, now()))
-           GROUP BY subscription_id
+           SELECT h.subscription_id, min(h.id) AS first FROM heads h JOIN subscriptions s ON s.id = h.subscription_id
+           WHERE (h.not_before IS NULL OR h.not_before <= coalesce($1::timestamptz, now()))
+             AND (h.claimed_until IS NULL OR h.claimed_until <= coalesce($1::timestamptz, now()))
+             -- Replies wait a while for their card to be in the channel (REPLIES_WAIT_FOR_CARD_MS).
+             AND (h.kind <> 'reply' OR s.card_ts IS NOT NULL OR s.kind <> 'channel'
+               OR h.created_at <= coalesce($1::timestamptz, now()) - $4::double precision * interval '1 millisecond')
+           GROUP BY h.subscription_id
          )
          SELECT s.id FROM ready r JOIN subscriptions s ON s.id = r.subscription_id
          WHERE s.state <> 'paused'
          ORDER BY r.first
          LIMIT $2
          FOR NO KEY UPDATE OF s SKIP LOCKED`,
-        [present, limit, kind ?? null],
+        [present, limit, kind ?? null, REPLIES_WAIT_FOR_CARD_MS],
       );
       if (locked.rows.length === 0) return [];
       // 2. With those locks held, nobody else claims for these subscriptions. Re-read (this
@@ -664,9 +668,12 @@ export class PostgresStore implements Store {
            SELECT d.id,
              -- Still marked claimed although claimable: that claim expired with no outcome recorded.
              d.claimed_until IS NOT NULL AS reclaimed
-           FROM deliveries d, present p
+           FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id, present p
            WHERE d.subscription_id = ANY($3::bigint[])
              AND ($6::text IS NULL OR d.kind = $6)
+             -- Replies wait a while for their card to be in the channel (REPLIES_WAIT_FOR_CARD_MS).
+             AND (d.kind <> 'reply' OR s.card_ts IS NOT NULL OR s.kind <> 'channel'
+               OR d.created_at <= p.at - $7::double precision * interval '1 millisecond')
              AND (d.not_before IS NULL OR d.not_before <= p.at)
              AND (d.claimed_until IS NULL OR d.claimed_until <= p.at)
              AND NOT EXISTS (
@@ -681,7 +688,7 @@ export class PostgresStore implements Store {
          FROM picked WHERE d.id = picked.id
          RETURNING d.id, d.subscription_id, d.key, d.kind, d.payload, d.attempts, d.not_before, d.created_at, d.last_error,
            picked.reclaimed`,
-        [owner, leaseMs, locked.rows.map((r) => r.id), present, limit, kind ?? null],
+        [owner, leaseMs, locked.rows.map((r) => r.id), present, limit, kind ?? null, REPLIES_WAIT_FOR_CARD_MS],
       );
       return claimed.rows;
     });

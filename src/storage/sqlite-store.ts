@@ -14,6 +14,7 @@ import {
   type PassCommit,
   PURGE_LIMIT,
   type PurgeResult,
+  REPLIES_WAIT_FOR_CARD_MS,
   type Store,
   type StoredWatch,
   type Subscription,
@@ -322,7 +323,7 @@ function prepareStatements(db: Database.Database) {
        ON CONFLICT (subscription_id, key) DO UPDATE SET payload = excluded.payload, revision = revision + 1
        WHERE excluded.kind = 'card' AND deliveries.kind = 'card'`,
     ),
-    claimable: db.prepare<{ now: number; limit: number; kind: string | null }, DeliveryRow>(
+    claimable: db.prepare<{ now: number; limit: number; kind: string | null; cardWaitSince: number }, DeliveryRow>(
       `SELECT d.id, d.subscription_id, d.key, d.kind, d.payload, d.attempts, d.not_before, d.created_at, d.last_error,
          -- Still marked claimed although claimable: that claim expired with no outcome recorded.
          d.claimed_until IS NOT NULL AS reclaimed
@@ -330,6 +331,8 @@ function prepareStatements(db: Database.Database) {
        JOIN subscriptions s ON s.id = d.subscription_id
        WHERE s.state <> 'paused'
          AND (@kind IS NULL OR d.kind = @kind)
+         -- Replies wait a while for their card to be in the channel (REPLIES_WAIT_FOR_CARD_MS).
+         AND (d.kind <> 'reply' OR s.card_ts IS NOT NULL OR s.kind <> 'channel' OR d.created_at <= @cardWaitSince)
          AND (d.not_before IS NULL OR d.not_before <= @now)
          AND (d.claimed_until IS NULL OR d.claimed_until <= @now)
          -- Order holds among a subscription's replies; its one card never waits (kind = kind).
@@ -618,7 +621,12 @@ export class SqliteStore implements Store {
     const until = at + leaseMs;
     return this.db
       .transaction(() => {
-        const rows = this.#s.claimable.all({ now: at, limit: Math.trunc(limit), kind: kind ?? null });
+        const rows = this.#s.claimable.all({
+          now: at,
+          limit: Math.trunc(limit),
+          kind: kind ?? null,
+          cardWaitSince: at - REPLIES_WAIT_FOR_CARD_MS,
+        });
         for (const r of rows) this.#s.claim.run(owner, until, r.id);
         return rows.map(toDelivery);
       })

@@ -108,4 +108,29 @@ describe('a living card, posted once', () => {
     await waitFor(() => h.logs.find((l) => l.includes('looked for a living card') && l.includes('"found":"found"')), 'the card found');
     expect(h.slack.topLevel('C_DATA_JOBS')).toHaveLength(1);
   });
+
+  it('a reply whose card never reached the channel waits, claims nothing meanwhile, then goes without the thread', async () => {
+    const clock = testClock();
+    h = await startHarness({ now: clock.now });
+    await h.ask('subscribe team all');
+    await h.bot.discoverNow();
+    h.sim.putJob(job('dj-once-3', false));
+    // Slack refuses the feed's card for good (our bug, say): each pass's card is dropped, none posted.
+    h.slack.failNext('chat.postMessage', 'invalid_blocks', { times: 100, when: isCard });
+    await h.bot.discoverNow();
+    await h.bot.pollNow();
+    await waitFor(() => h.logs.find((l) => l.includes('delivery dropped')), 'the card dropped');
+    h.sim.putJob(job('dj-once-3', true));
+    const logged = h.logs.length;
+    await h.bot.pollNow();
+    await h.bot.pollNow();
+    expect(h.slack.topLevel('C_DATA_JOBS')).toEqual([]);
+    // Held without a claim: no attempt, no retry line.
+    expect(h.logs.slice(logged).filter((l) => /delivery will be retried|reply sent without/.test(l))).toEqual([]);
+    clock.advance(11 * 60_000);
+    await h.bot.pollNow();
+    const alone = await waitFor(() => h.slack.topLevel('C_DATA_JOBS')[0], 'the reply, in the channel');
+    expect(visibleText(alone)).toMatch(/1 file failed/);
+    expect(h.logs.filter((l) => l.includes('reply sent without its card’s thread'))).toHaveLength(1);
+  });
 });

@@ -10,6 +10,7 @@ import {
   PAUSED_BY_PERSON,
   type PurgeResult,
   pauseReason,
+  REPLIES_WAIT_FOR_CARD_MS,
   type Store,
   type Subscription,
 } from '../../src/core/ports.js';
@@ -1003,6 +1004,25 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         // The key is free again once the delivery is gone.
         await store.enqueue([reply(s.id, 'a', 'a again')]);
         expect(await store.pendingDeliveries(s.id)).toBe(2);
+      });
+
+      it('holds a channel’s replies while its card is not in the channel, for REPLIES_WAIT_FOR_CARD_MS from when each was stored', async () => {
+        const waiting = await addActive();
+        const owner = await addActive({ kind: 'owner', channelId: 'U_OWNER' });
+        const posted = await addActive();
+        await store.setCardTs(posted.id, '1700000000.000100');
+        const stored = Date.now();
+        await store.enqueue([reply(waiting.id, 'a'), card(waiting.id, 'its card'), reply(owner.id, 'o'), reply(posted.id, 'p')]);
+        // Its card goes meanwhile, and so do the owner's and the posted card's replies; its own wait.
+        const meanwhile = await store.claimDeliveries('w', new Date(stored + 60_000), LEASE, 10);
+        expect(keys(meanwhile).sort()).toEqual(['card', 'o', 'p']);
+        await store.releaseDeliveries(meanwhile.map((d) => d.id));
+        // Claimed once its wait is over (and at once if the card had come).
+        const later = await store.claimDeliveries('w', new Date(stored + REPLIES_WAIT_FOR_CARD_MS + 60_000), LEASE, 10, 'reply');
+        expect(keys(later).sort()).toEqual(['a', 'o', 'p']);
+        await store.releaseDeliveries(later.map((d) => d.id));
+        await store.setCardTs(waiting.id, '1700000000.000200');
+        expect(keys(await store.claimDeliveries('w', new Date(stored + 60_000), LEASE, 10, 'reply')).sort()).toEqual(['a', 'o', 'p']);
       });
 
       it('does not claim a paused subscription’s deliveries until it is resumed', async () => {

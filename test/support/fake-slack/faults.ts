@@ -4,7 +4,14 @@ import type { Rate, RateLimitSettings } from './types.js';
 /** What the fault layer decided for one call, before the method itself runs. */
 export type FaultAnswer = { kind: 'error'; error: string } | { kind: 'ratelimited'; retryAfter: number };
 
-type FailRule = { method: string; error: string; remaining: number; channel?: string };
+type FailRule = {
+  method: string;
+  error: string;
+  remaining: number;
+  channel?: string;
+  /** Only calls whose arguments match (a card's post, say, not a reply's). */
+  when?: (args: Record<string, unknown>) => boolean;
+};
 type RateRule = { method: string; retryAfter: number; remaining: number };
 
 /**
@@ -99,8 +106,18 @@ export class Faults {
     this.buckets.clear();
   }
 
-  failNext(method: string, error: string, opts: { times?: number; channel?: string } = {}): void {
-    this.failRules.push({ method, error, remaining: opts.times ?? 1, ...(opts.channel ? { channel: opts.channel } : {}) });
+  failNext(
+    method: string,
+    error: string,
+    opts: { times?: number; channel?: string; when?: (args: Record<string, unknown>) => boolean } = {},
+  ): void {
+    this.failRules.push({
+      method,
+      error,
+      remaining: opts.times ?? 1,
+      ...(opts.channel ? { channel: opts.channel } : {}),
+      ...(opts.when ? { when: opts.when } : {}),
+    });
   }
 
   /** The next call(s) answer 429 with this Retry-After, as given (0 included: tests use it to go fast). */
@@ -124,7 +141,7 @@ export class Faults {
    * Decides whether this call fails before reaching the method. Order as Slack: rate limits first
    * (they are answered at the edge), then the injected error.
    */
-  check(method: string, channel: string | undefined): FaultAnswer | undefined {
+  check(method: string, channel: string | undefined, args: Record<string, unknown> = {}): FaultAnswer | undefined {
     const rate = this.rateRules.find((r) => r.method === method && r.remaining > 0);
     if (rate) {
       rate.remaining--;
@@ -132,7 +149,9 @@ export class Faults {
     }
     const limited = this.enforced(method, channel);
     if (limited) return limited;
-    const fail = this.failRules.find((r) => r.method === method && r.remaining > 0 && (r.channel === undefined || r.channel === channel));
+    const fail = this.failRules.find(
+      (r) => r.method === method && r.remaining > 0 && (r.channel === undefined || r.channel === channel) && (r.when?.(args) ?? true),
+    );
     if (fail) {
       fail.remaining--;
       return { kind: 'error', error: fail.error };

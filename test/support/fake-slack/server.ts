@@ -109,7 +109,11 @@ export interface FakeSlack {
   /** Calls and 429s per method and in total (since the last reset). */
   rateLimitStats(): RateLimitStats;
 
-  failNext(method: string, error: string, opts?: { times?: number; channel?: string }): void;
+  failNext(
+    method: string,
+    error: string,
+    opts?: { times?: number; channel?: string; when?: (args: Record<string, unknown>) => boolean },
+  ): void;
   /**
    * Once: when a call of `method` matching `when` has been carried out, `hook` runs before Slack's
    * answer goes back (a test crashes the bot there, or makes its database fail, between Slack doing
@@ -301,7 +305,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     if (needed) return answer(200, { ok: false, error: 'missing_scope', needed, provided: [...scopes].join(',') }, accepted);
 
     const channelRef = typeof args.channel === 'string' ? args.channel : undefined;
-    const fault = faults.check(method, channelRef ? (ws.findChannel(channelRef)?.id ?? channelRef) : undefined);
+    const fault = faults.check(method, channelRef ? (ws.findChannel(channelRef)?.id ?? channelRef) : undefined, args);
     if (fault?.kind === 'ratelimited') return answer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(fault.retryAfter) });
     if (fault?.kind === 'error') {
       // As Slack says it: which scope the method needed, and which the token has.
