@@ -11,7 +11,7 @@ describe('createMetrics: the store’s figures', () => {
         outbox: async () => {
           queries++;
           if (fail) throw new Error('database away');
-          return { pending: queries, oldestCreatedAt: null };
+          return { pending: queries, oldestCreatedAt: null, held: 3 };
         },
         subscriptions: async () => ({ active: 1, paused: 0, ended: 0 }),
         tokenRefused: () => null,
@@ -21,6 +21,7 @@ describe('createMetrics: the store’s figures', () => {
     );
     const pending = async () => /datajob_outbox_pending (\d+)/.exec((await metrics.scrape()).body)?.[1];
     expect(await Promise.all([pending(), pending(), pending()])).toEqual(['1', '1', '1']);
+    expect((await metrics.scrape()).body).toMatch(/^datajob_outbox_held 3$/m);
     now = 14_999;
     expect(await pending()).toBe('1');
     expect(queries).toBe(1);

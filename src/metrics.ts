@@ -11,7 +11,8 @@ import type { Log } from './core/ports.js';
  */
 
 export interface MetricsSources {
-  outbox(): Promise<{ pending: number; oldestCreatedAt: Date | null }>;
+  /** `held`: what paused subscriptions keep for when they resume (not part of `pending`). */
+  outbox(): Promise<{ pending: number; oldestCreatedAt: Date | null; held: number }>;
   subscriptions(): Promise<Record<'active' | 'paused' | 'ended', number>>;
   /** Null while Slack accepts the token; why it refuses it otherwise. */
   tokenRefused(): string | null;
@@ -94,6 +95,15 @@ export function createMetrics(given: MetricsSources, options: { storeMs: number;
     async collect() {
       const { pending } = await sources.outbox();
       this.set(pending);
+    },
+  });
+  new Gauge({
+    name: 'datajob_outbox_held',
+    help: 'Messages paused subscriptions keep until a person resumes them (not in datajob_outbox_pending).',
+    registers: [registry],
+    async collect() {
+      const { held } = await sources.outbox();
+      this.set(held);
     },
   });
   new Gauge({
