@@ -105,7 +105,7 @@ describe('loadConfig', () => {
     ['SEEKRFLOW_BASE_URL', 'flow.seekr.com', /http\(s\) URL/],
     ['SLACK_API_URL', 'ftp://x', /http\(s\) URL/],
     ['SEEKRFLOW_JOB_URL_TEMPLATE', 'https://apps.seekr.com/jobs', /\{id\}/],
-    ['HEALTHZ_DETAILS', 'yes', /true or false/],
+    ['HEALTHZ_DETAILS', 'maybe', /true or false/],
     ['SEEKRFLOW_MAX_BODY_MB', '0', /1 to 512/],
     ['SEEKRFLOW_MAX_BODY_MB', '1024', /1 to 512/],
     ['POLL_SCHEDULE', 'every minute', /cron expression/],
@@ -226,5 +226,26 @@ describe('configWarnings', () => {
     const warnings = configWarnings(loadConfig({ ...base, SLACK_API_URL: 'http://slack-proxy.internal/api/' }));
     expect(warnings.map((w) => w.variable)).toEqual(['SLACK_API_URL']);
     expect(warnings[0]?.message).toMatch(/Slack bot token would travel unencrypted/);
+  });
+});
+
+describe('flags', () => {
+  const base = { SLACK_BOT_TOKEN: 'xoxb-flag-test', SLACK_SIGNING_SECRET: 'flag-secret', SEEKRFLOW_API_KEY: 'flag-key' };
+  it.each([
+    ['true', true],
+    ['YES', true],
+    ['on', true],
+    ['1', true],
+    ['False', false],
+    ['no', false],
+    ['off', false],
+    ['0', false],
+  ])('read %s as %s, whichever flag it is', (value, expected) => {
+    const config = loadConfig({ ...base, HEALTHZ_DETAILS: value, ALLOW_GUESTS: value, ALLOW_SHARED_CHANNELS: value });
+    expect([config.slack.healthzDetails, config.access.allowGuests, config.access.allowSharedChannels]).toEqual([
+      expected,
+      expected,
+      expected,
+    ]);
   });
 });

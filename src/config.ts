@@ -35,32 +35,16 @@ const int = (min: number, max: number, fallback: number) =>
       return n;
     });
 
-const bool = (fallback: boolean) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return fallback;
-      if (/^(true|false)$/i.test(v)) return v.toLowerCase() === 'true';
-      ctx.addIssue({ code: 'custom', message: 'expected true or false' });
-      return z.NEVER;
-    });
-
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** A flag: true/false, 1/0, yes/no, on/off (any case), or unset for its default. */
 const flag = (fallback: boolean) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return fallback;
-      if (/^(true|1|yes|on)$/i.test(v)) return true;
-      if (/^(false|0|no|off)$/i.test(v)) return false;
-      ctx.addIssue({ code: 'custom', message: 'expected true or false' });
-      return z.NEVER;
-    });
+  optionalString.pipe(
+    z
+      .stringbool({ error: 'expected true or false' })
+      .optional()
+      .transform((v) => v ?? fallback),
+  );
 
 const usergroupIds = optionalString.transform((v, ctx) => {
   const ids = (v ?? '')
@@ -120,7 +104,7 @@ const EnvSchema = z.object({
   ),
   SLACK_SIGNING_SECRET: optionalString,
   PORT: int(0, 65535, 3000),
-  HEALTHZ_DETAILS: bool(false),
+  HEALTHZ_DETAILS: flag(false),
   METRICS_PORT: int(0, 65535, 9464),
   METRICS_HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
   METRICS_STORE_SECONDS: int(0, 300, 15),
