@@ -6,6 +6,7 @@ import { codePointLength, escapeAndTruncate } from './escape.js';
 import { CARD_LABELS, type FailureGroupCaps, failureGroupText } from './failure-group.js';
 import { formatCount, formatTimestamp, plural } from './format.js';
 import { MODAL_CAPS, SLACK_LIMITS } from './limits.js';
+import { renderNoteModal } from './note-modal.js';
 
 /** The modal behind "Show all failed files". Listeners register on these ids. */
 export const FAILED_FILES_CALLBACK_ID = 'failed_files';
@@ -160,4 +161,15 @@ function causeCaps(onPage: number): { one: FailureGroupCaps; many: FailureGroupC
 function causeText(group: FailureGroup, caps: { one: FailureGroupCaps; many: FailureGroupCaps }): string {
   const when = group.latestFailedAt ? ` · ${group.count === 1 ? 'failed' : 'latest'} ${formatTimestamp(group.latestFailedAt, 40)}` : '';
   return failureGroupText(group, group.count === 1 ? caps.one : caps.many, CARD_LABELS, when);
+}
+
+/** One sentence in the modal, in place of the list: loading, a refusal, or why the job could not be read. */
+export function renderFailedFilesNote(jobId: string, text: string, at: Date): ModalView {
+  return renderNoteModal({
+    callbackId: FAILED_FILES_CALLBACK_ID,
+    title: 'Failed files',
+    text,
+    at,
+    privateMetadata: JSON.stringify({ jobId, page: 1 }),
+  });
 }

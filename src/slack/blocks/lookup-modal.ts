@@ -1,6 +1,7 @@
 import type { DataJob } from '../../domain/data-job.js';
 import { type Block, blockIds, type FormView, type ModalView, mrkdwn, plainText } from './block-kit.js';
 import { MORE_NAMES_IN_THE_LIST, renderCard } from './card.js';
+import { renderNoteModal } from './note-modal.js';
 
 /**
  * "Look up a job", from the App Home: a modal that asks for an id (or a link), then shows the job's
@@ -8,6 +9,7 @@ import { MORE_NAMES_IN_THE_LIST, renderCard } from './card.js';
  */
 
 export const LOOKUP_CALLBACK_ID = 'lookup_job';
+const LOOKUP_RESULT_TITLE = 'Data job';
 export const LOOKUP_INPUT = { blockId: 'job', actionId: 'job_id' } as const;
 /** As much as `/datajob` reads of a pasted id (or a link to it). */
 const INPUT_MAX_LENGTH = 1_000;
@@ -38,8 +40,7 @@ export function renderLookupForm(): FormView {
 
 /** One sentence in the modal: the look-up under way, a refusal, or why the job could not be read. */
 export function renderLookupNote(text: string, at: Date): ModalView {
-  const id = blockIds(String(at.getTime()));
-  return modal([{ type: 'section', block_id: id('note'), text: mrkdwn(text) }]);
+  return renderNoteModal({ callbackId: LOOKUP_CALLBACK_ID, title: LOOKUP_RESULT_TITLE, text, at });
 }
 
 /**
@@ -68,7 +69,7 @@ function modal(blocks: Block[]): ModalView {
   return {
     type: 'modal',
     callback_id: LOOKUP_CALLBACK_ID,
-    title: plainText('Data job'),
+    title: plainText(LOOKUP_RESULT_TITLE),
     close: plainText('Close'),
     private_metadata: '',
     blocks,

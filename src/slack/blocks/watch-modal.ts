@@ -1,6 +1,7 @@
 import type { SubscriptionFilter } from '../../domain/events.js';
 import { JOB_ID_PATTERN } from '../../domain/job-id.js';
 import { blockIds, type FormView, type ModalView, mrkdwn, type Option, plainText } from './block-kit.js';
+import { renderNoteModal } from './note-modal.js';
 
 /**
  * "Watch this job", the message shortcut: a modal that asks what the channel should hear about the
@@ -62,15 +63,7 @@ export function renderWatchForm(target: WatchMetadata): FormView {
 
 /** One sentence in the modal: subscribing under way, what came of it, or why not. */
 export function renderWatchNote(text: string, at: Date): ModalView {
-  const id = blockIds(String(at.getTime()));
-  return {
-    type: 'modal',
-    callback_id: WATCH_CALLBACK_ID,
-    title: plainText('Watch this job'),
-    close: plainText('Close'),
-    private_metadata: '',
-    blocks: [{ type: 'section', block_id: id('note'), text: mrkdwn(text) }],
-  };
+  return renderNoteModal({ callbackId: WATCH_CALLBACK_ID, title: 'Watch this job', text, at });
 }
 
 /** Reads the modal's metadata back; null when it is not ours. */

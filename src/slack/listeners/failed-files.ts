@@ -1,14 +1,13 @@
 import type { App, BlockAction, ButtonAction, RespondArguments } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { normalizeJobId } from '../../domain/job-id.js';
-import { type Block, blockIds, type ModalView, mrkdwn, plainText } from '../blocks/block-kit.js';
 import { ACTIONS } from '../blocks/card.js';
 import { escapeAndTruncate } from '../blocks/escape.js';
 import {
   FAILED_FILES_ACTIONS,
-  FAILED_FILES_CALLBACK_ID,
   parseFailedFilesMetadata,
   renderFailedFilesModal,
+  renderFailedFilesNote,
 } from '../blocks/failed-files-modal.js';
 import { fetchFailureReply, type Reply, SOMETHING_WENT_WRONG } from '../messages.js';
 import { guarded, type ListenerDeps, permitted } from './context.js';
@@ -18,22 +17,11 @@ import { guarded, type ListenerDeps, permitted } from './context.js';
  * longer, so the modal opens at once with a loading note and is filled in by views.update.
  */
 
-function noteView(jobId: string, text: string): ModalView {
-  const id = blockIds('note');
-  const blocks: Block[] = [{ type: 'section', block_id: id('note'), text: mrkdwn(text) }];
-  return {
-    type: 'modal',
-    callback_id: FAILED_FILES_CALLBACK_ID,
-    title: plainText('Failed files'),
-    close: plainText('Close'),
-    private_metadata: JSON.stringify({ jobId, page: 1 }),
-    blocks,
-  };
-}
-
 async function fillModal(deps: ListenerDeps, client: WebClient, viewId: string, jobId: string, page: number, hash?: string): Promise<void> {
   const result = await deps.jobs.getDataJob(jobId);
-  const view = result.ok ? renderFailedFilesModal(result.job, { page }) : noteView(jobId, fetchFailureReply(result.failure, jobId).text);
+  const view = result.ok
+    ? renderFailedFilesModal(result.job, { page })
+    : renderFailedFilesNote(jobId, fetchFailureReply(result.failure, jobId).text, deps.now());
   await client.views.update({ view_id: viewId, ...(hash ? { hash } : {}), view: view as never });
 }
 
@@ -51,14 +39,22 @@ export function registerFailedFilesModal(app: App, deps: ListenerDeps): void {
       { action: ACTIONS.openFailedFiles, user: body.user.id, jobId: id.id },
       // Once the modal is open, a failure must not leave it saying "Loading…" for ever.
       async () => {
-        if (viewId) await client.views.update({ view_id: viewId, view: noteView(id.id, SOMETHING_WENT_WRONG.text) as never });
+        if (viewId)
+          await client.views.update({
+            view_id: viewId,
+            view: renderFailedFilesNote(id.id, SOMETHING_WENT_WRONG.text, deps.now()) as never,
+          });
         else await say(SOMETHING_WENT_WRONG);
       },
       async () => {
         if (!(await permitted(deps, request, say))) return;
         const opened = await client.views.open({
           trigger_id: body.trigger_id,
-          view: noteView(id.id, `:hourglass_flowing_sand: Loading the failed files of \`${escapeAndTruncate(id.id, 128)}\`…`) as never,
+          view: renderFailedFilesNote(
+            id.id,
+            `:hourglass_flowing_sand: Loading the failed files of \`${escapeAndTruncate(id.id, 128)}\`…`,
+            deps.now(),
+          ) as never,
         });
         viewId = opened.view?.id;
         if (viewId) await fillModal(deps, client, viewId, id.id, 1);
@@ -80,7 +76,8 @@ export function registerFailedFilesModal(app: App, deps: ListenerDeps): void {
         async () => {},
         async () => {
           const request = { userId: body.user.id, action: 'failed_files' as const, jobId: jobId.id };
-          const say = (reply: Reply) => client.views.update({ view_id: view.id, view: noteView(jobId.id, reply.text) as never });
+          const say = (reply: Reply) =>
+            client.views.update({ view_id: view.id, view: renderFailedFilesNote(jobId.id, reply.text, deps.now()) as never });
           if (await permitted(deps, request, say)) await fillModal(deps, client, view.id, jobId.id, target, view.hash);
         },
       );
