@@ -1,5 +1,5 @@
 import type { DataJob } from '../../domain/data-job.js';
-import { type Block, blockIds, type FormView, type ModalView, mrkdwn, plainText } from './block-kit.js';
+import { type Block, type FormView, type ModalView, plainText } from './block-kit.js';
 import { MORE_NAMES_IN_THE_LIST, renderCard } from './card.js';
 import { renderNoteModal } from './note-modal.js';
 

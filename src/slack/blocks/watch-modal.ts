@@ -1,6 +1,6 @@
 import type { SubscriptionFilter } from '../../domain/events.js';
 import { JOB_ID_PATTERN } from '../../domain/job-id.js';
-import { blockIds, type FormView, type ModalView, mrkdwn, type Option, plainText } from './block-kit.js';
+import { type FormView, type ModalView, mrkdwn, type Option, plainText } from './block-kit.js';
 import { renderNoteModal } from './note-modal.js';
 
 /**
