@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type FailedFileInput, groupFailures, normaliseFailureText } from './failure-groups.js';
+import { type FailedFileInput, groupFailures } from './failure-groups.js';
+import { normaliseFailureText } from './failure-text.js';
 
 type File = [name: string, error: string | null, fix: string | null];
 
