@@ -1,4 +1,5 @@
 import { mapWithConcurrency } from '../util/concurrency.js';
+import { Completions } from './completions.js';
 import type { CredentialState } from './credentials.js';
 import {
   type AudienceCheck,
@@ -134,70 +135,10 @@ export async function deliverPending(input: DeliverDeps): Promise<DeliverReport>
   return report;
 }
 
-/**
- * Completions and results are written in batches, not one round trip each (30,000 deliveries cost
- * PostgreSQL half a minute one by one). A crash before a flush costs nothing but a look: a reply
- * sent and not yet recorded is found in its thread before it would be sent again.
- */
 /** What one delivery run shares among its senders. */
 interface RunDeps extends DeliverDeps {
   /** Each thread's delivery keys, read once per run when a reply's fate is in doubt. */
   threads: Map<string, Promise<ThreadKeys>>;
-}
-
-export class Completions {
-  readonly #done: number[] = [];
-  #oldest = 0;
-  readonly #results: { subscriptionId: number; result: string; at: Date }[] = [];
-  readonly outbox: DeliverDeps['outbox'];
-  readonly subscriptions: DeliverDeps['subscriptions'];
-
-  constructor(
-    private readonly store: DeliverDeps['outbox'],
-    private readonly subscriptionStore: DeliverDeps['subscriptions'],
-  ) {
-    this.outbox = {
-      claimDeliveries: (...args) => store.claimDeliveries(...args),
-      renewClaim: (...args) => store.renewClaim(...args),
-      retryDelivery: (...args) => store.retryDelivery(...args),
-      releaseDeliveries: (ids) => store.releaseDeliveries(ids),
-      completeDeliveries: (ids) => store.completeDeliveries(ids),
-      completeDelivery: async (id) => {
-        if (this.#done.length === 0) this.#oldest = Date.now();
-        this.#done.push(id);
-        // In batches, but never holding a completion long: after a crash, each one not written costs a look in Slack.
-        if (this.#done.length >= 100 || Date.now() - this.#oldest >= 1_000) await this.flush();
-      },
-    };
-    this.subscriptions = {
-      getSubscription: (id) => subscriptionStore.getSubscription(id),
-      setCardTs: (id, ts) => subscriptionStore.setCardTs(id, ts),
-      pauseSubscription: (...args) => subscriptionStore.pauseSubscription(...args),
-      recordDeliveryResults: (results) => subscriptionStore.recordDeliveryResults(results),
-      recordDeliveryResult: async (subscriptionId, result, at) => {
-        this.#results.push({ subscriptionId, result, at });
-      },
-    };
-  }
-
-  /** Writes what is buffered. On failure it stays buffered for the next flush: a sent message is never forgotten as sent. */
-  async flush(): Promise<void> {
-    const done = this.#done.splice(0);
-    const results = this.#results.splice(0);
-    try {
-      if (done.length > 0) await this.store.completeDeliveries(done);
-    } catch (error) {
-      this.#done.unshift(...done);
-      this.#results.unshift(...results);
-      throw error;
-    }
-    try {
-      if (results.length > 0) await this.subscriptionStore.recordDeliveryResults(results);
-    } catch (error) {
-      this.#results.unshift(...results);
-      throw error;
-    }
-  }
 }
 
 function groupBySubscription(deliveries: Delivery[]): Delivery[][] {
@@ -519,89 +460,4 @@ async function alreadyInThread(deps: RunDeps, channel: string, threadTs: string,
   }
   deps.logger.warn({ channel, deliveryKey, detail: found.detail }, 'cannot check a reclaimed delivery; sending it again');
   return false;
-}
-
-/**
- * When delivery runs, in a process that delivers: each lane (replies, cards) one run at a time, the
- * two side by side. A poll pass starts delivery and does not wait for it: a pass that waited for
- * card updates paced at ~48 a minute would wait minutes, and no later pass could replace a card
- * still waiting, so nothing would ever coalesce.
- *
- * After a pass its replies go at once; its cards go `settleMs` later, so that a pass right behind it
- * (a catch-up, a manual run) still replaces them while they wait: the update burst Slack tolerates is
- * then spent on the newest states, not on states a second old. The periodic tick looks for what fell
- * due (retries, a hold that ended); it leaves cards to the pass's own timer while a pass just ended.
- */
-export interface DeliveryRunner {
-  /** A pass committed what it found. */
-  passed(): void;
-  /** The periodic look for what fell due. */
-  tick(): void;
-  /** Both lanes now, cards without waiting for passes to settle; resolves when both runs are done. */
-  now(): Promise<void>;
-  /** Cancels the settle timers, ends the runs under way after the deliveries being sent, and waits for them. */
-  stop(): Promise<void>;
-}
-
-export interface DeliveryRunnerOptions {
-  /** One run of one lane; must not reject. It decides itself whether this process may deliver now. */
-  run: (kind: DeliveryKind, signal: AbortSignal) => Promise<void>;
-  /** How long a pass's cards wait for a pass right behind it. */
-  settleMs?: number;
-  clock?: () => number;
-}
-
-/** Cards wait this long after a pass (see DeliveryRunner): far below a poll interval, far above the gap between two passes run back to back. */
-const CARD_SETTLE_MS = 1_000;
-
-export function createDeliveryRunner({ run, settleMs = CARD_SETTLE_MS, clock = Date.now }: DeliveryRunnerOptions): DeliveryRunner {
-  /** One run at a time per lane; asked while one is waiting to start, the asker shares it (asked twice, it runs once). */
-  const serial = (kind: DeliveryKind) => {
-    let last: Promise<void> = Promise.resolve();
-    let waiting: Promise<void> | null = null;
-    const ask = (): Promise<void> => {
-      if (waiting) return waiting;
-      const next = last.then(() => {
-        waiting = null;
-        return run(kind, stopping.signal);
-      });
-      waiting = next;
-      last = next.catch(() => {});
-      return next;
-    };
-    return { ask, idle: () => last };
-  };
-  const replies = serial('reply');
-  const cards = serial('card');
-  const timers = new Set<ReturnType<typeof setTimeout>>();
-  let lastPass = Number.NEGATIVE_INFINITY;
-  let stopped = false;
-  const stopping = new AbortController();
-  return {
-    passed() {
-      if (stopped) return;
-      lastPass = clock();
-      void replies.ask();
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        if (!stopped) void cards.ask();
-      }, settleMs);
-      timers.add(timer);
-    },
-    tick() {
-      if (stopped) return;
-      void replies.ask();
-      if (clock() - lastPass >= settleMs) void cards.ask();
-    },
-    async now() {
-      await Promise.all([replies.ask(), cards.ask()]);
-    },
-    async stop() {
-      stopped = true;
-      stopping.abort();
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      await Promise.all([replies.idle(), cards.idle()]);
-    },
-  };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createDeliveryRunner, type DeliveryKind } from '../../src/core/delivery.js';
+import type { DeliveryKind } from '../../src/core/delivery.js';
+import { createDeliveryRunner } from '../../src/core/delivery-runner.js';
 
 /** When each lane runs: a recorder for runs that take `ms` each. */
 function recorder(ms = 0) {
