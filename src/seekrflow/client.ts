@@ -4,8 +4,8 @@ import { clip, LONG_TEXT_BOUND } from '../domain/bounds.js';
 import { JOB_ID_PATTERN } from '../domain/job-id.js';
 import { boundStrings } from './bounded-json.js';
 import { DataJobList } from './data-job.js';
-import { createHttpGet, type HttpOutcome, MAX_REDIRECTS, type RetryPolicy } from './http-get.js';
 import { parseJobBody, readJobBody, type Unreadable } from './read-body.js';
+import { createRequester, type HttpOutcome, MAX_REDIRECTS, type RetryPolicy } from './request.js';
 
 /**
  * The only code that talks to SeekrFlow. `getDataJob` never throws for anything SeekrFlow or the
@@ -40,7 +40,7 @@ export const MB = 1024 * 1024;
  */
 const LARGE_ANSWER_BYTES = 512 * 1024;
 
-/** The length part of a `bodyHash` (`<sha256>.<bytes>`; base64url has no dots), or 0. */
+/** The length part of a `bodyHash` (`<xxh3>.<bytes>`; hex has no dots), or 0. */
 const answerBytes = (bodyHash: string): number => Number(bodyHash.slice(bodyHash.lastIndexOf('.') + 1)) || 0;
 
 const DEFAULT_MAX_BODY_BYTES = 64 * MB;
@@ -60,7 +60,7 @@ export type SeekrFlowClient = JobSource & JobLister;
 
 export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlowClient {
   const prefix = `${options.baseUrl.replace(/\/+$/, '')}/v1/flow/`;
-  const get = createHttpGet({
+  const send = createRequester({
     headers: {
       authorization: options.apiKey,
       accept: 'application/json',
@@ -96,11 +96,11 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
       if (elsewhere) return elsewhere;
     }
     // Hashed as the bytes arrive: an unchanged answer is never joined, decoded or parsed.
-    const outcome = await get(new URL(`data-jobs/${encodeURIComponent(id)}`, prefix), { hash: true });
+    const outcome = await send('GET', new URL(`data-jobs/${encodeURIComponent(id)}`, prefix), { hash: true });
     if (outcome.kind !== 'answer' || outcome.status < 200 || outcome.status >= 300) return notAJob(outcome);
     const { attempts } = outcome;
     const requestId = header(outcome.headers['cf-ray']);
-    // The answer's identity: its SHA-256 and its length, which says where its next recheck is made.
+    // The answer's identity: its hash and its length, which says where its next recheck is made.
     const bodyHash = `${outcome.bodyHash}.${outcome.size}`;
     if (knownHash === undefined) {
       const parsed = parseJobBody(outcome.text());
@@ -125,7 +125,7 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
         limit: String(limit),
         offset: String(offset),
       }).toString();
-      const outcome = await get(url);
+      const outcome = await send('GET', url);
       if (outcome.kind !== 'answer' || outcome.status < 200 || outcome.status >= 300) {
         return notAJob(outcome);
       }
