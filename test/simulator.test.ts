@@ -4,8 +4,8 @@ import { SimulatedJob } from '../simulator/lifecycle.js';
 import { ListIndex, type ListQuery } from '../simulator/listing.js';
 import { type ScenarioName, type ScenarioSpec, type Simulator, startSimulator } from '../simulator/server.js';
 import type { DataJob as DomainJob } from '../src/domain/data-job.js';
+import { DataJob } from '../src/domain/data-job.js';
 import { summarizeJob } from '../src/domain/job-summary.js';
-import { DataJob } from '../src/seekrflow/data-job.js';
 import { makeJob } from './support/make-job.js';
 
 let sim: Simulator;
