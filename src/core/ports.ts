@@ -49,7 +49,7 @@ export interface FetchFailure {
   attempts: number;
 }
 
-/** `bodyHash`: SHA-256 (base64url) of the answer's bytes and their length (`<sha>.<bytes>`), so a later read can tell it got the same answer again. */
+/** `bodyHash`: the answer's identity, `<reading version>:<xxh3 of its bytes>.<bytes>` (seekrflow/client.ts), so a later read by the same build can tell it got the same answer again. */
 export type FetchResult =
   | { ok: true; job: DataJob; bodyHash: string; requestId: string | null; attempts: number }
   | { ok: false; failure: FetchFailure };

@@ -5,6 +5,7 @@ import { JOB_ID_PATTERN } from '../domain/job-id.js';
 import { boundStrings } from './bounded-json.js';
 import { DataJobList } from './data-job.js';
 import { parseJobBody, readJobBody, type Unreadable } from './read-body.js';
+import { READING_VERSION } from './reading-version.js';
 import { createRequester, type HttpOutcome, MAX_REDIRECTS, type RetryPolicy } from './request.js';
 
 /**
@@ -25,6 +26,8 @@ export interface SeekrFlowClientOptions {
   maxBodyBytes?: number;
   /** Where a poll's rechecks are made (read-pool.ts: on other threads); without it, on the event loop. */
   reader?: RecheckThreads;
+  /** Which reading an answer's identity names; this build's (reading-version.ts) unless a test says otherwise. */
+  readingVersion?: string;
 }
 
 /** Rechecks made elsewhere; `null` when they no longer can be (closed), and the client makes it itself. */
@@ -40,7 +43,7 @@ export const MB = 1024 * 1024;
  */
 const LARGE_ANSWER_BYTES = 512 * 1024;
 
-/** The length part of a `bodyHash` (`<xxh3>.<bytes>`; hex has no dots), or 0. */
+/** The length part of a `bodyHash` (`<reading version>:<xxh3>.<bytes>`; hex has no dots), or 0. */
 const answerBytes = (bodyHash: string): number => Number(bodyHash.slice(bodyHash.lastIndexOf('.') + 1)) || 0;
 
 const DEFAULT_MAX_BODY_BYTES = 64 * MB;
@@ -60,6 +63,7 @@ export type SeekrFlowClient = JobSource & JobLister;
 
 export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlowClient {
   const prefix = `${options.baseUrl.replace(/\/+$/, '')}/v1/flow/`;
+  const reading = options.readingVersion ?? READING_VERSION;
   const send = createRequester({
     headers: {
       authorization: options.apiKey,
@@ -100,8 +104,10 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
     if (outcome.kind !== 'answer' || outcome.status < 200 || outcome.status >= 300) return notAJob(outcome);
     const { attempts } = outcome;
     const requestId = header(outcome.headers['cf-ray']);
-    // The answer's identity: its hash and its length, which says where its next recheck is made.
-    const bodyHash = `${outcome.bodyHash}.${outcome.size}`;
+    // The answer's identity: the reading this build makes of it (a watch read by another build never
+    // matches, and is read in full once), its hash, and its length (which says where its next
+    // recheck is made).
+    const bodyHash = `${reading}:${outcome.bodyHash}.${outcome.size}`;
     if (knownHash === undefined) {
       const parsed = parseJobBody(outcome.text());
       return parsed.ok ? { ok: true, job: parsed.job, bodyHash, requestId, attempts } : unreadable(parsed, requestId, attempts);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeBusyJob } from '../../test/support/make-job.js';
 import type { FetchResult, RecheckResult } from '../core/ports.js';
 import { createSeekrFlowClient } from './client.js';
+import { READING_VERSION } from './reading-version.js';
 
 /**
  * What the client's requests (request.ts, on got) must do: decode what the server encoded,
@@ -63,7 +64,7 @@ describe("the SeekrFlow client's GET", () => {
     const read = await client().getDataJob(JOB);
     expect(read.ok && read.job).toEqual(job);
     // The hash is the decoded answer's: an answer re-compressed differently is still unchanged.
-    const known = `${xxh3Hex(plain)}.${plain.length}`;
+    const known = `${READING_VERSION}:${xxh3Hex(plain)}.${plain.length}`;
     const recheck: RecheckResult = await client().recheckDataJob(JOB, known);
     expect(recheck).toMatchObject({ ok: true, unchanged: true, bodyHash: known });
   });
