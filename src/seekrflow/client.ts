@@ -1,12 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FetchFailure, FetchFailureKind, FetchResult, JobLister, JobSource, ListedJob, RecheckResult } from '../core/ports.js';
 import { clip, LONG_TEXT_BOUND } from '../domain/bounds.js';
+import type { DataJob } from '../domain/data-job.js';
 import { JOB_ID_PATTERN } from '../domain/job-id.js';
 import { boundStrings } from './bounded-json.js';
 import { DataJobList } from './data-job.js';
-import { parseJobBody, readJobBody, type Unreadable } from './read-body.js';
+import { type BodyReading, parseJobBody, readJobBody, type Unreadable } from './read-body.js';
 import { READING_VERSION } from './reading-version.js';
-import { createRequester, type HttpOutcome, MAX_REDIRECTS, type RetryPolicy } from './request.js';
+import { type BodySink, createRequester, type Divert, type HttpOutcome, MAX_REDIRECTS, type RetryPolicy } from './request.js';
 
 /**
  * The only code that talks to SeekrFlow. `getDataJob` never throws for anything SeekrFlow or the
@@ -33,15 +34,24 @@ export interface SeekrFlowClientOptions {
 /** Rechecks made elsewhere; `null` when they no longer can be (closed), and the client makes it itself. */
 export interface RecheckThreads {
   recheck(id: string, knownHash: string | null): Promise<RecheckResult> | null;
+  /** A place for an answer's bytes, read there once they are all in; null when there is none. */
+  openBody?(): RemoteBody | null;
+}
+
+/** An answer's bytes, sent elsewhere as they arrive, and read there. */
+export interface RemoteBody extends BodySink {
+  /** The job (`job`) or a poll's reading of it (`reading`), or why there is none. */
+  read(mode: 'job'): Promise<{ ok: true; job: DataJob } | Unreadable>;
+  read(mode: 'reading'): Promise<BodyReading>;
 }
 
 export const MB = 1024 * 1024;
 
 /**
- * An answer this large has its poll's rechecks made on a reader thread: about a 400-file job, which
- * JSON.parse takes some 3 ms for here. Below it, a recheck costs the event loop less than a hop.
+ * An answer this large is read on a reader thread: about a 400-file job, which JSON.parse takes some
+ * 3 ms for here. Below it, a read costs the event loop less than a hop.
  */
-const LARGE_ANSWER_BYTES = 512 * 1024;
+export const LARGE_ANSWER_BYTES = 512 * 1024;
 
 /** The length part of a `bodyHash` (`<reading version>:<xxh3>.<bytes>`; hex has no dots), or 0. */
 const answerBytes = (bodyHash: string): number => Number(bodyHash.slice(bodyHash.lastIndexOf('.') + 1)) || 0;
@@ -99,8 +109,10 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
       const elsewhere = options.reader?.recheck(id, knownHash);
       if (elsewhere) return elsewhere;
     }
-    // Hashed as the bytes arrive: an unchanged answer is never joined, decoded or parsed.
-    const outcome = await send('GET', new URL(`data-jobs/${encodeURIComponent(id)}`, prefix), { hash: true });
+    // Hashed as the bytes arrive: an unchanged answer is never joined, decoded or parsed. One that
+    // turns out large (a look-up's, a subscribe's, the first pass's, whose size was not known) goes
+    // to a reader thread as it arrives, and is read there.
+    const outcome = await send('GET', new URL(`data-jobs/${encodeURIComponent(id)}`, prefix), { hash: true, divert });
     if (outcome.kind !== 'answer' || outcome.status < 200 || outcome.status >= 300) return notAJob(outcome);
     const { attempts } = outcome;
     const requestId = header(outcome.headers['cf-ray']);
@@ -108,15 +120,24 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
     // matches, and is read in full once), its hash, and its length (which says where its next
     // recheck is made).
     const bodyHash = `${reading}:${outcome.bodyHash}.${outcome.size}`;
+    const remote = outcome.diverted as RemoteBody | null;
     if (knownHash === undefined) {
-      const parsed = parseJobBody(outcome.text());
+      const parsed = remote ? await readElsewhere(() => remote.read('job')) : parseJobBody(outcome.text());
       return parsed.ok ? { ok: true, job: parsed.job, bodyHash, requestId, attempts } : unreadable(parsed, requestId, attempts);
     }
-    if (bodyHash === knownHash) return { ok: true, unchanged: true, bodyHash, requestId, attempts };
+    if (bodyHash === knownHash) {
+      remote?.abort();
+      return { ok: true, unchanged: true, bodyHash, requestId, attempts };
+    }
     // A bug in reading a job is ours, not SeekrFlow being unreachable, and must not start the outage
-    // clock: it throws, and the pass logs it (as it does a reader thread lost, above).
-    const read = readJobBody(outcome.text());
+    // clock: it throws, and the pass logs it (as it does a reader thread lost, here and above).
+    const read = remote ? await remote.read('reading') : readJobBody(outcome.text());
     return read.ok ? { ok: true, reading: read.reading, bodyHash, requestId, attempts } : unreadable(read, requestId, attempts);
+  };
+
+  const divert: Divert | undefined = options.reader && {
+    atBytes: LARGE_ANSWER_BYTES,
+    open: () => options.reader?.openBody?.() ?? null,
   };
 
   return {
@@ -138,6 +159,25 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
       return parseList(outcome.text(), header(outcome.headers['cf-ray']), outcome.attempts);
     },
   };
+}
+
+/**
+ * A look-up's answer read on a reader thread that was lost on the way (out of memory on a hostile
+ * answer, say): a failure to tell, as `getDataJob` never throws; the bytes are gone with the thread.
+ */
+async function readElsewhere(
+  read: () => Promise<{ ok: true; job: DataJob } | Unreadable>,
+): Promise<{ ok: true; job: DataJob } | Unreadable> {
+  try {
+    return await read();
+  } catch (error) {
+    return {
+      ok: false,
+      message:
+        'The bot could not read SeekrFlow’s answer just now. Try again in a minute; if it keeps happening, tell whoever runs the bot.',
+      detail: `reading the answer elsewhere failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
 }
 
 /** Any outcome but a 2xx answer, as the failure a user and the log are told. */

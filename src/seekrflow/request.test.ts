@@ -7,6 +7,7 @@ import { makeBusyJob } from '../../test/support/make-job.js';
 import type { FetchResult, RecheckResult } from '../core/ports.js';
 import { createSeekrFlowClient } from './client.js';
 import { READING_VERSION } from './reading-version.js';
+import { type BodySink, createRequester } from './request.js';
 
 /**
  * What the client's requests (request.ts, on got) must do: decode what the server encoded,
@@ -130,5 +131,54 @@ describe("the SeekrFlow client's GET", () => {
     expect(failure).toMatchObject({ kind: 'unavailable', status: null, attempts: 1 });
     expect(failure.detail).toBe('ERR_TOO_MANY_REDIRECTS');
     expect(requests).toHaveLength(11);
+  });
+
+  it.each([
+    ['its Content-Length says so: before its body', true],
+    ['the bytes read so far say so: those first, then the rest', false],
+  ])('sends a 2xx answer that turns out large where it is told, when %s', async (_when, withLength) => {
+    const body = Buffer.from(JSON.stringify(makeBusyJob(2_000)));
+    const atBytes = 512 * 1024;
+    // The server sends 1 KB, then waits until the body is diverted (or 300 ms), then the rest in pieces.
+    let sent = 0;
+    let release = () => {};
+    answer = (res) => {
+      res.writeHead(200, { 'content-type': 'application/json', ...(withLength ? { 'content-length': String(body.length) } : {}) });
+      const next = (at: number): void => {
+        sent = at;
+        if (at >= body.length) return void res.end();
+        res.write(body.subarray(at, at + 64 * 1024), () => next(at + 64 * 1024));
+      };
+      res.write(body.subarray(0, 1024), () => {
+        sent = 1024;
+        let going = false;
+        const go = () => {
+          if (!going) next(1024);
+          going = true;
+        };
+        release = go;
+        setTimeout(go, 300);
+      });
+    };
+    const got: Buffer[] = [];
+    let sentAtOpen = -1;
+    const sink: BodySink = {
+      write: (chunk) => void got.push(Buffer.from(chunk)),
+      abort: () => expect.fail('the answer was whole'),
+    };
+    const policy = { limit: 0, baseDelayMs: 5, maxDelayMs: 5, maxRetryAfterMs: 0, budgetMs: 0 };
+    const send = createRequester({ headers: {}, timeoutMs: 5_000, policy, maxBodyBytes: 64 * 2 ** 20 });
+    const open = () => {
+      sentAtOpen = sent;
+      release();
+      return sink;
+    };
+    const outcome = await send('GET', new URL(`${baseUrl}${PATH}`), { hash: true, divert: { atBytes, open } });
+    expect(outcome).toMatchObject({ kind: 'answer', status: 200, size: body.length, bodyHash: xxh3Hex(body) });
+    expect(outcome.kind === 'answer' && outcome.diverted).toBe(sink);
+    expect(outcome.kind === 'answer' && outcome.text()).toBe('');
+    expect(Buffer.concat(got).equals(body)).toBe(true);
+    if (withLength) expect(sentAtOpen).toBeLessThanOrEqual(1024);
+    else expect(sentAtOpen).toBeGreaterThanOrEqual(atBytes);
   });
 });

@@ -43,10 +43,12 @@ export type HttpOutcome =
       attempts: number;
       /** The body's hash (xxh3, 64 bits, hex), when asked for. */
       bodyHash: string | null;
-      /** The body as text (decoded afresh at each call). */
+      /** The body as text (decoded afresh at each call); empty when it was diverted. */
       text(): string;
       /** The body's length in bytes (decoded). */
       size: number;
+      /** Where the body went instead of this thread's memory, when it turned out large (see `Divert`). */
+      diverted: BodySink | null;
     }
   | { kind: 'too_large'; maxBytes: number; seen: string; status: number | null; headers: IncomingHttpHeaders | null; attempts: number }
   | { kind: 'no_answer'; code: string; timedOut: boolean; attempts: number };
@@ -74,8 +76,26 @@ const UNSENT_ERROR_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFO
 export const MAX_REDIRECTS = 10;
 
 export type Method = 'GET' | 'POST';
+
+/** Where a body's bytes go instead of this thread's memory: written in order, then read or dropped by whoever opened it. */
+export interface BodySink {
+  write(chunk: Buffer): void;
+  /** The bytes are not wanted (the attempt failed, or the answer is known): forget them. */
+  abort(): void;
+}
+
+/**
+ * A 2xx answer that turns out large (its Content-Length, or the bytes read so far, reach `atBytes`)
+ * goes to a sink `open` gives (null: it cannot, and the body stays here). What arrived before goes
+ * first, then each chunk as it arrives: this thread never holds the whole answer.
+ */
+export interface Divert {
+  atBytes: number;
+  open(): BodySink | null;
+}
+
 /** A request with no body; `hash` asks for the answer's hash. */
-export type Send = (method: Method, url: URL, options?: { hash?: boolean }) => Promise<HttpOutcome>;
+export type Send = (method: Method, url: URL, options?: { hash?: boolean; divert?: Divert }) => Promise<HttpOutcome>;
 
 export function createRequester(options: RequesterOptions): Send {
   const decode = textDecoder();
@@ -97,7 +117,7 @@ export function createRequester(options: RequesterOptions): Send {
     throwHttpErrors: true,
   });
 
-  return (method, url, { hash = false } = {}) =>
+  return (method, url, { hash = false, divert } = {}) =>
     new Promise<HttpOutcome>((resolve) => {
       const startedAt = Date.now();
       let attempts = 1;
@@ -129,8 +149,20 @@ export function createRequester(options: RequesterOptions): Send {
         let status = 0;
         let headers: IncomingHttpHeaders = {};
         let length = 0;
-        const chunks: Buffer[] = [];
+        let chunks: Buffer[] = [];
+        let sink: BodySink | null = null;
         const hasher = hash ? xxh3.Xxh3.withSeed() : null;
+        const diverting = () => {
+          sink = divert?.open() ?? null;
+          if (sink === null) return;
+          for (const chunk of chunks) sink.write(chunk);
+          chunks = [];
+        };
+        let ended = false;
+        // Whatever ends this attempt but its answer drops what the sink was given.
+        stream.once('close', () => {
+          if (!ended) sink?.abort();
+        });
 
         // Each hop's raw answer, before got reads it: a declared length over the cap is refused at
         // once, and an error answer (whose body got reads itself) is counted as got decodes it.
@@ -150,26 +182,29 @@ export function createRequester(options: RequesterOptions): Send {
           status = response.statusCode ?? 0;
           headers = response.headers;
           // A redirect got did not follow (to another origin): where it points is all it says.
-          if (!isOk(status)) settle(answer(status, headers, response.url, null, 0, () => ''));
+          if (!isOk(status)) settle(answer(status, headers, response.url, null, 0, () => '', null));
+          else if (divert && Number(headers['content-length']) >= divert.atBytes) diverting();
         });
         stream.on('data', (chunk: Buffer) => {
           length += chunk.length;
           if (length > maxBodyBytes) return tooLarge(`${length} bytes read`, status, headers);
           hasher?.update(chunk);
-          chunks.push(chunk);
+          if (sink === null && divert && length >= divert.atBytes) diverting();
+          if (sink === null) chunks.push(chunk);
+          else sink.write(chunk);
         });
         stream.on('end', () => {
+          ended = true;
           const bodyHash = hasher ? hasher.digest().toString(16).padStart(16, '0') : null;
-          settle(
-            answer(status, headers, stream.response?.url ?? url.href, bodyHash, length, () => decode(chunks, length)),
-            true,
-          );
+          const text = sink === null ? () => decode(chunks, length) : () => '';
+          if (settled) sink?.abort();
+          settle(answer(status, headers, stream.response?.url ?? url.href, bodyHash, length, text, sink), true);
         });
         stream.on('error', (error: RequestError) => {
           const { response } = error;
           if (error.name === 'HTTPError' && response) {
             const body = typeof response.body === 'string' ? response.body : '';
-            settle(answer(response.statusCode, response.headers, response.url, null, Buffer.byteLength(body), () => body));
+            settle(answer(response.statusCode, response.headers, response.url, null, Buffer.byteLength(body), () => body, null));
           } else {
             settle({ kind: 'no_answer', code: error.code ?? 'ERR_GOT_REQUEST_ERROR', timedOut: error.name === 'TimeoutError' });
           }
@@ -220,12 +255,13 @@ function answer(
   bodyHash: string | null,
   size: number,
   text: () => string,
+  diverted: BodySink | null,
 ): Attempt {
-  return { kind: 'answer', status, headers, url, bodyHash, size, text };
+  return { kind: 'answer', status, headers, url, bodyHash, size, text, diverted };
 }
 
 /** A body's chunks as text; see `textDecoder`. */
-type Decode = (chunks: readonly Buffer[], length: number) => string;
+export type Decode = (chunks: readonly Buffer[], length: number) => string;
 
 /**
  * Chunks to text, joined in memory it keeps for the next answer. Fresh memory is dear on the VMs
@@ -236,7 +272,7 @@ type Decode = (chunks: readonly Buffer[], length: number) => string;
  * JSON from SeekrFlow is nearly always pure ASCII (non-ASCII arrives as \u escapes), and then
  * Latin-1 decoding gives the same string several times faster than UTF-8 decoding.
  */
-function textDecoder(): Decode {
+export function textDecoder(): Decode {
   let reused = Buffer.allocUnsafeSlow(0);
   return (chunks, length) => {
     let bytes: Buffer;
