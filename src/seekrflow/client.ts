@@ -68,8 +68,16 @@ export function longestCallMs(options: Pick<SeekrFlowClientOptions, 'timeoutMs' 
   return { ...DEFAULT_RETRY, ...options.retry }.budgetMs + (MAX_REDIRECTS + 1) * options.timeoutMs;
 }
 
+/** What the bot may ask SeekrFlow to do to a job (`POST …/{id}/start`, `…/cancel`, no body). */
+export interface JobActions {
+  /** Starts the job's alignment: the job as SeekrFlow then answers it, or a failure quoting SeekrFlow's reason. */
+  startAlignment(id: string): Promise<FetchResult>;
+  /** Cancels the job's alignment: likewise. */
+  cancelAlignment(id: string): Promise<FetchResult>;
+}
+
 /** The core's JobSource, over HTTP. */
-export type SeekrFlowClient = JobSource & JobLister;
+export type SeekrFlowClient = JobSource & JobLister & JobActions;
 
 export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlowClient {
   const prefix = `${options.baseUrl.replace(/\/+$/, '')}/v1/flow/`;
@@ -91,16 +99,7 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
    * `lastHash` the job's last answer (which may not be skipped, after an outage say).
    */
   const read = async (id: string, knownHash?: string | null, lastHash?: string | null): Promise<RecheckResult> => {
-    if (!JOB_ID_PATTERN.test(id)) {
-      return failure(
-        'invalid_id',
-        'That does not look like a data job id (ids look like `dj-…`).',
-        'refused before sending',
-        null,
-        null,
-        0,
-      );
-    }
+    if (!JOB_ID_PATTERN.test(id)) return invalidId();
     // A job whose last answer was large is rechecked on a reader thread, whether its answer may be
     // skipped or must be read (a pass after an outage reads every job in full). A small answer is read
     // where it arrives (a hop to a thread would cost more than it saves), and so is one of unknown size.
@@ -121,10 +120,7 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
     // recheck is made).
     const bodyHash = `${reading}:${outcome.bodyHash}.${outcome.size}`;
     const remote = outcome.diverted as RemoteBody | null;
-    if (knownHash === undefined) {
-      const parsed = remote ? await readElsewhere(() => remote.read('job')) : parseJobBody(outcome.text());
-      return parsed.ok ? { ok: true, job: parsed.job, bodyHash, requestId, attempts } : unreadable(parsed, requestId, attempts);
-    }
+    if (knownHash === undefined) return jobOf(outcome, bodyHash);
     if (bodyHash === knownHash) {
       remote?.abort();
       return { ok: true, unchanged: true, bodyHash, requestId, attempts };
@@ -135,6 +131,27 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
     return read.ok ? { ok: true, reading: read.reading, bodyHash, requestId, attempts } : unreadable(read, requestId, attempts);
   };
 
+  /** A 2xx answer read as the job (where its bytes went, when they turned out large). */
+  const jobOf = async (outcome: Extract<HttpOutcome, { kind: 'answer' }>, bodyHash: string): Promise<FetchResult> => {
+    const { attempts } = outcome;
+    const requestId = header(outcome.headers['cf-ray']);
+    const remote = outcome.diverted as RemoteBody | null;
+    const parsed = remote ? await readElsewhere(() => remote.read('job')) : parseJobBody(outcome.text());
+    return parsed.ok ? { ok: true, job: parsed.job, bodyHash, requestId, attempts } : unreadable(parsed, requestId, attempts);
+  };
+
+  /**
+   * `POST …/{id}/start` or `…/cancel`. Neither is idempotent: the request layer retries a POST only
+   * where SeekrFlow cannot have acted on it, and nothing here sends one twice.
+   */
+  const act = async (id: string, action: 'start' | 'cancel'): Promise<FetchResult> => {
+    if (!JOB_ID_PATTERN.test(id)) return invalidId();
+    const outcome = await send('POST', new URL(`data-jobs/${encodeURIComponent(id)}/${action}`, prefix), { hash: true, divert });
+    if (outcome.kind === 'answer' && REFUSALS.has(outcome.status)) return refusedAction(action, outcome);
+    if (outcome.kind !== 'answer' || outcome.status < 200 || outcome.status >= 300) return notAJob(outcome);
+    return jobOf(outcome, `${reading}:${outcome.bodyHash}.${outcome.size}`);
+  };
+
   const divert: Divert | undefined = options.reader && {
     atBytes: LARGE_ANSWER_BYTES,
     open: () => options.reader?.openBody?.() ?? null,
@@ -143,6 +160,8 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
   return {
     getDataJob: (id) => read(id) as Promise<FetchResult>,
     recheckDataJob: read,
+    startAlignment: (id) => act(id, 'start'),
+    cancelAlignment: (id) => act(id, 'cancel'),
     async listJobs({ offset, limit }) {
       // Newest first (SeekrFlow's default, said anyway): discovery stops at the first page it knows.
       const url = new URL('data-jobs', prefix);
@@ -159,6 +178,28 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
       return parseList(outcome.text(), header(outcome.headers['cf-ray']), outcome.attempts);
     },
   };
+}
+
+const invalidId = (): { ok: false; failure: FetchFailure } =>
+  failure('invalid_id', 'That does not look like a data job id (ids look like `dj-…`).', 'refused before sending', null, null, 0);
+
+/** The answers in which SeekrFlow refuses an action, with its reason (`detail`). */
+const REFUSALS: ReadonlySet<number> = new Set([400, 409, 422]);
+
+function refusedAction(
+  action: 'start' | 'cancel',
+  outcome: Extract<HttpOutcome, { kind: 'answer' }>,
+): { ok: false; failure: FetchFailure } {
+  const said = apiMessage(outcome.text());
+  const what = action === 'start' ? 'start the job’s alignment' : 'cancel the job’s alignment';
+  return failure(
+    'invalid_request',
+    `SeekrFlow did not ${what}${said ? `: ${said}` : ` (HTTP ${outcome.status})`}.`,
+    `HTTP ${outcome.status}${said ? `: ${said}` : ''}`,
+    header(outcome.headers['cf-ray']),
+    outcome.status,
+    outcome.attempts,
+  );
 }
 
 /**
