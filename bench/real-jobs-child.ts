@@ -145,6 +145,7 @@ function plainGet(url: string): Promise<number> {
 
 async function lookup(): Promise<void> {
   const { createSeekrFlowClient, MB } = await import('../src/seekrflow/client.js');
+  const { botReadPool } = await import('../src/seekrflow/read-pool.js');
   const { renderCard } = await import('../src/slack/blocks/card.js');
   const { realisticJob } = await import('./job-shape.js');
   // "10:100,2000:50,20000:12": files and runs.
@@ -159,7 +160,11 @@ async function lookup(): Promise<void> {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const client = createSeekrFlowClient({ baseUrl: base, apiKey: 'sf-bench-key', timeoutMs: 30_000, maxBodyBytes: 64 * MB });
+    const seekrflow = { baseUrl: base, apiKey: 'sf-bench-key', timeoutMs: 30_000, maxBodyBytes: 64 * MB };
+    // As the bot reads: a large answer goes to its reader thread (BENCH_LOOKUP_READER=0: on the event loop).
+    const reader = env.BENCH_LOOKUP_READER === '0' ? undefined : botReadPool(seekrflow);
+    await reader?.start();
+    const client = createSeekrFlowClient({ ...seekrflow, ...(reader ? { reader } : {}) });
     const plainUrl = `${base}/v1/flow/data-jobs/${id}`;
     const jobUrl = `https://apps.seekr.com/data-jobs/${id}`;
     // As the slash command does it (src/slack/listeners/command.ts): fetch, render, then the card is posted as JSON.
@@ -194,6 +199,7 @@ async function lookup(): Promise<void> {
       if (i % 2) plainMs.push(await plain());
       else samples.push(await lookUp());
     }
+    await reader?.close();
     server.close();
     server.closeAllConnections();
     const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);

@@ -48,10 +48,19 @@ export interface RemoteBody extends BodySink {
 export const MB = 1024 * 1024;
 
 /**
- * An answer this large is read on a reader thread: about a 400-file job, which JSON.parse takes some
- * 3 ms for here. Below it, a read costs the event loop less than a hop.
+ * A poll's recheck of an answer this large is made on a reader thread: about a 400-file job, which
+ * JSON.parse takes some 3 ms for here. Below it, a recheck costs the event loop less than a hop.
  */
 export const LARGE_ANSWER_BYTES = 512 * 1024;
+
+/**
+ * A full read (a look-up, a subscribe) sends its answer to a reader thread from this size on: about a
+ * 6,500-file job, whose reading would hold the event loop for some 100 ms. Below it the job is read
+ * where it arrives, as its caller needs the whole job there: shipping it back from a thread (a
+ * structured clone as large as the answer) made a 2,000-file look-up's overhead about four times
+ * larger, and saved the event loop little.
+ */
+export const LARGE_JOB_BYTES = 8 * 1024 * 1024;
 
 /** The length part of a `bodyHash` (`<reading version>:<xxh3>.<bytes>`; hex has no dots), or 0. */
 const answerBytes = (bodyHash: string): number => Number(bodyHash.slice(bodyHash.lastIndexOf('.') + 1)) || 0;
@@ -109,8 +118,9 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
       if (elsewhere) return elsewhere;
     }
     // Hashed as the bytes arrive: an unchanged answer is never joined, decoded or parsed. One that
-    // turns out large (a look-up's, a subscribe's, the first pass's, whose size was not known) goes
-    // to a reader thread as it arrives, and is read there.
+    // turns out large (the first pass's, whose size was not known; a look-up's, from LARGE_JOB_BYTES)
+    // goes to a reader thread as it arrives, and is read there.
+    const divert = knownHash === undefined ? divertJob : divertRecheck;
     const outcome = await send('GET', new URL(`data-jobs/${encodeURIComponent(id)}`, prefix), { hash: true, divert });
     if (outcome.kind !== 'answer' || outcome.status < 200 || outcome.status >= 300) return notAJob(outcome);
     const { attempts } = outcome;
@@ -146,16 +156,15 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
    */
   const act = async (id: string, action: 'start' | 'cancel'): Promise<FetchResult> => {
     if (!JOB_ID_PATTERN.test(id)) return invalidId();
-    const outcome = await send('POST', new URL(`data-jobs/${encodeURIComponent(id)}/${action}`, prefix), { hash: true, divert });
+    const outcome = await send('POST', new URL(`data-jobs/${encodeURIComponent(id)}/${action}`, prefix), { hash: true, divert: divertJob });
     if (outcome.kind === 'answer' && REFUSALS.has(outcome.status)) return refusedAction(action, outcome);
     if (outcome.kind !== 'answer' || outcome.status < 200 || outcome.status >= 300) return notAJob(outcome);
     return jobOf(outcome, `${reading}:${outcome.bodyHash}.${outcome.size}`);
   };
 
-  const divert: Divert | undefined = options.reader && {
-    atBytes: LARGE_ANSWER_BYTES,
-    open: () => options.reader?.openBody?.() ?? null,
-  };
+  const divertTo = (atBytes: number): Divert | undefined => options.reader && { atBytes, open: () => options.reader?.openBody?.() ?? null };
+  const divertRecheck = divertTo(LARGE_ANSWER_BYTES);
+  const divertJob = divertTo(LARGE_JOB_BYTES);
 
   return {
     getDataJob: (id) => read(id) as Promise<FetchResult>,

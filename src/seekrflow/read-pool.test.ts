@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeBusyJob } from '../../test/support/make-job.js';
 import type { RecheckResult } from '../core/ports.js';
-import { createSeekrFlowClient } from './client.js';
+import { createSeekrFlowClient, LARGE_JOB_BYTES } from './client.js';
 import { createReadPool, type ReadPool, type ThreadClientOptions } from './read-pool.js';
 
 /** The longest the event loop went without running a 1 ms timer while `work` ran. */
@@ -207,21 +207,25 @@ describe('a read whose answer turns out large where it is made', () => {
   it.each([
     ['its Content-Length', false],
     ['the bytes read so far', true],
-  ])('a look-up sends every byte of a large answer to a reader thread (known by %s), and gets the same job', async (_how, noLength) => {
-    const body = bodyOf(2_000);
-    bodies.set('dj-big', body);
-    if (noLength) chunked.add('dj-big');
-    bodies.set('dj-small', bodyOf(10));
-    pool = createReadPool({ size: 1, client: options });
-    const { client, sent } = countingClient(pool);
-    const read = await client.getDataJob('dj-big');
-    expect(sent).toEqual([body.length]);
-    expect(read).toEqual(await createSeekrFlowClient(options).getDataJob('dj-big'));
-    expect(read).toMatchObject({ ok: true, job: { id: expect.any(String) }, attempts: 1 });
-    // A small answer is read where it arrives.
-    expect(await client.getDataJob('dj-small')).toMatchObject({ ok: true });
-    expect(sent).toHaveLength(1);
-  });
+  ])(
+    'a look-up sends every byte of a very large answer to a reader thread (known by %s), and gets the same job',
+    async (_how, noLength) => {
+      const body = bodyOf(12_000);
+      expect(body.length).toBeGreaterThan(LARGE_JOB_BYTES);
+      bodies.set('dj-huge', body);
+      if (noLength) chunked.add('dj-huge');
+      bodies.set('dj-big', bodyOf(2_000));
+      pool = createReadPool({ size: 1, client: options });
+      const { client, sent } = countingClient(pool);
+      const read = await client.getDataJob('dj-huge');
+      expect(sent).toEqual([body.length]);
+      expect(read).toEqual(await createSeekrFlowClient(options).getDataJob('dj-huge'));
+      expect(read).toMatchObject({ ok: true, job: { id: expect.any(String) }, attempts: 1 });
+      // An answer below LARGE_JOB_BYTES (here 2,000 files, large for a recheck) is read where it arrives.
+      expect(await client.getDataJob('dj-big')).toMatchObject({ ok: true });
+      expect(sent).toHaveLength(1);
+    },
+  );
 
   it("a first pass's recheck (no size known yet) of a large job: read on the thread, the same reading; then unchanged", async () => {
     bodies.set('dj-big', bodyOf(2_000));
@@ -238,7 +242,7 @@ describe('a read whose answer turns out large where it is made', () => {
   });
 
   it('a look-up whose thread is gone tells a failure; it never throws', async () => {
-    bodies.set('dj-big', bodyOf(2_000));
+    bodies.set('dj-huge', bodyOf(12_000));
     const threads = createReadPool({ size: 1, client: options });
     pool = threads;
     await threads.start();
@@ -254,7 +258,7 @@ describe('a read whose answer turns out large where it is made', () => {
         },
       },
     });
-    const read = await client.getDataJob('dj-big');
+    const read = await client.getDataJob('dj-huge');
     expect(read).toMatchObject({ ok: false, failure: { kind: 'invalid_response', message: expect.stringMatching(/could not read/) } });
     expect(read.ok || read.failure.detail).toMatch(/reader thread closed/);
   });
