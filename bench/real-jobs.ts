@@ -36,11 +36,16 @@ import { describeSizes } from './job-shape.js';
  * - lookup: `/datajob <id>` from raw bytes to the posted card (getDataJob, renderCard, the JSON),
  *   minus a plain GET of the same body, for 10, 2,000 and 20,000 files;
  * - ack: the whole bot (startBot) in one process and 20 signed `/datajob help` a second from
- *   another, timed to the HTTP ack, during heavy passes (quiet, then all changed).
+ *   another, timed to the HTTP ack, during heavy passes (quiet, then all changed);
+ * - memory: the whole bot's VmHWM while the heavy jobs are subscribed to one after another, then
+ *   polled (first, quiet, all changed twice); target 300 MB.
+ * The heavy passes are judged against floors the same run measures (bench/real-jobs-child.ts,
+ * `receive`): a warm quiet pass ≤ 1.15 × receiving alone, an all-changed one ≤ 1.5 × receiving and
+ * JSON.parse; the realistic ones against the ideal, as before.
  * Both engines: SQLite always, PostgreSQL when BENCH_DATABASE_URL or TEST_DATABASE_URL is set.
  *
  * Alone: `node --expose-gc --import tsx bench/real-jobs.ts`. Subsets: BENCH_ONLY=realistic,heavy,
- * lookup,ack (any of them), BENCH_ENGINES=sqlite,postgres; sizes: BENCH_REALISTIC_SIZES,
+ * lookup,ack,memory (any of them), BENCH_ENGINES=sqlite,postgres; sizes: BENCH_REALISTIC_SIZES,
  * BENCH_HEAVY_SIZES (jobs×files groups), BENCH_LOOKUP (files:runs pairs), BENCH_ACK_PASSES (passes
  * of each kind during which commands are timed, default 5), BENCH_ACK_RATE (commands a second, 20).
  */
