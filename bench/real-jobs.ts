@@ -390,6 +390,15 @@ interface AckPhase {
   failed: number;
 }
 
+/** A fake Slack whose channels all have the bot in them, and a scratch store, for a bot process of its own. */
+async function slackAndStore(channels: string[], engine: Engine, url: string | undefined) {
+  const slack = await startFakeSlack({
+    scopes: BOT_SCOPES,
+    channels: channels.map((id) => ({ id, name: id.toLowerCase(), botIsMember: true })),
+  });
+  return { slack, store: scratchStore(engine, url) };
+}
+
 /** The bot in a child process, heavy passes on demand; signed `/datajob help` at ACK_RATE a second from here. */
 async function ackScenario(
   sim: SimulatorProcess,
@@ -399,11 +408,7 @@ async function ackScenario(
   const subscriptions = sim.jobIds.length * SUBSCRIPTIONS_PER_JOB;
   const layout = Array.from({ length: subscriptions }, (_, i) => subscriptionAt(i, sim.jobIds));
   const channels = [...new Set(layout.map((s) => s.channelId))];
-  const slack = await startFakeSlack({
-    scopes: BOT_SCOPES,
-    channels: channels.map((id) => ({ id, name: id.toLowerCase(), botIsMember: true })),
-  });
-  const store = scratchStore(engine, url);
+  const { slack, store } = await slackAndStore(channels, engine, url);
   let bot: ReturnType<typeof startLineChild> | undefined;
   try {
     // Living cards the bot really posted, so that the deliveries after a changed pass succeed as in production.
@@ -591,11 +596,7 @@ const MEMORY_CHANGED_PASSES = 2;
 
 async function memoryScenario(sim: SimulatorProcess, engine: Engine, url: string | undefined): Promise<MemoryResult> {
   const channels = sim.jobIds.map((_, i) => `C_MEM_${String(i).padStart(3, '0')}`);
-  const slack = await startFakeSlack({
-    scopes: BOT_SCOPES,
-    channels: channels.map((id) => ({ id, name: id.toLowerCase(), botIsMember: true })),
-  });
-  const store = scratchStore(engine, url);
+  const { slack, store } = await slackAndStore(channels, engine, url);
   let bot: ReturnType<typeof startLineChild> | undefined;
   try {
     bot = startLineChild(CHILD, { BENCH_ROLE: 'bot', BENCH_BOT_ENV: JSON.stringify(botEnvironment(slack, sim, store, engine, url)) });
