@@ -17,7 +17,8 @@ import { onStdinLines, quantile, subscriptionAt } from './bench-support.js';
  *   same pass n − 1 times more, as a running bot repeats it (its code compiled, its thread warm);
  * - `lookup`: `/datajob <id>`'s path from raw bytes to the posted card, against a loopback server;
  * - `bot`: the whole bot (startBot, as the tests start it): "poll" on stdin runs a pass under its
- *   lease (delivery follows in the background, as scheduled passes do), "rss" answers its maxRSS.
+ *   lease (delivery follows in the background, as scheduled passes do), "rss" answers its maxRSS,
+ *   "memory" its VmHWM and VmRSS (/proc/self/status).
  * Each prints its result as one JSON line. Only the bot reads stdin; it ends when stdin does.
  * Each role imports only what it uses (the bot's Bolt app alone is some 20 MB), so that a pass
  * process holds what the poll pass needs and no more. bench/real-jobs.ts runs this file compiled,
@@ -33,6 +34,12 @@ const input = () =>
   JSON.parse(readFileSync(env.BENCH_INPUT as string, 'utf8')) as { jobIds: string[]; subscriptions: number; cards?: string[] };
 const sim = () => JSON.parse(env.BENCH_SIM as string) as { url: string; apiKey: string; teamId: string | null };
 const maxRssBytes = () => process.resourceUsage().maxRSS * 1024;
+/** The process's peak resident memory as the kernel keeps it (VmHWM, every thread's included), and its current (VmRSS). */
+function residentMemory(): { hwm: number; rss: number } {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+  return { hwm: kb('VmHWM'), rss: kb('VmRSS') };
+}
 
 function storeOptions() {
   return {
@@ -138,6 +145,7 @@ function plainGet(url: string): Promise<number> {
 
 async function lookup(): Promise<void> {
   const { createSeekrFlowClient, MB } = await import('../src/seekrflow/client.js');
+  const { botReadPool } = await import('../src/seekrflow/read-pool.js');
   const { renderCard } = await import('../src/slack/blocks/card.js');
   const { realisticJob } = await import('./job-shape.js');
   // "10:100,2000:50,20000:12": files and runs.
@@ -152,7 +160,11 @@ async function lookup(): Promise<void> {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const client = createSeekrFlowClient({ baseUrl: base, apiKey: 'sf-bench-key', timeoutMs: 30_000, maxBodyBytes: 64 * MB });
+    const seekrflow = { baseUrl: base, apiKey: 'sf-bench-key', timeoutMs: 30_000, maxBodyBytes: 64 * MB };
+    // As the bot reads: a large answer goes to its reader thread (BENCH_LOOKUP_READER=0: on the event loop).
+    const reader = env.BENCH_LOOKUP_READER === '0' ? undefined : botReadPool(seekrflow);
+    await reader?.start();
+    const client = createSeekrFlowClient({ ...seekrflow, ...(reader ? { reader } : {}) });
     const plainUrl = `${base}/v1/flow/data-jobs/${id}`;
     const jobUrl = `https://apps.seekr.com/data-jobs/${id}`;
     // As the slash command does it (src/slack/listeners/command.ts): fetch, render, then the card is posted as JSON.
@@ -187,6 +199,7 @@ async function lookup(): Promise<void> {
       if (i % 2) plainMs.push(await plain());
       else samples.push(await lookUp());
     }
+    await reader?.close();
     server.close();
     server.closeAllConnections();
     const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
@@ -228,6 +241,7 @@ async function bot(): Promise<void> {
   let queue = Promise.resolve();
   onStdinLines((line) => {
     if (line === 'rss') queue = queue.then(() => void out({ maxRss: maxRssBytes() }));
+    if (line === 'memory') queue = queue.then(() => void out(residentMemory()));
     if (line !== 'poll') return;
     queue = queue.then(async () => {
       const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -258,7 +272,7 @@ async function bot(): Promise<void> {
  */
 async function receive(): Promise<void> {
   const { Agent } = await import('node:http');
-  const { createHash } = await import('node:crypto');
+  const { xxh3 } = await import('@node-rs/xxhash');
   const s = sim();
   const agent = new Agent({ keepAlive: true, maxSockets: Number(env.BENCH_CONCURRENCY ?? 16) });
   const headers = { authorization: s.apiKey, ...(s.teamId ? { 'x-team-id': s.teamId } : {}) };
@@ -266,7 +280,7 @@ async function receive(): Promise<void> {
   const fetchOne = (id: string, way: Way) =>
     new Promise<void>((resolve, reject) => {
       get(`${s.url}/v1/flow/data-jobs/${id}`, { agent, headers }, (res) => {
-        const hash = way === 'hash' ? createHash('sha256') : null;
+        const hash = way === 'hash' ? xxh3.Xxh3.withSeed() : null;
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => {
           hash?.update(chunk);

@@ -8,7 +8,7 @@ import { benchValidate } from './validate.js';
 
 /**
  * `npm run bench`: every benchmark, with the machine it ran on. `BENCH_ONLY` (comma-separated:
- * render, validate, grouping, realistic, heavy, lookup, ack, discovery, delivery) runs a subset.
+ * render, validate, grouping, realistic, heavy, lookup, ack, memory, discovery, delivery) runs a subset.
  */
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(`datajob-bot benchmarks: Node ${process.version}, ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
@@ -17,7 +17,7 @@ const wanted = (...names: string[]) => only === null || names.some((name) => onl
 if (wanted('render')) await benchRender();
 if (wanted('validate')) await benchValidate();
 if (wanted('grouping')) await benchGrouping();
-// The poll pass with jobs of real size (realistic, heavy), the look-up and the ack under load; reads BENCH_ONLY itself.
-if (wanted('realistic', 'heavy', 'lookup', 'ack')) await benchRealJobs();
+// The poll pass with jobs of real size (realistic, heavy), the look-up, the ack under load and the bot's memory; reads BENCH_ONLY itself.
+if (wanted('realistic', 'heavy', 'lookup', 'ack', 'memory')) await benchRealJobs();
 if (wanted('discovery')) await benchDiscovery();
 if (wanted('delivery')) await benchDelivery();

@@ -1,5 +1,6 @@
 /**
- * SeekrFlow simulator: `GET /v1/flow/data-jobs/{id}` and `GET /v1/flow/data-jobs` on 127.0.0.1, for
+ * SeekrFlow simulator: `GET /v1/flow/data-jobs/{id}`, `GET /v1/flow/data-jobs` and
+ * `POST /v1/flow/data-jobs/{id}/start|cancel` on 127.0.0.1, for
  * tests, benchmarks and people trying the bot without a SeekrFlow account (`npm run simulate`).
  *
  *   const sim = await startSimulator({ clock: 'manual' });   // port 0 (any free port) by default
@@ -42,8 +43,13 @@
  * `Bearer`) or 401; `x-team-id` naming a team other than the key's → 403; the team header selects
  * the team's workspace, no header the key owner's personal one, and a job outside the selected
  * workspace is 404; ids that cannot be valid → 422; unknown ids → 404; other paths → 404; other
- * methods on either route → 405. Every answer carries `cf-ray`. Checks come in that order: key,
- * then the id or query (422), then the team.
+ * methods on either route → 405 (the actions take POST only). Every answer carries `cf-ray`. Checks
+ * come in that order: key, then the id or query (422), then the team.
+ *
+ * Actions: `start` queues the alignment of a `ready_to_start` job (409 otherwise; 400 for a
+ * principle_files job without a system prompt); `cancel` ends a job whose alignment is pending,
+ * queued or running as `cancelled` (409 otherwise, its detail a list). Both answer the job as it is
+ * then, and change it as served from then on (a planned job's later steps still come).
  *
  * The list (listing.ts) shows the selected workspace's jobs only: `{"object":"list","data":[…]}`,
  * no total and no has-more flag. Query: `job_type` (optional; one of principle_files,
@@ -166,8 +172,15 @@ const ID_PATTERN = /^[A-Za-z0-9\-_.:]+$/;
 type Target =
   | { kind: 'other' }
   | { kind: 'list'; search: string }
-  /** `/v1/flow/data-jobs/{something}`: the decoded id (the raw segment when it does not decode), and why it cannot be valid. */
-  | { kind: 'job'; id: string; problem: string | null };
+  /**
+   * `/v1/flow/data-jobs/{something}`, or `…/{something}/start|cancel` (`action`): the decoded id (the
+   * raw segment when it does not decode), and why it cannot be valid.
+   */
+  | { kind: 'job'; id: string; problem: string | null; action: JobAction | null };
+
+/** What `POST /v1/flow/data-jobs/{id}/{action}` does to a job. */
+type JobAction = 'start' | 'cancel';
+const ACTIONS: readonly string[] = ['start', 'cancel'];
 
 const OTHER: Target = { kind: 'other' };
 
@@ -176,15 +189,17 @@ function parseTarget(rawPath: string): Target {
   const path = q === -1 ? rawPath : rawPath.slice(0, q);
   if (path === LIST_PATH) return { kind: 'list', search: q === -1 ? '' : rawPath.slice(q + 1) };
   if (!path.startsWith(ROUTE_PREFIX)) return OTHER;
-  const segment = path.slice(ROUTE_PREFIX.length);
-  if (segment.includes('/')) return OTHER;
+  const parts = path.slice(ROUTE_PREFIX.length).split('/');
+  const [segment = '', action = null] = parts;
+  if (parts.length > 2 || (action !== null && !ACTIONS.includes(action))) return OTHER;
+  const asked = action as JobAction | null;
   let id: string;
   try {
     id = decodeURIComponent(segment);
   } catch {
-    return { kind: 'job', id: segment, problem: 'Data job id is not valid percent-encoding' };
+    return { kind: 'job', id: segment, problem: 'Data job id is not valid percent-encoding', action: asked };
   }
-  return { kind: 'job', id, problem: idProblem(id) };
+  return { kind: 'job', id, problem: idProblem(id), action: asked };
 }
 
 function idProblem(id: string): string | null {
@@ -198,6 +213,9 @@ const json = (status: number, value: unknown): Reply => ({ status, body: JSON.st
 const NOT_FOUND_ROUTE = json(404, { detail: 'Not Found' });
 const NOT_FOUND_JOB = json(404, { detail: 'Data job not found' });
 const METHOD_NOT_ALLOWED: Reply = { ...json(405, { detail: 'Method Not Allowed' }), headers: { allow: 'GET' } };
+const POST_ONLY: Reply = { ...json(405, { detail: 'Method Not Allowed' }), headers: { allow: 'POST' } };
+/** The statuses of a job whose alignment has been started and not yet ended. */
+const ALIGNING: ReadonlySet<string> = new Set(['pending', 'queued', 'running']);
 const NOT_AUTHENTICATED = json(401, { detail: 'Not authenticated' });
 const INVALID_KEY = json(401, { detail: 'Invalid API key' });
 const FORBIDDEN_TEAM = json(403, { detail: 'You do not have access to this team' });
@@ -324,7 +342,56 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (team !== null && team !== teamId) return FORBIDDEN_TEAM;
     const job = live(target.id);
     if (!job || job.teamId !== team) return NOT_FOUND_JOB;
+    if (target.action !== null) {
+      const refused = act(job, target.action);
+      if (refused) return refused;
+    }
     return { status: 200, body: job.toBody(), contentType: JSON_TYPE };
+  };
+
+  /**
+   * `start` (a `ready_to_start` job: its alignment is queued) or `cancel` (a job whose alignment is
+   * pending, queued or running: it ends `cancelled`), done to the payload; or SeekrFlow's refusal.
+   * A planned job's later steps still come.
+   */
+  const act = (simulated: SimulatedJob, action: JobAction): Reply | null => {
+    const { job } = simulated;
+    const now = new Date(clock.now()).toISOString();
+    if (action === 'start') {
+      if (job.status !== 'ready_to_start') {
+        return json(409, { detail: `Data job cannot be started: its status is ${job.status} (it must be ready_to_start)` });
+      }
+      if (job.job_type === 'principle_files' && !job.system_prompt?.trim()) {
+        return json(400, { detail: 'A system prompt is required before a principle_files job can be started' });
+      }
+      const alignmentId = `aln-${random.uuid()}`;
+      Object.assign(job, { status: 'queued', alignment_job_id: alignmentId, updated_at: now });
+      job.alignment_job = {
+        id: alignmentId,
+        created_at: now,
+        updated_at: now,
+        completed_at: null,
+        status: 'queued',
+        current_step: null,
+        step_progress: null,
+        progress: 0,
+        estimated_completion_at: null,
+        eta_minutes: null,
+        status_message: null,
+      };
+    } else {
+      if (!ALIGNING.has(job.status)) {
+        return json(409, {
+          detail: [
+            { loc: ['path', 'data_job_id'], msg: `Data job has no alignment to cancel (its status is ${job.status})`, type: 'value_error' },
+          ],
+        });
+      }
+      Object.assign(job, { status: 'cancelled', updated_at: now });
+      if (job.alignment_job) Object.assign(job.alignment_job, { status: 'cancelled', updated_at: now, completed_at: now });
+    }
+    simulated.changed();
+    return null;
   };
 
   const routeList = (req: IncomingMessage, target: Extract<Target, { kind: 'list' }>): Reply => {
@@ -337,7 +404,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const route = (req: IncomingMessage, target: Target): Reply => {
     if (target.kind === 'other') return NOT_FOUND_ROUTE;
-    if (req.method !== 'GET') return METHOD_NOT_ALLOWED;
+    if (target.kind === 'job' && target.action !== null) {
+      if (req.method !== 'POST') return POST_ONLY;
+    } else if (req.method !== 'GET') return METHOD_NOT_ALLOWED;
     const denied = keyProblem(req);
     if (denied) return denied;
     return target.kind === 'job' ? routeJob(req, target) : routeList(req, target);

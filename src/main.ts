@@ -125,6 +125,7 @@ export async function startBot(config: Readonly<Config>, options: StartOptions =
       timeoutMs: config.seekrflow.timeoutMs,
       retry: { limit: config.seekrflow.retries },
       maxBodyBytes: config.seekrflow.maxBodyMb * MB,
+      proxy: config.proxy,
     };
     // A poll's rechecks are made on other threads, each with a client like this one.
     const reader = botReadPool(seekrflow);

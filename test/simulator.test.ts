@@ -4,8 +4,8 @@ import { SimulatedJob } from '../simulator/lifecycle.js';
 import { ListIndex, type ListQuery } from '../simulator/listing.js';
 import { type ScenarioName, type ScenarioSpec, type Simulator, startSimulator } from '../simulator/server.js';
 import type { DataJob as DomainJob } from '../src/domain/data-job.js';
+import { DataJob } from '../src/domain/data-job.js';
 import { summarizeJob } from '../src/domain/job-summary.js';
-import { DataJob } from '../src/seekrflow/data-job.js';
 import { makeJob } from './support/make-job.js';
 
 let sim: Simulator;
@@ -182,12 +182,16 @@ describe('keys and teams', () => {
 
 describe('paths and ids', () => {
   // `/v1/flow/data-jobs` itself is the list (see 'listing jobs').
-  it.each(['/', '/v1/flow/data-job', '/v1/flow/data-jobs/dj-1/start', '/v1/flow/datajobs/dj-1', '/v2/flow/data-jobs/dj-1'])(
-    'answers 404 Not Found to %s',
-    async (path) => {
-      await expectDetail(await request(path), 404, 'Not Found');
-    },
-  );
+  it.each([
+    '/',
+    '/v1/flow/data-job',
+    '/v1/flow/data-jobs/dj-1/clone',
+    '/v1/flow/data-jobs/dj-1/start/x',
+    '/v1/flow/datajobs/dj-1',
+    '/v2/flow/data-jobs/dj-1',
+  ])('answers 404 Not Found to %s', async (path) => {
+    await expectDetail(await request(path), 404, 'Not Found');
+  });
 
   it('answers 404 to an unknown but plausible id, even 128 characters long', async () => {
     await expectDetail(await get('dj-00000000-0000-4000-8000-000000000000'), 404, 'Data job not found');
@@ -214,6 +218,17 @@ describe('paths and ids', () => {
     const res = await get(id, { method: 'POST' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET');
+  });
+
+  it('answers 405 to any method but POST on an action, and changes nothing', async () => {
+    const { id } = sim.createJob('happy');
+    const before = sim.getJob(id);
+    for (const action of ['start', 'cancel']) {
+      const res = await request(`/v1/flow/data-jobs/${id}/${action}`);
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST');
+    }
+    expect(sim.getJob(id)).toEqual(before);
   });
 });
 

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError, jobUrlFrom, loadPlanConfig } from '../config.js';
 import { planJob } from '../core/planner.js';
 import type { DataJob as DomainDataJob } from '../domain/data-job.js';
+import { DataJob } from '../domain/data-job.js';
 import { FILTERS, type SubscriptionFilter } from '../domain/events.js';
 import { summarizeJob } from '../domain/job-summary.js';
-import { DataJob } from '../seekrflow/data-job.js';
 import { renderLivingCard, renderThreadReply } from '../slack/notifier.js';
 import type { RenderIo } from './render.js';
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { DataJob as Job } from '../domain/data-job.js';
+import { DataJob } from '../domain/data-job.js';
 import { summarizeJob } from '../domain/job-summary.js';
-import { DataJob } from '../seekrflow/data-job.js';
 import { type CardMode, renderCard } from '../slack/blocks/card.js';
 import { renderHome } from '../slack/blocks/home.js';
 import { renderUnfurl } from '../slack/blocks/unfurl.js';

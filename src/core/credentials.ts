@@ -1,4 +1,4 @@
-import type { CredentialProblem, FetchResult, JobLister, JobSource, Log, RecheckResult } from './ports.js';
+import type { CredentialProblem, FetchResult, JobActions, JobLister, JobSource, Log, RecheckResult } from './ports.js';
 
 /**
  * Whether a platform accepts the bot's credentials. A refused credential is one state of the whole
@@ -86,7 +86,11 @@ export class KeyState extends RefusalState<KeyProblem> {
  * refusal for every job, 403 or 404, is for the poll pass to judge, and to end: one job's answer says
  * nothing of the others.)
  */
-export function watchKey<S extends JobSource & Partial<JobLister>>(source: S, key: KeyState, now: () => Date = () => new Date()): S {
+export function watchKey<S extends JobSource & Partial<JobLister & JobActions>>(
+  source: S,
+  key: KeyState,
+  now: () => Date = () => new Date(),
+): S {
   const seen = <T extends FetchResult | RecheckResult | { ok: boolean; failure?: { kind: string; detail: string } }>(result: T): T => {
     if (!result.ok && result.failure?.kind === 'unauthorized') key.refuse('unauthorized', result.failure.detail, now());
     else if (result.ok && key.refused?.why === 'unauthorized') key.accept();
@@ -97,5 +101,11 @@ export function watchKey<S extends JobSource & Partial<JobLister>>(source: S, ke
     getDataJob: async (id) => seen(await source.getDataJob(id)),
     recheckDataJob: async (id, knownHash, lastHash) => seen(await source.recheckDataJob(id, knownHash, lastHash)),
     ...(source.listJobs ? { listJobs: async (page) => seen(await (source.listJobs as JobLister['listJobs'])(page)) } : {}),
+    ...(source.startAlignment
+      ? { startAlignment: async (id) => seen(await (source.startAlignment as JobActions['startAlignment'])(id)) }
+      : {}),
+    ...(source.cancelAlignment
+      ? { cancelAlignment: async (id) => seen(await (source.cancelAlignment as JobActions['cancelAlignment'])(id)) }
+      : {}),
   };
 }

@@ -215,9 +215,10 @@ describe('which answer a poll may leave unread', () => {
     { when: 'there is no watch yet', previous: null, skip: null },
     { when: 'the watch was stored before hashes', previous: baseline(processing), skip: null },
     {
-      when: 'the watch was read by a build that read jobs differently',
-      previous: { ...read(processing), answer: '0:h1' },
-      skip: null,
+      // The identity names the reading: the client never finds one of another build's unchanged.
+      when: 'the watch was read by a build that read jobs differently (the client tells)',
+      previous: { ...read(processing), answer: 'another-reading:h1' },
+      skip: 'another-reading:h1',
     },
     {
       when: 'SeekrFlow was unreachable (coming back is told with the card)',

@@ -49,7 +49,7 @@ export interface FetchFailure {
   attempts: number;
 }
 
-/** `bodyHash`: SHA-256 (base64url) of the answer's bytes and their length (`<sha>.<bytes>`), so a later read can tell it got the same answer again. */
+/** `bodyHash`: the answer's identity, `<reading version>:<xxh3 of its bytes>.<bytes>` (seekrflow/client.ts), so a later read by the same build can tell it got the same answer again. */
 export type FetchResult =
   | { ok: true; job: DataJob; bodyHash: string; requestId: string | null; attempts: number }
   | { ok: false; failure: FetchFailure };
@@ -63,6 +63,14 @@ export type RecheckResult =
   | FetchResult
   | { ok: true; reading: JobReading; bodyHash: string; requestId: string | null; attempts: number }
   | { ok: true; unchanged: true; bodyHash: string; requestId: string | null; attempts: number };
+
+/** What the bot may ask SeekrFlow to do to a job (`POST …/{id}/start`, `…/cancel`, no body). */
+export interface JobActions {
+  /** Starts the job's alignment: the job as SeekrFlow then answers it, or a failure quoting SeekrFlow's reason. */
+  startAlignment(id: string): Promise<FetchResult>;
+  /** Cancels the job's alignment: likewise. */
+  cancelAlignment(id: string): Promise<FetchResult>;
+}
 
 /** Where jobs come from. Never throws for anything SeekrFlow or the network does. */
 export interface JobSource {

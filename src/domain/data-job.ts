@@ -1,12 +1,106 @@
+import { z } from 'zod';
+
 /**
- * A SeekrFlow data job as the bot understands it: the shape of
- * `GET /v1/flow/data-jobs/{id}` after lenient parsing (see seekrflow/data-job.ts and
- * docs/seekrflow-api.md).
+ * A SeekrFlow data job as the bot reads it: the one description of `GET /v1/flow/data-jobs/{id}`
+ * (docs/seekrflow-api.md). These schemas are the validator (seekrflow/ reads every answer through
+ * them, or through a fast path derived from them) and the source of the domain's types.
  *
- * Statuses and other free strings are `string`, not unions: the API publishes new values before
- * its docs do, and the bot must show what it does not know rather than reject it. Unknown fields
- * are kept (the index signatures) so that nothing the API sends is silently lost.
+ * Only the fields the bot reads are named. What it does not name is neither checked nor relied on:
+ * a job passes whatever else SeekrFlow sends, and whatever it sends differently there. The rules,
+ * where the API is looser than its contract:
+ * - unknown fields are kept, never an error (looseObject): the API grows ahead of its docs;
+ * - statuses and other free strings are plain strings: `stopped` and unpublished values pass;
+ * - missing or null collections become [] (and a missing alignment null), so the rest of the bot
+ *   never checks for undefined;
+ * - nullable wherever the live API has been seen to send null, even if the contract says otherwise;
+ * - timestamps stay strings: a malformed date never rejects the whole job.
  */
+
+const text = z.string().nullish();
+const timestamp = z.string();
+
+/**
+ * The defaults the schemas fill in, by the schema that fills them: a fast path that checks an answer
+ * in place (seekrflow/) fills in the same values without running zod's transforms.
+ */
+export const FILLED_WITH = new WeakMap<z.ZodType, () => unknown>();
+
+function orElse<T extends z.ZodType, D>(schema: T, fill: () => D) {
+  const filled = schema.nullish().transform((v): z.output<T> | D => v ?? fill());
+  FILLED_WITH.set(filled, fill);
+  return filled;
+}
+
+const list = <T extends z.ZodType>(item: T) => orElse(z.array(item), (): z.output<T>[] => []);
+
+export const IngestionRecord = z.looseObject({
+  record_id: z.string(),
+  alignment_file_id: z.string(),
+  filename: z.string(),
+  status: z.string(),
+  queue_position: z.number().nullish(),
+  error_message: text,
+  suggested_fix: text,
+  deleted: orElse(z.boolean(), () => false),
+  created_at: timestamp,
+  failed_at: text,
+});
+export type IngestionRecord = z.output<typeof IngestionRecord>;
+
+export const IngestionJob = z.looseObject({
+  status: z.string(),
+  file_ids: list(z.string()),
+  records: list(IngestionRecord),
+});
+export type IngestionJob = z.output<typeof IngestionJob>;
+
+export const AlignmentJob = z.looseObject({
+  status: z.string(),
+  current_step: text,
+  /** A number, or a string such as "184/520". */
+  step_progress: z.union([z.number(), z.string()]).nullish(),
+  /** No documented scale: a value <= 1 is a fraction, otherwise a percentage. */
+  progress: z.number().nullish(),
+  estimated_completion_at: text,
+  eta_minutes: z.number().nullish(),
+  status_message: text,
+});
+export type AlignmentJob = z.output<typeof AlignmentJob>;
+
+export const DataJobFile = z.looseObject({
+  file_id: z.string(),
+  record_id: text,
+  name: text,
+  status: text,
+  suggested_fix: text,
+  bytes: z.number().nullish(),
+});
+export type DataJobFile = z.output<typeof DataJobFile>;
+
+export const TimelineEvent = z.looseObject({
+  timestamp: timestamp,
+  event_type: z.string(),
+  message: z.string(),
+  metadata: orElse(z.record(z.string(), z.unknown()), (): Record<string, unknown> => ({})),
+});
+export type TimelineEvent = z.output<typeof TimelineEvent>;
+
+export const DataJob = z.looseObject({
+  id: z.string(),
+  user_id: z.string(),
+  name: z.string(),
+  job_type: z.string(),
+  created_at: timestamp,
+  updated_at: timestamp,
+  status: z.string(),
+  system_prompt: text,
+  ingestion_jobs: list(IngestionJob),
+  alignment_job: orElse(AlignmentJob, () => null),
+  files: list(DataJobFile),
+  fine_tuning_job_ids: list(z.string()),
+  timeline: list(TimelineEvent),
+});
+export type DataJob = z.output<typeof DataJob>;
 
 export const KNOWN_STATUSES = [
   'file_processing',
@@ -24,98 +118,6 @@ export type KnownStatus = (typeof KNOWN_STATUSES)[number];
 
 /** Statuses after which a job never changes again. */
 const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled', 'stopped']);
-
-export interface IngestionRecord {
-  record_id: string;
-  ingestion_job_id: string;
-  alignment_file_id: string;
-  user_id: string;
-  filename: string;
-  metaflow_job_id?: string | null;
-  method?: string | null;
-  status: string;
-  queue_position?: number | null;
-  error_message?: string | null;
-  suggested_fix?: string | null;
-  worker_id?: string | null;
-  deleted: boolean;
-  created_at: string;
-  processing_at?: string | null;
-  completed_at?: string | null;
-  failed_at?: string | null;
-  [extra: string]: unknown;
-}
-
-export interface IngestionJob {
-  id: string;
-  status: string;
-  created_at: string;
-  updated_at: string;
-  file_ids: string[];
-  records: IngestionRecord[];
-  [extra: string]: unknown;
-}
-
-export interface AlignmentJob {
-  id: string;
-  created_at: string;
-  updated_at?: string | null;
-  completed_at?: string | null;
-  status: string;
-  current_step?: string | null;
-  /** A number, or a string such as "184/520". */
-  step_progress?: number | string | null;
-  /** No documented scale: a value <= 1 is a fraction, otherwise a percentage. */
-  progress?: number | null;
-  estimated_completion_at?: string | null;
-  eta_minutes?: number | null;
-  status_message?: string | null;
-  [extra: string]: unknown;
-}
-
-export interface DataJobFile {
-  file_id: string;
-  record_id?: string | null;
-  name?: string | null;
-  type?: string | null;
-  created_at?: string | null;
-  status?: string | null;
-  suggested_fix?: string | null;
-  bytes?: number | null;
-  [extra: string]: unknown;
-}
-
-export interface TimelineEvent {
-  timestamp: string;
-  event_type: string;
-  message: string;
-  metadata: Record<string, unknown>;
-  [extra: string]: unknown;
-}
-
-export interface DataJob {
-  id: string;
-  user_id: string;
-  name: string;
-  job_type: string;
-  alignment_job_id: string | null;
-  created_at: string;
-  updated_at: string;
-  status: string;
-  system_prompt?: string | null;
-  system_prompt_updated_at?: string | null;
-  instructions?: string | null;
-  instructions_updated_at?: string | null;
-  resolved_instructions?: string | null;
-  vector_database_id?: string | null;
-  additional_alignment_file_ids: string[];
-  ingestion_jobs: IngestionJob[];
-  alignment_job: AlignmentJob | null;
-  files: DataJobFile[];
-  fine_tuning_job_ids: string[];
-  timeline: TimelineEvent[];
-  [extra: string]: unknown;
-}
 
 export function isTerminalStatus(status: string): boolean {
   return TERMINAL_STATUSES.has(status);

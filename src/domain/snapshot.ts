@@ -87,22 +87,21 @@ export interface JobWatch {
 }
 
 /**
- * Bump when the bot reads a job differently (how it validates or bounds an answer, what the summary,
- * the snapshot or the events take from it): every watch then reads its next answer in full once, even
- * if SeekrFlow's bytes did not change. An answer left unread is never validated again.
+ * What a watch keeps of the answer it was read from: the client's `bodyHash`, which names the
+ * reading the build made of it (seekrflow/reading-version.ts, a hash of the code that reads a job and
+ * of this file's), the bytes' hash and their length. A build that reads jobs differently never
+ * matches it, and reads the next answer in full once, even if SeekrFlow's bytes did not change.
  */
-export const READING_VERSION = 1;
+export const answerKey = (bodyHash: string): string => bodyHash;
 
-/** What a watch keeps of the answer it was read from. */
-export const answerKey = (bodyHash: string): string => `${READING_VERSION}:${bodyHash}`;
-
-/** The hash of the answer the watch was read from, whichever build read it (its size is still its size). */
+/** The identity of the answer the watch was read from, whichever build read it (its size is still its size). */
 export function lastBodyHash(watch: JobWatch | null): string | null {
-  const answer = watch?.answer;
-  return answer ? answer.slice(answer.indexOf(':') + 1) : null;
+  return watch?.answer ?? null;
 }
 
-/** The hash of the answer the watch was read from, when this build read it. */
-export function knownBodyHash(watch: JobWatch | null): string | null {
-  return watch?.answer?.startsWith(`${READING_VERSION}:`) ? lastBodyHash(watch) : null;
-}
+/**
+ * The identity a recheck may find unchanged. Only an answer read by this build can be: the identity
+ * carries the reading version, so one stored by another build (or before versions were hashed,
+ * `1:<sha-256>.<bytes>`) is never the client's.
+ */
+export const knownBodyHash = lastBodyHash;

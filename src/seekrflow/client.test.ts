@@ -279,3 +279,74 @@ describe('SeekrFlow client', () => {
     expect(asked).toEqual([[JOB, null, 'last-answer.600000']]);
   });
 });
+
+describe('SeekrFlow actions (POST …/start, …/cancel, no body)', () => {
+  it('starts a job that is ready: one POST with no body, the job as SeekrFlow then answers it', async () => {
+    sim.putJob(makeJob({ id: JOB, status: 'ready_to_start' }));
+    const result = await client().startAlignment(JOB);
+    expect(result).toMatchObject({ ok: true, job: { id: JOB, status: 'queued', alignment_job: { status: 'queued' } }, attempts: 1 });
+    const [request] = sim.requests;
+    expect(request).toMatchObject({ method: 'POST', rawPath: `/v1/flow/data-jobs/${JOB}/start` });
+    expect(request?.headers['content-length']).toBe('0');
+    expect(request?.headers.authorization).toBe(sim.apiKey);
+    expect(request?.headers['x-team-id']).toBe(sim.teamId);
+    expect(sim.requestCount()).toBe(1);
+    // SeekrFlow keeps it: the next read sees it.
+    expect(await client().getDataJob(JOB)).toMatchObject({ ok: true, job: { status: 'queued' } });
+  });
+
+  it('cancels a running job: it ends cancelled', async () => {
+    const result = await client().cancelAlignment(JOB);
+    expect(result).toMatchObject({ ok: true, job: { status: 'cancelled' } });
+    expect(sim.requests[0]).toMatchObject({ method: 'POST', rawPath: `/v1/flow/data-jobs/${JOB}/cancel` });
+  });
+
+  it.each([
+    [
+      'start, a job already running (409)',
+      'start',
+      { status: 'running' },
+      409,
+      /did not start the job’s alignment: Data job cannot be started: its status is running/,
+    ],
+    [
+      'start, a principle_files job with no system prompt (400)',
+      'start',
+      { status: 'ready_to_start', system_prompt: null },
+      400,
+      /did not start the job’s alignment: A system prompt is required/,
+    ],
+    [
+      'cancel, a job that has ended (409, detail a list)',
+      'cancel',
+      { status: 'completed' },
+      409,
+      /did not cancel the job’s alignment: path\.data_job_id: Data job has no alignment to cancel/,
+    ],
+  ] as const)('tells SeekrFlow’s reason for a refusal, sent once: %s', async (_name, action, job, status, message) => {
+    sim.putJob(makeJob({ id: JOB, ...job }));
+    const act = action === 'start' ? client().startAlignment : client().cancelAlignment;
+    const failure = failureOf(await act(JOB));
+    expect(failure).toMatchObject({ kind: 'invalid_request', status, attempts: 1 });
+    expect(failure.message).toMatch(message);
+    expect(failure.requestId).toMatch(/-IAD$/);
+    expect(sim.requestCount()).toBe(1);
+  });
+
+  it('does not send a POST twice when SeekrFlow may have acted on it (a 503), and does when it said it did not (a 429)', async () => {
+    sim.putJob(makeJob({ id: JOB, status: 'ready_to_start' }));
+    sim.setFault({ kind: 'status', status: 503 }, { jobId: JOB, times: 1 });
+    expect(failureOf(await client().startAlignment(JOB))).toMatchObject({ kind: 'unavailable', status: 503, attempts: 1 });
+    expect(sim.requestCount(JOB)).toBe(1);
+    sim.resetRequests();
+    sim.setFault({ kind: 'rate-limit', retryAfter: '0' }, { jobId: JOB, times: 1 });
+    expect(await client().startAlignment(JOB)).toMatchObject({ ok: true, job: { status: 'queued' }, attempts: 2 });
+    expect(sim.requestCount(JOB)).toBe(2);
+  });
+
+  it('refuses an implausible id without sending anything', async () => {
+    expect(failureOf(await client().startAlignment('../x')).kind).toBe('invalid_id');
+    expect(failureOf(await client().cancelAlignment('a/b')).kind).toBe('invalid_id');
+    expect(sim.requestCount()).toBe(0);
+  });
+});

@@ -1,11 +1,23 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { FetchFailure, FetchFailureKind, FetchResult, JobLister, JobSource, ListedJob, RecheckResult } from '../core/ports.js';
+import type {
+  FetchFailure,
+  FetchFailureKind,
+  FetchResult,
+  JobActions,
+  JobLister,
+  JobSource,
+  ListedJob,
+  RecheckResult,
+} from '../core/ports.js';
 import { clip, LONG_TEXT_BOUND } from '../domain/bounds.js';
+import type { DataJob } from '../domain/data-job.js';
 import { JOB_ID_PATTERN } from '../domain/job-id.js';
 import { boundStrings } from './bounded-json.js';
 import { DataJobList } from './data-job.js';
-import { createHttpGet, type HttpOutcome, MAX_REDIRECTS, type RetryPolicy } from './http-get.js';
-import { parseJobBody, readJobBody, type Unreadable } from './read-body.js';
+import { type ProxyRoute, proxyAgents } from './proxy-agent.js';
+import { type BodyReading, parseJobBody, readJobBody, type Unreadable } from './read-body.js';
+import { READING_VERSION } from './reading-version.js';
+import { type BodySink, createRequester, type Divert, type HttpOutcome, MAX_REDIRECTS, type RetryPolicy } from './request.js';
 
 /**
  * The only code that talks to SeekrFlow. `getDataJob` never throws for anything SeekrFlow or the
@@ -25,22 +37,44 @@ export interface SeekrFlowClientOptions {
   maxBodyBytes?: number;
   /** Where a poll's rechecks are made (read-pool.ts: on other threads); without it, on the event loop. */
   reader?: RecheckThreads;
+  /** Which reading an answer's identity names; this build's (reading-version.ts) unless a test says otherwise. */
+  readingVersion?: string;
+  /** The company's forward proxy, if any: every request to SeekrFlow goes through it (unless NO_PROXY names it). */
+  proxy?: ProxyRoute;
 }
 
 /** Rechecks made elsewhere; `null` when they no longer can be (closed), and the client makes it itself. */
 export interface RecheckThreads {
   recheck(id: string, knownHash: string | null): Promise<RecheckResult> | null;
+  /** A place for an answer's bytes, read there once they are all in; null when there is none. */
+  openBody?(): RemoteBody | null;
+}
+
+/** An answer's bytes, sent elsewhere as they arrive, and read there. */
+export interface RemoteBody extends BodySink {
+  /** The job (`job`) or a poll's reading of it (`reading`), or why there is none. */
+  read(mode: 'job'): Promise<{ ok: true; job: DataJob } | Unreadable>;
+  read(mode: 'reading'): Promise<BodyReading>;
 }
 
 export const MB = 1024 * 1024;
 
 /**
- * An answer this large has its poll's rechecks made on a reader thread: about a 400-file job, which
+ * A poll's recheck of an answer this large is made on a reader thread: about a 400-file job, which
  * JSON.parse takes some 3 ms for here. Below it, a recheck costs the event loop less than a hop.
  */
-const LARGE_ANSWER_BYTES = 512 * 1024;
+export const LARGE_ANSWER_BYTES = 512 * 1024;
 
-/** The length part of a `bodyHash` (`<sha256>.<bytes>`; base64url has no dots), or 0. */
+/**
+ * A full read (a look-up, a subscribe) sends its answer to a reader thread from this size on: about a
+ * 6,500-file job, whose reading would hold the event loop for some 100 ms. Below it the job is read
+ * where it arrives, as its caller needs the whole job there: shipping it back from a thread (a
+ * structured clone as large as the answer) made a 2,000-file look-up's overhead about four times
+ * larger, and saved the event loop little.
+ */
+export const LARGE_JOB_BYTES = 8 * 1024 * 1024;
+
+/** The length part of a `bodyHash` (`<reading version>:<xxh3>.<bytes>`; hex has no dots), or 0. */
 const answerBytes = (bodyHash: string): number => Number(bodyHash.slice(bodyHash.lastIndexOf('.') + 1)) || 0;
 
 const DEFAULT_MAX_BODY_BYTES = 64 * MB;
@@ -56,11 +90,12 @@ export function longestCallMs(options: Pick<SeekrFlowClientOptions, 'timeoutMs' 
 }
 
 /** The core's JobSource, over HTTP. */
-export type SeekrFlowClient = JobSource & JobLister;
+export type SeekrFlowClient = JobSource & JobLister & JobActions;
 
 export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlowClient {
   const prefix = `${options.baseUrl.replace(/\/+$/, '')}/v1/flow/`;
-  const get = createHttpGet({
+  const reading = options.readingVersion ?? READING_VERSION;
+  const send = createRequester({
     headers: {
       authorization: options.apiKey,
       accept: 'application/json',
@@ -70,6 +105,7 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
     timeoutMs: options.timeoutMs,
     policy: { ...DEFAULT_RETRY, ...options.retry },
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    agent: proxyAgents(new URL(prefix), options.proxy),
   });
 
   /**
@@ -77,16 +113,7 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
    * `lastHash` the job's last answer (which may not be skipped, after an outage say).
    */
   const read = async (id: string, knownHash?: string | null, lastHash?: string | null): Promise<RecheckResult> => {
-    if (!JOB_ID_PATTERN.test(id)) {
-      return failure(
-        'invalid_id',
-        'That does not look like a data job id (ids look like `dj-…`).',
-        'refused before sending',
-        null,
-        null,
-        0,
-      );
-    }
+    if (!JOB_ID_PATTERN.test(id)) return invalidId();
     // A job whose last answer was large is rechecked on a reader thread, whether its answer may be
     // skipped or must be read (a pass after an outage reads every job in full). A small answer is read
     // where it arrives (a hop to a thread would cost more than it saves), and so is one of unknown size.
@@ -95,27 +122,60 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
       const elsewhere = options.reader?.recheck(id, knownHash);
       if (elsewhere) return elsewhere;
     }
-    // Hashed as the bytes arrive: an unchanged answer is never joined, decoded or parsed.
-    const outcome = await get(new URL(`data-jobs/${encodeURIComponent(id)}`, prefix), { hash: true });
+    // Hashed as the bytes arrive: an unchanged answer is never joined, decoded or parsed. One that
+    // turns out large (the first pass's, whose size was not known; a look-up's, from LARGE_JOB_BYTES)
+    // goes to a reader thread as it arrives, and is read there.
+    const divert = knownHash === undefined ? divertJob : divertRecheck;
+    const outcome = await send('GET', new URL(`data-jobs/${encodeURIComponent(id)}`, prefix), { hash: true, divert });
     if (outcome.kind !== 'answer' || outcome.status < 200 || outcome.status >= 300) return notAJob(outcome);
     const { attempts } = outcome;
     const requestId = header(outcome.headers['cf-ray']);
-    // The answer's identity: its SHA-256 and its length, which says where its next recheck is made.
-    const bodyHash = `${outcome.bodyHash}.${outcome.size}`;
-    if (knownHash === undefined) {
-      const parsed = parseJobBody(outcome.text());
-      return parsed.ok ? { ok: true, job: parsed.job, bodyHash, requestId, attempts } : unreadable(parsed, requestId, attempts);
+    // The answer's identity: the reading this build makes of it (a watch read by another build never
+    // matches, and is read in full once), its hash, and its length (which says where its next
+    // recheck is made).
+    const bodyHash = `${reading}:${outcome.bodyHash}.${outcome.size}`;
+    const remote = outcome.diverted as RemoteBody | null;
+    if (knownHash === undefined) return jobOf(outcome, bodyHash);
+    if (bodyHash === knownHash) {
+      remote?.abort();
+      return { ok: true, unchanged: true, bodyHash, requestId, attempts };
     }
-    if (bodyHash === knownHash) return { ok: true, unchanged: true, bodyHash, requestId, attempts };
     // A bug in reading a job is ours, not SeekrFlow being unreachable, and must not start the outage
-    // clock: it throws, and the pass logs it (as it does a reader thread lost, above).
-    const read = readJobBody(outcome.text());
+    // clock: it throws, and the pass logs it (as it does a reader thread lost, here and above).
+    const read = remote ? await remote.read('reading') : readJobBody(outcome.text());
     return read.ok ? { ok: true, reading: read.reading, bodyHash, requestId, attempts } : unreadable(read, requestId, attempts);
   };
+
+  /** A 2xx answer read as the job (where its bytes went, when they turned out large). */
+  const jobOf = async (outcome: Extract<HttpOutcome, { kind: 'answer' }>, bodyHash: string): Promise<FetchResult> => {
+    const { attempts } = outcome;
+    const requestId = header(outcome.headers['cf-ray']);
+    const remote = outcome.diverted as RemoteBody | null;
+    const parsed = remote ? await readElsewhere(() => remote.read('job')) : parseJobBody(outcome.text());
+    return parsed.ok ? { ok: true, job: parsed.job, bodyHash, requestId, attempts } : unreadable(parsed, requestId, attempts);
+  };
+
+  /**
+   * `POST …/{id}/start` or `…/cancel`. Neither is idempotent: the request layer retries a POST only
+   * where SeekrFlow cannot have acted on it, and nothing here sends one twice.
+   */
+  const act = async (id: string, action: 'start' | 'cancel'): Promise<FetchResult> => {
+    if (!JOB_ID_PATTERN.test(id)) return invalidId();
+    const outcome = await send('POST', new URL(`data-jobs/${encodeURIComponent(id)}/${action}`, prefix), { hash: true, divert: divertJob });
+    if (outcome.kind === 'answer' && REFUSALS.has(outcome.status)) return refusedAction(action, outcome);
+    if (outcome.kind !== 'answer' || outcome.status < 200 || outcome.status >= 300) return notAJob(outcome);
+    return jobOf(outcome, `${reading}:${outcome.bodyHash}.${outcome.size}`);
+  };
+
+  const divertTo = (atBytes: number): Divert | undefined => options.reader && { atBytes, open: () => options.reader?.openBody?.() ?? null };
+  const divertRecheck = divertTo(LARGE_ANSWER_BYTES);
+  const divertJob = divertTo(LARGE_JOB_BYTES);
 
   return {
     getDataJob: (id) => read(id) as Promise<FetchResult>,
     recheckDataJob: read,
+    startAlignment: (id) => act(id, 'start'),
+    cancelAlignment: (id) => act(id, 'cancel'),
     async listJobs({ offset, limit }) {
       // Newest first (SeekrFlow's default, said anyway): discovery stops at the first page it knows.
       const url = new URL('data-jobs', prefix);
@@ -125,13 +185,54 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
         limit: String(limit),
         offset: String(offset),
       }).toString();
-      const outcome = await get(url);
+      const outcome = await send('GET', url);
       if (outcome.kind !== 'answer' || outcome.status < 200 || outcome.status >= 300) {
         return notAJob(outcome);
       }
       return parseList(outcome.text(), header(outcome.headers['cf-ray']), outcome.attempts);
     },
   };
+}
+
+const invalidId = (): { ok: false; failure: FetchFailure } =>
+  failure('invalid_id', 'That does not look like a data job id (ids look like `dj-…`).', 'refused before sending', null, null, 0);
+
+/** The answers in which SeekrFlow refuses an action, with its reason (`detail`). */
+const REFUSALS: ReadonlySet<number> = new Set([400, 409, 422]);
+
+function refusedAction(
+  action: 'start' | 'cancel',
+  outcome: Extract<HttpOutcome, { kind: 'answer' }>,
+): { ok: false; failure: FetchFailure } {
+  const said = apiMessage(outcome.text());
+  const what = action === 'start' ? 'start the job’s alignment' : 'cancel the job’s alignment';
+  return failure(
+    'invalid_request',
+    `SeekrFlow did not ${what}${said ? `: ${said}` : ` (HTTP ${outcome.status})`}.`,
+    `HTTP ${outcome.status}${said ? `: ${said}` : ''}`,
+    header(outcome.headers['cf-ray']),
+    outcome.status,
+    outcome.attempts,
+  );
+}
+
+/**
+ * A look-up's answer read on a reader thread that was lost on the way (out of memory on a hostile
+ * answer, say): a failure to tell, as `getDataJob` never throws; the bytes are gone with the thread.
+ */
+async function readElsewhere(
+  read: () => Promise<{ ok: true; job: DataJob } | Unreadable>,
+): Promise<{ ok: true; job: DataJob } | Unreadable> {
+  try {
+    return await read();
+  } catch (error) {
+    return {
+      ok: false,
+      message:
+        'The bot could not read SeekrFlow’s answer just now. Try again in a minute; if it keeps happening, tell whoever runs the bot.',
+      detail: `reading the answer elsewhere failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
 }
 
 /** Any outcome but a 2xx answer, as the failure a user and the log are told. */

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeBusyJob } from '../../test/support/make-job.js';
 import type { RecheckResult } from '../core/ports.js';
-import { createSeekrFlowClient } from './client.js';
+import { createSeekrFlowClient, LARGE_JOB_BYTES } from './client.js';
 import { createReadPool, type ReadPool, type ThreadClientOptions } from './read-pool.js';
 
 /** The longest the event loop went without running a 1 ms timer while `work` ran. */
@@ -30,6 +30,8 @@ const bodies = new Map<string, Buffer>();
 let delayMs = 0;
 /** Requests whose asker went away before the answer was sent. */
 const dropped: string[] = [];
+/** Ids answered without a Content-Length (the body written, then ended). */
+const chunked = new Set<string>();
 let server: Server;
 let options: ThreadClientOptions;
 
@@ -40,7 +42,8 @@ beforeAll(async () => {
     res.on('close', () => res.writableFinished || dropped.push(id));
     setTimeout(() => {
       if (body === undefined) return void res.writeHead(404, { 'cf-ray': 'f00-IAD' }).end('{"detail":"Not found"}');
-      res.writeHead(200, { 'content-type': 'application/json', 'cf-ray': 'f00-IAD' }).end(body);
+      const length = chunked.has(id) ? {} : { 'content-length': String(body.length) };
+      res.writeHead(200, { 'content-type': 'application/json', 'cf-ray': 'f00-IAD', ...length }).end(body);
     }, delayMs);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -57,6 +60,7 @@ afterEach(async () => {
   pool = undefined;
   delayMs = 0;
   dropped.length = 0;
+  chunked.clear();
 });
 
 /** The same recheck made on the event loop, by a client without threads. */
@@ -141,7 +145,7 @@ describe("a poll's rechecks on reader threads", () => {
     expect(reads.map((r) => (r?.ok && 'reading' in r ? r.reading.summary.fileCount : null))).toEqual(files);
   });
 
-  it('sends the rechecks of jobs seen large to its threads, and nothing else', async () => {
+  it('sends the rechecks of jobs seen large to its threads, whole, and nothing else', async () => {
     bodies.set('dj-small', bodyOf(10));
     bodies.set('dj-large', bodyOf(1_000)); // over 512 KB
     const asked: string[] = [];
@@ -170,7 +174,92 @@ describe("a poll's rechecks on reader threads", () => {
     expect(whole).toMatchObject({ ok: true, reading: { summary: { fileCount: 1_001 } } });
     expect(asked).toEqual(['dj-large', 'dj-large']);
     await client.recheckDataJob('dj-small', null, known[0]);
-    await client.getDataJob('dj-large'); // a look-up needs the whole job, here
     expect(asked).toEqual(['dj-large', 'dj-large']);
+  });
+});
+
+describe('a read whose answer turns out large where it is made', () => {
+  /** A client on `threads` that counts the bytes each answer sent to them. */
+  const countingClient = (threads: ReadPool) => {
+    const sent: number[] = [];
+    const client = createSeekrFlowClient({
+      ...options,
+      reader: {
+        recheck: (id, knownHash) => threads.recheck(id, knownHash),
+        openBody() {
+          const body = threads.openBody();
+          if (!body) return null;
+          const at = sent.push(0) - 1;
+          return {
+            write(chunk) {
+              sent[at] = (sent[at] ?? 0) + chunk.length;
+              body.write(chunk);
+            },
+            abort: () => body.abort(),
+            read: body.read,
+          };
+        },
+      },
+    });
+    return { client, sent };
+  };
+
+  it.each([
+    ['its Content-Length', false],
+    ['the bytes read so far', true],
+  ])(
+    'a look-up sends every byte of a very large answer to a reader thread (known by %s), and gets the same job',
+    async (_how, noLength) => {
+      const body = bodyOf(12_000);
+      expect(body.length).toBeGreaterThan(LARGE_JOB_BYTES);
+      bodies.set('dj-huge', body);
+      if (noLength) chunked.add('dj-huge');
+      bodies.set('dj-big', bodyOf(2_000));
+      pool = createReadPool({ size: 1, client: options });
+      const { client, sent } = countingClient(pool);
+      const read = await client.getDataJob('dj-huge');
+      expect(sent).toEqual([body.length]);
+      expect(read).toEqual(await createSeekrFlowClient(options).getDataJob('dj-huge'));
+      expect(read).toMatchObject({ ok: true, job: { id: expect.any(String) }, attempts: 1 });
+      // An answer below LARGE_JOB_BYTES (here 2,000 files, large for a recheck) is read where it arrives.
+      expect(await client.getDataJob('dj-big')).toMatchObject({ ok: true });
+      expect(sent).toHaveLength(1);
+    },
+  );
+
+  it("a first pass's recheck (no size known yet) of a large job: read on the thread, the same reading; then unchanged", async () => {
+    bodies.set('dj-big', bodyOf(2_000));
+    pool = createReadPool({ size: 1, client: options });
+    const { client, sent } = countingClient(pool);
+    const first = await client.recheckDataJob('dj-big', null);
+    expect(sent).toHaveLength(1);
+    expect(first).toEqual(await inline('dj-big', null));
+    expect(first).toMatchObject({ ok: true, reading: { summary: { fileCount: 2_000 } } });
+    // Its size is known now: the next recheck is made on the thread, whole.
+    const hash = first.ok ? first.bodyHash : '';
+    expect(await client.recheckDataJob('dj-big', hash)).toMatchObject({ ok: true, unchanged: true, bodyHash: hash });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('a look-up whose thread is gone tells a failure; it never throws', async () => {
+    bodies.set('dj-huge', bodyOf(12_000));
+    const threads = createReadPool({ size: 1, client: options });
+    pool = threads;
+    await threads.start();
+    const client = createSeekrFlowClient({
+      ...options,
+      reader: {
+        recheck: (id, knownHash) => threads.recheck(id, knownHash),
+        openBody() {
+          const body = threads.openBody();
+          // The thread is lost while the answer is on its way.
+          void threads.close();
+          return body;
+        },
+      },
+    });
+    const read = await client.getDataJob('dj-huge');
+    expect(read).toMatchObject({ ok: false, failure: { kind: 'invalid_response', message: expect.stringMatching(/could not read/) } });
+    expect(read.ok || read.failure.detail).toMatch(/reader thread closed/);
   });
 });

@@ -1,12 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RecheckResult } from '../core/ports.js';
-import { longestCallMs, type RecheckThreads, type SeekrFlowClientOptions } from './client.js';
+import { longestCallMs, type RecheckThreads, type RemoteBody, type SeekrFlowClientOptions } from './client.js';
 
 /**
  * A poll's rechecks on other threads: each reader thread runs a SeekrFlow client of its own, so an
  * answer's bytes are received, hashed and (when they changed) read there, and never reach the event
- * loop. A heavy pass receives hundreds of megabytes: on the event loop, the socket's chunks alone
+ * loop. A read whose answer turns out large where it was made (a look-up's, a subscribe's, a first
+ * pass's) sends its bytes to a thread as they arrive (`openBody`), and the thread reads them. A heavy pass receives hundreds of megabytes: on the event loop, the socket's chunks alone
  * forced scavenges of 38–76 ms on a VM of the CI kind, and a changed 2,000-file answer holds a thread
  * for 20 ms or more. Slash commands need the event loop within 3 seconds, and should get it at once.
  */
@@ -23,6 +24,7 @@ export const botReadPool = (client: ThreadClientOptions): ReadPool =>
   createReadPool({ size: Math.max(1, Math.min(4, availableParallelism() - 1)), client });
 
 export interface ReadPool extends RecheckThreads {
+  openBody(): RemoteBody | null;
   /** Starts every thread now, resolving once each is ready (else the first recheck that needs one starts it). */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -44,7 +46,7 @@ export interface ReadPoolOptions {
 const READING_MS = 30_000;
 
 interface Pending {
-  resolve: (result: RecheckResult) => void;
+  resolve: (result: never) => void;
   reject: (error: Error) => void;
   deadline: NodeJS.Timeout;
 }
@@ -54,6 +56,8 @@ interface Reader {
   pending: Map<number, Pending>;
   /** Resolves when the thread has made its client (or is gone). */
   ready: Promise<void>;
+  gone: boolean;
+  why: string;
 }
 
 export function createReadPool(options: ReadPoolOptions): ReadPool {
@@ -64,6 +68,8 @@ export function createReadPool(options: ReadPoolOptions): ReadPool {
 
   /** A thread gone: what it held fails (the pass logs each job and polls it again next time). */
   const lost = (reader: Reader, why: string) => {
+    reader.gone = true;
+    reader.why = why;
     const at = readers.indexOf(reader);
     if (at >= 0) readers.splice(at, 1);
     for (const { reject, deadline } of reader.pending.values()) {
@@ -89,8 +95,8 @@ export function createReadPool(options: ReadPoolOptions): ReadPool {
     const ready = new Promise<void>((resolve) => {
       isReady = resolve;
     });
-    const reader: Reader = { worker, pending: new Map(), ready };
-    reader.worker.on('message', ({ id, result, error }: { id?: number; result?: RecheckResult; error?: string }) => {
+    const reader: Reader = { worker, pending: new Map(), ready, gone: false, why: '' };
+    reader.worker.on('message', ({ id, result, error }: { id?: number; result?: never; error?: string }) => {
       // Its first message says it is ready: held by nothing, it does not keep the process alive.
       if (id === undefined) {
         isReady();
@@ -120,6 +126,17 @@ export function createReadPool(options: ReadPoolOptions): ReadPool {
     return least && (least.pending.size === 0 || readers.length >= options.size) ? least : start();
   };
 
+  /** Sends `message` to `reader` and waits for its answer, within the deadline. */
+  const ask = <T>(reader: Reader, message: number, body: object): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (reader.gone) return reject(new Error(`reader thread ${reader.why}`));
+      reader.worker.postMessage({ id: message, ...body });
+      // The thread, ref'd while it holds a recheck, keeps the process alive; the deadline need not.
+      const deadline = setTimeout(() => stuck(reader), deadlineMs).unref();
+      reader.pending.set(message, { resolve: resolve as (result: never) => void, reject, deadline });
+      reader.worker.ref();
+    });
+
   return {
     async start() {
       // Each keeps the process alive until it is ready (the message handler lets go of it then).
@@ -128,15 +145,31 @@ export function createReadPool(options: ReadPoolOptions): ReadPool {
     },
     recheck(id, knownHash) {
       if (closed || options.size <= 0) return null;
+      return ask<RecheckResult>(pick(), nextId++, { jobId: id, knownHash });
+    },
+    openBody() {
+      if (closed || options.size <= 0) return null;
       const reader = pick();
       const message = nextId++;
-      return new Promise<RecheckResult>((resolve, reject) => {
-        reader.worker.postMessage({ id: message, jobId: id, knownHash });
-        // The thread, ref'd while it holds a recheck, keeps the process alive; the deadline need not.
-        const deadline = setTimeout(() => stuck(reader), deadlineMs).unref();
-        reader.pending.set(message, { resolve, reject, deadline });
-        reader.worker.ref();
-      });
+      let open = true;
+      const body: RemoteBody = {
+        write(chunk) {
+          if (!open || reader.gone) return;
+          // One copy, handed over whole: the chunk's own memory may be shared with other data.
+          const copy = new Uint8Array(chunk);
+          reader.worker.postMessage({ id: message, chunk: copy }, [copy.buffer]);
+        },
+        abort() {
+          if (!open) return;
+          open = false;
+          if (!reader.gone) reader.worker.postMessage({ id: message, abort: true });
+        },
+        read: ((mode: 'job' | 'reading') => {
+          open = false;
+          return ask(reader, message, { read: mode });
+        }) as RemoteBody['read'],
+      };
+      return body;
     },
     async close() {
       closed = true;

@@ -212,6 +212,24 @@ describe('the poll fast path', () => {
   });
 });
 
+describe('a deploy that reads jobs differently', () => {
+  it('reads a watch stored by another reading version in full once, then leaves it unread again', async () => {
+    const bot = await startBot('versions', false);
+    const earlier = counting({ store: bot.store }, seekrflow({ readingVersion: 'an-earlier-build' }));
+    await pass(earlier, 0);
+    await pass(earlier, 1);
+    expect(earlier.unread).toBe(1);
+    expect((await bot.store.getWatch(JOB))?.watch.answer).toMatch(/^an-earlier-build:/);
+    // This build, the same store, SeekrFlow's bytes unchanged: read in full (it queues nothing new), then left unread.
+    expect(await pass(bot, 2)).toEqual([]);
+    expect(bot.unread).toBe(0);
+    expect((await bot.store.getWatch(JOB))?.watch.answer).not.toMatch(/^an-earlier-build:/);
+    await pass(bot, 3);
+    expect(bot.unread).toBe(1);
+    await bot.store.close();
+  });
+});
+
 describe('where a poll reads a large job', () => {
   it("hands a job seen large to the client's reader, a full read after an outage included", async () => {
     sim.putJob(makeBusyJob(1_000, { failedEvery: 10 }, { id: JOB, status: 'file_processing' })); // over 512 KB

@@ -8,7 +8,7 @@ import { makeJobWithFiles } from '../support/make-job.js';
 
 /**
  * Behind a company's forward proxy: with HTTPS_PROXY / HTTP_PROXY set, every call out goes through
- * it (the Web API, Socket Mode's WebSocket, response_url posts), and everything still works.
+ * it (SeekrFlow; Slack's Web API, Socket Mode's WebSocket, response_url posts), and everything still works.
  */
 
 describe.each(['http', 'socket'] as const)('behind a forward proxy (%s mode)', (mode) => {
@@ -41,7 +41,7 @@ describe.each(['http', 'socket'] as const)('behind a forward proxy (%s mode)', (
   });
   afterEach(async () => h.stop());
 
-  it('sends every Slack call through it, and the card still arrives', async () => {
+  it('sends every call to SeekrFlow and Slack through it, and the card still arrives', async () => {
     seen.length = 0;
     // Lower case, as many tools set them; NO_PROXY names a host the bot never calls.
     h = await startHarness({ mode, env: { http_proxy: proxyUrl, https_proxy: proxyUrl, NO_PROXY: 'internal.example' } });
@@ -53,8 +53,11 @@ describe.each(['http', 'socket'] as const)('behind a forward proxy (%s mode)', (
     const card = await waitFor(() => h.slack.topLevel('C_DATA_JOBS')[0], 'the living card');
     expect(visibleText(card)).toContain('Behind the proxy');
     // The token check, the card, and the answer to the command (its response_url) all went through it.
+    const seekrflow = new URL(h.sim.url).host;
     expect(seen).toEqual(
       expect.arrayContaining([
+        // SeekrFlow: got through hpagent's agent.
+        `GET ${seekrflow}/v1/flow/data-jobs/dj-proxied`,
         `POST ${slack}/api/auth.test`,
         `POST ${slack}/api/chat.postMessage`,
         expect.stringMatching(new RegExp(`^POST ${slack}/response/`)),

@@ -246,6 +246,8 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
           createdBy: 'U1',
           createdAt: new Date(),
         });
+        // Its living card is in the channel: its replies are due at once.
+        await behind.store.setCardTs(subscription.id, '1.000100');
         await behind.store.enqueue([1, 2, 3].map((k) => ({ subscriptionId: subscription.id, key: `r${k}`, item: replyItem(`r${k}`) })));
         // A claim the slow clock made for a minute is not the fast one's to take.
         const [first] = await behind.store.claimDeliveries('behind', behind.now(), 60_000, 1);
@@ -363,6 +365,7 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
           createdBy: 'U1',
           createdAt: new Date(),
         });
+        await store.setCardTs(subscription.id, '1.000100');
         await store.enqueue([{ subscriptionId: subscription.id, key: 'r', item: replyItem('r') }]);
         // Two connections open and idle in the pool when the server falls silent.
         await Promise.all([store.pool.query('SELECT pg_sleep(0.05)'), store.pool.query('SELECT pg_sleep(0.05)')]);
@@ -417,6 +420,7 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
               createdAt: new Date(),
             });
             ids.push(subscription.id);
+            await store.setCardTs(subscription.id, '1.000100');
             await store.initWatch(jobId, watch);
             await store.enqueue([{ subscriptionId: subscription.id, key: 'card', item: cardItem('v1') }]);
           }
@@ -448,8 +452,8 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
         const BATCH = 500;
         // Set-up in bulk: what is timed is only the completion.
         await store.pool.query(
-          `INSERT INTO subscriptions (channel_id, job_id, filter, created_by, created_at)
-           SELECT 'C' || n, 'dj-' || n, 'all', 'U1', now() FROM generate_series(1, $1::int) AS n`,
+          `INSERT INTO subscriptions (channel_id, job_id, filter, created_by, created_at, card_ts)
+           SELECT 'C' || n, 'dj-' || n, 'all', 'U1', now(), '1.000100' FROM generate_series(1, $1::int) AS n`,
           [SUBSCRIPTIONS],
         );
         const { rows } = await store.pool.query<{ id: string }>('SELECT id FROM subscriptions ORDER BY id');
@@ -586,6 +590,7 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL', () => {
           createdBy: 'U1',
           createdAt: new Date(),
         });
+        await store.setCardTs(subscription.id, '1.000100');
         await store.initWatch('dj-1', {
           snapshot: null,
           lastChangeAt: 'x',

@@ -1,14 +1,16 @@
-import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, constants, deflateSync, gzipSync } from 'node:zlib';
+import { xxh3 } from '@node-rs/xxhash';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeBusyJob } from '../../test/support/make-job.js';
 import type { FetchResult, RecheckResult } from '../core/ports.js';
 import { createSeekrFlowClient } from './client.js';
+import { READING_VERSION } from './reading-version.js';
+import { type BodySink, createRequester } from './request.js';
 
 /**
- * What the client's own GET (http-get.ts) must do that got used to: decode what the server encoded,
+ * What the client's requests (request.ts, on got) must do: decode what the server encoded,
  * retry an answer cut off mid-body, and end a redirect loop. Against a loopback server whose next
  * answers each test sets.
  */
@@ -17,7 +19,7 @@ const JOB = 'dj-0b6f1f5e-3a43-4c1e-9d59-2f1d8c7a1a01';
 const PATH = `/v1/flow/data-jobs/${JOB}`;
 const job = makeBusyJob(300, { failedEvery: 7 }, { id: JOB });
 const plain = Buffer.from(JSON.stringify(job));
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('base64url');
+const xxh3Hex = (bytes: Buffer) => xxh3.Xxh3.withSeed().update(bytes).digest().toString(16).padStart(16, '0');
 
 let server: Server;
 let baseUrl: string;
@@ -63,7 +65,7 @@ describe("the SeekrFlow client's GET", () => {
     const read = await client().getDataJob(JOB);
     expect(read.ok && read.job).toEqual(job);
     // The hash is the decoded answer's: an answer re-compressed differently is still unchanged.
-    const known = `${sha256(plain)}.${plain.length}`;
+    const known = `${READING_VERSION}:${xxh3Hex(plain)}.${plain.length}`;
     const recheck: RecheckResult = await client().recheckDataJob(JOB, known);
     expect(recheck).toMatchObject({ ok: true, unchanged: true, bodyHash: known });
   });
@@ -129,5 +131,54 @@ describe("the SeekrFlow client's GET", () => {
     expect(failure).toMatchObject({ kind: 'unavailable', status: null, attempts: 1 });
     expect(failure.detail).toBe('ERR_TOO_MANY_REDIRECTS');
     expect(requests).toHaveLength(11);
+  });
+
+  it.each([
+    ['its Content-Length says so: before its body', true],
+    ['the bytes read so far say so: those first, then the rest', false],
+  ])('sends a 2xx answer that turns out large where it is told, when %s', async (_when, withLength) => {
+    const body = Buffer.from(JSON.stringify(makeBusyJob(2_000)));
+    const atBytes = 512 * 1024;
+    // The server sends 1 KB, then waits until the body is diverted (or 300 ms), then the rest in pieces.
+    let sent = 0;
+    let release = () => {};
+    answer = (res) => {
+      res.writeHead(200, { 'content-type': 'application/json', ...(withLength ? { 'content-length': String(body.length) } : {}) });
+      const next = (at: number): void => {
+        sent = at;
+        if (at >= body.length) return void res.end();
+        res.write(body.subarray(at, at + 64 * 1024), () => next(at + 64 * 1024));
+      };
+      res.write(body.subarray(0, 1024), () => {
+        sent = 1024;
+        let going = false;
+        const go = () => {
+          if (!going) next(1024);
+          going = true;
+        };
+        release = go;
+        setTimeout(go, 300);
+      });
+    };
+    const got: Buffer[] = [];
+    let sentAtOpen = -1;
+    const sink: BodySink = {
+      write: (chunk) => void got.push(Buffer.from(chunk)),
+      abort: () => expect.fail('the answer was whole'),
+    };
+    const policy = { limit: 0, baseDelayMs: 5, maxDelayMs: 5, maxRetryAfterMs: 0, budgetMs: 0 };
+    const send = createRequester({ headers: {}, timeoutMs: 5_000, policy, maxBodyBytes: 64 * 2 ** 20 });
+    const open = () => {
+      sentAtOpen = sent;
+      release();
+      return sink;
+    };
+    const outcome = await send('GET', new URL(`${baseUrl}${PATH}`), { hash: true, divert: { atBytes, open } });
+    expect(outcome).toMatchObject({ kind: 'answer', status: 200, size: body.length, bodyHash: xxh3Hex(body) });
+    expect(outcome.kind === 'answer' && outcome.diverted).toBe(sink);
+    expect(outcome.kind === 'answer' && outcome.text()).toBe('');
+    expect(Buffer.concat(got).equals(body)).toBe(true);
+    if (withLength) expect(sentAtOpen).toBeLessThanOrEqual(1024);
+    else expect(sentAtOpen).toBeGreaterThanOrEqual(atBytes);
   });
 });
