@@ -207,7 +207,7 @@ export async function startBot(config: Readonly<Config>, options: StartOptions =
       run: async (kind, signal) => {
         try {
           if (credentials.refused || !(await leads())) return;
-          await deliverPending({
+          const report = await deliverPending({
             outbox: store,
             subscriptions: store,
             notifier,
@@ -220,6 +220,8 @@ export async function startBot(config: Readonly<Config>, options: StartOptions =
             kinds: [kind],
             signal,
           });
+          // One line per run, whatever it sent: what tells an operator (and a test) that what was due has been tried.
+          deliverLogger.debug({ kind, ...report }, 'delivery run done');
         } catch (error) {
           deliverLogger.error({ err: error, kind }, 'delivery run failed');
         }

@@ -93,5 +93,7 @@ export async function discover(deps: DiscoveryDeps): Promise<DiscoveryReport> {
   // jobs and never reach the ones it missed.
   if (!report.failed) await deps.feeds.recordJobs(newJobs, now);
   if (report.newJobs > 0 || report.failed) deps.logger.info({ ...report }, 'discovery done');
+  // A read that found nothing new is said too (debug): what tells an operator (and a test) that discovery ran.
+  else deps.logger.debug({ ...report }, 'discovery done');
   return report;
 }

@@ -113,12 +113,14 @@ const MAX_TIMESTAMP_SKEW_S = 5 * 60;
  * ahead, which a replay of a captured request could use. So every request passes this check before
  * Bolt's own (signature, age): dated too far ahead, it gets 401 and nothing else happens.
  */
-function refuseFutureTimestamps(receiver: HTTPReceiver): void {
+function refuseFutureTimestamps(receiver: HTTPReceiver, logger: Logger): void {
   const bolt = receiver.requestListener;
   receiver.requestListener = (req, res) => {
     const timestamp = Number(req.headers['x-slack-request-timestamp']);
     if (Number.isFinite(timestamp) && timestamp > Date.now() / 1000 + MAX_TIMESTAMP_SKEW_S) {
       res.writeHead(401).end();
+      // As Bolt says of the requests it refuses (a bad signature, a stale timestamp).
+      logger.warn({ timestamp }, 'request refused: dated more than 5 minutes ahead');
       return;
     }
     bolt(req, res);
@@ -169,7 +171,7 @@ export async function startSlackApp({ config, identity, transport = {}, deps, lo
       // Bolt answers Slack only when the listener acks: our listeners ack before any slow work.
       processBeforeResponse: false,
     });
-    refuseFutureTimestamps(receiver);
+    refuseFutureTimestamps(receiver, logger.child({ component: 'slack' }));
   }
 
   const app = new App({ token: slack.botToken, botId, botUserId, receiver, logger: log, clientOptions });

@@ -9,7 +9,7 @@ import { createSlackNotifier } from '../../src/slack/notifier.js';
 import { createSlackPoster } from '../../src/slack/poster.js';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite-store.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack/server.js';
-import { BOT_SCOPES, visibleText } from '../support/harness.js';
+import { BOT_SCOPES, visibleText, waitFor } from '../support/harness.js';
 import { replyItem } from '../support/outbox-items.js';
 
 /**
@@ -77,11 +77,16 @@ describe('deliverPending', () => {
         return outcome;
       },
     });
-    const leaseMs = 300;
-    const a = deliverPending({ outbox: store, subscriptions: store, notifier: recording('A', 'reply 1'), owner: 'A', logger, leaseMs });
-    await new Promise((r) => setTimeout(r, leaseMs + 200));
+    // The processes' clock, moved past the lease once A is frozen: nothing depends on how long A takes to get there.
+    let at = Date.now();
+    const now = () => new Date(at);
+    const leaseMs = 60_000;
+    const deps = { outbox: store, subscriptions: store, logger, leaseMs, now };
+    const a = deliverPending({ ...deps, notifier: recording('A', 'reply 1'), owner: 'A' });
+    await waitFor(() => sentBy.A.includes('reply 1'), 'A to send "reply 1" and freeze');
+    at += leaseMs + 1;
     // B finds A's claims expired: it checks the thread for the reply A may have sent (it did), and sends the rest.
-    const b = await deliverPending({ outbox: store, subscriptions: store, notifier: recording('B'), owner: 'B', logger, leaseMs });
+    const b = await deliverPending({ ...deps, notifier: recording('B'), owner: 'B' });
     thaw();
     await a;
 
@@ -107,9 +112,11 @@ describe('deliverPending', () => {
         return { kind: 'retry', afterMs: null, rateLimited: false, maybeDelivered: true, detail: 'request_failed' };
       },
     };
-    const deps = { outbox: store, subscriptions: store, notifier: losesOneAnswer, owner: 'A', logger };
+    let at = Date.now();
+    const deps = { outbox: store, subscriptions: store, notifier: losesOneAnswer, owner: 'A', logger, now: () => new Date(at) };
     await deliverPending({ ...deps, backoff: { baseMs: 1, maxMs: 1 } });
-    await new Promise((r) => setTimeout(r, 20));
+    // The retry falls due.
+    at += 1_000;
     await deliverPending(deps);
     expect(threadNames(s.cardTs as string)).toEqual(['reply 0']);
     expect(await store.pendingDeliveries()).toBe(0);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DataJob } from '../../src/domain/data-job.js';
 import { ACTIONS } from '../../src/slack/blocks/card.js';
 import { FAILED_FILES_ACTIONS } from '../../src/slack/blocks/failed-files-modal.js';
+import { waitForLines } from '../support/bot-logs.js';
 import type { ActionTarget } from '../support/fake-slack/payloads.js';
 import type { EphemeralMessage, ResponseRecord } from '../support/fake-slack.js';
 import { type Harness, type HarnessOptions, startHarness, USER, visibleText, waitFor } from '../support/harness.js';
@@ -657,7 +658,14 @@ describe('audit lines', () => {
   /** Exactly one audit line since `from`, for this action; it names no job contents. */
   async function oneAuditLine(from: number, action: string): Promise<AuditLine> {
     const line = await waitFor(() => auditLines(h, from).find((l) => l.action === action), `the audit line of ${action}`);
-    await sleep(100);
+    // The listener that wrote it ends after it (and says so): a second line would be there by then.
+    await waitForLines(
+      [h],
+      [h.logs.indexOf(line.raw) + 1],
+      (l) => l.msg === 'listener done' && l.user === line.user,
+      1,
+      `the end of ${action}`,
+    );
     expect(auditLines(h, from).filter((l) => l.action === action)).toHaveLength(1);
     expectNothingOfTheJob(line.raw);
     return line;

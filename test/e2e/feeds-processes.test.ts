@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/server.js';
 import { dropSchema, newTestSchemaName, testDatabaseUrl } from '../storage/pg-test-schema.js';
+import { logMark, passesDelivered, waitForLines } from '../support/bot-logs.js';
 import { type BotProcess, processEnv, startBotProcess } from '../support/bot-process.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack/server.js';
 import { BOT_SCOPES, SIGNING_SECRET, visibleText, waitFor } from '../support/harness.js';
@@ -35,6 +36,15 @@ async function ask(bot: BotProcess, slack: FakeSlack, text: string): Promise<str
     { fake: slack },
   );
   return visibleText((await waitFor(() => slack.responses(responseUrl)[0], text)).body as object);
+}
+
+/**
+ * Whatever the bots were to do about the jobs they can see has been done: three more discoveries
+ * (the second and third began after the first ended), then poll passes and the deliveries after them.
+ */
+async function discoveriesDelivered(bots: BotProcess[]): Promise<void> {
+  await waitForLines(bots, logMark(bots), (l) => l.component === 'discovery' && l.msg === 'discovery done', 3, 'a discovery done');
+  await passesDelivered(bots, 2);
 }
 
 /** Each of the jobs has exactly one card in the channel, and no other card is there. */
@@ -79,12 +89,12 @@ describe('team feeds across processes', () => {
       expect(await ask(first, slack, 'subscribe team')).toMatch(/Following/);
       const jobs = newJobs(sim, 30);
       sim.setFault({ kind: 'latency', ms: 500 }, { list: true });
+      // Killed once discovery has read the first page and waits for the second.
       await waitFor(
-        () => first.logs.some((l) => l.component === 'discovery' && l.msg === 'discovery tick run') || undefined,
-        'a discovery to start',
+        () => sim.requests.find((r) => r.list && /[?&]offset=100(&|$)/.test(r.rawPath) && r.status === 0),
+        'a discovery to ask for the second page',
         10_000,
       );
-      await new Promise((r) => setTimeout(r, 600));
       await first.kill('SIGKILL');
       sim.clearFaults();
 
@@ -92,7 +102,7 @@ describe('team feeds across processes', () => {
       processes.push(second);
       // One card a second in one channel: Slack's pace for posting.
       await waitFor(() => slack.topLevel(CHANNEL).length >= jobs.length || undefined, 'every new job’s card', 90_000);
-      await new Promise((r) => setTimeout(r, 3_000));
+      await discoveriesDelivered([second]);
       expectOneCardEach(slack, jobs);
       expect(second.logs.some((l) => l.component === 'discovery' && l.msg === 'discovery done' && l.newJobs === 180)).toBe(true);
     } finally {
@@ -112,11 +122,13 @@ describe('team feeds across processes', () => {
         });
         processes = await Promise.all([startBotProcess(env), startBotProcess(env), startBotProcess(env)]);
         expect(await ask(processes[1] as BotProcess, slack, 'subscribe team')).toMatch(/Following/);
+        const since = logMark(processes);
         const jobs = [...newJobs(sim, 3)];
-        await new Promise((r) => setTimeout(r, 3_000));
+        // The second three come after a discovery found the first three.
+        await waitForLines(processes, since, (l) => l.msg === 'discovery done' && l.subscribed === 3, 1, 'a discovery of the first three');
         jobs.push(...newJobs(sim, 3));
         await waitFor(() => slack.topLevel(CHANNEL).length >= jobs.length || undefined, 'every new job’s card', 30_000);
-        await new Promise((r) => setTimeout(r, 3_000));
+        await discoveriesDelivered(processes);
         expectOneCardEach(slack, jobs);
 
         // Every discovery tick ran on one replica only: the lease elected one, the others skipped it.

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOME_ACTIONS } from '../../src/slack/blocks/home.js';
 import { LOOKUP_INPUT } from '../../src/slack/blocks/lookup-modal.js';
 import { checkHomeView, checkView } from '../support/block-kit-rules.js';
+import { logMark, waitForLines } from '../support/bot-logs.js';
 import { type Harness, startHarness, visibleText, waitFor } from '../support/harness.js';
 import { makeJobWithFiles } from '../support/make-job.js';
 
@@ -87,8 +88,15 @@ describe.each(['http', 'socket'] as const)('App Home (%s)', (mode) => {
     const carol = newPerson();
     await h.slack.openHome({ user: carol });
     await nextHome(carol, 0);
+    const since = logMark([h]);
     for (let i = 0; i < 5; i++) await h.slack.openHome({ user: carol });
-    await sleep(200);
+    await waitForLines(
+      [h],
+      since,
+      (l) => l.msg === 'app_home_opened handled' && l.user === carol,
+      5,
+      `the bot to handle ${carol}'s openings`,
+    );
     expect(publishes(carol)).toBe(1);
     await sleep(REFRESH_MS);
     await h.slack.openHome({ user: carol });

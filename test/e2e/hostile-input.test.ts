@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkMessage } from '../support/block-kit-rules.js';
+import { logMark, waitForLines } from '../support/bot-logs.js';
 import { slashCommandPayload } from '../support/fake-slack/payloads.js';
 import { type Harness, SIGNING_SECRET, startHarness, visibleText, waitFor } from '../support/harness.js';
 import { makeJob } from '../support/make-job.js';
@@ -8,6 +9,8 @@ import { postSigned } from '../support/slack-requests.js';
 /** What a hostile or clumsy user can type, and what a forged request can try. */
 
 const JOB = 'dj-5e1d0000-0000-4000-8000-00000000beef';
+/** Looked up right after a refused request, as a sign the bot is done with it. */
+const BEHIND = 'dj-5e1d0000-0000-4000-8000-0000000be41d';
 
 const HOSTILE: string[] = [
   '',
@@ -124,8 +127,18 @@ describe('hostile input', () => {
   beforeAll(async () => {
     h = await startHarness();
     h.sim.putJob(makeJob({ id: JOB, name: '<!channel> & <@U123> <https://evil.example|login>' }));
+    h.sim.putJob(makeJob({ id: BEHIND, name: 'Asked behind' }));
   });
   afterAll(() => h.stop());
+
+  /**
+   * The bot's word that it refused a request (Bolt's, or its own for a date ahead), then a look-up sent
+   * behind it answered: had the refused request been served all the same, it would have been by then.
+   */
+  const refused = async (since: number[], why: string) => {
+    await waitForLines([h], since, (l) => typeof l.msg === 'string' && l.msg.includes(why), 1, `the bot to refuse the request (${why})`);
+    expect(visibleText((await h.ask(BEHIND)).body as object)).toContain('Asked behind');
+  };
 
   it(`answers each of ${HOSTILE.length} hostile command texts clearly, and SeekrFlow only ever sees plausible, encoded ids`, async () => {
     expect(HOSTILE.length).toBeGreaterThanOrEqual(100);
@@ -150,32 +163,35 @@ describe('hostile input', () => {
   it('rejects a request with a bad signature (401) and does nothing', async () => {
     const responseUrl = h.slack.responseUrl({ channel: 'C_DATA_JOBS' });
     const body = new URLSearchParams(slashCommandPayload({ text: JOB, responseUrl })).toString();
-    const before = h.sim.requestCount();
+    const before = h.sim.requestCount(JOB);
+    const since = logMark([h]);
     const res = await postSigned(h.botUrl, 'not-the-secret', body);
     expect(res.status).toBe(401);
-    await new Promise((r) => setTimeout(r, 300));
+    await refused(since, 'signature mismatch');
     expect(h.slack.responses(responseUrl)).toHaveLength(0);
-    expect(h.sim.requestCount()).toBe(before);
+    expect(h.sim.requestCount(JOB)).toBe(before);
   });
 
   it('rejects a correctly signed request with a stale timestamp', async () => {
     const responseUrl = h.slack.responseUrl({ channel: 'C_DATA_JOBS' });
     const body = new URLSearchParams(slashCommandPayload({ text: JOB, responseUrl })).toString();
+    const since = logMark([h]);
     const res = await postSigned(h.botUrl, SIGNING_SECRET, body, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
     expect(res.status).toBe(401);
-    await new Promise((r) => setTimeout(r, 300));
+    await refused(since, 'request is stale');
     expect(h.slack.responses(responseUrl)).toHaveLength(0);
   });
 
   it('rejects a correctly signed request dated more than 5 minutes ahead (401): no SeekrFlow request, nothing posted', async () => {
     const responseUrl = h.slack.responseUrl({ channel: 'C_DATA_JOBS' });
     const body = new URLSearchParams(slashCommandPayload({ text: JOB, responseUrl })).toString();
-    const before = { seekrflow: h.sim.requestCount(), slack: h.slack.calls.length };
+    const before = { seekrflow: h.sim.requestCount(JOB), slack: h.slack.calls.length };
+    const since = logMark([h]);
     const res = await postSigned(h.botUrl, SIGNING_SECRET, body, { timestamp: Math.floor(Date.now() / 1000) + 6 * 60 });
     expect(res.status).toBe(401);
-    await new Promise((r) => setTimeout(r, 300));
+    await refused(since, 'dated more than 5 minutes ahead');
     expect(h.slack.responses(responseUrl)).toHaveLength(0);
-    expect(h.sim.requestCount()).toBe(before.seekrflow);
+    expect(h.sim.requestCount(JOB)).toBe(before.seekrflow);
     expect(h.slack.calls.length).toBe(before.slack);
   });
 

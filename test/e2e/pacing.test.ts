@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DataJob } from '../../src/domain/data-job.js';
+import { deliveryRunsSince, logMark } from '../support/bot-logs.js';
 import { DEFAULT_RATE_LIMITS } from '../support/fake-slack/faults.js';
 import type { CallRecord } from '../support/fake-slack/types.js';
 import { type Harness, startHarness, visibleText, waitFor } from '../support/harness.js';
@@ -79,8 +80,8 @@ describe('delivery under Slack’s limits', () => {
         return /needs review/i.test(card) && h.slack.thread(channel, ts).length >= 3;
       });
     await waitFor(upToDate, 'every card and thread up to date', 60_000);
-    // Anything still to come would show within a delivery interval or two.
-    await new Promise((r) => setTimeout(r, 4_500));
+    // Anything still to come would go out in the delivery runs that follow.
+    await deliveryRunsSince([h], logMark([h]));
 
     const calls = h.slack.calls.slice(from);
     const limited = calls.filter((c) => c.rateLimited).length;
@@ -188,7 +189,7 @@ describe('priority, coalescing and holds', () => {
     expect(updatesOf(card).filter(delivered)).toHaveLength(0);
 
     await waitFor(() => /needs review/i.test(visibleText(h.slack.message(card.channel, card.ts))), 'the card at its latest', 10_000);
-    await new Promise((r) => setTimeout(r, 2_500));
+    await deliveryRunsSince([h], logMark([h]));
     const updates = updatesOf(card);
     // The one refused (the first state), then one update, after the hold, with the third state.
     expect(updates.map((c) => c.status)).toEqual([429, 200]);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/server.js';
 import type { DataJob } from '../../src/domain/data-job.js';
+import { passesDelivered, waitForLines } from '../support/bot-logs.js';
 import { type BotProcess, processEnv, startBotProcess } from '../support/bot-process.js';
 import type { FakeSlack } from '../support/fake-slack/server.js';
 import { startFakeSlack } from '../support/fake-slack/server.js';
@@ -56,13 +57,21 @@ describe.skipIf(!canRunPrivatePostgres())('PostgreSQL restarted during a run', (
     // A change whose delivery Slack holds back (429 for a few seconds): it is pending in the database…
     slack.rateLimit('chat.postMessage', 4, { times: 1 });
     sim.putJob(job(1, 'needs_review'));
-    await waitFor(() => slack.callsTo('chat.postMessage').some((c) => c.status === 429), 'the held-back delivery');
+    const limited = await waitFor(() => slack.callsTo('chat.postMessage').find((c) => c.status === 429), 'the held-back delivery');
     // …when the database goes away.
     pgServer.stop();
     await waitFor(() => bot.logs.some((l) => l.level === 50 || l.level === 40), 'the bot to notice', 10_000);
     // What needs no database still works: a job's card.
     expect(await ask(JOB)).toMatch(/Survives a database restart/);
-    await new Promise((r) => setTimeout(r, 5_000));
+    // Once the hold is over, the bot tries to deliver and cannot: twice (the second run began after the hold).
+    const due = limited.at + 4_000;
+    await waitForLines(
+      [bot],
+      [0],
+      (l) => l.msg === 'delivery run failed' && l.kind === 'reply' && Date.parse(String(l.time)) >= due,
+      2,
+      'a reply delivery run failing after the hold',
+    );
     expect(slack.thread(CHANNEL, card.ts)).toHaveLength(0);
 
     pgServer.start();
@@ -70,7 +79,7 @@ describe.skipIf(!canRunPrivatePostgres())('PostgreSQL restarted during a run', (
     sim.putJob(job(1, 'ready_to_start'));
     await waitFor(() => slack.thread(CHANNEL, card.ts).length >= 3, 'the next change', 30_000);
     await waitFor(() => /Ready to start/.test(visibleText(slack.message(CHANNEL, card.ts))), 'the card brought up to date', 30_000);
-    await new Promise((r) => setTimeout(r, 3_000));
+    await passesDelivered([bot], 2);
 
     const replies = slack.thread(CHANNEL, card.ts).map((m) => visibleText(m));
     expect(replies).toEqual([

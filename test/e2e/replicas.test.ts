@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/server.js';
 import type { DataJob } from '../../src/domain/data-job.js';
 import { dropSchema, newTestSchemaName, testDatabaseUrl } from '../storage/pg-test-schema.js';
+import { passesDelivered } from '../support/bot-logs.js';
 import { type BotProcess, processEnv, startBotProcess } from '../support/bot-process.js';
 import type { FakeSlack } from '../support/fake-slack/server.js';
 import { startFakeSlack } from '../support/fake-slack/server.js';
@@ -139,7 +140,8 @@ describe.skipIf(!testDatabaseUrl)('several replicas on one PostgreSQL', () => {
   it('three replicas through a whole lifecycle: every card update and reply exactly once, in order, one poller', async () => {
     await startReplicas(3, 'dj-replicas-1');
     await walk('dj-replicas-1');
-    await new Promise((r) => setTimeout(r, 2_500));
+    // A few more passes, and the deliveries after them: nothing more may come.
+    await passesDelivered(replicas, 3);
     // One poller per tick: each replica logs the scheduled slot of every tick it was let run
     // ('poll tick run') or refused ('poll tick skipped'), so ticks compare exactly across replicas.
     const ticks = (msg: string) =>
@@ -177,7 +179,8 @@ describe.skipIf(!testDatabaseUrl)('several replicas on one PostgreSQL', () => {
       await victim.kill('SIGKILL');
       replicas = replicas.filter((r) => r !== victim);
     });
-    await new Promise((r) => setTimeout(r, 2_500));
+    // A few more passes, and the deliveries after them: nothing more may come.
+    await passesDelivered(replicas, 3);
     expectEachMessageOnce();
   }, 120_000);
 
@@ -191,7 +194,8 @@ describe.skipIf(!testDatabaseUrl)('several replicas on one PostgreSQL', () => {
       expect(await old.exited).toBe(0);
       replicas.push(await startBotProcess(env));
     });
-    await new Promise((r) => setTimeout(r, 2_500));
+    // A few more passes, and the deliveries after them: nothing more may come.
+    await passesDelivered(replicas, 3);
     expectEachMessageOnce();
   }, 150_000);
 });

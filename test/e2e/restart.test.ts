@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/server.js';
 import type { DataJob } from '../../src/domain/data-job.js';
+import { passesDelivered } from '../support/bot-logs.js';
 import { type BotProcess, processEnv, startBotProcess } from '../support/bot-process.js';
 import type { FakeSlack } from '../support/fake-slack/server.js';
 import { startFakeSlack } from '../support/fake-slack/server.js';
@@ -79,8 +80,8 @@ describe('restart after SIGKILL in the middle of a pass', () => {
       'every card brought up to date',
       60_000,
     );
-    // Let the restarted bot run a few more passes: nothing more may come.
-    await new Promise((r) => setTimeout(r, 3_000));
+    // The restarted bot runs a few more passes, and delivers after them: nothing more may come.
+    await passesDelivered([second], 3);
     for (const channel of CHANNELS) {
       const card = slack.topLevel(channel);
       expect(card, channel).toHaveLength(1);

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { DataJob } from '../../src/domain/data-job.js';
 import { ACTIONS } from '../../src/slack/blocks/card.js';
 import { checkMessage } from '../support/block-kit-rules.js';
+import { deliveryRunsSince, logMark } from '../support/bot-logs.js';
 import { type Harness, startHarness, USER, visibleText, waitFor } from '../support/harness.js';
 import { makeAlignment, makeFailedRecord, makeIngestionJob, makeJobWithFiles } from '../support/make-job.js';
 
@@ -276,7 +277,8 @@ describe('subscriptions', () => {
     await h.bot.pollNow();
     expect(h.slack.thread('C_DATA_JOBS', card.ts)).toHaveLength(0);
     await waitFor(() => h.slack.thread('C_DATA_JOBS', card.ts).length === 1, 'the retried reply', 10_000);
-    await new Promise((r) => setTimeout(r, 2_500));
+    // Delivery runs after it (the timer's): they find nothing more to send.
+    await deliveryRunsSince([h], logMark([h]));
     expect(h.slack.thread('C_DATA_JOBS', card.ts)).toHaveLength(1);
   });
 
@@ -323,8 +325,8 @@ describe('subscriptions', () => {
     expect(waited).toBeGreaterThanOrEqual(RETRY_AFTER_MS);
     expect(waited).toBeLessThan(RETRY_AFTER_MS + DELIVERY_INTERVAL_MS + 500);
 
-    // Exactly once: another timer tick later there is still one reply, and one successful post of it.
-    await new Promise((r) => setTimeout(r, DELIVERY_INTERVAL_MS + 500));
+    // Exactly once: after the delivery runs that follow (the timer's) there is still one reply, and one successful post of it.
+    await deliveryRunsSince([h], logMark([h]));
     expect(h.slack.thread('C_DATA_JOBS', card.ts)).toHaveLength(1);
     expect(h.slack.callsTo('chat.postMessage').filter((c) => c.status === 200 && c.args.thread_ts === card.ts)).toHaveLength(1);
   });

@@ -1,8 +1,10 @@
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { DataJob } from '../../src/domain/data-job.js';
 import { createLogger } from '../../src/logger.js';
 import { startBot } from '../../src/main.js';
+import { deliveryRunsSince, logMark, msg, waitForLines } from '../support/bot-logs.js';
 import { type Harness, SIGNING_SECRET, startHarness, USER, visibleText, waitFor } from '../support/harness.js';
 import { makeJobWithFiles } from '../support/make-job.js';
 
@@ -62,6 +64,7 @@ describe('Slack refuses the bot token', () => {
     '%s: deliveries wait, /healthz says why, nothing is paused, and all of it goes out when the token works again',
     async (tokenState) => {
       h = await startHarness({ env: { TOKEN_PROBE_SECONDS: '1' } });
+      const since = logMark([h]);
       const { id, card, callsWhileRefused } = await refusedWhileTheJobMoves(h, tokenState);
 
       const down = await health(h);
@@ -69,7 +72,7 @@ describe('Slack refuses the bot token', () => {
       expect(String(down.body.reason)).toContain(tokenState);
       expect(await metric(h, 'datajob_slack_token_refused')).toBe(1);
       // Wait out two probes: the bot asks Slack (auth.test) and logs one error line each time, and sends nothing else.
-      await new Promise((r) => setTimeout(r, 2_300));
+      await waitForLines([h], since, msg('Slack still refuses our token: deliveries wait'), 2, 'a token probe refused');
       const sent = callsWhileRefused().filter((c) => c.method.startsWith('chat.') || c.method === 'conversations.open');
       // The card and the reply went side by side and both found the token refused; nothing was sent after them.
       expect(sent.length, 'deliveries stopped at the refusal').toBeLessThanOrEqual(2);
@@ -99,9 +102,17 @@ describe('Slack refuses the bot token', () => {
     const { card } = await refusedWhileTheJobMoves(h, 'token_revoked');
     await h.bot.stop();
     h.slack.setTokenState('ok');
-    h.bot = await startBot(loadConfig(h.env), { logger: createLogger({ level: 'silent', secrets: [SIGNING_SECRET] }) });
+    // The restarted bot logs where the first did (h.logs).
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        h.logs.push(...String(chunk).split('\n').filter(Boolean));
+        done();
+      },
+    });
+    h.bot = await startBot(loadConfig(h.env), { logger: createLogger({ level: 'debug', secrets: [SIGNING_SECRET], destination }) });
     await waitFor(() => h.slack.thread('C_DATA_JOBS', card.ts).length === 2, 'the replies that waited', 5_000);
-    await new Promise((r) => setTimeout(r, 2_500));
+    // The delivery runs that follow find nothing more to send.
+    await deliveryRunsSince([h], logMark([h]));
     expect(h.slack.thread('C_DATA_JOBS', card.ts)).toHaveLength(2);
     expect(h.slack.topLevel('C_DATA_JOBS')).toHaveLength(1);
   });

@@ -166,7 +166,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return { status: res.status };
     },
     async stop() {
-      await bot.stop();
+      // The bot running now: a test may have restarted it (h.bot = await startBot(...)).
+      await harness.bot.stop();
       await slack.close();
       await sim.close();
       rmSync(dataDir, { recursive: true, force: true });

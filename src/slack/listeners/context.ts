@@ -56,4 +56,6 @@ export async function guarded(
       deps.logger.error({ err: tellError, ...context }, 'could not tell the user about a failure');
     }
   }
+  // Whatever became of it: what an operator (and a test) reads to know the listener is done.
+  deps.logger.debug(context, 'listener done');
 }

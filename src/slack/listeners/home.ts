@@ -46,6 +46,8 @@ export function registerHome(app: App, deps: ListenerDeps): () => void {
 
   app.event('app_home_opened', async ({ event }) => {
     if (event.tab === 'home') publisher.opened(event.user);
+    // What an operator (and a test) reads to know the opening was handled, published or not.
+    deps.logger.debug({ user: event.user, tab: event.tab }, 'app_home_opened handled');
   });
 
   const onPage = async ({ ack, body, action }: { ack: () => Promise<void>; body: BlockAction; action: ButtonAction }) => {
