@@ -4,7 +4,6 @@ import type { CredentialState } from './credentials.js';
 import {
   type AudienceCheck,
   type Delivery,
-  type LegacyContent,
   type LivingCard,
   type Log,
   type Notice,
@@ -15,7 +14,6 @@ import {
   type Subscription,
   type SubscriptionStore,
   type ThreadKeys,
-  type ThreadReply,
 } from './ports.js';
 
 /**
@@ -256,11 +254,10 @@ async function deliverOne(subscription: Subscription, delivery: Delivery, deps: 
   return settle(subscription, delivery, outcome, deps, o, now());
 }
 
-const isCard = (d: Delivery) => d.item.kind === 'card' || (d.item.kind === 'legacy' && d.item.as === 'card');
+const isCard = (d: Delivery) => d.item.kind === 'card';
 
-function livingCard(subscription: Subscription, delivery: Delivery): LivingCard | LegacyContent {
+function livingCard(subscription: Subscription, delivery: Delivery): LivingCard {
   const { item } = delivery;
-  if (item.kind === 'legacy') return { legacy: item.content };
   if (item.kind !== 'card') throw new Error(`delivery ${delivery.id} is not a card`);
   return {
     state: item.state,
@@ -313,16 +310,11 @@ function cardMayBeThere(subscription: Subscription, delivery: Delivery): boolean
 
 async function sendReply(subscription: Subscription, delivery: Delivery, deps: RunDeps): Promise<SendOutcome | 'already_sent'> {
   const { item } = delivery;
-  // An owner is told in their direct messages, not under a card.
-  if (subscription.kind === 'owner')
-    return deps.notifier.postReply(
-      subscription.channelId,
-      null,
-      item.kind === 'reply' ? item.reply : { legacy: null },
-      `${subscription.id}:${delivery.key}`,
-    );
-  const reply: ThreadReply | LegacyContent = item.kind === 'reply' ? item.reply : { legacy: item.kind === 'legacy' ? item.content : null };
+  if (item.kind !== 'reply') throw new Error(`delivery ${delivery.id} is not a reply`);
+  const { reply } = item;
   const deliveryKey = `${subscription.id}:${delivery.key}`;
+  // An owner is told in their direct messages, not under a card.
+  if (subscription.kind === 'owner') return deps.notifier.postReply(subscription.channelId, null, reply, deliveryKey);
   if (!subscription.cardTs) {
     // A card that never made it to the channel: the outbox held its replies a while (see
     // REPLIES_WAIT_FOR_CARD_MS), and they go now, in the channel itself, rather than never.

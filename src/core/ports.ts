@@ -235,14 +235,8 @@ export interface ThreadReply {
   audience?: 'owner';
 }
 
-/**
- * What the outbox holds for a subscription. `legacy` is content written by a build before the
- * outbox was neutral: the notifier that wrote it sends it as it is.
- */
-export type OutboxItem =
-  | { kind: 'card'; state: CardState }
-  | { kind: 'reply'; reply: ThreadReply }
-  | { kind: 'legacy'; as: 'card' | 'reply'; content: unknown };
+/** What the outbox holds for a subscription: neutral, rendered by the notifier when sent. */
+export type OutboxItem = { kind: 'card'; state: CardState } | { kind: 'reply'; reply: ThreadReply };
 
 export interface NewDelivery {
   subscriptionId: number;
@@ -664,15 +658,15 @@ export type Notice = {
 
 export interface Notifier {
   /** Posts a new living card in a channel; `ref` is what later updates and replies address. */
-  postCard(channelId: string, card: LivingCard | LegacyContent): Promise<SendOutcome>;
+  postCard(channelId: string, card: LivingCard): Promise<SendOutcome>;
   /**
    * The living card a subscription already has in the channel, posted since `since`: after a crash
    * between posting a card and storing its ref, it is found rather than posted twice.
    */
   findCard(channelId: string, subscriptionId: number, since: Date): Promise<CardSearch>;
-  updateCard(channelId: string, ref: string, card: LivingCard | LegacyContent): Promise<SendOutcome>;
+  updateCard(channelId: string, ref: string, card: LivingCard): Promise<SendOutcome>;
   /** A reply in the card's thread (`threadRef`), marked with `deliveryKey` so that it can be found again. */
-  postReply(channelId: string, threadRef: string | null, reply: ThreadReply | LegacyContent, deliveryKey: string): Promise<SendOutcome>;
+  postReply(channelId: string, threadRef: string | null, reply: ThreadReply, deliveryKey: string): Promise<SendOutcome>;
   postNote(channelId: string, threadRef: string, note: SubscriptionNote): Promise<SendOutcome>;
   /** The delivery keys of every reply the thread already holds (one read for all of a thread's doubts). */
   repliesInThread(channelId: string, threadRef: string): Promise<ThreadKeys>;
@@ -685,9 +679,4 @@ export interface Notifier {
   cardSlots(withinMs: number): number;
   /** Whether the platform accepts the bot's credentials now (a cheap probe). */
   checkCredentials(): Promise<{ ok: true } | { ok: false; why: CredentialProblem; detail: string }>;
-}
-
-/** Content an older build stored already rendered; only the notifier that wrote it can read it. */
-export interface LegacyContent {
-  legacy: unknown;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type RecordingLogger, recordingLogger } from '../../test/storage/quiet-logger.js';
+import { replyItem } from '../../test/support/outbox-items.js';
 import { openSqliteStore, type SqliteStore } from '../storage/sqlite-store.js';
 import { isDestinationGone, PAUSED_BY_PERSON, pauseReason, type Subscription } from './ports.js';
 import { purgeExpired } from './retention.js';
@@ -46,7 +47,7 @@ async function endJob(s: Subscription): Promise<void> {
   await store.commitPass(s.jobId, {
     expectedVersion: stored?.version ?? null,
     watch,
-    deliveries: [{ subscriptionId: s.id, key: 'ended', item: { kind: 'legacy', as: 'reply', content: { text: 'ended' } } }],
+    deliveries: [{ subscriptionId: s.id, key: 'ended', item: replyItem('ended') }],
     endSubscriptions: { ids: [s.id], reason: 'completed' },
   });
 }

@@ -1,4 +1,4 @@
-import type { LegacyContent, LivingCard, Notifier, SubscriptionNote, ThreadReply } from '../core/ports.js';
+import type { LivingCard, Notifier, SubscriptionNote, ThreadReply } from '../core/ports.js';
 import type { MessagePayload } from './blocks/block-kit.js';
 import { renderJobCard } from './blocks/card.js';
 import { ownerLine, renderEventReply } from './blocks/event-reply.js';
@@ -18,18 +18,6 @@ export interface SlackNotifierOptions {
   pacer?: Pacer;
   /** "View in SeekrFlow" link of a job, from the configured template; undefined for no button. */
   jobUrl: (jobId: string) => string | undefined;
-}
-
-const isLegacy = (content: object): content is LegacyContent => 'legacy' in content;
-
-/** What an older build stored already rendered: sent as it was stored. */
-function legacyMessage(content: LegacyContent): OutgoingMessage {
-  const stored = (content.legacy ?? {}) as { text?: unknown; blocks?: unknown; broadcast?: unknown };
-  return {
-    text: typeof stored.text === 'string' ? stored.text : '',
-    ...(Array.isArray(stored.blocks) ? { blocks: stored.blocks } : {}),
-    ...(stored.broadcast === true ? { broadcast: true } : {}),
-  };
 }
 
 /** The living card as Block Kit: live, final (the job ended), or halted by a person (who, since when). */
@@ -58,12 +46,10 @@ export function renderThreadReply(reply: ThreadReply): MessagePayload & { broadc
 const HISTORY_CLOSED = new Set(['not_in_channel', 'channel_not_found', 'missing_scope', 'is_archived']);
 
 export function createSlackNotifier({ poster, pacer, jobUrl }: SlackNotifierOptions): Notifier {
-  const cardMessage = (card: LivingCard | LegacyContent): OutgoingMessage =>
-    isLegacy(card) ? legacyMessage(card) : renderLivingCard(card, jobUrl(card.state.card.id));
+  const cardMessage = (card: LivingCard): OutgoingMessage => renderLivingCard(card, jobUrl(card.state.card.id));
   return {
     async postCard(channelId, card) {
-      const cardOf = isLegacy(card) ? {} : { cardOf: card.subscription.subscriptionId };
-      return toOutcome(await poster.post(channelId, { ...cardMessage(card), ...cardOf }));
+      return toOutcome(await poster.post(channelId, { ...cardMessage(card), cardOf: card.subscription.subscriptionId }));
     },
     async findCard(channelId, subscriptionId, since) {
       const found = await poster.findCard(channelId, subscriptionId, since);
@@ -76,7 +62,7 @@ export function createSlackNotifier({ poster, pacer, jobUrl }: SlackNotifierOpti
       return toOutcome(await poster.update(channelId, ref, { text, ...(blocks ? { blocks } : {}) }), { canBeGone: true });
     },
     async postReply(channelId, threadRef, reply, deliveryKey) {
-      const { text, blocks, broadcast } = isLegacy(reply) ? legacyMessage(reply) : renderThreadReply(reply);
+      const { text, blocks, broadcast } = renderThreadReply(reply);
       return toOutcome(
         await poster.post(channelId, {
           text,

@@ -199,7 +199,7 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
   id: Number(r.id),
   subscriptionId: Number(r.subscription_id),
   key: r.key,
-  item: decodeItem(r.kind, r.payload),
+  item: decodeItem(r.payload),
   reclaimed: r.reclaimed,
   attempts: r.attempts,
   // A fresh delivery has no not_before: it has been due since it was enqueued.

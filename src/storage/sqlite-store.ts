@@ -157,7 +157,7 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
   id: r.id,
   subscriptionId: r.subscription_id,
   key: r.key,
-  item: decodeItem(r.kind, r.payload),
+  item: decodeItem(r.payload),
   reclaimed: r.reclaimed === 1,
   attempts: r.attempts,
   // A fresh delivery has no not_before: it has been due since it was enqueued.

@@ -11,21 +11,17 @@ export const consoleStoreLogger: Log = {
 };
 
 /** Which of the two delivery kinds an item is: cards replace each other while pending, replies queue. */
-export const deliveryKind = (item: OutboxItem): 'card' | 'reply' => (item.kind === 'legacy' ? item.as : item.kind);
+export const deliveryKind = (item: OutboxItem): 'card' | 'reply' => item.kind;
 
-/** The outbox item as stored. Versioned, so that what an older build stored stays readable. */
+/** The outbox item as stored, versioned: a later build that stores items otherwise can still tell them apart. */
 export function encodeItem(item: OutboxItem): string {
   return JSON.stringify({ v: 2, item });
 }
 
-/**
- * Before version 2 the outbox held rendered Slack messages; such a row is handed back as `legacy`,
- * for the notifier to send as it is, so that an upgrade loses nothing that was pending.
- */
-export function decodeItem(kind: string, payload: string): OutboxItem {
+export function decodeItem(payload: string): OutboxItem {
   const parsed = JSON.parse(payload) as { v?: unknown; item?: OutboxItem };
   if (parsed.v === 2 && parsed.item) return parsed.item;
-  return { kind: 'legacy', as: kind === 'card' ? 'card' : 'reply', content: parsed };
+  throw new Error(`an outbox item of a version this build does not read (${String(parsed.v)})`);
 }
 
 /**

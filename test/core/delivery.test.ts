@@ -180,16 +180,4 @@ describe('deliverPending', () => {
     await deliverPending({ outbox: store, subscriptions: store, notifier, owner: 'B', logger });
     expect(threadNames(s.cardTs as string)).toEqual(['reply 0', 'reply 1', 'reply 2', 'reply 3', 'reply 4', 'reply 5']);
   });
-
-  it('sends what a build before the neutral outbox left pending, as it was stored', async () => {
-    const s = await subscriptionWithCard();
-    // The row as the previous build wrote it: a rendered Slack reply.
-    store.db
-      .prepare('INSERT INTO deliveries (subscription_id, key, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(s.id, 'event:1.1:0', 'reply', JSON.stringify({ text: 'old reply', blocks: [{ type: 'divider' }], broadcast: true }), Date.now());
-    const report = await deliverPending({ outbox: store, subscriptions: store, notifier, owner: 'A', logger });
-    expect(report.sent).toBe(1);
-    const [reply] = slack.thread('C_DATA_JOBS', s.cardTs as string);
-    expect(reply).toMatchObject({ text: 'old reply', blocks: [{ type: 'divider' }], reply_broadcast: true });
-  });
 });

@@ -34,7 +34,5 @@ export function itemText(item: OutboxItem): string {
       return item.reply.job.name;
     case 'card':
       return item.state.card.name;
-    case 'legacy':
-      return String((item.content as { text?: unknown }).text);
   }
 }
