@@ -8,28 +8,42 @@ import type { LeaseStore, Log } from '../core/ports.js';
  * the next replica to ask takes over, within one lease period.
  */
 
+/**
+ * A named lease in the store, held by one replica at a time: the holder runs the ticks of that name
+ * (and, for `poll`, delivers). Taken or renewed on each ask; given back on stop.
+ */
+export interface Lease {
+  readonly name: string;
+  /** 2.5 schedule intervals (at least 3 s): long enough to ride out one slow pass. */
+  readonly ms: number;
+  /** Takes or renews the lease; true while this replica holds it. */
+  lead(): Promise<boolean>;
+  release(): Promise<void>;
+}
+
+export function scheduleLease(options: { name: string; schedule: string; leases: LeaseStore; owner: string }): Lease {
+  const ms = Math.max(3_000, Math.round(scheduleInterval(options.schedule) * 2.5));
+  return {
+    name: options.name,
+    ms,
+    // Leadership is one lease for all ticks (the key names the tick), so a healthy leader keeps going.
+    lead: () => options.leases.tryLease(options.name, options.owner, ms, new Date()),
+    release: () => options.leases.releaseLease(options.name, options.owner).catch(() => {}),
+  };
+}
+
 export interface SchedulerOptions {
-  /** The lease (and task) name: one runner per name across replicas. `poll` by default. */
-  name?: string;
   schedule: string;
-  leases: LeaseStore;
-  owner: string;
+  /** Only its holder runs a tick. */
+  lease: Lease;
   logger: Log;
   pass: () => Promise<void>;
-  /** Defaults to 2.5 schedule intervals (at least 3 s): long enough to ride out one slow pass. */
-  leaseMs?: number;
 }
 
 export interface Scheduler {
-  leaseMs: number;
   /** One pass now, under the same lease as the ticks (a replica without it does nothing). */
   runNow(): Promise<void>;
-  /**
-   * Takes or renews the lease; true while this replica holds it. Delivery asks too: the holder alone
-   * delivers, so the fleet as a whole stays under Slack's limits with one set of rate gates.
-   */
-  lead(): Promise<boolean>;
-  /** Stops scheduling and waits for a pass under way to finish. */
+  /** Stops scheduling, waits for a pass under way to finish, and gives the lease back. */
   stop(): Promise<void>;
 }
 
@@ -41,26 +55,23 @@ function scheduleInterval(schedule: string): number {
 }
 
 export function startScheduler(options: SchedulerOptions): Scheduler {
-  const LEASE_NAME = options.name ?? 'poll';
-  const leaseMs = options.leaseMs ?? Math.max(3_000, Math.round(scheduleInterval(options.schedule) * 2.5));
-  // Leadership is one lease for all ticks (the key names the tick), so a healthy leader keeps polling.
-  const shouldRun = () => options.leases.tryLease(LEASE_NAME, options.owner, leaseMs, new Date());
+  const { lease } = options;
   let running: Promise<void> | null = null;
   const task: ScheduledTask = cron.schedule(
     options.schedule,
     async ({ date }) => {
       // Only the replica the coordinator elected gets here; the slot names the tick, so replicas' logs can be compared.
-      options.logger.debug({ tick: date.toISOString() }, `${LEASE_NAME} tick run`);
+      options.logger.debug({ tick: date.toISOString() }, `${lease.name} tick run`);
       running = options.pass().catch((error: unknown) => options.logger.error({ err: error }, 'poll pass failed'));
       await running;
       running = null;
     },
     {
-      name: LEASE_NAME,
+      name: lease.name,
       noOverlap: true,
       distributed: true,
-      distributedLease: leaseMs,
-      runCoordinator: { shouldRun },
+      distributedLease: lease.ms,
+      runCoordinator: { shouldRun: () => lease.lead() },
       logger: {
         info: (m) => options.logger.debug({ lib: 'node-cron' }, m),
         warn: (m) => options.logger.warn({ lib: 'node-cron' }, m),
@@ -70,23 +81,21 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     },
   );
   task.on('execution:overlap', () =>
-    options.logger.warn({ schedule: options.schedule }, `${LEASE_NAME} pass still running at the next tick; tick skipped`),
+    options.logger.warn({ schedule: options.schedule }, `${lease.name} pass still running at the next tick; tick skipped`),
   );
   task.on('execution:skipped', (ctx) =>
-    options.logger.debug({ reason: ctx.reason, tick: ctx.date.toISOString() }, `${LEASE_NAME} tick skipped`),
+    options.logger.debug({ reason: ctx.reason, tick: ctx.date.toISOString() }, `${lease.name} tick skipped`),
   );
 
   return {
-    leaseMs,
     async runNow() {
-      if (await shouldRun()) await options.pass();
+      if (await lease.lead()) await options.pass();
     },
-    lead: shouldRun,
     async stop() {
       await task.stop();
       await task.destroy();
       if (running) await running;
-      await options.leases.releaseLease(LEASE_NAME, options.owner).catch(() => {});
+      await lease.release();
     },
   };
 }
