@@ -39,7 +39,10 @@ describe('startTokenProbe, alone', () => {
       credentials,
       slack: {
         notifier: {
-          checkCredentials: async () => (asked++, accepts ? { ok: true } : { ok: false, why: 'revoked', detail: 'token_revoked' }),
+          checkCredentials: async () => {
+            asked++;
+            return accepts ? { ok: true } : { ok: false, why: 'revoked', detail: 'token_revoked' };
+          },
         },
       },
       config: { delivery: { tokenProbeSeconds: 1 } },
