@@ -50,13 +50,14 @@ function reused<T>(query: () => Promise<T>, ttlMs: number, now: () => number): (
  */
 export function createMetrics(given: MetricsSources, options: { storeMs: number; now?: () => number }): Metrics {
   const now = options.now ?? Date.now;
-  const sources: MetricsSources = {
+  const registry = new Registry();
+  stateGauges(registry, {
     ...given,
     outbox: reused(() => given.outbox(), options.storeMs, now),
     subscriptions: reused(() => given.subscriptions(), options.storeMs, now),
-  };
-  const registry = new Registry();
-  const passes = new Counter({ name: 'datajob_poll_passes_total', help: 'Poll passes run by this process.', registers: [registry] });
+  });
+  const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name, help, labelNames, registers: [registry] });
+  const passes = counter('datajob_poll_passes_total', 'Poll passes run by this process.');
   const passSeconds = new Histogram({
     name: 'datajob_poll_pass_duration_seconds',
     help: 'How long a poll pass took.',
@@ -64,85 +65,18 @@ export function createMetrics(given: MetricsSources, options: { storeMs: number;
     registers: [registry],
   });
   const jobsPolled = new Gauge({ name: 'datajob_poll_jobs', help: 'Jobs polled by the last pass.', registers: [registry] });
-  const seekrflow = new Counter({
-    name: 'datajob_seekrflow_requests_total',
-    help: 'Reads of SeekrFlow jobs, by outcome (ok, or the failure kind: not_found, unavailable, rate_limited, …).',
-    labelNames: ['outcome'],
-    registers: [registry],
-  });
-  const slackCalls = new Counter({
-    name: 'datajob_slack_calls_total',
-    help: 'Slack Web API calls made for delivery, by method and outcome (ok, or Slack’s error code).',
-    labelNames: ['method', 'outcome'],
-    registers: [registry],
-  });
-  const slackLimited = new Counter({
-    name: 'datajob_slack_rate_limited_total',
-    help: 'Slack answers of 429 (rate limited), by method.',
-    labelNames: ['method'],
-    registers: [registry],
-  });
-  const slackHeld = new Counter({
-    name: 'datajob_slack_held_seconds_total',
-    help: 'Time Slack asked us to hold calls (Retry-After), by method.',
-    labelNames: ['method'],
-    registers: [registry],
-  });
-  new Gauge({
-    name: 'datajob_outbox_pending',
-    help: 'Messages stored and not yet delivered.',
-    registers: [registry],
-    async collect() {
-      const { pending } = await sources.outbox();
-      this.set(pending);
-    },
-  });
-  new Gauge({
-    name: 'datajob_outbox_held',
-    help: 'Messages paused subscriptions keep until a person resumes them (not in datajob_outbox_pending).',
-    registers: [registry],
-    async collect() {
-      const { held } = await sources.outbox();
-      this.set(held);
-    },
-  });
-  new Gauge({
-    name: 'datajob_outbox_oldest_age_seconds',
-    help: 'Age of the oldest message not yet delivered (0 when none).',
-    registers: [registry],
-    async collect() {
-      const { oldestCreatedAt } = await sources.outbox();
-      this.set(oldestCreatedAt ? Math.max(0, (Date.now() - oldestCreatedAt.getTime()) / 1000) : 0);
-    },
-  });
-  new Gauge({
-    name: 'datajob_subscriptions',
-    help: 'Subscriptions by state.',
-    labelNames: ['state'],
-    registers: [registry],
-    async collect() {
-      const counts = await sources.subscriptions();
-      for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
-    },
-  });
-  new Gauge({
-    name: 'datajob_slack_token_refused',
-    help: '1 while Slack refuses the bot token (deliveries wait), 0 otherwise.',
-    registers: [registry],
-    collect() {
-      this.set(sources.tokenRefused() === null ? 0 : 1);
-    },
-  });
-
-  new Gauge({
-    name: 'datajob_seekrflow_key_refused',
-    help: '1 while SeekrFlow refuses the bot’s API key (401, or 403/404 for every job: nothing is polled), 0 otherwise.',
-    registers: [registry],
-    collect() {
-      this.set(sources.keyRefused() === null ? 0 : 1);
-    },
-  });
-
+  const seekrflow = counter(
+    'datajob_seekrflow_requests_total',
+    'Reads of SeekrFlow jobs, by outcome (ok, or the failure kind: not_found, unavailable, rate_limited, …).',
+    ['outcome'],
+  );
+  const slackCalls = counter(
+    'datajob_slack_calls_total',
+    'Slack Web API calls made for delivery, by method and outcome (ok, or Slack’s error code).',
+    ['method', 'outcome'],
+  );
+  const slackLimited = counter('datajob_slack_rate_limited_total', 'Slack answers of 429 (rate limited), by method.', ['method']);
+  const slackHeld = counter('datajob_slack_held_seconds_total', 'Time Slack asked us to hold calls (Retry-After), by method.', ['method']);
   return {
     passCompleted(report) {
       passes.inc();
@@ -159,6 +93,47 @@ export function createMetrics(given: MetricsSources, options: { storeMs: number;
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
   };
+}
+
+/** The gauges read at each scrape: the outbox and the subscriptions from the store, the two refusal states from the bot. */
+function stateGauges(registry: Registry, sources: MetricsSources): void {
+  type Read = (set: (value: number, labels?: Record<string, string>) => void) => Promise<void> | void;
+  const gauge = (name: string, help: string, read: Read, labelNames: string[] = []) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        await read((value, labels) => (labels ? this.set(labels, value) : this.set(value)));
+      },
+    });
+  gauge('datajob_outbox_pending', 'Messages stored and not yet delivered.', async (set) => set((await sources.outbox()).pending));
+  gauge(
+    'datajob_outbox_held',
+    'Messages paused subscriptions keep until a person resumes them (not in datajob_outbox_pending).',
+    async (set) => set((await sources.outbox()).held),
+  );
+  gauge('datajob_outbox_oldest_age_seconds', 'Age of the oldest message not yet delivered (0 when none).', async (set) => {
+    const { oldestCreatedAt } = await sources.outbox();
+    set(oldestCreatedAt ? Math.max(0, (Date.now() - oldestCreatedAt.getTime()) / 1000) : 0);
+  });
+  gauge(
+    'datajob_subscriptions',
+    'Subscriptions by state.',
+    async (set) => {
+      for (const [state, n] of Object.entries(await sources.subscriptions())) set(n, { state });
+    },
+    ['state'],
+  );
+  gauge('datajob_slack_token_refused', '1 while Slack refuses the bot token (deliveries wait), 0 otherwise.', (set) =>
+    set(sources.tokenRefused() === null ? 0 : 1),
+  );
+  gauge(
+    'datajob_seekrflow_key_refused',
+    '1 while SeekrFlow refuses the bot’s API key (401, or 403/404 for every job: nothing is polled), 0 otherwise.',
+    (set) => set(sources.keyRefused() === null ? 0 : 1),
+  );
 }
 
 export interface MetricsServer {

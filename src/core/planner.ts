@@ -26,6 +26,9 @@ export type PlanSettings = DiffSettings;
  */
 export type CardStage = 'posted' | 'setting_up' | 'to_post' | 'on_need';
 
+/** How long `/datajob subscribe` may take to post a card and store its ref, before it is taken for cut off. */
+export const SETTING_UP_MS = 60_000;
+
 /** A subscription as the planner sees it. */
 export interface Listener {
   id: number;

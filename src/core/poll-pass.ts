@@ -3,7 +3,16 @@ import { readJob } from '../domain/job-reading.js';
 import { lastBodyHash } from '../domain/snapshot.js';
 import { mapWithConcurrency } from '../util/concurrency.js';
 import type { KeyState } from './credentials.js';
-import { answerToSkip, type CardStage, type JobPlan, needsAPerson, ownerDeliveries, type PlanSettings, planJob } from './planner.js';
+import {
+  answerToSkip,
+  type CardStage,
+  type JobPlan,
+  needsAPerson,
+  ownerDeliveries,
+  type PlanSettings,
+  planJob,
+  SETTING_UP_MS,
+} from './planner.js';
 import type {
   FetchFailure,
   FetchFailureKind,
@@ -283,9 +292,6 @@ async function commitJob(
   if (plan.end) report.endedJobs += 1;
   report.deliveries += deliveries.length;
 }
-
-/** How long `/datajob subscribe` may take to post a card and store its ref, before the pass takes it for cut off. */
-export const SETTING_UP_MS = 60_000;
 
 function cardStage(s: Subscription, now: Date): CardStage {
   if (s.cardTs !== null) return 'posted';

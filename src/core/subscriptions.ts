@@ -1,8 +1,10 @@
+import type { DataJob } from '../domain/data-job.js';
 import type { SubscriptionFilter } from '../domain/events.js';
 import { toJobCard } from '../domain/job-card.js';
 import { summarizeJob } from '../domain/job-summary.js';
+import type { JobWatch } from '../domain/snapshot.js';
 import { audit } from './access.js';
-import { type PlanSettings, planJob } from './planner.js';
+import { type PlanSettings, planJob, SETTING_UP_MS } from './planner.js';
 import {
   type CardState,
   type FetchFailure,
@@ -46,101 +48,105 @@ export type SubscribeResult =
   | { kind: 'fetch_failed'; failure: FetchFailure }
   | { kind: 'cannot_post'; refusal: PostRefusal };
 
-export async function subscribe(
-  deps: SubscriptionDeps,
-  request: { channelId: string; userId: string; jobId: string; filter: SubscriptionFilter },
-): Promise<SubscribeResult> {
+type SubscribeRequest = { channelId: string; userId: string; jobId: string; filter: SubscriptionFilter };
+
+/** The job as subscribing read it: the card's state, and the memory the next pass compares with. */
+interface Reading {
+  state: CardState;
+  fetchedAt: Date;
+  /** What the card shows now is not news later. */
+  baseline: JobWatch;
+}
+
+export async function subscribe(deps: SubscriptionDeps, request: SubscribeRequest): Promise<SubscribeResult> {
   const now = deps.now ?? (() => new Date());
   const existing = await deps.subscriptions.findSubscription(request.channelId, request.jobId);
   // An active subscription without a card was cut off while being set up (a crash between storing it
-  // and posting its card); after a minute it is taken as one to finish, like a paused one.
-  const unfinished = existing?.state === 'active' && existing.cardTs === null && now().getTime() - existing.createdAt.getTime() > 60_000;
+  // and posting its card); past SETTING_UP_MS it is taken as one to finish, like a paused one.
+  const unfinished =
+    existing?.state === 'active' && existing.cardTs === null && now().getTime() - existing.createdAt.getTime() > SETTING_UP_MS;
   if (existing?.state === 'active' && !unfinished) return { kind: 'already', subscription: existing };
 
   const fetched = await deps.jobs.getDataJob(request.jobId);
   if (!fetched.ok) return { kind: 'fetch_failed', failure: fetched.failure };
-  const summary = summarizeJob(fetched.job);
-  const fetchedAt = now();
-  const state: CardState = { card: toJobCard(summary), fetchedAt: fetchedAt.toISOString() };
-  /** What the card shows now is not news later: the memory the next pass compares with. */
-  const baselineOf = (at: Date) =>
-    planJob({
-      jobId: request.jobId,
-      previous: null,
-      observation: { kind: 'seen', summary, bodyHash: fetched.bodyHash },
-      listeners: [],
-      settings: deps.settings,
-      now: at,
-      version: '0',
-    }).watch;
-  /**
-   * Posts the living card and records the baseline: what the card shows now is not news later. A
-   * subscription cut off while being set up may have posted its card already: it is looked for first.
-   */
-  const postLivingCard = async (subscription: Subscription) => {
-    const card = {
-      state,
-      subscription: { subscriptionId: subscription.id, filter: subscription.filter, subscribedBy: subscription.createdBy },
-    };
-    const found =
-      subscription === existing && unfinished
-        ? await deps.notifier.findCard(request.channelId, subscription.id, subscription.createdAt)
-        : null;
-    const posted =
-      found?.kind === 'found'
-        ? await deps.notifier.updateCard(request.channelId, found.ref, card)
-        : await deps.notifier.postCard(request.channelId, card);
-    if (posted.kind === 'delivered') {
-      await deps.subscriptions.setCardTs(subscription.id, posted.ref);
-      await deps.watches.initWatch(request.jobId, baselineOf(fetchedAt));
-    }
-    return posted;
-  };
-
-  if (summary.ended) {
+  const reading = readForSubscribing(deps, request.jobId, fetched, now());
+  if (reading.state.card.ended) {
     // Nothing left to watch; a paused or unfinished subscription to it goes.
     if (existing) await deps.subscriptions.removeSubscription(existing.id);
-    return { kind: 'job_ended', jobName: state.card.name, status: state.card.status };
+    return { kind: 'job_ended', jobName: reading.state.card.name, status: reading.state.card.status };
   }
-
-  if (existing && (existing.state === 'paused' || unfinished)) {
-    let cardTs = existing.cardTs;
-    if (existing.stateReason === PAUSED_BY_PERSON && cardTs) {
-      // A person paused it: the card is where it was, so it is brought up to date in place, and what
-      // happened meanwhile is told in its thread by the next pass (a baseline only if there was none).
-      await deps.watches.initWatch(request.jobId, baselineOf(fetchedAt));
-    } else {
-      // The channel refused it: the old card may be gone with the channel's trouble; a fresh one is certain.
-      const posted = await postLivingCard(existing);
-      if (posted.kind !== 'delivered') return { kind: 'cannot_post', refusal: posted };
-      cardTs = posted.ref;
-    }
-    // Queued as the pending card, replacing any older one that would overwrite it.
-    await deps.outbox.enqueue([{ subscriptionId: existing.id, key: 'card', item: { kind: 'card', state } }]);
-    if (existing.state === 'paused') {
-      await deps.subscriptions.resumeSubscription(existing.id);
-      audit(deps.logger, { action: 'resume', ...request }, 'done');
-      if (cardTs) await deps.notifier.postNote(request.channelId, cardTs, { kind: 'resumed', by: request.userId });
-    }
-    return { kind: 'resumed', subscription: { ...existing, state: 'active', cardTs }, jobName: state.card.name };
-  }
+  if (existing) return takeUp(deps, request, existing, reading, unfinished);
 
   const added = await deps.subscriptions.addSubscription({
-    channelId: request.channelId,
-    jobId: request.jobId,
-    filter: request.filter,
-    createdBy: request.userId,
-    createdAt: fetchedAt,
+    ...{ channelId: request.channelId, jobId: request.jobId, filter: request.filter },
+    ...{ createdBy: request.userId, createdAt: reading.fetchedAt },
   });
   if (!added.created) return { kind: 'already', subscription: added.subscription };
-
-  const posted = await postLivingCard(added.subscription);
+  const posted = await postLivingCard(deps, added.subscription, reading, false);
   if (posted.kind !== 'delivered') {
     await deps.subscriptions.removeSubscription(added.subscription.id);
     return { kind: 'cannot_post', refusal: posted };
   }
   audit(deps.logger, { action: 'subscribe', ...request }, 'done');
-  return { kind: 'subscribed', subscription: { ...added.subscription, cardTs: posted.ref }, jobName: state.card.name };
+  return { kind: 'subscribed', subscription: { ...added.subscription, cardTs: posted.ref }, jobName: reading.state.card.name };
+}
+
+function readForSubscribing(deps: SubscriptionDeps, jobId: string, fetched: { job: DataJob; bodyHash: string }, at: Date): Reading {
+  const summary = summarizeJob(fetched.job);
+  const baseline = planJob({
+    ...{ jobId, previous: null, observation: { kind: 'seen', summary, bodyHash: fetched.bodyHash } },
+    ...{ listeners: [], settings: deps.settings, now: at, version: '0' },
+  }).watch;
+  return { state: { card: toJobCard(summary), fetchedAt: at.toISOString() }, fetchedAt: at, baseline };
+}
+
+/**
+ * Posts the living card and records the baseline. A subscription cut off while being set up may have
+ * posted its card already (`lookFirst`): it is looked for first, and brought up to date where it is.
+ */
+async function postLivingCard(deps: SubscriptionDeps, subscription: Subscription, reading: Reading, lookFirst: boolean) {
+  const { channelId } = subscription;
+  const card = {
+    state: reading.state,
+    subscription: { subscriptionId: subscription.id, filter: subscription.filter, subscribedBy: subscription.createdBy },
+  };
+  const found = lookFirst ? await deps.notifier.findCard(channelId, subscription.id, subscription.createdAt) : null;
+  const posted =
+    found?.kind === 'found' ? await deps.notifier.updateCard(channelId, found.ref, card) : await deps.notifier.postCard(channelId, card);
+  if (posted.kind === 'delivered') {
+    await deps.subscriptions.setCardTs(subscription.id, posted.ref);
+    await deps.watches.initWatch(subscription.jobId, reading.baseline);
+  }
+  return posted;
+}
+
+/** A paused subscription taken up again, or one cut off while being set up finished. */
+async function takeUp(
+  deps: SubscriptionDeps,
+  request: SubscribeRequest,
+  existing: Subscription,
+  reading: Reading,
+  unfinished: boolean,
+): Promise<SubscribeResult> {
+  let cardTs = existing.cardTs;
+  if (existing.stateReason === PAUSED_BY_PERSON && cardTs) {
+    // A person paused it: the card is where it was, so it is brought up to date in place, and what
+    // happened meanwhile is told in its thread by the next pass (a baseline only if there was none).
+    await deps.watches.initWatch(request.jobId, reading.baseline);
+  } else {
+    // The channel refused it: the old card may be gone with the channel's trouble; a fresh one is certain.
+    const posted = await postLivingCard(deps, existing, reading, unfinished);
+    if (posted.kind !== 'delivered') return { kind: 'cannot_post', refusal: posted };
+    cardTs = posted.ref;
+  }
+  // Queued as the pending card, replacing any older one that would overwrite it.
+  await deps.outbox.enqueue([{ subscriptionId: existing.id, key: 'card', item: { kind: 'card', state: reading.state } }]);
+  if (existing.state === 'paused') {
+    await deps.subscriptions.resumeSubscription(existing.id);
+    audit(deps.logger, { action: 'resume', ...request }, 'done');
+    if (cardTs) await deps.notifier.postNote(request.channelId, cardTs, { kind: 'resumed', by: request.userId });
+  }
+  return { kind: 'resumed', subscription: { ...existing, state: 'active', cardTs }, jobName: reading.state.card.name };
 }
 
 export type ResumeResult = SubscribeResult | { kind: 'not_subscribed' };

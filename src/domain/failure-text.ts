@@ -1,3 +1,4 @@
+// biome-ignore-all lint/style/noExcessiveLinesPerFile: one concern, the scanner (see below): its tables, scratch and cache are shared on the hottest path of a poll.
 import { clip, clipShort, LONG_TEXT_BOUND } from './bounds.js';
 
 /**
@@ -215,6 +216,7 @@ const found: number[] = [];
  * the key as they are read and taken back if the token varies, which functions apart would have to
  * hand each other as state on every character.
  */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: one loop on purpose, as said above.
 function scan(text: string, nameAt: readonly number[], slots: number[], out: string[] | null): TextKey {
   slots.length = 0;
   quoteAt.fill(-1);
