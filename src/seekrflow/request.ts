@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer';
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { xxh3 } from '@node-rs/xxhash';
-import got, { type Agents, type Request, type RequestError, type RetryOptions } from 'got';
+import got, { type Agents, type Got, type Request, type RequestError, type RetryOptions } from 'got';
 
 /**
  * SeekrFlow's requests, over got's stream: retries with backoff, Retry-After and a time budget
@@ -101,7 +101,7 @@ export type Send = (method: Method, url: URL, options?: { hash?: boolean; divert
 
 export function createRequester(options: RequesterOptions): Send {
   const decode = textDecoder();
-  const { policy, maxBodyBytes } = options;
+  const { policy } = options;
   const client = got.extend({
     headers: options.headers,
     timeout: { request: options.timeoutMs },
@@ -119,125 +119,192 @@ export function createRequester(options: RequesterOptions): Send {
     // Non-2xx answers come as HTTPError (their body read by got), so that got retries them.
     throwHttpErrors: true,
   });
-
   return (method, url, { hash = false, divert } = {}) =>
     new Promise<HttpOutcome>((resolve) => {
-      const startedAt = Date.now();
-      let attempts = 1;
-      let settled = false;
-      let current: Request;
-      /** `done`: the answer was read to its end, and its connection may serve the next request. */
-      const settle = (outcome: Attempt, done = false) => {
-        if (settled) return;
-        settled = true;
-        resolve({ ...outcome, attempts } as HttpOutcome);
-        if (!done) current.destroy();
-      };
-      const tooLarge = (seen: string, status: number, headers: IncomingHttpHeaders) =>
-        settle({ kind: 'too_large', maxBytes: maxBodyBytes, seen, status, headers });
-
-      const calculateDelay: RetryOptions['calculateDelay'] = ({ attemptCount, retryAfter, error }) => {
-        if (settled) return 0;
-        if (method === 'POST' && error.response?.statusCode !== 429 && !UNSENT_ERROR_CODES.has(error.code)) return 0;
-        // SeekrFlow said when (got has already refused a wait over maxRetryAfter): wait exactly that long.
-        // Otherwise exponential backoff with "equal" jitter (half fixed, half random), so many
-        // clients do not retry in step.
-        const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attemptCount - 1));
-        const delay = retryAfter ?? ceiling / 2 + Math.random() * (ceiling / 2);
-        return Date.now() - startedAt + delay > policy.budgetMs ? 0 : Math.max(1, delay);
-      };
-
-      const attempt = (stream: Request) => {
-        current = stream;
-        let status = 0;
-        let headers: IncomingHttpHeaders = {};
-        let length = 0;
-        let chunks: Buffer[] = [];
-        let sink: BodySink | null = null;
-        const hasher = hash ? xxh3.Xxh3.withSeed() : null;
-        const diverting = () => {
-          sink = divert?.open() ?? null;
-          if (sink === null) return;
-          for (const chunk of chunks) sink.write(chunk);
-          chunks = [];
-        };
-        let ended = false;
-        // Whatever ends this attempt but its answer drops what the sink was given.
-        stream.once('close', () => {
-          if (!ended) sink?.abort();
-        });
-
-        // Each hop's raw answer, before got reads it: a declared length over the cap is refused at
-        // once, and an error answer (whose body got reads itself) is counted as got decodes it.
-        stream.on('request', (request: ClientRequest) => {
-          request.once('response', (raw: IncomingMessage) => {
-            const declared = Number(raw.headers['content-length']);
-            if (declared > maxBodyBytes) return tooLarge(`content-length ${declared}`, raw.statusCode ?? 0, raw.headers);
-            if (isOk(raw.statusCode ?? 0)) return;
-            let read = 0;
-            stream.response?.on('data', (chunk: Buffer | string) => {
-              read += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-              if (read > maxBodyBytes) tooLarge(`${read} bytes read`, raw.statusCode ?? 0, raw.headers);
-            });
-          });
-        });
-        stream.on('response', (response: IncomingMessage & { url: string }) => {
-          status = response.statusCode ?? 0;
-          headers = response.headers;
-          // A redirect got did not follow (to another origin): where it points is all it says.
-          if (!isOk(status)) settle(answer(status, headers, response.url, null, 0, () => '', null));
-          else if (divert && Number(headers['content-length']) >= divert.atBytes) diverting();
-        });
-        stream.on('data', (chunk: Buffer) => {
-          length += chunk.length;
-          if (length > maxBodyBytes) return tooLarge(`${length} bytes read`, status, headers);
-          hasher?.update(chunk);
-          if (sink === null && divert && length >= divert.atBytes) diverting();
-          if (sink === null) chunks.push(chunk);
-          else sink.write(chunk);
-        });
-        stream.on('end', () => {
-          ended = true;
-          const bodyHash = hasher ? hasher.digest().toString(16).padStart(16, '0') : null;
-          const text = sink === null ? () => decode(chunks, length) : () => '';
-          if (settled) sink?.abort();
-          settle(answer(status, headers, stream.response?.url ?? url.href, bodyHash, length, text, sink), true);
-        });
-        stream.on('error', (error: RequestError) => {
-          const { response } = error;
-          if (error.name === 'HTTPError' && response) {
-            const body = typeof response.body === 'string' ? response.body : '';
-            settle(answer(response.statusCode, response.headers, response.url, null, Buffer.byteLength(body), () => body, null));
-          } else {
-            settle({ kind: 'no_answer', code: error.code ?? 'ERR_GOT_REQUEST_ERROR', timedOut: error.name === 'TimeoutError' });
-          }
-        });
-        stream.once('retry', (retryCount: number, _error: RequestError, createRetryStream: () => Request) => {
-          if (settled) return;
-          attempts = retryCount + 1;
-          attempt(send(createRetryStream()));
-        });
-      };
-
-      const send = (stream: Request): Request => {
-        // A POST's stream is the request's body: ended at once, it sends none.
-        if (method === 'POST') stream.end();
-        return stream;
-      };
-
-      attempt(
-        send(
-          client.stream(url, {
-            method,
-            ...(method === 'POST' ? { headers: { 'content-length': '0' } } : {}),
-            // The key and the team id go to the configured origin only: another scheme, host or port
-            // is not followed, and the 3xx is the answer (the client tells it as a refused redirect).
-            followRedirect: (response) => sameOrigin(response.headers.location, response.url, url.origin),
-            retry: { calculateDelay },
-          }),
-        ),
-      );
+      new Exchange({ client, method, url, hash, divert, decode, policy, maxBodyBytes: options.maxBodyBytes }, resolve).start();
     });
+}
+
+interface ExchangeOptions {
+  client: Got;
+  method: Method;
+  url: URL;
+  hash: boolean;
+  divert: Divert | undefined;
+  decode: Decode;
+  policy: RetryPolicy;
+  maxBodyBytes: number;
+}
+
+/**
+ * One request and its retries over got's stream: each attempt's answer is hashed and kept (or sent to
+ * a sink) chunk by chunk as it arrives, and the first outcome settles it.
+ */
+class Exchange {
+  readonly #startedAt = Date.now();
+  #attempts = 1;
+  #settled = false;
+  #current: Request | null = null;
+
+  constructor(
+    private readonly o: ExchangeOptions,
+    private readonly resolve: (outcome: HttpOutcome) => void,
+  ) {}
+
+  start(): void {
+    const { method, url } = this.o;
+    const stream = this.o.client.stream(url, {
+      method,
+      ...(method === 'POST' ? { headers: { 'content-length': '0' } } : {}),
+      // The key and the team id go to the configured origin only: another scheme, host or port
+      // is not followed, and the 3xx is the answer (the client tells it as a refused redirect).
+      followRedirect: (response) => sameOrigin(response.headers.location, response.url, url.origin),
+      retry: { calculateDelay: (retry) => this.#delay(retry) },
+    });
+    this.#attempt(this.#sent(stream));
+  }
+
+  /** `done`: the answer was read to its end, and its connection may serve the next request. */
+  settle(outcome: Attempt, done = false): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.resolve({ ...outcome, attempts: this.#attempts } as HttpOutcome);
+    if (!done) this.#current?.destroy();
+  }
+
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  tooLarge(seen: string, status: number, headers: IncomingHttpHeaders): void {
+    this.settle({ kind: 'too_large', maxBytes: this.o.maxBodyBytes, seen, status, headers });
+  }
+
+  /**
+   * SeekrFlow said when (got has already refused a wait over maxRetryAfter): wait exactly that long.
+   * Otherwise exponential backoff with "equal" jitter (half fixed, half random), so many clients do
+   * not retry in step. A POST is retried only where SeekrFlow cannot have acted on it.
+   */
+  #delay({ attemptCount, retryAfter, error }: Parameters<NonNullable<RetryOptions['calculateDelay']>>[0]): number {
+    const { policy, method } = this.o;
+    if (this.#settled) return 0;
+    if (method === 'POST' && error.response?.statusCode !== 429 && !UNSENT_ERROR_CODES.has(error.code)) return 0;
+    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attemptCount - 1));
+    const delay = retryAfter ?? ceiling / 2 + Math.random() * (ceiling / 2);
+    return Date.now() - this.#startedAt + delay > policy.budgetMs ? 0 : Math.max(1, delay);
+  }
+
+  /** A POST's stream is the request's body: ended at once, it sends none. */
+  #sent(stream: Request): Request {
+    if (this.o.method === 'POST') stream.end();
+    return stream;
+  }
+
+  #attempt(stream: Request): void {
+    this.#current = stream;
+    const body = new AttemptBody(this, this.o);
+    // Whatever ends this attempt but its answer drops what the sink was given.
+    stream.once('close', () => body.closed());
+    stream.on('request', (request: ClientRequest) => request.once('response', (raw: IncomingMessage) => body.raw(raw, stream)));
+    stream.on('response', (response: IncomingMessage & { url: string }) => body.response(response));
+    stream.on('data', (chunk: Buffer) => body.data(chunk));
+    stream.on('end', () => body.end(stream.response?.url ?? this.o.url.href));
+    stream.on('error', (error: RequestError) => body.failed(error));
+    stream.once('retry', (retryCount: number, _error: RequestError, createRetryStream: () => Request) => {
+      if (this.#settled) return;
+      this.#attempts = retryCount + 1;
+      this.#attempt(this.#sent(createRetryStream()));
+    });
+  }
+}
+
+/** One attempt's answer as it arrives: counted against the cap, hashed, kept or sent to a sink. */
+class AttemptBody {
+  #status = 0;
+  #headers: IncomingHttpHeaders = {};
+  #length = 0;
+  #chunks: Buffer[] = [];
+  #sink: BodySink | null = null;
+  #ended = false;
+  readonly #hasher: ReturnType<typeof xxh3.Xxh3.withSeed> | null;
+
+  constructor(
+    private readonly exchange: Exchange,
+    private readonly o: Pick<ExchangeOptions, 'hash' | 'divert' | 'decode' | 'maxBodyBytes'>,
+  ) {
+    this.#hasher = o.hash ? xxh3.Xxh3.withSeed() : null;
+  }
+
+  closed(): void {
+    if (!this.#ended) this.#sink?.abort();
+  }
+
+  /**
+   * Each hop's raw answer, before got reads it: a declared length over the cap is refused at once,
+   * and an error answer (whose body got reads itself) is counted as got decodes it.
+   */
+  raw(raw: IncomingMessage, stream: Request): void {
+    const { maxBodyBytes } = this.o;
+    const declared = Number(raw.headers['content-length']);
+    if (declared > maxBodyBytes) {
+      this.exchange.tooLarge(`content-length ${declared}`, raw.statusCode ?? 0, raw.headers);
+      return;
+    }
+    if (isOk(raw.statusCode ?? 0)) return;
+    let read = 0;
+    stream.response?.on('data', (chunk: Buffer | string) => {
+      read += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+      if (read > maxBodyBytes) this.exchange.tooLarge(`${read} bytes read`, raw.statusCode ?? 0, raw.headers);
+    });
+  }
+
+  response(response: IncomingMessage & { url: string }): void {
+    this.#status = response.statusCode ?? 0;
+    this.#headers = response.headers;
+    // A redirect got did not follow (to another origin): where it points is all it says.
+    if (!isOk(this.#status)) this.exchange.settle(answer(this.#status, this.#headers, response.url, null, 0, () => '', null));
+    else if (this.o.divert && Number(this.#headers['content-length']) >= this.o.divert.atBytes) this.#diverting();
+  }
+
+  data(chunk: Buffer): void {
+    this.#length += chunk.length;
+    if (this.#length > this.o.maxBodyBytes) {
+      this.exchange.tooLarge(`${this.#length} bytes read`, this.#status, this.#headers);
+      return;
+    }
+    this.#hasher?.update(chunk);
+    if (this.#sink === null && this.o.divert && this.#length >= this.o.divert.atBytes) this.#diverting();
+    if (this.#sink === null) this.#chunks.push(chunk);
+    else this.#sink.write(chunk);
+  }
+
+  end(url: string): void {
+    this.#ended = true;
+    const bodyHash = this.#hasher ? this.#hasher.digest().toString(16).padStart(16, '0') : null;
+    const chunks = this.#chunks;
+    const length = this.#length;
+    const text = this.#sink === null ? () => this.o.decode(chunks, length) : () => '';
+    if (this.exchange.settled) this.#sink?.abort();
+    this.exchange.settle(answer(this.#status, this.#headers, url, bodyHash, length, text, this.#sink), true);
+  }
+
+  failed(error: RequestError): void {
+    const { response } = error;
+    if (error.name === 'HTTPError' && response) {
+      const body = typeof response.body === 'string' ? response.body : '';
+      this.exchange.settle(answer(response.statusCode, response.headers, response.url, null, Buffer.byteLength(body), () => body, null));
+    } else {
+      this.exchange.settle({ kind: 'no_answer', code: error.code ?? 'ERR_GOT_REQUEST_ERROR', timedOut: error.name === 'TimeoutError' });
+    }
+  }
+
+  /** The answer turned out large: what arrived goes to the sink, then each chunk as it arrives. */
+  #diverting(): void {
+    this.#sink = this.o.divert?.open() ?? null;
+    if (this.#sink === null) return;
+    for (const chunk of this.#chunks) this.#sink.write(chunk);
+    this.#chunks = [];
+  }
 }
 
 const isOk = (status: number) => status >= 200 && status < 300;

@@ -66,20 +66,8 @@ export function createSlackPoster(token: string, options: SlackPosterOptions = {
     'delivery',
   );
   const paced = <T>(method: string, channel: string | undefined, send: () => Promise<T>) => pacedCall(pacer, method, channel, send, onCall);
-  // The Web API's argument types are unions too wide to build conditionally; these are plain JSON.
-  const args = (channel: string, m: OutgoingMessage): ChatPostMessageArguments =>
-    ({
-      channel,
-      text: m.text,
-      ...(m.blocks ? { blocks: m.blocks } : {}),
-      ...(m.threadTs ? { thread_ts: m.threadTs, reply_broadcast: m.broadcast ?? false } : {}),
-      ...(m.deliveryKey ? { metadata: { event_type: DELIVERY_EVENT_TYPE, event_payload: { delivery: m.deliveryKey } } } : {}),
-      ...(m.cardOf !== undefined ? { metadata: { event_type: CARD_EVENT_TYPE, event_payload: { subscription: m.cardOf } } } : {}),
-      unfurl_links: false,
-      unfurl_media: false,
-    }) as ChatPostMessageArguments;
   const postMessage = async (channel: string, message: OutgoingMessage) =>
-    (await paced('chat.postMessage', channel, () => client.chat.postMessage(args(channel, message)))).ts;
+    (await paced('chat.postMessage', channel, () => client.chat.postMessage(postArguments(channel, message)))).ts;
   return {
     post: (channel, message) => call(() => postMessage(channel, message)),
     update: (channel, ts, message) =>
@@ -103,21 +91,16 @@ export function createSlackPoster(token: string, options: SlackPosterOptions = {
         if (!channel) throw new Error('conversations.open returned no channel');
         return postMessage(channel, message);
       }),
-    async checkToken() {
-      try {
+    checkToken: () =>
+      read(async () => {
         await client.auth.test();
-        return { ok: true };
-      } catch (error) {
-        return slackFailure(error);
-      }
-    },
-    async findCard(channel, subscriptionId, oldest) {
-      try {
-        let cursor: string | undefined;
-        let first: string | null = null;
+        return { ok: true as const };
+      }),
+    findCard: (channel, subscriptionId, oldest) =>
+      read(async () => {
         // Bounded: the card was posted around `oldest`; 5 pages of 200 messages reach far past that.
-        for (let page = 0; page < 5; page++) {
-          const res = await paced('conversations.history', channel, () =>
+        const messages = await messagesOf(5, (cursor) =>
+          paced('conversations.history', channel, () =>
             client.conversations.history({
               channel,
               oldest: String(Math.floor(oldest.getTime() / 1000) - 60),
@@ -125,43 +108,68 @@ export function createSlackPoster(token: string, options: SlackPosterOptions = {
               limit: 200,
               ...(cursor ? { cursor } : {}),
             }),
-          );
-          // Newest first: the last match is the first card posted.
-          for (const m of res.messages ?? []) {
-            const metadata = (m as { metadata?: { event_type?: string; event_payload?: { subscription?: unknown } } }).metadata;
-            if (metadata?.event_type === CARD_EVENT_TYPE && metadata.event_payload?.subscription === subscriptionId && m.ts) first = m.ts;
-          }
-          cursor = res.response_metadata?.next_cursor || undefined;
-          if (!cursor) break;
-        }
-        return { ok: true, ts: first };
-      } catch (error) {
-        return slackFailure(error);
-      }
-    },
-    async deliveryKeysInThread(channel, threadTs) {
-      try {
-        const keys = new Set<string>();
-        let cursor: string | undefined;
+          ),
+        );
+        // Newest first: the last match is the first card posted.
+        const cards = messages.filter((m) => metadataOf(m, CARD_EVENT_TYPE)?.subscription === subscriptionId && m.ts);
+        return { ok: true, ts: cards.at(-1)?.ts ?? null };
+      }),
+    deliveryKeysInThread: (channel, threadTs) =>
+      read(async () => {
         // Bounded: a living card's thread has one reply per event; 10 pages of 200 is far beyond that.
-        for (let page = 0; page < 10; page++) {
-          const res = await paced('conversations.replies', channel, () =>
+        const messages = await messagesOf(10, (cursor) =>
+          paced('conversations.replies', channel, () =>
             client.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) }),
-          );
-          for (const m of res.messages ?? []) {
-            const metadata = (m as { metadata?: { event_type?: string; event_payload?: { delivery?: unknown } } }).metadata;
-            const key = metadata?.event_payload?.delivery;
-            if (metadata?.event_type === DELIVERY_EVENT_TYPE && typeof key === 'string') keys.add(key);
-          }
-          cursor = res.response_metadata?.next_cursor || undefined;
-          if (!cursor) break;
-        }
-        return { ok: true, keys };
-      } catch (error) {
-        return slackFailure(error);
-      }
-    },
+          ),
+        );
+        const keys = messages.map((m) => metadataOf(m, DELIVERY_EVENT_TYPE)?.delivery).filter((k): k is string => typeof k === 'string');
+        return { ok: true, keys: new Set(keys) };
+      }),
   };
+}
+
+/** chat.postMessage's arguments: the Web API's types are unions too wide to build conditionally; these are plain JSON. */
+function postArguments(channel: string, m: OutgoingMessage): ChatPostMessageArguments {
+  return {
+    channel,
+    text: m.text,
+    ...(m.blocks ? { blocks: m.blocks } : {}),
+    ...(m.threadTs ? { thread_ts: m.threadTs, reply_broadcast: m.broadcast ?? false } : {}),
+    ...(m.deliveryKey ? { metadata: { event_type: DELIVERY_EVENT_TYPE, event_payload: { delivery: m.deliveryKey } } } : {}),
+    ...(m.cardOf !== undefined ? { metadata: { event_type: CARD_EVENT_TYPE, event_payload: { subscription: m.cardOf } } } : {}),
+    unfurl_links: false,
+    unfurl_media: false,
+  } as ChatPostMessageArguments;
+}
+
+type Page = { messages?: Array<{ ts?: string }>; response_metadata?: { next_cursor?: string } };
+
+/** The messages of up to `pages` pages, following Slack's cursor. */
+async function messagesOf(pages: number, fetch: (cursor: string | undefined) => Promise<Page>): Promise<Array<{ ts?: string }>> {
+  const messages: Array<{ ts?: string }> = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < pages; page++) {
+    const res = await fetch(cursor);
+    messages.push(...(res.messages ?? []));
+    cursor = res.response_metadata?.next_cursor || undefined;
+    if (!cursor) break;
+  }
+  return messages;
+}
+
+/** The payload of a message's metadata when it is of the bot's `eventType`. */
+function metadataOf(message: unknown, eventType: string): Record<string, unknown> | null {
+  const metadata = (message as { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }).metadata;
+  return metadata?.event_type === eventType ? (metadata.event_payload ?? {}) : null;
+}
+
+/** A read whose failure comes back as Slack's code. */
+async function read<T>(run: () => Promise<T>): Promise<T | ReturnType<typeof slackFailure>> {
+  try {
+    return await run();
+  } catch (error) {
+    return slackFailure(error);
+  }
 }
 
 async function call(send: () => Promise<string | undefined>): Promise<SlackResult> {
