@@ -146,15 +146,6 @@ export function createSeekrFlowClient(options: SeekrFlowClientOptions): SeekrFlo
     return read.ok ? { ok: true, reading: read.reading, bodyHash, requestId, attempts } : unreadable(read, requestId, attempts);
   };
 
-  /** A 2xx answer read as the job (where its bytes went, when they turned out large). */
-  const jobOf = async (outcome: Extract<HttpOutcome, { kind: 'answer' }>, bodyHash: string): Promise<FetchResult> => {
-    const { attempts } = outcome;
-    const requestId = header(outcome.headers['cf-ray']);
-    const remote = outcome.diverted as RemoteBody | null;
-    const parsed = remote ? await readElsewhere(() => remote.read('job')) : parseJobBody(outcome.text());
-    return parsed.ok ? { ok: true, job: parsed.job, bodyHash, requestId, attempts } : unreadable(parsed, requestId, attempts);
-  };
-
   /**
    * `POST …/{id}/start` or `…/cancel`. Neither is idempotent: the request layer retries a POST only
    * where SeekrFlow cannot have acted on it, and nothing here sends one twice.
@@ -233,6 +224,15 @@ async function readElsewhere(
       detail: `reading the answer elsewhere failed: ${error instanceof Error ? error.message : String(error)}`,
     };
   }
+}
+
+/** A 2xx answer read as the job (where its bytes went, when they turned out large). */
+async function jobOf(outcome: Extract<HttpOutcome, { kind: 'answer' }>, bodyHash: string): Promise<FetchResult> {
+  const { attempts } = outcome;
+  const requestId = header(outcome.headers['cf-ray']);
+  const remote = outcome.diverted as RemoteBody | null;
+  const parsed = remote ? await readElsewhere(() => remote.read('job')) : parseJobBody(outcome.text());
+  return parsed.ok ? { ok: true, job: parsed.job, bodyHash, requestId, attempts } : unreadable(parsed, requestId, attempts);
 }
 
 /** Any outcome but a 2xx answer, as the failure a user and the log are told. */
@@ -395,6 +395,42 @@ function apiWords(body: string): string | null {
   }
 }
 
+/** What each error status means, and the one sentence a Slack user can act on; `said` is the API's own words. */
+function statusMeaning(status: number, said: string | null): { kind: FetchFailureKind; message: string } {
+  const words = said ? `: ${said}` : '';
+  switch (true) {
+    case status === 401:
+      return {
+        kind: 'unauthorized',
+        message:
+          'SeekrFlow refused the bot’s API key. Ask whoever runs the bot to check SEEKRFLOW_API_KEY (the raw key, without "Bearer").',
+      };
+    case status === 403:
+      return {
+        kind: 'forbidden',
+        message:
+          'The bot’s SeekrFlow key may not see this job. Ask whoever runs the bot to check the API key and SEEKRFLOW_TEAM_ID (the team the job belongs to).',
+      };
+    case status === 404:
+      return {
+        kind: 'not_found',
+        message:
+          'No data job with that id was found. Check the id; if the job belongs to a team, the bot’s SEEKRFLOW_TEAM_ID must be that team.',
+      };
+    case status === 422:
+      return { kind: 'invalid_request', message: `SeekrFlow did not accept that request${words}. Check the job id.` };
+    case status === 429:
+      return { kind: 'rate_limited', message: 'SeekrFlow is asking the bot to slow down. Try again in a minute.' };
+    case status >= 500:
+      return {
+        kind: 'unavailable',
+        message: 'SeekrFlow is not answering right now (it may be under maintenance). Try again in a few minutes.',
+      };
+    default:
+      return { kind: 'invalid_request', message: `SeekrFlow did not accept that request (HTTP ${status}${words}).` };
+  }
+}
+
 /** An HTTP answer that is an error, by its status, with the API's own words when it gave some. */
 function httpFailure(
   statusCode: number,
@@ -405,69 +441,7 @@ function httpFailure(
 ): { ok: false; failure: FetchFailure } {
   const said = apiMessage(body);
   const detail = `HTTP ${statusCode}${said ? `: ${said}` : ''}`;
-  switch (true) {
-    case statusCode === 401:
-      return failure(
-        'unauthorized',
-        'SeekrFlow refused the bot’s API key. Ask whoever runs the bot to check SEEKRFLOW_API_KEY (the raw key, without "Bearer").',
-        detail,
-        requestId,
-        statusCode,
-        attempts,
-      );
-    case statusCode === 403:
-      return failure(
-        'forbidden',
-        'The bot’s SeekrFlow key may not see this job. Ask whoever runs the bot to check the API key and SEEKRFLOW_TEAM_ID (the team the job belongs to).',
-        detail,
-        requestId,
-        statusCode,
-        attempts,
-      );
-    case statusCode === 404:
-      return failure(
-        'not_found',
-        'No data job with that id was found. Check the id; if the job belongs to a team, the bot’s SEEKRFLOW_TEAM_ID must be that team.',
-        detail,
-        requestId,
-        statusCode,
-        attempts,
-      );
-    case statusCode === 422:
-      return failure(
-        'invalid_request',
-        `SeekrFlow did not accept that request${said ? `: ${said}` : ''}. Check the job id.`,
-        detail,
-        requestId,
-        statusCode,
-        attempts,
-      );
-    case statusCode === 429:
-      return failure(
-        'rate_limited',
-        'SeekrFlow is asking the bot to slow down. Try again in a minute.',
-        `${detail}; retry-after ${header(headers['retry-after']) ?? 'absent'}`,
-        requestId,
-        statusCode,
-        attempts,
-      );
-    case statusCode >= 500:
-      return failure(
-        'unavailable',
-        'SeekrFlow is not answering right now (it may be under maintenance). Try again in a few minutes.',
-        detail,
-        requestId,
-        statusCode,
-        attempts,
-      );
-    default:
-      return failure(
-        'invalid_request',
-        `SeekrFlow did not accept that request (HTTP ${statusCode}${said ? `: ${said}` : ''}).`,
-        detail,
-        requestId,
-        statusCode,
-        attempts,
-      );
-  }
+  const { kind, message } = statusMeaning(statusCode, said);
+  const retryAfter = statusCode === 429 ? `; retry-after ${header(headers['retry-after']) ?? 'absent'}` : '';
+  return failure(kind, message, `${detail}${retryAfter}`, requestId, statusCode, attempts);
 }
