@@ -1,34 +1,32 @@
-import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 
 /**
  * One process per SQLite data directory. Two bots on the same file would both poll and both post
  * (the outbox claims are safe, but the passes and their cards would not be coordinated), so the
  * second one refuses to start. Replicas need PostgreSQL.
  *
- * The lock is a file created exclusively (`wx`) holding the owner's pid. A lock whose pid is no
- * longer running (the owner was killed with -9, the machine rebooted) is stale and taken over.
+ * The lock is SQLite's own: a small database of its own beside the store's, which one connection
+ * holds in EXCLUSIVE locking mode for as long as the store is open. The operating system keeps that
+ * lock for the process and drops it when the process ends, however it ends (kill -9 included), so a
+ * crash leaves nothing stale to clear; and nothing in it names a process, so two containers whose
+ * bots are both pid 1 cannot mistake each other's lock for their own. On the store's own file the
+ * same lock would shut out every other connection to it (a backup's, a second one of the same process).
  *
- * PID reuse: a stale lock whose pid now belongs to an unrelated process looks held, and the bot
- * refuses to start until the file is removed by hand; the message says which file. The common case
- * of this, a container where the bot is always pid 1, is recognised: a lock naming our own pid that
- * this process does not hold can only be a previous incarnation's.
+ * Two things undo it, and neither may happen: this process opening the lock file other than through
+ * SQLite (closing any descriptor of a file drops the process's locks on it; SQLite's own connections
+ * know this and keep theirs open), and a file system whose locks do not hold across machines (most
+ * network file systems: SQLite itself needs a local disk or a container volume).
  */
 
-export const LOCK_FILE_NAME = 'datajob-bot.lock';
+export const LOCK_FILE_NAME = 'datajob-bot.db-lock';
 
 export class DataDirLockedError extends Error {
   readonly code = 'DATA_DIR_LOCKED' as const;
-  constructor(
-    readonly dataDir: string,
-    readonly pid: number,
-  ) {
-    const holder =
-      pid === process.pid ? `this process (pid ${pid}) already has it open` : `another datajob-bot process (pid ${pid}) holds it`;
+  constructor(readonly dataDir: string) {
     super(
-      `The data directory ${dataDir} is in use: ${holder}. ` +
-        'Stop that process, or give this one a different data directory; to run several replicas, use PostgreSQL (DATABASE_URL). ' +
-        `If no such process is running, delete ${join(dataDir, LOCK_FILE_NAME)}.`,
+      `The data directory ${dataDir} is in use by another datajob-bot: stop that one, or give this one a DATA_DIR of its own ` +
+        '(to run several, use PostgreSQL through DATABASE_URL).',
     );
     this.name = 'DataDirLockedError';
   }
@@ -36,109 +34,34 @@ export class DataDirLockedError extends Error {
 
 export interface DataDirLock {
   readonly path: string;
-  /** Removes the lock file if it is still ours. Safe to call twice. */
+  /** Lets the directory go. Safe to call twice. */
   release(): void;
 }
 
-/** Lock files this process holds, so that a second open in the same process is refused too. */
-const held = new Set<string>();
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, it is just not ours to signal.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function readPid(path: string): number | null {
-  try {
-    const pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-}
-
-function tryCreate(path: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  }
-  try {
-    writeSync(fd, `${process.pid}\n`);
-  } finally {
-    closeSync(fd);
-  }
-  return true;
-}
-
-/**
- * Moves a stale lock out of the way. Two starters may both see the same stale lock: renaming is
- * atomic, so only one of them moves the stale file; the other may move the winner's fresh lock
- * instead, which it notices by its content and puts back (link fails if a third party got there first).
- */
-function removeStale(path: string, stalePid: number | null): void {
-  const aside = `${path}.stale-${process.pid}-${Date.now()}`;
-  try {
-    renameSync(path, aside);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  if (readPid(aside) !== stalePid) {
-    try {
-      linkSync(aside, path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
-  unlinkSync(aside);
-}
-
-/** Takes the data directory's lock, or throws a `DataDirLockedError` while another live process holds it. */
+/** Takes the data directory's lock, or throws a `DataDirLockedError` while another store, in this process or another, holds it. */
 export function acquireDataDirLock(dataDir: string): DataDirLock {
   const dir = resolve(dataDir);
   const path = join(dir, LOCK_FILE_NAME);
-  if (held.has(path)) throw new DataDirLockedError(dir, process.pid);
-
-  for (let attempt = 0; attempt < 5; attempt++) {
-    if (tryCreate(path)) {
-      held.add(path);
-      let released = false;
-      return {
-        path,
-        release() {
-          if (released) return;
-          released = true;
-          held.delete(path);
-          // Only our own file: after a takeover by someone else (we were presumed dead) it is theirs.
-          if (readPid(path) === process.pid) unlinkSync(path);
-        },
-      };
-    }
-    const pid = readPid(path);
-    if (pid === null) {
-      // Gone between our create and our read, or empty because a starter is writing it right now:
-      // look again shortly. Still empty after that, it was left by a crash mid-write: stale.
-      if (attempt < 2) sleepSync(50);
-      else removeStale(path, null);
-      continue;
-    }
-    const stale = pid === process.pid ? !held.has(path) : !isRunning(pid);
-    if (!stale) throw new DataDirLockedError(dir, pid);
-    removeStale(path, pid);
+  // No busy timeout: a holder keeps the lock for its whole life, so waiting cannot help.
+  const db = new Database(path, { timeout: 0 });
+  try {
+    // The lock file holds nothing worth a journal on disk.
+    db.pragma('journal_mode = MEMORY');
+    db.pragma('locking_mode = EXCLUSIVE');
+    // In EXCLUSIVE locking mode, the lock a write transaction takes is kept after it commits.
+    db.exec('BEGIN EXCLUSIVE; COMMIT');
+  } catch (err) {
+    db.close();
+    if ((err as { code?: unknown }).code === 'SQLITE_BUSY') throw new DataDirLockedError(dir);
+    throw err;
   }
-  // Only reachable when other starters keep racing us for the file: one of them holds it now.
-  throw new DataDirLockedError(dir, readPid(path) ?? 0);
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  let released = false;
+  return {
+    path,
+    release() {
+      if (released) return;
+      released = true;
+      db.close();
+    },
+  };
 }
