@@ -23,7 +23,10 @@ function tempDir(): string {
   tempDirs.push(dir);
   return dir;
 }
-afterEach(() => {
+/** Child processes holding a data directory: killed after each test, even one that failed before killing its own. */
+const holders: Array<{ kill(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const holder of holders.splice(0)) await holder.kill();
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -336,13 +339,15 @@ async function holdDataDir(dir: string): Promise<{ kill(): Promise<void> }> {
     });
     child.once('exit', (code) => reject(new Error(`the holder exited (${code}) before opening ${dir}`)));
   });
-  return {
-    kill: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      }),
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const holder = {
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
   };
+  holders.push(holder);
+  return holder;
 }
 
 function spawnOpener(dir: string, prefix: readonly string[]) {
