@@ -6,7 +6,7 @@ import { ConfigError, configWarnings, describeConfig, loadConfig, secretsOf } fr
 import { isBotError } from './errors.js';
 import { scrubber } from './logger.js';
 import { startBot } from './main.js';
-import { DataDirLockedError } from './storage/data-dir-lock.js';
+import { DataDirLockedError } from './storage/sqlite/data-dir-lock.js';
 
 const HELP = `datajob-bot: watch SeekrFlow data jobs from Slack
 

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Log, Store } from '../core/ports.js';
-import { acquireDataDirLock } from './data-dir-lock.js';
-import { openPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { openPostgresStore, type PostgresStoreOptions } from './postgres/store.js';
+import { acquireDataDirLock } from './sqlite/data-dir-lock.js';
+import { openSqliteStore } from './sqlite/store.js';
 
 export interface OpenStoreOptions {
   /** postgres:// or postgresql:// selects PostgreSQL; anything else (or nothing) the embedded SQLite file. */
@@ -23,7 +23,8 @@ const isPostgresUrl = (url: string | undefined): url is string => url !== undefi
 
 /**
  * The store the configuration asks for, migrated and ready. With SQLite the data directory is
- * locked for this process until `close()`: a second process on it would double-post.
+ * locked for this process until `close()`: a second process on it would double-post. The lock comes
+ * first: a process refused it has not touched the file, let alone the claims of the one holding it.
  */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (isPostgresUrl(options.databaseUrl)) {

@@ -2,6 +2,24 @@ import type { ListedJob, Log, NewDelivery, OutboxItem, StoredWatch, Subscription
 import type { JobWatch } from '../domain/snapshot.js';
 import { timestampMillis } from '../domain/timestamps.js';
 
+/**
+ * A port's operations, each written as a plain function taking the engine's context first (its
+ * prepared statements, its pool), so that each port module reads as one list of operations in the
+ * port's order, on both engines alike.
+ */
+export type Operations<C, T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (context: C, ...args: A) => R : never;
+};
+
+/** The port's object: each of its methods calls its operation with `context`, its arguments passed on as they are. */
+export function bindPort<C, T>(context: C, operations: Operations<C, T>): T {
+  const port: Record<string, unknown> = {};
+  for (const [name, operation] of Object.entries<(context: C, ...args: unknown[]) => unknown>(operations)) {
+    port[name] = (...args: unknown[]) => operation(context, ...args);
+  }
+  return port as T;
+}
+
 /** Used when the caller gives no logger: warnings must still reach someone (a lost connection, say). */
 export const consoleStoreLogger: Log = {
   debug: () => {},

@@ -7,7 +7,7 @@ import { deliverPending } from '../../src/core/delivery.js';
 import type { Notifier, Subscription } from '../../src/core/ports.js';
 import { createSlackNotifier } from '../../src/slack/notifier.js';
 import { createSlackPoster } from '../../src/slack/poster.js';
-import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite-store.js';
+import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/store.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack/server.js';
 import { BOT_SCOPES, visibleText, waitFor } from '../support/harness.js';
 import { replyItem } from '../support/outbox-items.js';

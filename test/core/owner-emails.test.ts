@@ -15,7 +15,7 @@ import { parseOwnerMap } from '../../src/core/owners.js';
 import { slackEmailLookup } from '../../src/slack/owner-emails.js';
 import { Pacer } from '../../src/slack/pacing.js';
 import { createSlackClient } from '../../src/slack/web-client.js';
-import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite-store.js';
+import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/store.js';
 import { recordingLogger } from '../storage/quiet-logger.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack/server.js';
 import { BOT_SCOPES } from '../support/harness.js';

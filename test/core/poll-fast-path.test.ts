@@ -8,7 +8,7 @@ import { runPollPass } from '../../src/core/poll-pass.js';
 import type { JobSource, OutboxItem } from '../../src/core/ports.js';
 import type { DataJob } from '../../src/domain/data-job.js';
 import { createSeekrFlowClient, type SeekrFlowClientOptions } from '../../src/seekrflow/client.js';
-import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite-store.js';
+import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/store.js';
 import { makeAlignment, makeBusyJob, makeEvent, makeJobWithFiles } from '../support/make-job.js';
 
 /**

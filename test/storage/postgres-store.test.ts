@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Delivery, Store } from '../../src/core/ports.js';
-import { postgresMigrations } from '../../src/storage/migrations.js';
 import { openStore } from '../../src/storage/open-store.js';
-import { openPostgresStore, type PostgresStore } from '../../src/storage/postgres-store.js';
+import { postgresMigrations } from '../../src/storage/postgres/migrations.js';
+import { openPostgresStore, type PostgresStore } from '../../src/storage/postgres/store.js';
 import { cardItem, replyItem } from '../support/outbox-items.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 import { dropSchema, newTestSchemaName, testDatabaseUrl, withAdminClient } from './pg-test-schema.js';

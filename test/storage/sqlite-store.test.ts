@@ -1,17 +1,21 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/core/ports.js';
-import { acquireDataDirLock, LOCK_FILE_NAME } from '../../src/storage/data-dir-lock.js';
-import { sqliteMigrations } from '../../src/storage/migrations.js';
 import { openStore, SQLITE_FILE_NAME } from '../../src/storage/open-store.js';
-import { openSqliteStore } from '../../src/storage/sqlite-store.js';
+import { sqliteMigrations } from '../../src/storage/sqlite/migrations.js';
+import { openSqliteStore } from '../../src/storage/sqlite/store.js';
+import { replyItem } from '../support/outbox-items.js';
+import { inPidNamespace } from '../support/pid-namespace.js';
 import { recordingLogger } from './quiet-logger.js';
 import { followJobsToTheirEnd } from './retention-size.js';
 import { describeStoreContract } from './store-contract.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const tempDirs: string[] = [];
 function tempDir(): string {
@@ -19,7 +23,10 @@ function tempDir(): string {
   tempDirs.push(dir);
   return dir;
 }
-afterEach(() => {
+/** Child processes holding a data directory: killed after each test, even one that failed before killing its own. */
+const holders: Array<{ kill(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const holder of holders.splice(0)) await holder.kill();
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -43,25 +50,6 @@ describeStoreContract('sqlite', async () => {
     },
   };
 });
-
-/** A child process that stays alive until killed: a stand-in for another bot holding the lock. */
-async function spawnSleeper(): Promise<{ pid: number; kill(): Promise<void> }> {
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', reject);
-  });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('no pid');
-  return {
-    pid,
-    kill: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      }),
-  };
-}
 
 /** A database file as migration `version` left it. */
 function databaseAtVersion(path: string, version: number): Database.Database {
@@ -255,59 +243,115 @@ describe('SqliteStore', () => {
       await first.close();
       const second = await openStore({ dataDir, logger: recordingLogger() });
       await second.close();
-      expect(existsSync(join(dataDir, LOCK_FILE_NAME))).toBe(false);
     });
 
-    it('refuses while another live process holds it, naming the directory and the pid', async () => {
-      const other = await spawnSleeper();
+    const runs = [
+      { as: 'another process', prefix: [] as readonly string[] },
+      // Both pid 1, as two containers' bots are: nothing the lock holds may hang on a pid.
+      ...(inPidNamespace ? [{ as: 'another process as pid 1 of a PID namespace of its own', prefix: inPidNamespace }] : []),
+    ];
+    it.each(runs)('refuses $as with one sentence naming the directory, and leaves the holder’s claims alone', async ({ prefix }) => {
+      const first = await openStore({ dataDir, logger: recordingLogger() });
       try {
-        writeFileSync(join(dataDir, LOCK_FILE_NAME), `${other.pid}\n`);
-        let caught: unknown;
-        try {
-          acquireDataDirLock(dataDir);
-        } catch (err) {
-          caught = err;
-        }
-        expect(caught).toMatchObject({ code: 'DATA_DIR_LOCKED', pid: other.pid });
-        expect((caught as Error).message).toContain(dataDir);
-        expect((caught as Error).message).toContain(`pid ${other.pid}`);
-        // The holder's file is left alone.
-        expect(readFileSync(join(dataDir, LOCK_FILE_NAME), 'utf8').trim()).toBe(String(other.pid));
+        const { subscription } = await first.addSubscription({
+          channelId: 'C1',
+          jobId: 'dj-1',
+          filter: 'all',
+          createdBy: 'U1',
+          createdAt: new Date(),
+        });
+        await first.setCardTs(subscription.id, '1.0001');
+        await first.enqueue([{ subscriptionId: subscription.id, key: 'r1', item: replyItem('r1') }]);
+        expect(await first.claimDeliveries('first', new Date(), 600_000, 10)).toHaveLength(1);
+
+        const second = await openDataDirElsewhere(dataDir, prefix);
+        expect(second).toEqual({
+          opened: false,
+          stderr: `The data directory ${dataDir} is in use by another datajob-bot: stop that one, or give this one a DATA_DIR of its own (to run several, use PostgreSQL through DATABASE_URL).\n`,
+        });
+        // Still the first one's: nobody else may claim it before its lease runs out.
+        expect(await first.claimDeliveries('other', new Date(), 600_000, 10)).toEqual([]);
       } finally {
-        await other.kill();
+        await first.close();
       }
     });
 
-    it('takes over a stale lock whose process is gone (kill -9)', async () => {
-      const other = await spawnSleeper();
-      writeFileSync(join(dataDir, LOCK_FILE_NAME), `${other.pid}\n`);
-      await other.kill();
-      const lock = acquireDataDirLock(dataDir);
-      expect(readFileSync(join(dataDir, LOCK_FILE_NAME), 'utf8').trim()).toBe(String(process.pid));
-      lock.release();
-      lock.release();
-      expect(existsSync(join(dataDir, LOCK_FILE_NAME))).toBe(false);
-    });
-
-    it('takes over a lock naming this very pid that this process does not hold (a restarted container)', () => {
-      writeFileSync(join(dataDir, LOCK_FILE_NAME), `${process.pid}\n`);
-      const lock = acquireDataDirLock(dataDir);
-      expect(() => acquireDataDirLock(dataDir)).toThrow(expect.objectContaining({ code: 'DATA_DIR_LOCKED' }));
-      lock.release();
-    });
-
-    it('takes over an empty lock file left by a crash mid-write', () => {
-      writeFileSync(join(dataDir, LOCK_FILE_NAME), '');
-      const lock = acquireDataDirLock(dataDir);
-      expect(readFileSync(join(dataDir, LOCK_FILE_NAME), 'utf8').trim()).toBe(String(process.pid));
-      lock.release();
-    });
-
-    it('does not remove a lock that someone else took over', () => {
-      const lock = acquireDataDirLock(dataDir);
-      writeFileSync(join(dataDir, LOCK_FILE_NAME), '999999999\n');
-      lock.release();
-      expect(existsSync(join(dataDir, LOCK_FILE_NAME))).toBe(true);
+    it('is free as soon as its holder is gone, even killed with SIGKILL, and releases the claims it left', async () => {
+      const holder = await holdDataDir(dataDir);
+      await expect(openStore({ dataDir, logger: recordingLogger() })).rejects.toMatchObject({ code: 'DATA_DIR_LOCKED' });
+      // A claim the holder made (through a connection of its own), then the holder killed.
+      const side = openSqliteStore({ path: join(dataDir, SQLITE_FILE_NAME), logger: recordingLogger() });
+      try {
+        const { subscription } = await side.addSubscription({
+          channelId: 'C1',
+          jobId: 'dj-1',
+          filter: 'all',
+          createdBy: 'U1',
+          createdAt: new Date(),
+        });
+        await side.setCardTs(subscription.id, '1.0001');
+        await side.enqueue([{ subscriptionId: subscription.id, key: 'r1', item: replyItem('r1') }]);
+        expect(await side.claimDeliveries('holder', new Date(), 600_000, 10)).toHaveLength(1);
+      } finally {
+        await side.close();
+      }
+      await holder.kill();
+      const logger = recordingLogger();
+      const next = await openStore({ dataDir, logger });
+      try {
+        expect(logger.entries.filter((e) => e.msg === 'claims of a previous process released')).toHaveLength(1);
+        expect(await next.claimDeliveries('next', new Date(), 600_000, 10)).toEqual([
+          expect.objectContaining({ key: 'r1', reclaimed: true }),
+        ]);
+      } finally {
+        await next.close();
+      }
     });
   });
 });
+
+/** Opens the data directory in a child process (behind `prefix`): whether it opened, and what it said if not. */
+async function openDataDirElsewhere(dir: string, prefix: readonly string[]): Promise<{ opened: boolean; stderr: string }> {
+  const child = spawnOpener(dir, prefix);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const opened = await new Promise<boolean>((resolve) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString('utf8').startsWith('open')) resolve(true);
+    });
+    child.once('exit', () => resolve(false));
+  });
+  if (opened) {
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+  return { opened, stderr };
+}
+
+/** A child process that opens the data directory and keeps it until killed. */
+async function holdDataDir(dir: string): Promise<{ kill(): Promise<void> }> {
+  const child = spawnOpener(dir, []);
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString('utf8').startsWith('open')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the holder exited (${code}) before opening ${dir}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const holder = {
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  holders.push(holder);
+  return holder;
+}
+
+function spawnOpener(dir: string, prefix: readonly string[]) {
+  const opener = fileURLToPath(new URL('./open-data-dir.ts', import.meta.url));
+  const [command, ...args] = [...prefix, process.execPath, '--import', 'tsx', opener, dir];
+  return spawn(command ?? process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+}

@@ -49,8 +49,15 @@ export interface BotProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startBotProcess(env: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<BotProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start'], {
+export interface BotProcessOptions {
+  timeoutMs?: number;
+  /** A command the bot is started through (e.g. test/support/pid-namespace.ts's `inPidNamespace`); `kill` signals it. */
+  prefix?: readonly string[];
+}
+
+export async function startBotProcess(env: Record<string, string>, options: BotProcessOptions = {}): Promise<BotProcess> {
+  const [command = process.execPath, ...args] = [...(options.prefix ?? []), process.execPath, '--import', 'tsx', 'src/cli.ts', 'start'];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
