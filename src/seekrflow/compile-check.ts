@@ -32,6 +32,14 @@ interface Def {
   checks?: unknown[];
 }
 
+/** The statements checking a leaf of the schema (a value with nothing inside it). */
+const LEAF_CHECKS: Record<string, (value: string) => string> = {
+  string: (v) => `if (typeof ${v} !== 'string') return false;`,
+  number: (v) => `if (typeof ${v} !== 'number' || !Number.isFinite(${v})) return false;`,
+  boolean: (v) => `if (typeof ${v} !== 'boolean') return false;`,
+  unknown: () => '',
+};
+
 const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
 export function compileCheck(schema: z.ZodType): CompiledCheck {
@@ -69,15 +77,9 @@ export function compileCheck(schema: z.ZodType): CompiledCheck {
       fills.push(fill);
       return `if (${value} == null) ${target} = fills[${fills.length - 1}]();\nelse {\n${statements(nullable.innerType as z.ZodType, value, null)}\n}`;
     }
+    const leaf = LEAF_CHECKS[def.type];
+    if (leaf) return leaf(value);
     switch (def.type) {
-      case 'string':
-        return `if (typeof ${value} !== 'string') return false;`;
-      case 'number':
-        return `if (typeof ${value} !== 'number' || !Number.isFinite(${value})) return false;`;
-      case 'boolean':
-        return `if (typeof ${value} !== 'boolean') return false;`;
-      case 'unknown':
-        return '';
       case 'optional':
         return `if (${value} !== undefined) {\n${statements(def.innerType as z.ZodType, value, null)}\n}`;
       case 'nullable':

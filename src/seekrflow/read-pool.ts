@@ -60,24 +60,57 @@ interface Reader {
   why: string;
 }
 
+/** A thread gone: what it held fails (the pass logs each job and polls it again next time). */
+function lose(readers: Reader[], reader: Reader, why: string): void {
+  reader.gone = true;
+  reader.why = why;
+  const at = readers.indexOf(reader);
+  if (at >= 0) readers.splice(at, 1);
+  for (const { reject, deadline } of reader.pending.values()) {
+    clearTimeout(deadline);
+    reject(new Error(`reader thread ${why}`));
+  }
+  reader.pending.clear();
+}
+
+/** A new thread, among `readers`: its answers settle what it holds; dying, it fails them. */
+function startReader(client: ThreadClientOptions, readers: Reader[]): Reader {
+  const worker = startReaderThread(client);
+  let isReady = () => {};
+  const ready = new Promise<void>((resolve) => {
+    isReady = resolve;
+  });
+  const reader: Reader = { worker, pending: new Map(), ready, gone: false, why: '' };
+  reader.worker.on('message', ({ id, result, error }: { id?: number; result?: never; error?: string }) => {
+    // Its first message says it is ready: held by nothing, it does not keep the process alive.
+    if (id === undefined) {
+      isReady();
+      if (reader.pending.size === 0) reader.worker.unref();
+      return;
+    }
+    const waiting = reader.pending.get(id);
+    reader.pending.delete(id);
+    if (waiting) clearTimeout(waiting.deadline);
+    if (result) waiting?.resolve(result);
+    else waiting?.reject(new Error(`rechecking a job failed: ${error ?? 'unknown'}`));
+    // An idle thread does not keep the process alive.
+    if (reader.pending.size === 0) reader.worker.unref();
+  });
+  // A thread that dies (out of memory on a hostile answer, say) fails what it held, and is replaced on demand.
+  reader.worker.on('error', (error: Error & { code?: string }) => lose(readers, reader, `failed: ${error.code ?? error.name}`));
+  reader.worker.on('exit', (code) => {
+    isReady(); // gone before it was ready: nothing to wait for
+    lose(readers, reader, `exited (${code})`);
+  });
+  readers.push(reader);
+  return reader;
+}
+
 export function createReadPool(options: ReadPoolOptions): ReadPool {
   const readers: Reader[] = [];
   let nextId = 0;
   let closed = false;
   const deadlineMs = options.deadlineMs ?? longestCallMs(options.client) + READING_MS;
-
-  /** A thread gone: what it held fails (the pass logs each job and polls it again next time). */
-  const lost = (reader: Reader, why: string) => {
-    reader.gone = true;
-    reader.why = why;
-    const at = readers.indexOf(reader);
-    if (at >= 0) readers.splice(at, 1);
-    for (const { reject, deadline } of reader.pending.values()) {
-      clearTimeout(deadline);
-      reject(new Error(`reader thread ${why}`));
-    }
-    reader.pending.clear();
-  };
 
   /**
    * A thread that has not answered by the deadline is stuck (on an answer it cannot get through,
@@ -85,41 +118,11 @@ export function createReadPool(options: ReadPoolOptions): ReadPool {
    * every tick while a pass runs, and no job would be polled again. It is ended instead.
    */
   const stuck = (reader: Reader) => {
-    lost(reader, `did not answer in ${deadlineMs} ms; ended`);
+    lose(readers, reader, `did not answer in ${deadlineMs} ms; ended`);
     void reader.worker.terminate();
   };
 
-  const start = (): Reader => {
-    const worker = startReaderThread(options.client);
-    let isReady = () => {};
-    const ready = new Promise<void>((resolve) => {
-      isReady = resolve;
-    });
-    const reader: Reader = { worker, pending: new Map(), ready, gone: false, why: '' };
-    reader.worker.on('message', ({ id, result, error }: { id?: number; result?: never; error?: string }) => {
-      // Its first message says it is ready: held by nothing, it does not keep the process alive.
-      if (id === undefined) {
-        isReady();
-        if (reader.pending.size === 0) reader.worker.unref();
-        return;
-      }
-      const waiting = reader.pending.get(id);
-      reader.pending.delete(id);
-      if (waiting) clearTimeout(waiting.deadline);
-      if (result) waiting?.resolve(result);
-      else waiting?.reject(new Error(`rechecking a job failed: ${error ?? 'unknown'}`));
-      // An idle thread does not keep the process alive.
-      if (reader.pending.size === 0) reader.worker.unref();
-    });
-    // A thread that dies (out of memory on a hostile answer, say) fails what it held, and is replaced on demand.
-    reader.worker.on('error', (error: Error & { code?: string }) => lost(reader, `failed: ${error.code ?? error.name}`));
-    reader.worker.on('exit', (code) => {
-      isReady(); // gone before it was ready: nothing to wait for
-      lost(reader, `exited (${code})`);
-    });
-    readers.push(reader);
-    return reader;
-  };
+  const start = (): Reader => startReader(options.client, readers);
 
   const pick = (): Reader => {
     const least = readers.reduce<Reader | undefined>((best, r) => (best && best.pending.size <= r.pending.size ? best : r), undefined);
@@ -174,7 +177,7 @@ export function createReadPool(options: ReadPoolOptions): ReadPool {
     async close() {
       closed = true;
       const closing = [...readers];
-      for (const reader of closing) lost(reader, 'closed');
+      for (const reader of closing) lose(readers, reader, 'closed');
       await Promise.all(closing.map((r) => r.worker.terminate()));
     },
   };
