@@ -11,7 +11,7 @@ import { deliverPending } from '../src/core/delivery.js';
 import { createDeliveryRunner } from '../src/core/delivery-runner.js';
 import { planJob } from '../src/core/planner.js';
 import { runPollPass } from '../src/core/poll-pass.js';
-import type { Store } from '../src/core/ports.js';
+import type { Store } from '../src/core/ports/store.js';
 import type { DataJob } from '../src/domain/data-job.js';
 import { summarizeJob } from '../src/domain/job-summary.js';
 import { createSeekrFlowClient } from '../src/seekrflow/client.js';

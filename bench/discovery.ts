@@ -5,7 +5,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { type Simulator, startSimulator } from '../simulator/server.js';
 import { discover } from '../src/core/discovery.js';
-import type { Store } from '../src/core/ports.js';
+import type { Store } from '../src/core/ports/store.js';
 import { createSeekrFlowClient } from '../src/seekrflow/client.js';
 import { openStore } from '../src/storage/open-store.js';
 import { makeJob } from '../test/support/make-job.js';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import type { Store } from '../src/core/ports.js';
+import type { Store } from '../src/core/ports/store.js';
 import { mapWithConcurrency } from '../src/util/concurrency.js';
 import { onStdinLines, quantile, subscriptionAt } from './bench-support.js';
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Log } from './core/ports.js';
+import type { Log } from './core/ports/log.js';
 
 /**
  * What an operator scrapes at GET /metrics (Prometheus text format): how the passes go, how

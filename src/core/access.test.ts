@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { Installation, Person, Place } from '../domain/people.js';
+import type { Subscription } from '../domain/subscription.js';
 import { type AccessDeps, type AccessSettings, type Action, checkAccess, deliveryAudience, type Refusal, UserLimiter } from './access.js';
-import type { AudienceCheck, Directory, Installation, Lookup, Person, Place, Subscription } from './ports.js';
+import type { Directory, Lookup } from './ports/directory.js';
+import type { AudienceCheck } from './ports/notifier.js';
 
 /**
  * The access policy as a table: who, where, what → allowed or the refusal. The directory is plain

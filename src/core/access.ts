@@ -1,4 +1,8 @@
-import type { AudienceCheck, Directory, Installation, Log, Person, Subscription } from './ports.js';
+import type { Installation, Person } from '../domain/people.js';
+import type { Subscription } from '../domain/subscription.js';
+import type { Directory } from './ports/directory.js';
+import type { Log } from './ports/log.js';
+import type { AudienceCheck } from './ports/notifier.js';
 
 /**
  * Who may see and do what. Job data (file names, errors, owners) belongs to the team that runs the

@@ -1,4 +1,6 @@
-import type { CredentialProblem, FetchResult, JobActions, JobLister, JobSource, Log, RecheckResult } from './ports.js';
+import type { FetchResult, JobActions, JobLister, JobSource, RecheckResult } from './ports/job-source.js';
+import type { Log } from './ports/log.js';
+import type { CredentialProblem } from './ports/notifier.js';
 
 /**
  * Whether a platform accepts the bot's credentials. A refused credential is one state of the whole

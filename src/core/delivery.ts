@@ -1,20 +1,11 @@
+import { pauseReason, type Subscription } from '../domain/subscription.js';
 import { mapWithConcurrency } from '../util/concurrency.js';
 import { Completions } from './completions.js';
 import type { CredentialState } from './credentials.js';
-import {
-  type AudienceCheck,
-  type Delivery,
-  type LivingCard,
-  type Log,
-  type Notice,
-  type Notifier,
-  type Outbox,
-  pauseReason,
-  type SendOutcome,
-  type Subscription,
-  type SubscriptionStore,
-  type ThreadKeys,
-} from './ports.js';
+import type { Log } from './ports/log.js';
+import type { AudienceCheck, LivingCard, Notice, Notifier, SendOutcome, ThreadKeys } from './ports/notifier.js';
+import type { Delivery, Outbox } from './ports/outbox.js';
+import type { SubscriptionStore } from './ports/subscriptions.js';
 
 /**
  * Sends what the outbox holds, in order per subscription, each delivery claimed before it is sent

@@ -1,6 +1,10 @@
+import type { ListedJob } from '../domain/feed.js';
 import { timestampMillis } from '../domain/timestamps.js';
 import { feedMatches, isNewFor } from './feeds.js';
-import type { FeedStore, JobLister, ListedJob, Log, SubscriptionStore } from './ports.js';
+import type { FeedStore } from './ports/feeds.js';
+import type { JobLister } from './ports/job-source.js';
+import type { Log } from './ports/log.js';
+import type { SubscriptionStore } from './ports/subscriptions.js';
 
 /**
  * Discovery: one read of the team's job list for every feed, on its own schedule and under the same

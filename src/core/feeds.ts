@@ -1,8 +1,12 @@
 import type { SubscriptionFilter } from '../domain/events.js';
+import type { Feed, ListedJob } from '../domain/feed.js';
 import { globMatches } from '../domain/glob.js';
+import type { Subscription } from '../domain/subscription.js';
 import { timestampMillis } from '../domain/timestamps.js';
 import { audit } from './access.js';
-import type { Feed, FeedStore, ListedJob, Log, Subscription, SubscriptionStore } from './ports.js';
+import type { FeedStore } from './ports/feeds.js';
+import type { Log } from './ports/log.js';
+import type { SubscriptionStore } from './ports/subscriptions.js';
 import { type SubscriptionDeps, unsubscribe } from './subscriptions.js';
 
 /**

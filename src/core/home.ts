@@ -1,4 +1,5 @@
-import type { SubscriptionStore, WatchStore } from './ports.js';
+import type { SubscriptionStore } from './ports/subscriptions.js';
+import type { WatchStore } from './ports/watches.js';
 import type { ChannelSubscription } from './subscriptions.js';
 
 /**

@@ -1,5 +1,6 @@
 import type { OwnerMapEntry } from './owners.js';
-import type { EmailResolution, Log, OwnerEmailStore } from './ports.js';
+import type { Log } from './ports/log.js';
+import type { EmailResolution, OwnerEmailStore } from './ports/owners.js';
 
 /**
  * The owner mapping file's emails, resolved to Slack users in the background: start-up and /healthz

@@ -1,5 +1,9 @@
+import type { OwnerLink } from '../domain/people.js';
 import { audit } from './access.js';
-import type { FeedStore, Log, OwnerDirectory, OwnerLink, OwnerStore, WatchStore } from './ports.js';
+import type { FeedStore } from './ports/feeds.js';
+import type { Log } from './ports/log.js';
+import type { OwnerDirectory, OwnerStore } from './ports/owners.js';
+import type { WatchStore } from './ports/watches.js';
 
 /**
  * Owners told directly. A person links themselves to their SeekrFlow user once (`/datajob me <id>`),

@@ -4,9 +4,9 @@ import type { DataJob } from '../domain/data-job.js';
 import type { Observation } from '../domain/diff.js';
 import type { SubscriptionFilter } from '../domain/events.js';
 import { summarizeJob } from '../domain/job-summary.js';
+import type { OutboxItem } from '../domain/messages.js';
 import type { JobWatch } from '../domain/snapshot.js';
 import { answerToSkip, type CardStage, type Listener, ownerDeliveries, type PlanInput, planJob } from './planner.js';
-import type { OutboxItem } from './ports.js';
 
 const settings = { stallAfterMinutes: 60, unreachableAfterMinutes: 10 };
 const T = (minutes: number) => new Date(Date.UTC(2026, 6, 28, 14, 0) + minutes * 60_000);

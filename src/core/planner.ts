@@ -3,8 +3,9 @@ import { type DiffSettings, diff, GONE_REASON, type Observation } from '../domai
 import { hears, isLoud, type JobEvent, type SubscriptionFilter } from '../domain/events.js';
 import { cardOfSnapshot, toJobCard } from '../domain/job-card.js';
 import type { JobSummary } from '../domain/job-summary.js';
+import type { CardState, ThreadReply } from '../domain/messages.js';
 import { type JobWatch, knownBodyHash } from '../domain/snapshot.js';
-import type { CardState, NewDelivery, ThreadReply } from './ports.js';
+import type { NewDelivery } from './ports/outbox.js';
 
 /**
  * The one place that decides what a poll means to the people watching a job. Pure: given what the

@@ -1,6 +1,7 @@
 import { goneRecheckDue, type Observation } from '../domain/diff.js';
 import { readJob } from '../domain/job-reading.js';
 import { lastBodyHash } from '../domain/snapshot.js';
+import type { Subscription } from '../domain/subscription.js';
 import { mapWithConcurrency } from '../util/concurrency.js';
 import type { KeyState } from './credentials.js';
 import {
@@ -13,20 +14,12 @@ import {
   planJob,
   SETTING_UP_MS,
 } from './planner.js';
-import type {
-  FetchFailure,
-  FetchFailureKind,
-  JobLister,
-  JobSource,
-  Log,
-  NewDelivery,
-  OwnerDirectory,
-  RecheckResult,
-  StoredWatch,
-  Subscription,
-  SubscriptionStore,
-  WatchStore,
-} from './ports.js';
+import type { FetchFailure, FetchFailureKind, JobLister, JobSource, RecheckResult } from './ports/job-source.js';
+import type { Log } from './ports/log.js';
+import type { NewDelivery } from './ports/outbox.js';
+import type { OwnerDirectory } from './ports/owners.js';
+import type { SubscriptionStore } from './ports/subscriptions.js';
+import type { StoredWatch, WatchStore } from './ports/watches.js';
 
 /**
  * One poll pass: each watched job is fetched once (however many channels watch it), the planner

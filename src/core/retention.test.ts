@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type RecordingLogger, recordingLogger } from '../../test/storage/quiet-logger.js';
 import { replyItem } from '../../test/support/outbox-items.js';
+import { isDestinationGone, PAUSED_BY_PERSON, pauseReason, type Subscription } from '../domain/subscription.js';
 import { openSqliteStore, type SqliteStore } from '../storage/sqlite/store.js';
-import { isDestinationGone, PAUSED_BY_PERSON, pauseReason, type Subscription } from './ports.js';
 import { purgeExpired } from './retention.js';
 
 /** The retention purge against a real SQLite store. */

@@ -1,4 +1,5 @@
-import { type Log, PURGE_LIMIT, type RetentionStore } from './ports.js';
+import type { Log } from './ports/log.js';
+import { PURGE_LIMIT, type RetentionStore } from './ports/retention.js';
 
 /**
  * Retention: what has been over for longer than RETENTION_DAYS is forgotten, so that a bot that has

@@ -2,24 +2,17 @@ import type { DataJob } from '../domain/data-job.js';
 import type { SubscriptionFilter } from '../domain/events.js';
 import { toJobCard } from '../domain/job-card.js';
 import { summarizeJob } from '../domain/job-summary.js';
+import type { CardState } from '../domain/messages.js';
 import type { JobWatch } from '../domain/snapshot.js';
+import { PAUSED_BY_PERSON, type Subscription } from '../domain/subscription.js';
 import { audit } from './access.js';
 import { type PlanSettings, planJob, SETTING_UP_MS } from './planner.js';
-import {
-  type CardState,
-  type FetchFailure,
-  type JobSource,
-  type LivingCard,
-  type Log,
-  type Notifier,
-  type Outbox,
-  PAUSED_BY_PERSON,
-  type SendOutcome,
-  type StoredWatch,
-  type Subscription,
-  type SubscriptionStore,
-  type WatchStore,
-} from './ports.js';
+import type { FetchFailure, JobSource } from './ports/job-source.js';
+import type { Log } from './ports/log.js';
+import type { LivingCard, Notifier, SendOutcome } from './ports/notifier.js';
+import type { Outbox } from './ports/outbox.js';
+import type { SubscriptionStore } from './ports/subscriptions.js';
+import type { StoredWatch, WatchStore } from './ports/watches.js';
 
 /**
  * Subscribing and unsubscribing a channel: the operations behind `/datajob subscribe|unsubscribe|list`

@@ -1,5 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { LeaseStore, Log } from '../core/ports.js';
+import type { LeaseStore } from '../core/ports/leases.js';
+import type { Log } from '../core/ports/log.js';
 
 /**
  * node-cron runs the poll pass on POLL_SCHEDULE, never two at once in a process (`noOverlap`),

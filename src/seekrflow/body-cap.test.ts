@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createGzip } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FetchResult } from '../core/ports.js';
+import type { FetchResult } from '../core/ports/job-source.js';
 import { createSeekrFlowClient, MB } from './client.js';
 
 /**

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/server.js';
 import { makeJob } from '../../test/support/make-job.js';
-import type { FetchResult } from '../core/ports.js';
+import type { FetchResult } from '../core/ports/job-source.js';
 import { createSeekrFlowClient, longestCallMs, type SeekrFlowClientOptions } from './client.js';
 import { coalesceFetches } from './coalesce.js';
 

@@ -6,11 +6,11 @@ import type {
   JobActions,
   JobLister,
   JobSource,
-  ListedJob,
   RecheckResult,
-} from '../core/ports.js';
+} from '../core/ports/job-source.js';
 import { clip, LONG_TEXT_BOUND } from '../domain/bounds.js';
 import type { DataJob } from '../domain/data-job.js';
+import type { ListedJob } from '../domain/feed.js';
 import { JOB_ID_PATTERN } from '../domain/job-id.js';
 import { boundStrings } from './bounded-json.js';
 import { DataJobList } from './data-job.js';

@@ -1,4 +1,4 @@
-import type { FetchResult, JobSource, RecheckResult } from '../core/ports.js';
+import type { FetchResult, JobSource, RecheckResult } from '../core/ports/job-source.js';
 
 /**
  * Concurrent reads of the same job share one request: five people pressing Refresh on one card, or

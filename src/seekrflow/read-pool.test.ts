@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeBusyJob } from '../../test/support/make-job.js';
-import type { RecheckResult } from '../core/ports.js';
+import type { RecheckResult } from '../core/ports/job-source.js';
 import { createSeekrFlowClient, LARGE_JOB_BYTES } from './client.js';
 import { createReadPool, type ReadPool, type ThreadClientOptions } from './read-pool.js';
 

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { RecheckResult } from '../core/ports.js';
+import type { RecheckResult } from '../core/ports/job-source.js';
 import { longestCallMs, type RecheckThreads, type RemoteBody, type SeekrFlowClientOptions } from './client.js';
 
 /**

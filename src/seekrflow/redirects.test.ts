@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeJob } from '../../test/support/make-job.js';
-import type { FetchResult } from '../core/ports.js';
+import type { FetchResult } from '../core/ports/job-source.js';
 import { createSeekrFlowClient } from './client.js';
 
 /**

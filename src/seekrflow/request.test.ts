@@ -4,7 +4,7 @@ import { brotliCompressSync, constants, deflateSync, gzipSync } from 'node:zlib'
 import { xxh3 } from '@node-rs/xxhash';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeBusyJob } from '../../test/support/make-job.js';
-import type { FetchResult, RecheckResult } from '../core/ports.js';
+import type { FetchResult, RecheckResult } from '../core/ports/job-source.js';
 import { createSeekrFlowClient } from './client.js';
 import { READING_VERSION } from './reading-version.js';
 import { type BodySink, createRequester } from './request.js';

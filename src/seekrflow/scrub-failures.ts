@@ -1,4 +1,4 @@
-import type { FetchFailure, JobActions, JobLister, JobSource } from '../core/ports.js';
+import type { FetchFailure, JobActions, JobLister, JobSource } from '../core/ports/job-source.js';
 
 /**
  * SeekrFlow's own words reach Slack (a look-up's answer quotes an error body; a thread says why the

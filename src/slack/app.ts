@@ -2,7 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Config } from '../config.js';
-import type { Installation } from '../core/ports.js';
+import type { Installation } from '../domain/people.js';
 import { BotError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { redactUrl } from '../util/url-secrets.js';

@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { LRUCache } from 'lru-cache';
-import type { Directory, Lookup, Person, Place } from '../core/ports.js';
+import type { Directory, Lookup } from '../core/ports/directory.js';
+import type { Person, Place } from '../domain/people.js';
 import { type Pacer, type TurnOptions, TurnTimeout } from './pacing.js';
 import { pacedCall, slackFailure } from './poster.js';
 

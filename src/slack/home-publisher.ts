@@ -1,4 +1,4 @@
-import type { Log } from '../core/ports.js';
+import type { Log } from '../core/ports/log.js';
 
 /**
  * Publishes a person's App Home at most once per `intervalMs` (views.publish is Slack's tier 4, per

@@ -1,7 +1,8 @@
 import type { Refusal } from '../core/access.js';
 import type { FeedSummary, SubscribeTeamResult, UnsubscribeTeamResult } from '../core/feeds.js';
 import type { MeResult } from '../core/owners.js';
-import { type FetchFailure, type Notice, PAUSED_BY_PERSON, type SubscriptionNote } from '../core/ports.js';
+import type { FetchFailure } from '../core/ports/job-source.js';
+import type { Notice, SubscriptionNote } from '../core/ports/notifier.js';
 import type {
   ChannelSubscription,
   PauseResult,
@@ -10,6 +11,7 @@ import type {
   SubscribeResult,
   UnsubscribeResult,
 } from '../core/subscriptions.js';
+import { PAUSED_BY_PERSON } from '../domain/subscription.js';
 import { type Block, blockIds, mrkdwn } from './blocks/block-kit.js';
 import { userMention } from './blocks/card.js';
 import { escapeAndTruncate } from './blocks/escape.js';

@@ -1,4 +1,5 @@
-import type { LivingCard, Notifier, SubscriptionNote, ThreadReply } from '../core/ports.js';
+import type { LivingCard, Notifier, SubscriptionNote } from '../core/ports/notifier.js';
+import type { ThreadReply } from '../domain/messages.js';
 import type { MessagePayload } from './blocks/block-kit.js';
 import { renderJobCard } from './blocks/card.js';
 import { ownerLine, renderEventReply } from './blocks/event-reply.js';

@@ -1,4 +1,5 @@
-import type { CredentialProblem, DestinationProblem, SendOutcome } from '../core/ports.js';
+import type { CredentialProblem, SendOutcome } from '../core/ports/notifier.js';
+import type { DestinationProblem } from '../domain/subscription.js';
 
 /**
  * Slack's error codes, and what each means to the core: the only place that knows them. See

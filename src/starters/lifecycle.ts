@@ -1,4 +1,4 @@
-import type { Log } from '../core/ports.js';
+import type { Log } from '../core/ports/log.js';
 
 /** Something started that must be stopped, in the reverse order of starting. */
 export interface Stoppable {

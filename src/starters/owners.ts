@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { OwnerMap, startOwnerEmails } from '../core/owner-emails.js';
 import { ownerDirectory, parseOwnerMap } from '../core/owners.js';
-import type { OwnerDirectory } from '../core/ports.js';
+import type { OwnerDirectory } from '../core/ports/owners.js';
 import type { Logger } from '../logger.js';
 import type { Lease } from '../scheduler/scheduler.js';
 import { slackEmailLookup } from '../slack/owner-emails.js';

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { CredentialState } from '../core/credentials.js';
 import type { PlanSettings } from '../core/planner.js';
-import type { Store } from '../core/ports.js';
+import type { Store } from '../core/ports/store.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { SeekrFlowClient } from '../seekrflow/client.js';

@@ -1,5 +1,5 @@
 import { runPollPass } from '../core/poll-pass.js';
-import type { OwnerDirectory } from '../core/ports.js';
+import type { OwnerDirectory } from '../core/ports/owners.js';
 import { type Lease, startScheduler } from '../scheduler/scheduler.js';
 import type { Stoppable } from './lifecycle.js';
 import { type BotParts, componentLogger } from './parts.js';

@@ -1,6 +1,6 @@
 import { type Config, secretsOf } from '../config.js';
 import { KeyState, watchKey } from '../core/credentials.js';
-import type { JobSource } from '../core/ports.js';
+import type { JobSource } from '../core/ports/job-source.js';
 import { type Logger, scrubber } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { createSeekrFlowClient, MB, type SeekrFlowClient } from '../seekrflow/client.js';

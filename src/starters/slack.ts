@@ -1,7 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import { type Config, jobUrlFrom } from '../config.js';
 import { type AccessDeps, deliveryAudience, UserLimiter } from '../core/access.js';
-import type { AudienceCheck, Notifier, Subscription } from '../core/ports.js';
+import type { AudienceCheck, Notifier } from '../core/ports/notifier.js';
+import type { Subscription } from '../domain/subscription.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { type BotIdentity, boltLogger, identifyBot } from '../slack/app.js';

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { Store } from '../core/ports.js';
+import type { Store } from '../core/ports/store.js';
 import { BotError, isBotError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { openStore } from '../storage/open-store.js';

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Log, Store } from '../core/ports.js';
+import type { Log } from '../core/ports/log.js';
+import type { Store } from '../core/ports/store.js';
 import { openPostgresStore, type PostgresStoreOptions } from './postgres/store.js';
 import { acquireDataDirLock } from './sqlite/data-dir-lock.js';
 import { openSqliteStore } from './sqlite/store.js';

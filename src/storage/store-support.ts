@@ -1,5 +1,10 @@
-import type { ListedJob, Log, NewDelivery, OutboxItem, StoredWatch, Subscription } from '../core/ports.js';
+import type { Log } from '../core/ports/log.js';
+import type { NewDelivery } from '../core/ports/outbox.js';
+import type { StoredWatch } from '../core/ports/watches.js';
+import type { ListedJob } from '../domain/feed.js';
+import type { OutboxItem } from '../domain/messages.js';
 import type { JobWatch } from '../domain/snapshot.js';
+import type { Subscription } from '../domain/subscription.js';
 import { timestampMillis } from '../domain/timestamps.js';
 
 /**

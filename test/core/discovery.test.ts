@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/server.js';
 import { discover } from '../../src/core/discovery.js';
-import type { FeedStore } from '../../src/core/ports.js';
+import type { FeedStore } from '../../src/core/ports/feeds.js';
 import { createSeekrFlowClient } from '../../src/seekrflow/client.js';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/store.js';
 import { makeJob } from '../support/make-job.js';

@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planJob } from '../../src/core/planner.js';
-import type { FetchResult } from '../../src/core/ports.js';
+import type { FetchResult } from '../../src/core/ports/job-source.js';
 import type { DataJob } from '../../src/domain/data-job.js';
 import type { JobEvent } from '../../src/domain/events.js';
 import { summarizeJob } from '../../src/domain/job-summary.js';

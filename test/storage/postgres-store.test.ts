@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Delivery, Store } from '../../src/core/ports.js';
+import type { Delivery } from '../../src/core/ports/outbox.js';
+import type { Store } from '../../src/core/ports/store.js';
 import { openStore } from '../../src/storage/open-store.js';
 import { postgresMigrations } from '../../src/storage/postgres/migrations.js';
 import { openPostgresStore, type PostgresStore } from '../../src/storage/postgres/store.js';

@@ -1,4 +1,4 @@
-import type { Log } from '../../src/core/ports.js';
+import type { Log } from '../../src/core/ports/log.js';
 
 export interface RecordingLogger extends Log {
   entries: { level: 'debug' | 'info' | 'warn' | 'error'; obj: object; msg: string }[];

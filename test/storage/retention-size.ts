@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { Store } from '../../src/core/ports.js';
+import type { Store } from '../../src/core/ports/store.js';
 import { purgeExpired } from '../../src/core/retention.js';
 import type { JobWatch } from '../../src/domain/snapshot.js';
 import { encodeItem } from '../../src/storage/store-support.js';

@@ -1,20 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { feedMatches } from '../../src/core/feeds.js';
+import { type Delivery, type NewDelivery, REPLIES_WAIT_FOR_CARD_MS } from '../../src/core/ports/outbox.js';
+import type { EmailResolution } from '../../src/core/ports/owners.js';
+import type { PurgeResult } from '../../src/core/ports/retention.js';
+import type { Store } from '../../src/core/ports/store.js';
+import type { ListedJob } from '../../src/domain/feed.js';
+import type { JobWatch } from '../../src/domain/snapshot.js';
 import {
-  type Delivery,
-  type EmailResolution,
   isDestinationGone,
-  type ListedJob,
-  type NewDelivery,
   type NewSubscription,
   PAUSED_BY_PERSON,
-  type PurgeResult,
   pauseReason,
-  REPLIES_WAIT_FOR_CARD_MS,
-  type Store,
   type Subscription,
-} from '../../src/core/ports.js';
-import type { JobWatch } from '../../src/domain/snapshot.js';
+} from '../../src/domain/subscription.js';
 import { cardItem, itemText, replyItem } from '../support/outbox-items.js';
 
 /**

@@ -1,6 +1,6 @@
-import type { OutboxItem } from '../../src/core/ports.js';
 import { toJobCard } from '../../src/domain/job-card.js';
 import { summarizeJob } from '../../src/domain/job-summary.js';
+import type { OutboxItem } from '../../src/domain/messages.js';
 import { makeJob } from './make-job.js';
 
 /**

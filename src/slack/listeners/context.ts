@@ -1,5 +1,8 @@
 import { type AccessDeps, type AccessRequest, checkAccess } from '../../core/access.js';
-import type { FeedStore, JobSource, Log, OwnerStore } from '../../core/ports.js';
+import type { FeedStore } from '../../core/ports/feeds.js';
+import type { JobSource } from '../../core/ports/job-source.js';
+import type { Log } from '../../core/ports/log.js';
+import type { OwnerStore } from '../../core/ports/owners.js';
 import type { SubscriptionDeps } from '../../core/subscriptions.js';
 import type { JobLinkRules } from '../../domain/job-link.js';
 import { type Reply, refusalReply } from '../messages.js';

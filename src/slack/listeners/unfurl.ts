@@ -1,7 +1,7 @@
 import type { App, BlockAction, ButtonAction, RespondArguments, SlackEventMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { checkAccess } from '../../core/access.js';
-import type { FetchResult } from '../../core/ports.js';
+import type { FetchResult } from '../../core/ports/job-source.js';
 import { jobsInLinks } from '../../domain/job-link.js';
 import { parseUnfurlButtonValue, renderUnfurl, UNFURL_ACTIONS, type Unfurl } from '../blocks/unfurl.js';
 import { fetchFailureReply, type Reply, SOMETHING_WENT_WRONG } from '../messages.js';

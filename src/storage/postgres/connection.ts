@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Log } from '../../core/ports.js';
+import type { Log } from '../../core/ports/log.js';
 import { consoleStoreLogger } from '../store-support.js';
 
 export interface PostgresStoreOptions {

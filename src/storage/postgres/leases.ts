@@ -1,4 +1,4 @@
-import type { LeaseStore } from '../../core/ports.js';
+import type { LeaseStore } from '../../core/ports/leases.js';
 import { bindPort } from '../store-support.js';
 import type { Connection } from './connection.js';
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { type Delivery, type NewDelivery, type Outbox, REPLIES_WAIT_FOR_CARD_MS } from '../../core/ports.js';
+import { type Delivery, type NewDelivery, type Outbox, REPLIES_WAIT_FOR_CARD_MS } from '../../core/ports/outbox.js';
 import { bindPort, collapseDeliveries, decodeItem, deliveryKind, encodeItem } from '../store-support.js';
 import type { Connection } from './connection.js';
 

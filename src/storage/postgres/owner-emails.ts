@@ -1,4 +1,4 @@
-import type { EmailResolution, OwnerEmailStore } from '../../core/ports.js';
+import type { EmailResolution, OwnerEmailStore } from '../../core/ports/owners.js';
 import { bindPort } from '../store-support.js';
 import type { Connection } from './connection.js';
 

@@ -1,4 +1,5 @@
-import type { OwnerLink, OwnerStore } from '../../core/ports.js';
+import type { OwnerStore } from '../../core/ports/owners.js';
+import type { OwnerLink } from '../../domain/people.js';
 import { bindPort } from '../store-support.js';
 import type { Connection } from './connection.js';
 

@@ -1,4 +1,5 @@
-import { DESTINATION_GONE_PREFIX, PURGE_LIMIT, type PurgeResult, type RetentionStore } from '../../core/ports.js';
+import { PURGE_LIMIT, type PurgeResult, type RetentionStore } from '../../core/ports/retention.js';
+import { DESTINATION_GONE_PREFIX } from '../../domain/subscription.js';
 import { bindPort } from '../store-support.js';
 import type { Connection } from './connection.js';
 

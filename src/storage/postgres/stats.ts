@@ -1,4 +1,5 @@
-import type { StatsStore, SubscriptionState } from '../../core/ports.js';
+import type { StatsStore } from '../../core/ports/stats.js';
+import type { SubscriptionState } from '../../domain/subscription.js';
 import { bindPort } from '../store-support.js';
 import type { Connection } from './connection.js';
 

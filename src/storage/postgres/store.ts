@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Store } from '../../core/ports.js';
+import type { Store } from '../../core/ports/store.js';
 import { type Connection, connect, type PostgresStoreOptions } from './connection.js';
 import { feedStore } from './feeds.js';
 import { leaseStore } from './leases.js';

@@ -1,12 +1,6 @@
-import type {
-  DeliveryResult,
-  NewSubscription,
-  Subscription,
-  SubscriptionKind,
-  SubscriptionState,
-  SubscriptionStore,
-} from '../../core/ports.js';
+import type { DeliveryResult, SubscriptionStore } from '../../core/ports/subscriptions.js';
 import type { SubscriptionFilter } from '../../domain/events.js';
+import type { NewSubscription, Subscription, SubscriptionKind, SubscriptionState } from '../../domain/subscription.js';
 import { bindPort, byJob } from '../store-support.js';
 import type { Connection } from './connection.js';
 

@@ -1,4 +1,4 @@
-import type { PassCommit, StoredWatch, WatchStore } from '../../core/ports.js';
+import type { PassCommit, StoredWatch, WatchStore } from '../../core/ports/watches.js';
 import type { JobWatch } from '../../domain/snapshot.js';
 import { bindPort, toStoredWatch } from '../store-support.js';
 import type { Connection } from './connection.js';

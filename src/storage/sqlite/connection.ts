@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { Log } from '../../core/ports.js';
+import type { Log } from '../../core/ports/log.js';
 import { migrateSqlite } from './migrations.js';
 
 /**

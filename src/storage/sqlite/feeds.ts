@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { Feed, FeedStore, ListedJob, NewFeed } from '../../core/ports.js';
+import type { FeedStore } from '../../core/ports/feeds.js';
 import type { SubscriptionFilter } from '../../domain/events.js';
+import type { Feed, ListedJob, NewFeed } from '../../domain/feed.js';
 import { bindPort, globToLike, type ListedJobRow, storableJob, storableText, toListedJob } from '../store-support.js';
 import { immediate } from './connection.js';
 

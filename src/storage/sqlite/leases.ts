@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { LeaseStore } from '../../core/ports.js';
+import type { LeaseStore } from '../../core/ports/leases.js';
 import { bindPort } from '../store-support.js';
 
 // Takes a free or expired lease, or renews one's own: a lease another owner still holds is left as it is.

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { type Delivery, type Log, type NewDelivery, type Outbox, REPLIES_WAIT_FOR_CARD_MS } from '../../core/ports.js';
+import type { Log } from '../../core/ports/log.js';
+import { type Delivery, type NewDelivery, type Outbox, REPLIES_WAIT_FOR_CARD_MS } from '../../core/ports/outbox.js';
 import { bindPort, collapseDeliveries, decodeItem, deliveryKind, encodeItem } from '../store-support.js';
 import { immediate } from './connection.js';
 

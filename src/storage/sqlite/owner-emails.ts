@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { EmailResolution, OwnerEmailStore } from '../../core/ports.js';
+import type { EmailResolution, OwnerEmailStore } from '../../core/ports/owners.js';
 import { bindPort } from '../store-support.js';
 
 interface OwnerEmailRow {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { OwnerLink, OwnerStore } from '../../core/ports.js';
+import type { OwnerStore } from '../../core/ports/owners.js';
+import type { OwnerLink } from '../../domain/people.js';
 import { bindPort } from '../store-support.js';
 
 interface OwnerLinkRow {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { DESTINATION_GONE_PREFIX, PURGE_LIMIT, type PurgeResult, type RetentionStore } from '../../core/ports.js';
+import { PURGE_LIMIT, type PurgeResult, type RetentionStore } from '../../core/ports/retention.js';
+import { DESTINATION_GONE_PREFIX } from '../../domain/subscription.js';
 import { bindPort } from '../store-support.js';
 import { immediate } from './connection.js';
 

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { StatsStore, SubscriptionState } from '../../core/ports.js';
+import type { StatsStore } from '../../core/ports/stats.js';
+import type { SubscriptionState } from '../../domain/subscription.js';
 import { bindPort } from '../store-support.js';
 
 const OUTBOX_STATS = `SELECT count(*) FILTER (WHERE s.state <> 'paused') AS n, min(d.created_at) FILTER (WHERE s.state <> 'paused') AS oldest,

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { Log, Store } from '../../core/ports.js';
+import type { Log } from '../../core/ports/log.js';
+import type { Store } from '../../core/ports/store.js';
 import { consoleStoreLogger } from '../store-support.js';
 import { connect, DEFAULT_BUSY_TIMEOUT_MS } from './connection.js';
 import type { DataDirLock } from './data-dir-lock.js';

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { PassCommit, StoredWatch, WatchStore } from '../../core/ports.js';
+import type { PassCommit, StoredWatch, WatchStore } from '../../core/ports/watches.js';
 import type { JobWatch } from '../../domain/snapshot.js';
 import { bindPort, toStoredWatch } from '../store-support.js';
 import { immediate } from './connection.js';
