@@ -13,7 +13,7 @@ import { planJob } from '../src/core/planner.js';
 import { runPollPass } from '../src/core/poll-pass.js';
 import type { Store } from '../src/core/ports/store.js';
 import type { DataJob } from '../src/domain/data-job.js';
-import { summarizeJob } from '../src/domain/job-summary.js';
+import { readJob } from '../src/domain/job-reading.js';
 import { createSeekrFlowClient } from '../src/seekrflow/client.js';
 import { createSlackNotifier } from '../src/slack/notifier.js';
 import { Pacer } from '../src/slack/pacing.js';
@@ -151,7 +151,7 @@ export async function benchDeliveryEngine(engine: 'sqlite' | 'postgres', databas
       const baseline = planJob({
         jobId: job.id,
         previous: null,
-        observation: { kind: 'seen', summary: summarizeJob(job.states[0]) },
+        observation: { kind: 'seen', reading: readJob(job.states[0]) },
         listeners: [],
         settings,
         now,

@@ -4,7 +4,7 @@ import { planJob } from '../core/planner.js';
 import type { DataJob as DomainDataJob } from '../domain/data-job.js';
 import { DataJob } from '../domain/data-job.js';
 import { FILTERS, type SubscriptionFilter } from '../domain/events.js';
-import { summarizeJob } from '../domain/job-summary.js';
+import { readJob } from '../domain/job-reading.js';
 import { renderLivingCard, renderThreadReply } from '../slack/notifier.js';
 import type { RenderIo } from './render.js';
 
@@ -36,7 +36,7 @@ interface DiffArgs {
   env: Record<string, string>;
 }
 
-async function readJob(path: string, io: RenderIo): Promise<DomainDataJob | null> {
+async function readJobFile(path: string, io: RenderIo): Promise<DomainDataJob | null> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
@@ -104,7 +104,7 @@ export async function runDiff(args: string[], io: RenderIo, env: NodeJS.ProcessE
     }
     throw error;
   }
-  const [before, after] = await Promise.all(parsed.files.map((f) => readJob(f, io)));
+  const [before, after] = await Promise.all(parsed.files.map((f) => readJobFile(f, io)));
   if (!before || !after) return 1;
 
   const settings = { stallAfterMinutes: config.stallAfterMinutes, unreachableAfterMinutes: config.unreachableAfterMinutes };
@@ -114,7 +114,7 @@ export async function runDiff(args: string[], io: RenderIo, env: NodeJS.ProcessE
   const baseline = planJob({
     jobId: after.id,
     previous: null,
-    observation: { kind: 'seen', summary: summarizeJob(before) },
+    observation: { kind: 'seen', reading: readJob(before) },
     listeners: [],
     settings,
     now: subscribedAt,
@@ -123,7 +123,7 @@ export async function runDiff(args: string[], io: RenderIo, env: NodeJS.ProcessE
   const plan = planJob({
     jobId: after.id,
     previous: baseline,
-    observation: { kind: 'seen', summary: summarizeJob(after) },
+    observation: { kind: 'seen', reading: readJob(after) },
     listeners: [{ id: 1, filter: parsed.filter, card: 'posted' }],
     settings,
     now: polledAt,

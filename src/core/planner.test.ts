@@ -3,14 +3,14 @@ import { makeAlignment, makeJob, makeJobWithFiles } from '../../test/support/mak
 import type { DataJob } from '../domain/data-job.js';
 import type { Observation } from '../domain/diff.js';
 import type { SubscriptionFilter } from '../domain/events.js';
-import { summarizeJob } from '../domain/job-summary.js';
+import { readJob } from '../domain/job-reading.js';
 import type { OutboxItem } from '../domain/messages.js';
 import type { JobWatch } from '../domain/snapshot.js';
 import { answerToSkip, type CardStage, type Listener, ownerDeliveries, type PlanInput, planJob } from './planner.js';
 
 const settings = { stallAfterMinutes: 60, unreachableAfterMinutes: 10 };
 const T = (minutes: number) => new Date(Date.UTC(2026, 6, 28, 14, 0) + minutes * 60_000);
-const seen = (job: DataJob): Observation => ({ kind: 'seen', summary: summarizeJob(job) });
+const seen = (job: DataJob): Observation => ({ kind: 'seen', reading: readJob(job) });
 const down: Observation = { kind: 'unreachable', reason: 'SeekrFlow is not answering right now.' };
 
 const plan = (input: Partial<PlanInput> & Pick<PlanInput, 'observation'>) =>
@@ -209,7 +209,7 @@ describe('ownerDeliveries', () => {
 
 describe('which answer a poll may leave unread', () => {
   const read = (job: DataJob, bodyHash = 'h1'): JobWatch =>
-    plan({ observation: { kind: 'seen', summary: summarizeJob(job), bodyHash }, now: T(0) }).watch;
+    plan({ observation: { kind: 'seen', reading: readJob(job), bodyHash }, now: T(0) }).watch;
   const cases: { when: string; previous: JobWatch | null; listeners?: Listener[]; skip: string | null }[] = [
     { when: 'the watch was read from an answer', previous: read(processing), skip: 'h1' },
     { when: 'there is no watch yet', previous: null, skip: null },

@@ -1,8 +1,8 @@
 import { isTerminalStatus } from '../domain/data-job.js';
 import { type DiffSettings, diff, GONE_REASON, type Observation } from '../domain/diff.js';
 import { hears, isLoud, type JobEvent, type SubscriptionFilter } from '../domain/events.js';
-import { cardOfSnapshot, toJobCard } from '../domain/job-card.js';
-import type { JobSummary } from '../domain/job-summary.js';
+import { cardOfSnapshot } from '../domain/job-card.js';
+import type { CountedSummary } from '../domain/job-summary.js';
 import type { CardState, ThreadReply } from '../domain/messages.js';
 import { type JobWatch, knownBodyHash } from '../domain/snapshot.js';
 import type { NewDelivery } from './ports/outbox.js';
@@ -69,7 +69,7 @@ export interface JobPlan {
 export function planJob(input: PlanInput): JobPlan {
   const { previous, observation, listeners, now } = input;
   let { events, cardChanged, watch } = diff(previous, observation, now, input.settings);
-  const summary = observation.kind === 'seen' ? observation.summary : null;
+  const summary = observation.kind === 'seen' ? observation.reading.summary : null;
   const ended = summary?.ended ?? false;
   // A job is only polled while a subscription is active, so an ended job seen here has listeners
   // that never heard the end (they subscribed or resumed after it, or its first sighting was
@@ -118,7 +118,7 @@ export function planJob(input: PlanInput): JobPlan {
 
 function cardState(jobId: string, observation: Observation, watch: JobWatch, now: Date, final: boolean): CardState | null {
   const fetchedAt = now.toISOString();
-  if (observation.kind === 'seen') return { card: observation.card ?? toJobCard(observation.summary), fetchedAt };
+  if (observation.kind === 'seen') return { card: observation.reading.card, fetchedAt };
   if (observation.kind === 'gone' && watch.snapshot && watch.gone) {
     return { card: cardOfSnapshot(jobId, watch.snapshot), fetchedAt, gone: { since: watch.gone.since, final } };
   }
@@ -126,7 +126,7 @@ function cardState(jobId: string, observation: Observation, watch: JobWatch, now
 }
 
 /** The job ended, or has been gone too long: its subscriptions end with it (the reason is what `list` shows). */
-function endOf(summary: JobSummary | null, goneForGood: boolean, listeners: readonly Listener[]): JobPlan['end'] {
+function endOf(summary: CountedSummary | null, goneForGood: boolean, listeners: readonly Listener[]): JobPlan['end'] {
   const ids = listeners.map((l) => l.id);
   if (summary?.ended) return { ids, reason: summary.job.status };
   return goneForGood ? { ids, reason: GONE_REASON } : null;

@@ -233,8 +233,8 @@ const listenersOf = (memory: Memory, now: Date) =>
 function observationOf(jobId: string, result: RecheckResult, deps: PollPassDeps, report: PollPassReport): Observation {
   if (result.ok) {
     if ('unchanged' in result) return { kind: 'unchanged' };
-    const { summary, card } = 'reading' in result ? result.reading : readJob(result.job);
-    return { kind: 'seen', summary, card, bodyHash: result.bodyHash };
+    const reading = 'reading' in result ? result.reading : readJob(result.job);
+    return { kind: 'seen', reading, bodyHash: result.bodyHash };
   }
   report.fetchFailures += 1;
   const { kind, detail, requestId } = result.failure;
@@ -305,7 +305,7 @@ async function withOwners(
   deps: PollPassDeps,
   at: Date,
 ): Promise<{ deliveries: NewDelivery[]; end: JobPlan['end'] }> {
-  const ownerId = observation.kind === 'seen' ? observation.summary.job.user_id : '';
+  const ownerId = observation.kind === 'seen' ? observation.reading.summary.job.user_id : '';
   if (!deps.owners || !ownerId || !plan.replies.some(({ reply }) => needsAPerson(reply.event) || reply.event.type === 'ended')) {
     return { deliveries: plan.deliveries, end: plan.end };
   }

@@ -1,7 +1,6 @@
 import type { DataJob } from '../domain/data-job.js';
 import type { SubscriptionFilter } from '../domain/events.js';
-import { toJobCard } from '../domain/job-card.js';
-import { summarizeJob } from '../domain/job-summary.js';
+import { readJob } from '../domain/job-reading.js';
 import type { CardState } from '../domain/messages.js';
 import type { JobWatch } from '../domain/snapshot.js';
 import { PAUSED_BY_PERSON, type Subscription } from '../domain/subscription.js';
@@ -85,12 +84,12 @@ export async function subscribe(deps: SubscriptionDeps, request: SubscribeReques
 }
 
 function readForSubscribing(deps: SubscriptionDeps, jobId: string, fetched: { job: DataJob; bodyHash: string }, at: Date): Reading {
-  const summary = summarizeJob(fetched.job);
+  const reading = readJob(fetched.job);
   const baseline = planJob({
-    ...{ jobId, previous: null, observation: { kind: 'seen', summary, bodyHash: fetched.bodyHash } },
+    ...{ jobId, previous: null, observation: { kind: 'seen', reading, bodyHash: fetched.bodyHash } },
     ...{ listeners: [], settings: deps.settings, now: at, version: '0' },
   }).watch;
-  return { state: { card: toJobCard(summary), fetchedAt: at.toISOString() }, fetchedAt: at, baseline };
+  return { state: { card: reading.card, fetchedAt: at.toISOString() }, fetchedAt: at, baseline };
 }
 
 /**
@@ -201,7 +200,7 @@ async function haltCard(deps: SubscriptionDeps, subscription: Subscription, halt
   const fetched = await deps.jobs.getDataJob(subscription.jobId);
   if (fetched.ok) {
     await deps.notifier.updateCard(subscription.channelId, subscription.cardTs, {
-      state: { card: toJobCard(summarizeJob(fetched.job)), fetchedAt: halted.at },
+      state: { card: readJob(fetched.job).card, fetchedAt: halted.at },
       subscription: { subscriptionId: subscription.id, filter: subscription.filter, subscribedBy: subscription.createdBy },
       halted,
     });

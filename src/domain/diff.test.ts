@@ -10,12 +10,12 @@ import {
 } from '../../test/support/make-job.js';
 import type { DataJob } from './data-job.js';
 import { type DiffSettings, diff } from './diff.js';
-import { summarizeJob } from './job-summary.js';
+import { readJob } from './job-reading.js';
 import type { JobWatch } from './snapshot.js';
 
 const settings: DiffSettings = { stallAfterMinutes: 60, unreachableAfterMinutes: 10 };
 const T = (minutes: number) => new Date(Date.UTC(2026, 6, 28, 14, 0) + minutes * 60_000);
-const seen = (job: DataJob) => ({ kind: 'seen' as const, summary: summarizeJob(job) });
+const seen = (job: DataJob) => ({ kind: 'seen' as const, reading: readJob(job) });
 const down = { kind: 'unreachable' as const, reason: 'HTTP 503' };
 
 /** The watch after the first sighting of `job` at minute 0. */

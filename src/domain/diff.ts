@@ -2,8 +2,8 @@ import { clipLong } from './bounds.js';
 import { isTerminalStatus } from './data-job.js';
 import { FAILURE_GROUPS_PER_EVENT, type JobEvent, NAMES_PER_EVENT_GROUP } from './events.js';
 import { groupFailures } from './failure-groups.js';
-import type { JobCard } from './job-card.js';
-import type { JobSummary } from './job-summary.js';
+import type { JobReading } from './job-reading.js';
+import type { CountedSummary } from './job-summary.js';
 import { answerKey, failureKey, type JobSnapshot, type JobWatch, takeSnapshot } from './snapshot.js';
 
 /**
@@ -26,7 +26,8 @@ export interface DiffSettings {
  * the very answer the watch was read from again (so not read: only the clocks move), or no answer.
  */
 export type Observation =
-  | { kind: 'seen'; summary: JobSummary; bodyHash?: string; card?: JobCard }
+  /** The job was read: what the planner compares, and the card drawn from the whole job. */
+  | { kind: 'seen'; reading: JobReading; bodyHash?: string }
   | { kind: 'unchanged' }
   | { kind: 'unreachable'; reason: string }
   /** SeekrFlow says there is no such job (404), while it answers for others. */
@@ -67,7 +68,7 @@ function sameSnapshot(a: JobSnapshot, b: JobSnapshot): boolean {
   );
 }
 
-function statusEvents(prev: JobSnapshot, cur: JobSnapshot, summary: JobSummary): JobEvent[] {
+function statusEvents(prev: JobSnapshot, cur: JobSnapshot, summary: CountedSummary): JobEvent[] {
   const alignmentStarted = prev.alignment === null && cur.alignment !== null;
   const alignmentFinished =
     cur.alignment !== null && ALIGNMENT_ENDED.has(cur.alignment.status) && !(prev.alignment && ALIGNMENT_ENDED.has(prev.alignment.status));
@@ -86,7 +87,7 @@ function statusEvents(prev: JobSnapshot, cur: JobSnapshot, summary: JobSummary):
   return [];
 }
 
-function onSeen(prev: JobWatch | null, summary: JobSummary, now: Date, settings: DiffSettings): DiffResult {
+function onSeen(prev: JobWatch | null, summary: CountedSummary, now: Date, settings: DiffSettings): DiffResult {
   const nowIso = now.toISOString();
   const events: JobEvent[] = [];
   let cardChanged = false;
@@ -197,7 +198,7 @@ function onUnreachable(prev: JobWatch | null, reason: string, now: Date, setting
 export function diff(prev: JobWatch | null, observation: Observation, now: Date, settings: DiffSettings): DiffResult {
   switch (observation.kind) {
     case 'seen': {
-      const result = onSeen(prev, observation.summary, now, settings);
+      const result = onSeen(prev, observation.reading.summary, now, settings);
       const answer = observation.bodyHash ? answerKey(observation.bodyHash) : null;
       // Without a hash (a preview), a watch that never had one stays as it was written before hashes.
       return answer === null && !prev?.answer ? result : { ...result, watch: { ...result.watch, answer } };

@@ -33,6 +33,17 @@ export interface AlignmentView {
 
 export type FileCounts = Record<FileState, number>;
 
+/** A job without its long lists: what a summary keeps of it once it has counted them. */
+export type ListlessJob = { [K in keyof DataJob as K extends ListKey ? never : K]: DataJob[K] };
+type ListKey = 'files' | 'ingestion_jobs' | 'timeline';
+
+/**
+ * A summary whose job's lists were counted and dropped (a reading's, see job-reading.ts): everything
+ * the planner compares and tells, but not enough to draw a card from, which the type says (it is not
+ * a JobSummary, so it cannot be handed to toJobCard).
+ */
+export type CountedSummary = Omit<JobSummary, 'job'> & { job: ListlessJob };
+
 export interface JobSummary {
   job: DataJob;
   ended: boolean;

@@ -1,5 +1,5 @@
 import { clipNullable, clipShort, SHORT_TEXT_BOUND } from './bounds.js';
-import type { FileCounts, JobSummary } from './job-summary.js';
+import type { CountedSummary, FileCounts } from './job-summary.js';
 
 /**
  * What the bot remembers of a job between polls: small on purpose (no file lists, no timeline), so
@@ -29,7 +29,7 @@ export const failureKey = (f: { recordId: string | null; fileId: string }): stri
 export const EARLIER_FAILURES_KEPT = 1_000;
 
 /** The current failures (never forgotten while they fail, so never re-reported) after the most recent earlier ones. */
-function rememberFailures(summary: JobSummary, previouslyReported: readonly string[]): string[] {
+function rememberFailures(summary: CountedSummary, previouslyReported: readonly string[]): string[] {
   const current = new Set<string>();
   for (const f of summary.failed) current.add(failureKey(f));
   const seen = new Set(current);
@@ -44,7 +44,7 @@ function rememberFailures(summary: JobSummary, previouslyReported: readonly stri
   return [...earlier.reverse(), ...current];
 }
 
-export function takeSnapshot(summary: JobSummary, previouslyReported: readonly string[] = []): JobSnapshot {
+export function takeSnapshot(summary: CountedSummary, previouslyReported: readonly string[] = []): JobSnapshot {
   const a = summary.alignment;
   return {
     name: clipShort(summary.job.name),

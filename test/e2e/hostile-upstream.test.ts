@@ -7,7 +7,7 @@ import { planJob } from '../../src/core/planner.js';
 import type { FetchResult } from '../../src/core/ports/job-source.js';
 import type { DataJob } from '../../src/domain/data-job.js';
 import type { JobEvent } from '../../src/domain/events.js';
-import { summarizeJob } from '../../src/domain/job-summary.js';
+import { readJob } from '../../src/domain/job-reading.js';
 import { createSeekrFlowClient, MB } from '../../src/seekrflow/client.js';
 import { renderCard } from '../../src/slack/blocks/card.js';
 import { renderEventReply } from '../../src/slack/blocks/event-reply.js';
@@ -163,7 +163,7 @@ function planInput(
   return {
     jobId: JOB,
     previous,
-    observation: { kind: 'seen' as const, summary: summarizeJob(job) },
+    observation: { kind: 'seen' as const, reading: readJob(job) },
     listeners,
     settings: { stallAfterMinutes: 60, unreachableAfterMinutes: 10 },
     now: new Date('2026-07-28T15:00:00Z'),

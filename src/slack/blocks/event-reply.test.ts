@@ -4,7 +4,7 @@ import { makeJobWithFiles, wordFor } from '../../../test/support/make-job.js';
 import { diff } from '../../domain/diff.js';
 import type { JobEvent } from '../../domain/events.js';
 import type { FailureGroup } from '../../domain/failure-groups.js';
-import { summarizeJob } from '../../domain/job-summary.js';
+import { readJob } from '../../domain/job-reading.js';
 import type { MessagePayload } from './block-kit.js';
 import { renderEventReply } from './event-reply.js';
 import { BLOCKS_TEXT_BUDGET } from './limits.js';
@@ -21,8 +21,8 @@ function failedEvent(files: { name: string; error: string; fix?: string }[]): Jo
   const settings = { stallAfterMinutes: 60, unreachableAfterMinutes: 10 };
   const before = makeJobWithFiles(files.map(() => ({ state: 'processing' as const })));
   const after = makeJobWithFiles(files.map((f) => ({ state: 'failed' as const, ...f })));
-  const watch = diff(null, { kind: 'seen', summary: summarizeJob(before) }, new Date(0), settings).watch;
-  const [event] = diff(watch, { kind: 'seen', summary: summarizeJob(after) }, new Date(60_000), settings).events;
+  const watch = diff(null, { kind: 'seen', reading: readJob(before) }, new Date(0), settings).watch;
+  const [event] = diff(watch, { kind: 'seen', reading: readJob(after) }, new Date(60_000), settings).events;
   if (!event) throw new Error('no event');
   return event;
 }
