@@ -4,7 +4,7 @@ import { hears, isLoud, type JobEvent, type SubscriptionFilter } from '../domain
 import { cardOfSnapshot } from '../domain/job-card.js';
 import type { CountedSummary } from '../domain/job-summary.js';
 import type { CardState, ThreadReply } from '../domain/messages.js';
-import { type JobWatch, knownBodyHash } from '../domain/snapshot.js';
+import { type JobWatch, lastBodyHash } from '../domain/snapshot.js';
 import type { NewDelivery } from './ports/outbox.js';
 
 /**
@@ -140,7 +140,7 @@ function endOf(summary: CountedSummary | null, goneForGood: boolean, listeners: 
  * (an end is told to every newcomer), and no listener's card waits to be posted (a card needs the job).
  */
 export function answerToSkip(previous: JobWatch | null, listeners: readonly Listener[]): string | null {
-  const known = knownBodyHash(previous);
+  const known = lastBodyHash(previous);
   // A job that was gone and answers again must be read: its return is told.
   if (known === null || !previous?.snapshot || previous.unreachableSince !== null || previous.gone) return null;
   if (isTerminalStatus(previous.snapshot.status) || listeners.some((l) => l.card === 'to_post')) return null;

@@ -4,7 +4,7 @@ import { FAILURE_GROUPS_PER_EVENT, type JobEvent, NAMES_PER_EVENT_GROUP } from '
 import { groupFailures } from './failure-groups.js';
 import type { JobReading } from './job-reading.js';
 import type { CountedSummary } from './job-summary.js';
-import { answerKey, failureKey, type JobSnapshot, type JobWatch, takeSnapshot } from './snapshot.js';
+import { failureKey, type JobSnapshot, type JobWatch, takeSnapshot } from './snapshot.js';
 
 /**
  * Edge-triggered change detection: compares what a poll saw with what the bot remembered and says
@@ -199,7 +199,7 @@ export function diff(prev: JobWatch | null, observation: Observation, now: Date,
   switch (observation.kind) {
     case 'seen': {
       const result = onSeen(prev, observation.reading.summary, now, settings);
-      const answer = observation.bodyHash ? answerKey(observation.bodyHash) : null;
+      const answer = observation.bodyHash ?? null;
       // Without a hash (a preview), a watch that never had one stays as it was written before hashes.
       return answer === null && !prev?.answer ? result : { ...result, watch: { ...result.watch, answer } };
     }

@@ -111,7 +111,7 @@ function visitFiles(job: DataJob, visit: FileVisitor): void {
 /**
  * The common shape, read without any map: one live record per file, in the order of `files[]`
  * (a job ingested once). False, having visited nothing, when the shape differs; then the general
- * path decides. With 20,000 files this is ~100× faster than hashing every id.
+ * path decides. For a large job this is far cheaper than hashing every id.
  */
 function visitFilesInOrder(job: DataJob, visit: FileVisitor): boolean {
   const live: IngestionRecord[] = [];

@@ -74,7 +74,7 @@ export interface JobWatch {
   unreachableSince: string | null;
   unreachableNotified: boolean;
   /**
-   * Which answer the snapshot was read from: `answerKey` of its bytes' hash. The same bytes again
+   * Which answer the snapshot was read from: its `bodyHash` (see lastBodyHash). The same bytes again
    * mean the same job, so the next poll need not read them (absent in watches stored before).
    */
   answer?: string | null;
@@ -87,21 +87,12 @@ export interface JobWatch {
 }
 
 /**
- * What a watch keeps of the answer it was read from: the client's `bodyHash`, which names the
- * reading the build made of it (seekrflow/reading-version.ts, a hash of the code that reads a job and
- * of this file's), the bytes' hash and their length. A build that reads jobs differently never
- * matches it, and reads the next answer in full once, even if SeekrFlow's bytes did not change.
+ * The identity of the answer the watch was read from, whichever build read it: the client's
+ * `bodyHash`, which names the reading the build made of it (seekrflow/reading-version.ts), the bytes'
+ * hash and their length. Only an answer read by this build can be found unchanged: a build that reads
+ * jobs differently never matches it, and reads the next answer in full once, even if SeekrFlow's
+ * bytes did not change. Its size still says where a large answer is best read.
  */
-export const answerKey = (bodyHash: string): string => bodyHash;
-
-/** The identity of the answer the watch was read from, whichever build read it (its size is still its size). */
 export function lastBodyHash(watch: JobWatch | null): string | null {
   return watch?.answer ?? null;
 }
-
-/**
- * The identity a recheck may find unchanged. Only an answer read by this build can be: the identity
- * carries the reading version, so one stored by another build (or before versions were hashed,
- * `1:<sha-256>.<bytes>`) is never the client's.
- */
-export const knownBodyHash = lastBodyHash;

@@ -12,7 +12,7 @@ export const API_STRING_BOUND = 4_096;
 /**
  * Cuts every string of freshly parsed JSON to `max`, in place, as copies that do not keep the answer
  * alive. Iterative, so a deeply nested answer cannot overflow the stack; one pass with no allocation
- * for what needs no cut (about 5 ms for a 12 MB answer of 20,000 files, against ~60 ms to parse it).
+ * for what needs no cut, so that it costs a small part of parsing the answer.
  */
 export function boundStrings(root: unknown, max = API_STRING_BOUND): unknown {
   if (typeof root === 'string') return clip(root, max);

@@ -60,17 +60,16 @@ export interface RemoteBody extends BodySink {
 export const MB = 1024 * 1024;
 
 /**
- * A poll's recheck of an answer this large is made on a reader thread: about a 400-file job, which
- * JSON.parse takes some 3 ms for here. Below it, a recheck costs the event loop less than a hop.
+ * A poll's recheck of an answer this large (a job of some hundreds of files) is made on a reader
+ * thread. Below it, a recheck costs the event loop less than the hop to a thread and back.
  */
 export const LARGE_ANSWER_BYTES = 512 * 1024;
 
 /**
- * A full read (a look-up, a subscribe) sends its answer to a reader thread from this size on: about a
- * 6,500-file job, whose reading would hold the event loop for some 100 ms. Below it the job is read
+ * A full read (a look-up, a subscribe) sends its answer to a reader thread from this size on (jobs of
+ * thousands of files, whose reading would hold the event loop too long). Below it the job is read
  * where it arrives, as its caller needs the whole job there: shipping it back from a thread (a
- * structured clone as large as the answer) made a 2,000-file look-up's overhead about four times
- * larger, and saved the event loop little.
+ * structured clone as large as the answer) cost a look-up more than it spared the event loop.
  */
 export const LARGE_JOB_BYTES = 8 * 1024 * 1024;
 

@@ -7,9 +7,10 @@ import { longestCallMs, type RecheckThreads, type RemoteBody, type SeekrFlowClie
  * A poll's rechecks on other threads: each reader thread runs a SeekrFlow client of its own, so an
  * answer's bytes are received, hashed and (when they changed) read there, and never reach the event
  * loop. A read whose answer turns out large where it was made (a look-up's, a subscribe's, a first
- * pass's) sends its bytes to a thread as they arrive (`openBody`), and the thread reads them. A heavy pass receives hundreds of megabytes: on the event loop, the socket's chunks alone
- * forced scavenges of 38–76 ms on a VM of the CI kind, and a changed 2,000-file answer holds a thread
- * for 20 ms or more. Slash commands need the event loop within 3 seconds, and should get it at once.
+ * pass's) sends its bytes to a thread as they arrive (`openBody`), and the thread reads them. A heavy
+ * pass receives hundreds of megabytes, whose chunks alone force long scavenges on the event loop, and
+ * a changed large answer holds a thread for a while; slash commands need the event loop within 3
+ * seconds, and should get it at once (docs/benchmarks.md has the figures).
  */
 
 /** What a reader thread's client is made of: the bot's, without threads of its own. */
@@ -17,8 +18,8 @@ export type ThreadClientOptions = Omit<SeekrFlowClientOptions, 'reader'>;
 
 /**
  * The pool the bot runs with: a reader thread for each core but the event loop's, at least one, at
- * most 4. On two cores, two readers made a heavy pass slower than one (2.2 s against 1.9 s for 96
- * changed jobs of 2,000 files) and bigger (414 MB against 311 MB at the peak).
+ * most 4: on two cores, two readers made a heavy pass both slower and bigger than one (see
+ * docs/benchmarks.md, "Reader threads").
  */
 export const botReadPool = (client: ThreadClientOptions): ReadPool =>
   createReadPool({ size: Math.max(1, Math.min(4, availableParallelism() - 1)), client });
@@ -185,10 +186,8 @@ export function createReadPool(options: ReadPoolOptions): ReadPool {
 
 /**
  * A reader thread's young generation, smaller than V8's default: the heavy benchmark's all-changed
- * pass (96 answers of 2.4 MB read on the thread) peaked at 201–217 MB with 8 MB against 239–253 MB
- * with the default, and took 2,493–2,751 ms against 2,823–3,253 ms (SQLite, four runs of each);
- * 4 MB was slower (3,273 and 3,302 ms). It bounds nothing else: old space still takes what a 64 MB
- * answer needs.
+ * pass peaks lower and runs faster with it, and a smaller one was slower (see docs/benchmarks.md,
+ * "Reader threads"). It bounds nothing else: old space still takes what the largest answer needs.
  */
 const READER_YOUNG_GENERATION_MB = 8;
 

@@ -173,7 +173,7 @@ class Gate {
    * Slack answered the call of `ticket`. A bucket that was full when the call was taken was, for
    * Slack, still full until the call arrived, some time before the answer: it starts refilling only
    * now, so the gate never runs ahead of Slack's bucket by the call's latency (with a burst as large
-   * as Slack's, 50 ms of latency on a burst's first call earned the call after the burst a 429).
+   * as Slack's, the latency of a burst's first call earned the call after the burst a 429).
    * One call per burst does this, whatever else is in flight meanwhile.
    */
   answered(ticket: Ticket): void {
