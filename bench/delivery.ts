@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ import { openStore } from '../src/storage/open-store.js';
 import { DEFAULT_RATE_LIMITS } from '../test/support/fake-slack/faults.js';
 import type { Rate } from '../test/support/fake-slack/types.js';
 import { makeJobWithFiles } from '../test/support/make-job.js';
+import { startLineChild } from './bench-support.js';
 
 /**
  * Delivery under Slack's limits: 1,000 subscriptions (100 channels × 10 jobs), every job changing
@@ -64,39 +64,18 @@ type Call = [
   threadTs: string | null,
 ];
 
-/** The fake Slack as a child process (bench/fake-slack-process.ts), driven line by line. */
+/** The fake Slack as a child process (bench/fake-slack-process.ts), spoken to as every benchmark child is. */
 async function startFakeSlackProcess() {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/fake-slack-process.ts'], {
-    env: { ...process.env, BENCH_CHANNELS: String(CHANNELS) },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const waiters: Array<(line: string) => void> = [];
-  let buffered = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    buffered += chunk;
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    for (const line of parts) waiters.shift()?.(line);
-  });
-  const next = () => new Promise<string>((resolve) => waiters.push(resolve));
-  const first = next();
-  const info = JSON.parse(await first) as { apiUrl: string; botToken: string };
-  const ask = async (command: string) => {
-    const answer = next();
-    child.stdin.write(`${command}\n`);
-    return JSON.parse(await answer) as unknown;
-  };
+  const child = startLineChild('bench/fake-slack-process.ts', { BENCH_CHANNELS: String(CHANNELS) });
+  const info = (await child.next()) as unknown as { apiUrl: string; botToken: string };
   return {
     ...info,
-    enforce: (scale: number) => ask(`enforce ${scale}`),
-    count: async () => ((await ask('count')) as { calls: number }).calls,
-    calls: async (from: number) => (await ask(`calls ${from}`)) as Call[],
-    close: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.stdin.end();
-      }),
+    enforce: (scale: number) => child.ask(`enforce ${scale}`),
+    count: async () => (await child.ask('count')).calls as number,
+    calls: async (from: number) => (await child.ask(`calls ${from}`)).rows as Call[],
+    close: async () => {
+      await child.close();
+    },
   };
 }
 

@@ -38,7 +38,7 @@ onStdinLines((line) => {
     const rows = slack.calls
       .slice(Number(arg))
       .map((c) => [c.method, c.at, c.status, c.response.ok === true, c.args.channel ?? null, c.rateLimited, c.args.thread_ts ?? null]);
-    process.stdout.write(`${JSON.stringify(rows)}\n`);
+    process.stdout.write(`${JSON.stringify({ rows })}\n`);
   }
   if (command === 'count') process.stdout.write(`${JSON.stringify({ calls: slack.calls.length, now: slack.clock.now() })}\n`);
 });
