@@ -303,27 +303,25 @@ describe('subscriptions', () => {
   });
 
   it('Slack 429: waits Retry-After and posts the reply exactly once', async () => {
-    // Due deliveries are picked up by a timer every 2 s (src/main.ts), so a delivery due at t goes
-    // out at the first tick after t: up to 2 s late. A 2 s backoff (delivery's base) therefore lands
-    // 2–4 s after the 429. A Retry-After of 5 s lands 5–7 s after it: the two windows cannot
-    // overlap, so a client that ignored Retry-After fails here whatever the timer's phase. (With 3 s
-    // they overlap, and a plain backoff passed every time it was tried.)
+    // Delivery's own backoff after a 429 would retry within seconds; a Retry-After longer than that
+    // backoff's longest wait tells the two apart. Only the lower bound is asserted: a busy machine
+    // makes the reply later, never earlier, so the test holds under load and still fails for a client
+    // that ignores Retry-After.
     const RETRY_AFTER_MS = 5_000;
-    const DELIVERY_INTERVAL_MS = 2_000;
     const { states, card } = await subscribedJob();
     h.slack.rateLimit('chat.postMessage', RETRY_AFTER_MS / 1000, { times: 1 });
     h.sim.putJob(states[1] as DataJob);
     await h.bot.pollNow();
-    expect(h.slack.thread('C_DATA_JOBS', card.ts)).toHaveLength(0);
-    const limited = h.slack.callsTo('chat.postMessage').find((c) => c.status === 429);
-    if (!limited) throw new Error('the reply was never rate limited');
+    const limited = await waitFor(
+      () => h.slack.callsTo('chat.postMessage').find((c) => c.status === 429 && c.args.thread_ts === card.ts),
+      'the reply rate limited',
+      10_000,
+    );
 
-    const reply = await waitFor(() => h.slack.thread('C_DATA_JOBS', card.ts)[0], 'the reply after Retry-After', 10_000);
+    const reply = await waitFor(() => h.slack.thread('C_DATA_JOBS', card.ts)[0], 'the reply after Retry-After', 20_000);
     const posted = h.slack.callsTo('chat.postMessage').find((c) => c.status === 200 && c.response.ts === reply.ts);
     if (!posted) throw new Error('no call record for the reply');
-    const waited = posted.at - limited.at;
-    expect(waited).toBeGreaterThanOrEqual(RETRY_AFTER_MS);
-    expect(waited).toBeLessThan(RETRY_AFTER_MS + DELIVERY_INTERVAL_MS + 500);
+    expect(posted.at - limited.at).toBeGreaterThanOrEqual(RETRY_AFTER_MS);
 
     // Exactly once: after the delivery runs that follow (the timer's) there is still one reply, and one successful post of it.
     await deliveryRunsSince([h], logMark([h]));
