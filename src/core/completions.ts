@@ -1,20 +1,33 @@
-import type { DeliverDeps } from './delivery.js';
+import type { Outbox } from './ports/outbox.js';
+import type { SubscriptionStore } from './ports/subscriptions.js';
+
+/** What a delivery run asks of the outbox. */
+export type DeliveryOutbox = Pick<
+  Outbox,
+  'claimDeliveries' | 'renewClaim' | 'completeDelivery' | 'completeDeliveries' | 'retryDelivery' | 'releaseDeliveries'
+>;
+
+/** What a delivery run asks of the subscriptions. */
+export type DeliverySubscriptions = Pick<
+  SubscriptionStore,
+  'getSubscription' | 'setCardTs' | 'pauseSubscription' | 'recordDeliveryResult' | 'recordDeliveryResults'
+>;
 
 /**
- * Completions and results are written in batches, not one round trip each (30,000 deliveries cost
- * PostgreSQL half a minute one by one). A crash before a flush costs nothing but a look: a reply
+ * Completions and results are written in batches, not one round trip each (one by one, a large
+ * run's round trips cost more than its sends). A crash before a flush costs nothing but a look: a reply
  * sent and not yet recorded is found in its thread before it would be sent again.
  */
 export class Completions {
   readonly #done: number[] = [];
   #oldest = 0;
   readonly #results: { subscriptionId: number; result: string; at: Date }[] = [];
-  readonly outbox: DeliverDeps['outbox'];
-  readonly subscriptions: DeliverDeps['subscriptions'];
+  readonly outbox: DeliveryOutbox;
+  readonly subscriptions: DeliverySubscriptions;
 
   constructor(
-    private readonly store: DeliverDeps['outbox'],
-    private readonly subscriptionStore: DeliverDeps['subscriptions'],
+    private readonly store: DeliveryOutbox,
+    private readonly subscriptionStore: DeliverySubscriptions,
   ) {
     this.outbox = {
       claimDeliveries: (...args) => store.claimDeliveries(...args),

@@ -1,11 +1,10 @@
 import { pauseReason, type Subscription } from '../domain/subscription.js';
 import { mapWithConcurrency } from '../util/concurrency.js';
-import { Completions } from './completions.js';
+import { Completions, type DeliveryOutbox, type DeliverySubscriptions } from './completions.js';
 import type { CredentialState } from './credentials.js';
 import type { Log } from './ports/log.js';
 import type { AudienceCheck, LivingCard, Notice, Notifier, SendOutcome, ThreadKeys } from './ports/notifier.js';
-import type { Delivery, Outbox } from './ports/outbox.js';
-import type { SubscriptionStore } from './ports/subscriptions.js';
+import type { Delivery } from './ports/outbox.js';
 
 /**
  * Sends what the outbox holds, in order per subscription, each delivery claimed before it is sent
@@ -26,10 +25,7 @@ import type { SubscriptionStore } from './ports/subscriptions.js';
  */
 
 export interface DeliverDeps {
-  outbox: Pick<
-    Outbox,
-    'claimDeliveries' | 'renewClaim' | 'completeDelivery' | 'completeDeliveries' | 'retryDelivery' | 'releaseDeliveries'
-  >;
+  outbox: DeliveryOutbox;
   /** Shared with the rest of the bot: while the token is refused nothing is sent. */
   credentials?: CredentialState;
   /**
@@ -37,10 +33,7 @@ export interface DeliverDeps {
    * (the database was away) are written by the next one instead of waiting for their claims to expire.
    */
   completions?: Completions;
-  subscriptions: Pick<
-    SubscriptionStore,
-    'getSubscription' | 'setCardTs' | 'pauseSubscription' | 'recordDeliveryResult' | 'recordDeliveryResults'
-  >;
+  subscriptions: DeliverySubscriptions;
   notifier: Notifier;
   /**
    * Asked once per subscription and run, before anything is sent: whether its messages may still go
