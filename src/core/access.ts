@@ -26,7 +26,10 @@ export type Action =
   /** The App Home: the person's own subscriptions, from the bot's store. */
   | 'home'
   /** "Watch this job" opens its form; subscribing from it is a 'subscribe'. */
-  | 'watch';
+  | 'watch'
+  /** Asking SeekrFlow to start or cancel a job's alignment (core/actions.ts narrows who may). */
+  | 'start_alignment'
+  | 'cancel_alignment';
 
 /** Actions that read SeekrFlow: they count against the per-user limit. */
 const READS_SEEKRFLOW: ReadonlySet<Action> = new Set([
@@ -40,6 +43,8 @@ const READS_SEEKRFLOW: ReadonlySet<Action> = new Set([
   'pause',
   'resume',
   'unfurl',
+  'start_alignment',
+  'cancel_alignment',
 ]);
 /**
  * Actions that put job data where everyone in the channel reads it (or, for 'watch', are about to),
@@ -193,7 +198,7 @@ function isOtherOrganisation(person: Person, installation: Installation): boolea
 }
 
 /** True, false, or null when a group's members could not be read. */
-async function inAnyGroup(directory: Directory, groups: readonly string[], userId: string): Promise<boolean | null> {
+export async function inAnyGroup(directory: Directory, groups: readonly string[], userId: string): Promise<boolean | null> {
   let unknown = false;
   for (const group of groups) {
     const members = await directory.groupMembers(group);
@@ -207,7 +212,7 @@ async function inAnyGroup(directory: Directory, groups: readonly string[], userI
  * One structured line per refusal and per change to what a channel receives: who, where, which job,
  * what and why. Never the job's contents.
  */
-export function audit(logger: Log, request: AccessRequest, outcome: 'refused' | 'done', reason?: string): void {
+export function audit(logger: Log, request: AccessRequest, outcome: 'refused' | 'done' | 'failed', reason?: string): void {
   logger.info(
     {
       audit: true,

@@ -3,6 +3,7 @@ import type { JobEvent, SubscriptionFilter } from '../domain/events.js';
 import type { JobCard } from '../domain/job-card.js';
 import type { JobReading } from '../domain/job-reading.js';
 import type { JobWatch } from '../domain/snapshot.js';
+import type { ActionClaimStore } from './ports/actions.js';
 
 /**
  * The interfaces the core works through, and that the adapters implement: SeekrFlow (`JobSource`),
@@ -415,7 +416,8 @@ export interface Store
     StatsStore,
     FeedStore,
     OwnerStore,
-    OwnerEmailStore {
+    OwnerEmailStore,
+    ActionClaimStore {
   readonly engine: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }
