@@ -97,11 +97,13 @@ describe.each(['http', 'socket'] as const)('actions from Slack (%s)', (mode) => 
 
   it('someone outside the groups is refused in one sentence, and SeekrFlow is not asked', async () => {
     const job = await subscribedJob('ready_to_start');
+    h.sim.resetRequests();
     const since = h.logs.length;
     await h.click({ channel: 'C_DATA_JOBS', ts: job.card().ts }, ALIGNMENT_ACTIONS.start, BOB);
     await told(/Only the people whoever runs the bot allows/, 'the refusal');
     await clicksDone(since, job.id);
-    expect(posts(job.id, 'start')).toBe(0);
+    // Not even read.
+    expect(h.sim.requestCount(job.id)).toBe(0);
     expect(h.sim.getJob(job.id)?.status).toBe('ready_to_start');
     const audits = auditLines(since, job.id);
     expect(audits).toHaveLength(1);
@@ -203,6 +205,13 @@ describe.each(['http', 'socket'] as const)('actions from Slack (%s)', (mode) => 
     expect(posts(ready.id, 'start')).toBe(0);
     await h.click({ ephemeralTs: answer.ts as string }, ALIGNMENT_ACTIONS.start, ANA);
     await waitFor(() => posts(ready.id, 'start') === 1, 'the POST');
+    // The confirmation becomes the job's card, as it is now.
+    const replaced = await waitFor(() => {
+      const e = h.slack.ephemeral(answer.ts as string);
+      return e && e.replaced > 0 ? e : undefined;
+    }, 'the confirmation replaced');
+    expect(visibleText(replaced)).toMatch(/Pending|Queued/);
+    expect(buttonOf(replaced, ALIGNMENT_ACTIONS.cancel)).toBeDefined();
 
     const running = await subscribedJob('running');
     const cancel = await h.ask(`cancel ${running.id}`, { user: ANA });
