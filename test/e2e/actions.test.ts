@@ -1,11 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import type { DataJob } from '../../src/domain/data-job.js';
+import { createLogger } from '../../src/logger.js';
+import { type RunningBot, startBot } from '../../src/main.js';
 import { ALIGNMENT_ACTIONS } from '../../src/slack/blocks/alignment-button.js';
+import { dropSchema, newTestSchemaName, testDatabaseUrl } from '../storage/pg-test-schema.js';
 import { checkMessage } from '../support/block-kit-rules.js';
-import { findAction } from '../support/fake-slack/payloads.js';
+import { clickButton, findAction } from '../support/fake-slack/payloads.js';
 import type { SlackMessage } from '../support/fake-slack/types.js';
-import { type Harness, startHarness, USER, visibleText, waitFor } from '../support/harness.js';
+import { type Harness, SIGNING_SECRET, startHarness, USER, visibleText, waitFor } from '../support/harness.js';
 import { makeJob } from '../support/make-job.js';
+import { sendBlockActions } from '../support/slack-requests.js';
 
 /**
  * Starting and cancelling a job's alignment from Slack, through the real bot: the living card's
@@ -260,5 +265,48 @@ describe.each(['http', 'socket'] as const)('with ACTION_USERGROUPS unset (%s)', 
       expect(visibleText((await h.ask(`${verb} ${ready.id}`)).body as object)).toMatch(/from Slack is off/);
     }
     expect(h.sim.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+  });
+});
+
+describe.skipIf(!testDatabaseUrl)('two replicas on one PostgreSQL', () => {
+  const schema = newTestSchemaName('datajob_actions');
+  let h: Harness;
+  let replica: RunningBot;
+  beforeAll(async () => {
+    h = await startHarness({ env: { ACTION_USERGROUPS: GROUP, DATABASE_URL: testDatabaseUrl as string, DATABASE_SCHEMA: schema } });
+    h.slack.addUser({ id: ANA, name: 'ana' });
+    h.slack.addUsergroup({ id: GROUP, users: [ANA] });
+    replica = await startBot(loadConfig(h.env), { logger: createLogger({ level: 'silent', secrets: [] }) });
+  });
+  afterAll(async () => {
+    await replica?.stop();
+    await h.stop();
+    await dropSchema(testDatabaseUrl as string, schema);
+  });
+
+  it('the same click reaching both replicas at once asks SeekrFlow once', async () => {
+    const { id } = h.sim.createJob('happy', { overrides: { name: 'Replicated action' } });
+    h.sim.advanceUntil(id, 'ready_to_start');
+    expect(visibleText((await h.ask(`subscribe ${id}`)).body as object)).toMatch(/Subscribed/);
+    const card = h.slack.topLevel('C_DATA_JOBS').find((m) => visibleText(m).includes('Replicated action'));
+    if (!card) throw new Error('no card');
+    h.sim.setFault({ kind: 'latency', ms: 200 }, { jobId: id });
+    const urls = [h.botUrl, `http://127.0.0.1:${replica.port}/slack/events`];
+    // Slack retries a click it thinks timed out, and either replica may get it.
+    const sent = await Promise.all(
+      [...urls, ...urls].map((url) =>
+        sendBlockActions(
+          url,
+          SIGNING_SECRET,
+          clickButton(h.slack, { channel: 'C_DATA_JOBS', ts: card.ts, actionId: ALIGNMENT_ACTIONS.start, user: { id: ANA, name: 'ana' } }),
+        ),
+      ),
+    );
+    expect(sent.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    await waitFor(
+      () => h.slack.responsesAll().filter((r) => /Alignment started|already asked/.test(visibleText(r.body as object))).length >= 4,
+      'four answers',
+    );
+    expect(h.sim.requests.filter((r) => r.method === 'POST' && r.rawPath.endsWith(`${id}/start`))).toHaveLength(1);
   });
 });
