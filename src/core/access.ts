@@ -198,7 +198,11 @@ function isOtherOrganisation(person: Person, installation: Installation): boolea
 }
 
 /** True, false, or null when a group's members could not be read. */
-export async function inAnyGroup(directory: Directory, groups: readonly string[], userId: string): Promise<boolean | null> {
+export async function inAnyGroup(
+  directory: Pick<Directory, 'groupMembers'>,
+  groups: readonly string[],
+  userId: string,
+): Promise<boolean | null> {
   let unknown = false;
   for (const group of groups) {
     const members = await directory.groupMembers(group);

@@ -32,7 +32,7 @@ export async function startServers(
       homeRefreshMs: config.slack.homeRefreshSeconds * 1000,
       logger: componentLogger(parts, 'listeners'),
       actions: {
-        ...{ policy: config.actions, client: seekrflow.client, claims: store },
+        ...{ policy: config.actions, client: seekrflow.client, claims: store, watches: store },
         count: (kind, outcome) => parts.metrics.action(kind, outcome),
         // Delivery runs only where the poll lease is held; elsewhere its next tick takes it.
         deliverSoon: () => void delivery.now(),

@@ -4,8 +4,9 @@ import type { DataJob } from '../../src/domain/data-job.js';
 import { createLogger } from '../../src/logger.js';
 import { type RunningBot, startBot } from '../../src/main.js';
 import { ALIGNMENT_ACTIONS } from '../../src/slack/blocks/alignment-button.js';
+import { HOME_START_ALIGNMENT } from '../../src/slack/blocks/home-waiting.js';
 import { dropSchema, newTestSchemaName, testDatabaseUrl } from '../storage/pg-test-schema.js';
-import { checkMessage } from '../support/block-kit-rules.js';
+import { checkHomeView, checkMessage } from '../support/block-kit-rules.js';
 import { clickButton, findAction } from '../support/fake-slack/payloads.js';
 import type { SlackMessage } from '../support/fake-slack/types.js';
 import { type Harness, SIGNING_SECRET, startHarness, USER, visibleText, waitFor } from '../support/harness.js';
@@ -30,7 +31,7 @@ let names = 0;
 describe.each(['http', 'socket'] as const)('actions from Slack (%s)', (mode) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ mode, env: { ACTION_USERGROUPS: GROUP, SEEKRFLOW_JOB_URL_TEMPLATE: TEMPLATE } });
+    h = await startHarness({ mode, env: { ACTION_USERGROUPS: GROUP, SEEKRFLOW_JOB_URL_TEMPLATE: TEMPLATE, HOME_REFRESH_SECONDS: '1' } });
     for (const id of [ANA, BOB, OWEN]) h.slack.addUser({ id, name: id.slice(2).toLowerCase() });
     h.slack.addUsergroup({ id: GROUP, users: [ANA] });
     // Owen owns the simulator's jobs in SeekrFlow (the key's user).
@@ -199,6 +200,42 @@ describe.each(['http', 'socket'] as const)('actions from Slack (%s)', (mode) => 
     expect(h.sim.getJob(job.id)?.status).toBe('cancelled');
     await waitFor(() => threadOf(job.card()).some((m) => visibleText(m).includes(`Alignment cancelled by <@${ANA}>`)), 'the thread');
     await waitFor(() => /Cancelled/.test(visibleText(job.card())) && !buttonOf(job.card(), ALIGNMENT_ACTIONS.cancel), 'the card');
+  });
+
+  it('the Home shows what waits for you: a member may start any ready job from there, an owner sees their own', async () => {
+    const job = await subscribedJob('ready_to_start');
+    // Owners' jobs are the ones discovery read from the team's list: a feed makes it read it.
+    expect(visibleText((await h.ask('subscribe team', { channel: 'C_GENERAL' })).body as object)).toMatch(/team/i);
+    await h.bot.discoverNow();
+    const homeOf = async (user: string) => {
+      const before = h.slack.homeView(user)?.publishes ?? 0;
+      await h.slack.openHome({ user });
+      return waitFor(() => ((h.slack.homeView(user)?.publishes ?? 0) > before ? h.slack.homeView(user) : undefined), `${user}'s Home`);
+    };
+    const anaHome = await homeOf(ANA);
+    expect(checkHomeView(h.slack.callsTo('views.publish').at(-1)?.args.view)).toBeNull();
+    expect(visibleText({ blocks: anaHome.blocks })).toMatch(/Waiting for you/);
+    const section = (anaHome.blocks as Array<{ block_id: string; text?: { text: string }; accessory?: { action_id: string } }>).find((b) =>
+      b.text?.text.includes(job.name),
+    );
+    expect(section?.accessory).toMatchObject({ action_id: HOME_START_ALIGNMENT, confirm: expect.anything() });
+    // Owen owns it but is in no group: he sees it waiting, with no button.
+    const owenHome = await homeOf(OWEN);
+    expect(visibleText({ blocks: owenHome.blocks })).toContain(job.name);
+    expect(JSON.stringify(owenHome.blocks)).not.toContain(HOME_START_ALIGNMENT);
+    // Bob owns nothing and may not act: nothing waits for him.
+    expect(visibleText({ blocks: (await homeOf(BOB)).blocks })).not.toMatch(/Waiting for you/);
+
+    const before = h.slack.homeView(ANA)?.publishes ?? 0;
+    await h.click({ homeOf: ANA }, HOME_START_ALIGNMENT, ANA, section?.block_id);
+    await waitFor(() => posts(job.id, 'start') === 1, 'the POST');
+    await waitFor(
+      () =>
+        (h.slack.homeView(ANA)?.publishes ?? 0) > before &&
+        /Alignment started/.test(visibleText({ blocks: h.slack.homeView(ANA)?.blocks })),
+      'the notice on the Home',
+    );
+    await waitFor(() => threadOf(job.card()).some((m) => visibleText(m).includes(`Alignment started by <@${ANA}>`)), 'the thread');
   });
 
   it('/datajob start and cancel answer with the same confirmation; nothing is done before it is clicked', async () => {

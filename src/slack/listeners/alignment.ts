@@ -2,8 +2,12 @@ import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
 import { act } from '../../core/actions.js';
 import type { AlignmentAction } from '../../core/ports/actions.js';
 import type { DataJob } from '../../domain/data-job.js';
+import { normalizeJobId } from '../../domain/job-id.js';
 import { actionReply, ownerToldText } from '../action-messages.js';
 import { ALIGNMENT_ACTIONS, parseActionValue } from '../blocks/alignment-button.js';
+import { parseHomeMetadata } from '../blocks/home.js';
+import { HOME_START_ALIGNMENT } from '../blocks/home-waiting.js';
+import type { HomePublisher } from '../home-publisher.js';
 import { type Reply, SOMETHING_WENT_WRONG } from '../messages.js';
 import { type Click, clickOn, replaceCard, whisper } from './card-actions.js';
 import { actDeps, guarded, type ListenerDeps } from './context.js';
@@ -56,4 +60,27 @@ async function tellOwners(deps: ListenerDeps, job: DataJob, action: AlignmentAct
     const sent = await deps.poster.dm(owner.slackUserId, { text: ownerToldText(job, action, by) });
     if (!sent.ok) deps.logger.warn({ user: owner.slackUserId, jobId: job.id, error: sent.error }, 'could not tell the owner of an action');
   }
+}
+
+/** Start alignment on the Home's "Waiting for you": the same operation, its answer shown at the top of the Home. */
+export function registerHomeStart(app: App, deps: ListenerDeps, publisher: Pick<HomePublisher, 'changed'>): void {
+  app.action<BlockAction<ButtonAction>>(HOME_START_ALIGNMENT, async ({ ack, body, action: button }) => {
+    await ack();
+    const userId = body.user.id;
+    const { page } = parseHomeMetadata(body.view?.private_metadata);
+    const show = async (reply: Reply) => publisher.changed(userId, { page, notice: reply.text });
+    const target = parseActionValue(button.value);
+    const id = target ? normalizeJobId(target.jobId) : null;
+    await guarded(
+      deps,
+      { action: HOME_START_ALIGNMENT, user: userId, jobId: id?.ok ? id.id : undefined },
+      () => show(SOMETHING_WENT_WRONG),
+      async () => {
+        if (!target || !id?.ok) return void (await show({ text: ':warning: This button does not name a job the bot can act on.' }));
+        const result = await act(actDeps(deps), { action: 'start', shownState: target.shownState, jobId: id.id, userId, channelId: null });
+        await show(actionReply(result, 'start', id.id, deps.jobUrl(id.id)));
+        if (result.kind === 'done') await tellOwners(deps, result.job, 'start', userId);
+      },
+    );
+  });
 }

@@ -1,7 +1,7 @@
 import { type AccessDeps, type AccessRequest, checkAccess } from '../../core/access.js';
 import type { ActDeps, ActionPolicy } from '../../core/actions.js';
 import type { ActionClaimStore } from '../../core/ports/actions.js';
-import type { FeedStore, JobActions, JobSource, Log, OwnerStore } from '../../core/ports.js';
+import type { FeedStore, JobActions, JobSource, Log, OwnerStore, WatchStore } from '../../core/ports.js';
 import type { SubscriptionDeps } from '../../core/subscriptions.js';
 import type { JobLinkRules } from '../../domain/job-link.js';
 import { type Reply, refusalReply } from '../messages.js';
@@ -31,6 +31,8 @@ export interface ListenerDeps {
     policy: ActionPolicy;
     client: JobActions;
     claims: ActionClaimStore;
+    /** The Home's "Waiting for you" reads what the passes saw of every watched job. */
+    watches: Pick<WatchStore, 'watchedJobIds' | 'getWatches'>;
     count?: ActDeps['count'];
     deliverSoon?: () => void;
   };
