@@ -123,6 +123,11 @@ describe.each(['http', 'socket'] as const)('actions from Slack (%s)', (mode) => 
 
   it('an allowed member’s click starts it once: the thread names them, the card moves on, the owner is told', async () => {
     const job = await subscribedJob('ready_to_start');
+    // Asked first, she says No: Slack sends nothing, nothing happens.
+    expect((await h.click({ channel: 'C_DATA_JOBS', ts: job.card().ts }, ALIGNMENT_ACTIONS.start, ANA, undefined, 'deny')).status).toBe(0);
+    expect(h.slack.dialogs.at(-1)).toMatchObject({ user: ANA, actionId: ALIGNMENT_ACTIONS.start, answer: 'deny' });
+    expect(visibleText({ blocks: [h.slack.dialogs.at(-1)?.dialog] })).toContain(`“${job.name}”`);
+    expect(posts(job.id, 'start')).toBe(0);
     const since = h.logs.length;
     await h.click({ channel: 'C_DATA_JOBS', ts: job.card().ts }, ALIGNMENT_ACTIONS.start, ANA);
     await told(new RegExp(`Alignment started: \\*${job.name}\\* is now`), 'the answer');
