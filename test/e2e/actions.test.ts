@@ -197,6 +197,21 @@ describe.each(['http', 'socket'] as const)('actions from Slack (%s)', (mode) => 
     await waitFor(() => h.sim.getJob(id)?.status === 'queued', 'the job started');
   });
 
+  it('SeekrFlow’s own words are escaped and shortened: a 409 whose detail holds markup pings nobody', async () => {
+    const job = await subscribedJob('ready_to_start');
+    const detail = `<!channel> locked by <@U_SOMEONE> *now* ${'x'.repeat(3_000)}`;
+    // The look-up before the POST goes through; the POST gets the refusal.
+    h.sim.setFault({ kind: 'status', status: 409, body: JSON.stringify({ detail }) }, { jobId: job.id, after: 1, times: 1 });
+    await h.click({ channel: 'C_DATA_JOBS', ts: job.card().ts }, ALIGNMENT_ACTIONS.start, ANA);
+    const answer = await told(/locked by/, 'the refusal');
+    const text = visibleText(answer.body as object);
+    expect(text).toContain('&lt;!channel&gt; locked by &lt;@U_SOMEONE&gt;');
+    expect(text).not.toContain('<!channel>');
+    expect(text.length).toBeLessThan(600);
+    expect(posts(job.id, 'start')).toBe(1);
+    expect(h.sim.getJob(job.id)?.status).toBe('ready_to_start');
+  });
+
   it('Cancel on a running job ends it cancelled, the thread naming who', async () => {
     const job = await subscribedJob('running');
     await h.click({ channel: 'C_DATA_JOBS', ts: job.card().ts }, ALIGNMENT_ACTIONS.cancel, ANA);
