@@ -292,7 +292,7 @@ function stateNote(options: CardOptions): string | null {
 
 /** Start or Cancel alignment, where the card is one to act from: a current card of a job it can act on. */
 function actionButton(options: CardOptions, card: JobCard | null): Button | null {
-  if (!options.actions || !card || options.mode === 'shared' || options.ended || options.stale) return null;
+  if (!options.actions || !card || card.ended || options.mode === 'shared' || options.ended || options.stale) return null;
   return alignmentButton(card);
 }
 
