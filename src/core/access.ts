@@ -190,6 +190,14 @@ async function deliveryRefusal(
   return placeRefusal(deps, to.channelId, 'posted');
 }
 
+/**
+ * Whether job data may be told to this person directly (a job's owner hearing who acted on it): the
+ * same rules as for a person's own use of the bot. Whatever cannot be checked is no.
+ */
+export async function mayBeTold(deps: PolicyDeps, userId: string): Promise<boolean> {
+  return (await personVerdict(deps, userId)).allowed;
+}
+
 /** Their organisation (Enterprise Grid), or their team where there is none, is not the installation's. */
 function isOtherOrganisation(person: Person, installation: Installation): boolean {
   if (person.stranger) return true;

@@ -1,4 +1,5 @@
 import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import { mayBeTold } from '../../core/access.js';
 import { act } from '../../core/actions.js';
 import type { AlignmentAction } from '../../core/ports/actions.js';
 import type { DataJob } from '../../domain/data-job.js';
@@ -56,7 +57,8 @@ async function clicked(
 async function tellOwners(deps: ListenerDeps, job: DataJob, action: AlignmentAction, by: string): Promise<void> {
   const owners = await deps.owners.ownersOf(job.user_id);
   for (const owner of owners) {
-    if (owner.slackUserId === by) continue;
+    // Told only to someone the access policy still allows (not a guest, not of another organisation).
+    if (owner.slackUserId === by || !(await mayBeTold(deps.access, owner.slackUserId))) continue;
     const sent = await deps.poster.dm(owner.slackUserId, { text: ownerToldText(job, action, by) });
     if (!sent.ok) deps.logger.warn({ user: owner.slackUserId, jobId: job.id, error: sent.error }, 'could not tell the owner of an action');
   }
