@@ -285,6 +285,31 @@ describe.each(['http', 'socket'] as const)('actions from Slack (%s)', (mode) => 
   });
 });
 
+describe('with ACTION_OWNERS=true', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ env: { ACTION_USERGROUPS: GROUP, ACTION_OWNERS: 'true' } });
+    h.slack.addUser({ id: OWEN, name: 'owen' });
+    h.slack.addUsergroup({ id: GROUP, users: [ANA] });
+    await h.ask(`me ${h.sim.userId}`, { user: OWEN });
+  });
+  afterAll(() => h.stop());
+
+  it('a linked owner in no group may start their own job, and only theirs', async () => {
+    const mine = h.sim.createJob('happy', { overrides: { name: 'Owen’s job' } });
+    const theirs = h.sim.createJob('happy', { userId: 'user-someone-else', overrides: { name: 'Someone else’s job' } });
+    for (const { id } of [mine, theirs]) h.sim.advanceUntil(id, 'ready_to_start');
+    const posted = (id: string) => h.sim.requests.filter((r) => r.method === 'POST' && r.rawPath.endsWith(`${id}/start`)).length;
+
+    expect(visibleText((await h.ask(`start ${theirs.id}`, { user: OWEN })).body as object)).toMatch(/Only the people/);
+    const confirm = await h.ask(`start ${mine.id}`, { user: OWEN });
+    await h.click({ ephemeralTs: confirm.ts as string }, ALIGNMENT_ACTIONS.start, OWEN);
+    await waitFor(() => posted(mine.id) === 1, 'his job started');
+    await waitFor(() => h.sim.getJob(mine.id)?.status === 'pending', 'his job pending');
+    expect(posted(theirs.id)).toBe(0);
+  });
+});
+
 describe.each(['http', 'socket'] as const)('with ACTION_USERGROUPS unset (%s)', (mode) => {
   let h: Harness;
   beforeAll(async () => {
