@@ -63,6 +63,25 @@ export class SimulatedJob {
     return applied;
   }
 
+  /**
+   * Someone started the alignment (`POST …/start`): when the plan has the alignment start still to
+   * come, it comes now, and the rest of the plan (queued, running, the outcome) follows from here with
+   * its spacing. False when the plan has no start to come (a job served as put): the caller starts it.
+   */
+  startNow(now: number): boolean {
+    this.settle(now);
+    const at = this.steps.findIndex((step, i) => i >= this.nextStep && step.label === 'alignment pending');
+    if (at < 0) return false;
+    // The steps before it (none, for a ready job) come first, at once.
+    this.advance(now, at - this.nextStep + 1);
+    return true;
+  }
+
+  /** The job ended by someone's hand (`POST …/cancel`): nothing the plan had in store comes any more. */
+  endPlan(): void {
+    this.nextStep = this.steps.length;
+  }
+
   /** The payload as served; cached until the job changes, so serving a job costs no serialisation. */
   toJson(): string {
     this.json ??= JSON.stringify(this.job);

@@ -46,10 +46,12 @@
  * methods on either route → 405 (the actions take POST only). Every answer carries `cf-ray`. Checks
  * come in that order: key, then the id or query (422), then the team.
  *
- * Actions: `start` queues the alignment of a `ready_to_start` job (409 otherwise; 400 for a
- * principle_files job without a system prompt); `cancel` ends a job whose alignment is pending,
- * queued or running as `cancelled` (409 otherwise, its detail a list). Both answer the job as it is
- * then, and change it as served from then on (a planned job's later steps still come).
+ * Actions: `start` starts the alignment of a `ready_to_start` job (400 otherwise, and 400 for a
+ * principle_files job without a system prompt): a planned job's alignment start comes now, and its
+ * lifecycle goes on from there (pending, queued, running, its outcome); a job served as put is
+ * queued and stays so. `cancel` ends a job whose alignment is pending, queued or running as
+ * `cancelled` (409 otherwise, its detail a list), and nothing of its plan comes any more. Both answer
+ * the job as it is then, and change it as served from then on.
  *
  * The list (listing.ts) shows the selected workspace's jobs only: `{"object":"list","data":[…]}`,
  * no total and no has-more flag. Query: `job_type` (optional; one of principle_files,
@@ -359,10 +361,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const now = new Date(clock.now()).toISOString();
     if (action === 'start') {
       if (job.status !== 'ready_to_start') {
-        return json(409, { detail: `Data job cannot be started: its status is ${job.status} (it must be ready_to_start)` });
+        return json(400, { detail: `Data job cannot be started: its status is ${job.status} (it must be ready_to_start)` });
       }
       if (job.job_type === 'principle_files' && !job.system_prompt?.trim()) {
         return json(400, { detail: 'A system prompt is required before a principle_files job can be started' });
+      }
+      if (simulated.startNow(clock.now())) {
+        simulated.changed();
+        return null;
       }
       const alignmentId = `aln-${random.uuid()}`;
       Object.assign(job, { status: 'queued', alignment_job_id: alignmentId, updated_at: now });
@@ -389,6 +395,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       }
       Object.assign(job, { status: 'cancelled', updated_at: now });
       if (job.alignment_job) Object.assign(job.alignment_job, { status: 'cancelled', updated_at: now, completed_at: now });
+      simulated.endPlan();
     }
     simulated.changed();
     return null;

@@ -89,6 +89,14 @@ describe('loadConfig', () => {
     expect(c.seekrflow.unfurlDomains).toEqual(['seekr.com', 'apps.seekr.com']);
   });
 
+  it('leaves actions off unless ACTION_USERGROUPS names groups; ACTION_OWNERS is a flag', () => {
+    expect(loadConfig(base).actions).toEqual({ usergroups: [], owners: false });
+    expect(loadConfig({ ...base, ACTION_USERGROUPS: ' S0DATA , S0ML,', ACTION_OWNERS: 'yes' }).actions).toEqual({
+      usergroups: ['S0DATA', 'S0ML'],
+      owners: true,
+    });
+  });
+
   it('names every bad variable of an empty environment in one error', () => {
     const problems = problemsOf({});
     expect(Object.keys(problems).sort()).toEqual(['SEEKRFLOW_API_KEY', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
@@ -122,6 +130,8 @@ describe('loadConfig', () => {
     ['DATABASE_STATEMENT_TIMEOUT_MS', '0', /100 to 3600000/],
     ['DATABASE_QUERY_TIMEOUT_MS', '30s', /whole number/],
     ['DATABASE_KEEPALIVE_SECONDS', '0', /1 to 7200/],
+    ['ACTION_USERGROUPS', 'S0DATA,@ml-team', /user group ids \(S…\).*not @ml-team/],
+    ['ACTION_OWNERS', 'sometimes', /true or false/],
   ])('%s=%j is refused with what it expects', (variable, value, expected) => {
     const problems = problemsOf({ ...base, [variable]: value });
     expect(Object.keys(problems)).toEqual([variable]);

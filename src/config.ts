@@ -155,6 +155,8 @@ const EnvSchema = z.object({
   ALLOW_GUESTS: flag(false),
   ALLOW_SHARED_CHANNELS: flag(false),
   ALLOWED_USERGROUPS: usergroupIds,
+  ACTION_USERGROUPS: usergroupIds,
+  ACTION_OWNERS: flag(false),
   LOOKUPS_PER_USER_PER_MINUTE: int(1, 10_000, 20),
   // At most five minutes: a member turned guest must lose access within that.
   ACCESS_CACHE_SECONDS: int(1, 300, 300),
@@ -239,6 +241,12 @@ export interface Config {
     lookupsPerUserPerMinute: number;
     cacheSeconds: number;
   };
+  /**
+   * Starting and cancelling a job's alignment from Slack: members of `usergroups` may (within the
+   * access policy); none when it is empty, and then no action button shows anywhere. `owners`: a
+   * person linked to a job's SeekrFlow user (`/datajob me`) may act on their own jobs too.
+   */
+  actions: { usergroups: readonly string[]; owners: boolean };
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -322,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       lookupsPerUserPerMinute: e.LOOKUPS_PER_USER_PER_MINUTE,
       cacheSeconds: e.ACCESS_CACHE_SECONDS,
     }),
+    actions: Object.freeze({ usergroups: Object.freeze([...e.ACTION_USERGROUPS]), owners: e.ACTION_OWNERS }),
     logLevel: e.LOG_LEVEL,
   } satisfies Config) as Readonly<Config>;
 }
@@ -457,6 +466,8 @@ export function describeConfig(config: Config): Record<string, string | number> 
     ALLOWED_USERGROUPS: config.access.allowedUsergroups.length > 0 ? config.access.allowedUsergroups.join(',') : '(not set: every member)',
     LOOKUPS_PER_USER_PER_MINUTE: config.access.lookupsPerUserPerMinute,
     ACCESS_CACHE_SECONDS: config.access.cacheSeconds,
+    ACTION_USERGROUPS: config.actions.usergroups.length > 0 ? config.actions.usergroups.join(',') : '(not set: actions are off)',
+    ACTION_OWNERS: String(config.actions.owners),
     LOG_LEVEL: config.logLevel,
   };
 }

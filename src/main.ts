@@ -59,7 +59,7 @@ export async function startBot(config: Readonly<Config>, options: StartOptions =
     const owners = lifecycle.add(await startOwners(parts, lease));
     const delivery = lifecycle.add(startDelivery(parts, lease));
     const polling = lifecycle.add(startPolling(parts, { lease, owners: owners.directory, afterPass: () => delivery.passed() }));
-    const servers = await startServers(parts, polling);
+    const servers = await startServers(parts, polling, delivery);
     lifecycle.add(servers.app);
     lifecycle.add(servers.metrics);
     const discovery = lifecycle.add(startDiscovery(parts));

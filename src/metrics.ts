@@ -25,6 +25,8 @@ export interface Metrics {
   seekrflowRequest(outcome: string): void;
   slackCall(method: string, outcome: string): void;
   slackHeld(method: string, ms: number): void;
+  /** A person's start or cancel of a job's alignment (`kind`), and what became of it (done, refused, stale, …). */
+  action(kind: string, outcome: string): void;
   /** The text to answer a scrape with, and its content type. */
   scrape(): Promise<{ contentType: string; body: string }>;
 }
@@ -77,6 +79,11 @@ export function createMetrics(given: MetricsSources, options: { storeMs: number;
   );
   const slackLimited = counter('datajob_slack_rate_limited_total', 'Slack answers of 429 (rate limited), by method.', ['method']);
   const slackHeld = counter('datajob_slack_held_seconds_total', 'Time Slack asked us to hold calls (Retry-After), by method.', ['method']);
+  const actions = counter(
+    'datajob_actions_total',
+    'Starts and cancels of a job’s alignment asked from Slack, by kind (start, cancel) and outcome (done, refused, not_allowed, stale, already, seekrflow_refused, failed, …).',
+    ['kind', 'outcome'],
+  );
   return {
     passCompleted(report) {
       passes.inc();
@@ -89,6 +96,7 @@ export function createMetrics(given: MetricsSources, options: { storeMs: number;
       if (outcome === 'ratelimited') slackLimited.inc({ method });
     },
     slackHeld: (method, ms) => slackHeld.inc({ method }, ms / 1000),
+    action: (kind, outcome) => actions.inc({ kind, outcome }),
     async scrape() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },

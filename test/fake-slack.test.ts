@@ -112,6 +112,28 @@ describe('Web API basics', () => {
 });
 
 describe('messages, threads and updates', () => {
+  it('shows a button’s confirm dialog before a click: confirmed, the click is sent; denied, nothing is', async () => {
+    const posted = await client.chat.postMessage({
+      channel: 'C_GENERAL',
+      text: 'act',
+      blocks: [actions(button('danger', { value: 'v', style: 'danger', confirm: { ...confirm, style: 'danger' } }), button('plain'))],
+    });
+    const at = { channel: 'C_GENERAL', ts: posted.ts as string };
+    expect(clickButton(fake, { ...at, actionId: 'danger', answer: 'deny' })).toBeNull();
+    expect(clickButton(fake, { ...at, actionId: 'danger' })).toMatchObject({ actions: [{ action_id: 'danger', value: 'v' }] });
+    clickButton(fake, { ...at, actionId: 'plain' });
+    expect(fake.dialogs).toEqual([
+      { user: 'U_ALICE', actionId: 'danger', dialog: { ...confirm, style: 'danger' }, answer: 'deny' },
+      { user: 'U_ALICE', actionId: 'danger', dialog: { ...confirm, style: 'danger' }, answer: 'confirm' },
+    ]);
+    // A confirm over Block Kit's limits never reaches a channel.
+    const tooLong = { ...confirm, confirm: plain('c'.repeat(31)) };
+    expect(
+      (await slackError(client.chat.postMessage({ channel: 'C_GENERAL', text: 't', blocks: [actions(button('x', { confirm: tooLong }))] })))
+        .error,
+    ).toBe('invalid_blocks');
+  });
+
   it('stores posts with unique increasing Slack timestamps', async () => {
     const a = await client.chat.postMessage({ channel: 'C_GENERAL', text: 'one' });
     const b = await client.chat.postMessage({ channel: '#general', text: 'two' });

@@ -232,6 +232,56 @@ describe('paths and ids', () => {
   });
 });
 
+describe('acting on a job (POST …/start, …/cancel)', () => {
+  const post = (id: string, action: string) => request(`/v1/flow/data-jobs/${id}/${action}`, { method: 'POST' });
+
+  it('starts a ready job only: 400 with a detail otherwise, and the job is left as it was', async () => {
+    const { id } = sim.createJob('happy');
+    const before = sim.getJob(id);
+    await expectDetail(
+      await post(id, 'start'),
+      400,
+      'Data job cannot be started: its status is file_processing (it must be ready_to_start)',
+    );
+    expect(sim.getJob(id)).toEqual(before);
+  });
+
+  it('a planned job started goes on from there: pending, queued, running, completed', async () => {
+    const { id } = sim.createJob('happy');
+    sim.advanceUntil(id, 'ready_to_start');
+    const res = await post(id, 'start');
+    expect(res.status).toBe(200);
+    const started = (await res.json()) as DataJob;
+    expect(started).toMatchObject({ status: 'pending', alignment_job: { status: 'pending' } });
+    expect(started.alignment_job_id).toBe(started.alignment_job?.id);
+    const seen = [started.status];
+    while (sim.remainingSteps(id) > 0) {
+      const job = sim.advance(id);
+      if (seen.at(-1) !== job.status) seen.push(job.status);
+    }
+    expect(seen).toEqual(['pending', 'queued', 'running', 'completed']);
+  });
+
+  it('a cancelled alignment ends the job cancelled, and nothing of its plan comes any more', async () => {
+    const { id } = sim.createJob('happy');
+    sim.advanceUntil(id, 'running');
+    const res = await post(id, 'cancel');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'cancelled', alignment_job: { status: 'cancelled' } });
+    expect(sim.remainingSteps(id)).toBe(0);
+    sim.advanceTime(10 * 60_000);
+    expect(sim.getJob(id)?.status).toBe('cancelled');
+  });
+
+  it('cancels only a pending, queued or running alignment', async () => {
+    const { id } = sim.createJob('happy');
+    sim.advanceUntil(id, 'ready_to_start');
+    const res = await post(id, 'cancel');
+    expect(res.status).toBe(409);
+    expect(sim.getJob(id)?.status).toBe('ready_to_start');
+  });
+});
+
 describe('faults', () => {
   async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
     const start = performance.now();

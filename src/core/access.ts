@@ -30,7 +30,10 @@ export type Action =
   /** The App Home: the person's own subscriptions, from the bot's store. */
   | 'home'
   /** "Watch this job" opens its form; subscribing from it is a 'subscribe'. */
-  | 'watch';
+  | 'watch'
+  /** Asking SeekrFlow to start or cancel a job's alignment (core/actions.ts narrows who may). */
+  | 'start_alignment'
+  | 'cancel_alignment';
 
 /** Actions that read SeekrFlow: they count against the per-user limit. */
 const READS_SEEKRFLOW: ReadonlySet<Action> = new Set([
@@ -44,6 +47,8 @@ const READS_SEEKRFLOW: ReadonlySet<Action> = new Set([
   'pause',
   'resume',
   'unfurl',
+  'start_alignment',
+  'cancel_alignment',
 ]);
 /**
  * Actions that put job data where everyone in the channel reads it (or, for 'watch', are about to),
@@ -189,6 +194,14 @@ async function deliveryRefusal(
   return placeRefusal(deps, to.channelId, 'posted');
 }
 
+/**
+ * Whether job data may be told to this person directly (a job's owner hearing who acted on it): the
+ * same rules as for a person's own use of the bot. Whatever cannot be checked is no.
+ */
+export async function mayBeTold(deps: PolicyDeps, userId: string): Promise<boolean> {
+  return (await personVerdict(deps, userId)).allowed;
+}
+
 /** Their organisation (Enterprise Grid), or their team where there is none, is not the installation's. */
 function isOtherOrganisation(person: Person, installation: Installation): boolean {
   if (person.stranger) return true;
@@ -197,7 +210,11 @@ function isOtherOrganisation(person: Person, installation: Installation): boolea
 }
 
 /** True, false, or null when a group's members could not be read. */
-async function inAnyGroup(directory: Directory, groups: readonly string[], userId: string): Promise<boolean | null> {
+export async function inAnyGroup(
+  directory: Pick<Directory, 'groupMembers'>,
+  groups: readonly string[],
+  userId: string,
+): Promise<boolean | null> {
   let unknown = false;
   for (const group of groups) {
     const members = await directory.groupMembers(group);
@@ -211,7 +228,7 @@ async function inAnyGroup(directory: Directory, groups: readonly string[], userI
  * One structured line per refusal and per change to what a channel receives: who, where, which job,
  * what and why. Never the job's contents.
  */
-export function audit(logger: Log, request: AccessRequest, outcome: 'refused' | 'done', reason?: string): void {
+export function audit(logger: Log, request: AccessRequest, outcome: 'refused' | 'done' | 'failed', reason?: string): void {
   logger.info(
     {
       audit: true,

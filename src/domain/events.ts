@@ -21,7 +21,9 @@ export type JobEvent =
   /** Still gone after GONE_FOR_GOOD_HOURS: the job's subscriptions end. */
   | { type: 'gone_for_good'; since: string; hours: number }
   /** A job that was gone is there again. */
-  | { type: 'back_in_seekrflow'; since: string };
+  | { type: 'back_in_seekrflow'; since: string }
+  /** A person started or cancelled the job's alignment from Slack (`by`: their Slack user id). */
+  | { type: 'acted_on'; action: 'start' | 'cancel'; by: string };
 
 export type JobEventType = JobEvent['type'];
 
@@ -43,6 +45,7 @@ const HEARD: Record<SubscriptionFilter, ReadonlySet<JobEventType>> = {
     'gone',
     'gone_for_good',
     'back_in_seekrflow',
+    'acted_on',
   ]),
   changes: new Set<JobEventType>([
     'status_changed',
@@ -56,6 +59,7 @@ const HEARD: Record<SubscriptionFilter, ReadonlySet<JobEventType>> = {
     'gone',
     'gone_for_good',
     'back_in_seekrflow',
+    'acted_on',
   ]),
   failures: new Set<JobEventType>([
     'files_failed',
@@ -66,6 +70,7 @@ const HEARD: Record<SubscriptionFilter, ReadonlySet<JobEventType>> = {
     'gone',
     'gone_for_good',
     'back_in_seekrflow',
+    'acted_on',
   ]),
 };
 

@@ -303,10 +303,10 @@ describe('SeekrFlow actions (POST …/start, …/cancel, no body)', () => {
 
   it.each([
     [
-      'start, a job already running (409)',
+      'start, a job already running (400)',
       'start',
       { status: 'running' },
-      409,
+      400,
       /did not start the job’s alignment: Data job cannot be started: its status is running/,
     ],
     [

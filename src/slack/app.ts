@@ -6,6 +6,7 @@ import type { Installation } from '../domain/people.js';
 import { BotError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { redactUrl } from '../util/url-secrets.js';
+import { registerAlignmentActions } from './listeners/alignment.js';
 import { registerCardActions } from './listeners/card-actions.js';
 import { registerCommand } from './listeners/command.js';
 import type { ListenerDeps } from './listeners/context.js';
@@ -178,6 +179,7 @@ export async function startSlackApp({ config, identity, transport = {}, deps, lo
   const listenerDeps = deps;
   registerCommand(app, listenerDeps);
   registerCardActions(app, listenerDeps);
+  registerAlignmentActions(app, listenerDeps);
   registerFailedFilesModal(app, listenerDeps);
   registerUnfurls(app, listenerDeps);
   const stopHome = registerHome(app, listenerDeps);

@@ -14,6 +14,8 @@ export type Command =
   | { kind: 'subscribe_team'; filter: SubscriptionFilter; jobType: string | null; nameGlob: string | null }
   | { kind: 'unsubscribe_team' }
   | { kind: 'me'; request: MeRequest }
+  /** Start or cancel a job's alignment: answered with a confirmation, never done at once. */
+  | { kind: 'act'; action: 'start' | 'cancel'; jobId: string }
   /** Something we understood enough to say what is wrong with it. `problem` is plain text, not mrkdwn. */
   | { kind: 'invalid'; problem: string };
 
@@ -62,6 +64,10 @@ export function parseCommand(text: string): Command {
     }
     case 'me':
       return parseMe(restWords);
+    case 'start':
+    case 'cancel':
+      if (restWords.length > 1) return { kind: 'invalid', problem: `\`${verb}\` takes one job id.` };
+      return withId(rest, (jobId) => ({ kind: 'act', action: verb, jobId }), verb);
     default: {
       if (restWords.length > 0) return { kind: 'invalid', problem: 'That is not a command the bot knows.' };
       const id = normalizeJobId(trimmed);

@@ -35,6 +35,7 @@ const USAGE = [
   '`/datajob pause <job id>` and `/datajob resume <job id>`: hold this channel’s updates, and take them up again',
   '`/datajob subscribe team [all|failures] [type:<job type>] [name:<glob>]`: follow every new job of the team here; `/datajob unsubscribe team` stops it',
   '`/datajob me <your SeekrFlow user id>`: be told directly when your jobs need you (`me`, `me off`, `me quiet`)',
+  '`/datajob start <job id>` and `/datajob cancel <job id>`: start or cancel a job’s alignment, after you confirm (if whoever runs the bot allows you)',
   '`/datajob list`: this channel’s subscriptions',
   '`/datajob help`: this message',
 ].join('\n');

@@ -19,10 +19,12 @@ export interface SlackNotifierOptions {
   pacer?: Pacer;
   /** "View in SeekrFlow" link of a job, from the configured template; undefined for no button. */
   jobUrl: (jobId: string) => string | undefined;
+  /** Actions are on: living cards offer Start or Cancel alignment when the job's state does. */
+  actions?: boolean;
 }
 
 /** The living card as Block Kit: live, final (the job ended), or halted by a person (who, since when). */
-export function renderLivingCard(card: LivingCard, jobUrl: string | undefined): MessagePayload {
+export function renderLivingCard(card: LivingCard, jobUrl: string | undefined, actions = false): MessagePayload {
   const { state, halted } = card;
   const gone = state.gone ? { stale: { reason: 'gone' as const, since: new Date(state.gone.since) } } : {};
   const ended = state.card.ended || state.gone?.final === true;
@@ -33,6 +35,7 @@ export function renderLivingCard(card: LivingCard, jobUrl: string | undefined): 
       ? { stale: { reason: halted.why, since: new Date(halted.at), by: halted.by } }
       : { subscription: card.subscription, ...gone, ...(ended ? { ended: true } : {}) }),
     ...(jobUrl ? { jobUrl } : {}),
+    ...(actions ? { actions } : {}),
   });
 }
 
@@ -46,8 +49,8 @@ export function renderThreadReply(reply: ThreadReply): MessagePayload & { broadc
 /** Errors of conversations.history that asking again will not change. */
 const HISTORY_CLOSED = new Set(['not_in_channel', 'channel_not_found', 'missing_scope', 'is_archived']);
 
-export function createSlackNotifier({ poster, pacer, jobUrl }: SlackNotifierOptions): Notifier {
-  const cardMessage = (card: LivingCard): OutgoingMessage => renderLivingCard(card, jobUrl(card.state.card.id));
+export function createSlackNotifier({ poster, pacer, jobUrl, actions = false }: SlackNotifierOptions): Notifier {
+  const cardMessage = (card: LivingCard): OutgoingMessage => renderLivingCard(card, jobUrl(card.state.card.id), actions);
   return {
     async postCard(channelId, card) {
       return toOutcome(await poster.post(channelId, { ...cardMessage(card), cardOf: card.subscription.subscriptionId }));

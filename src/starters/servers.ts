@@ -3,6 +3,7 @@ import type { SubscriptionDeps } from '../core/subscriptions.js';
 import type { MetricsServer } from '../metrics.js';
 import { startMetricsServer } from '../metrics.js';
 import { type SlackAppHandle, startSlackApp } from '../slack/app.js';
+import type { DeliveryLoop } from './delivery.js';
 import { type BotParts, componentLogger } from './parts.js';
 import type { Polling } from './poll.js';
 
@@ -13,6 +14,7 @@ import type { Polling } from './poll.js';
 export async function startServers(
   parts: BotParts,
   polling: Pick<Polling, 'lastPass'>,
+  delivery: Pick<DeliveryLoop, 'now'>,
 ): Promise<{ app: SlackAppHandle; metrics: MetricsServer }> {
   const { config, store, seekrflow, slack, now } = parts;
   const subscriptions: SubscriptionDeps = {
@@ -29,6 +31,12 @@ export async function startServers(
       links: { domains: config.seekrflow.unfurlDomains, template: config.seekrflow.jobUrlTemplate },
       homeRefreshMs: config.slack.homeRefreshSeconds * 1000,
       logger: componentLogger(parts, 'listeners'),
+      actions: {
+        ...{ policy: config.actions, client: seekrflow.client, claims: store, watches: store },
+        count: (kind, outcome) => parts.metrics.action(kind, outcome),
+        // Delivery runs only where the poll lease is held; elsewhere its next tick takes it.
+        deliverSoon: () => void delivery.now(),
+      },
     },
     logger: parts.logger,
     health: healthReport(parts, polling),

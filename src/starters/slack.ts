@@ -62,7 +62,10 @@ export async function connectSlack(config: Readonly<Config>, deps: { metrics: Me
     transport,
     pacer,
     poster,
-    notifier: createSlackNotifier({ poster, pacer, jobUrl: jobUrlFrom(config.seekrflow.jobUrlTemplate) }),
+    notifier: createSlackNotifier({
+      ...{ poster, pacer, jobUrl: jobUrlFrom(config.seekrflow.jobUrlTemplate) },
+      actions: config.actions.usergroups.length > 0,
+    }),
     access: {
       ...policy,
       directory: directory.forPeople,

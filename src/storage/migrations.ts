@@ -37,6 +37,10 @@
  * Version 7 keeps what Slack said of each email of the owner mapping file (`owner_emails`): whom it
  * names, or why it did not, and when to ask again. The emails are resolved in the background, and a
  * restart asks Slack only for those new or due.
+ *
+ * Version 8 keeps the claims of the actions people take on jobs from Slack (`action_claims`): one
+ * row per (job, action, state the card showed), inserted before SeekrFlow is asked, so that two
+ * clicks, two replicas or a retry ask it once. A row SeekrFlow refused is deleted: nothing was done.
  */
 
 export interface Migration {

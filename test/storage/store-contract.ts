@@ -1365,6 +1365,46 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
       });
     });
 
+    describe('action claims', () => {
+      const key = { jobId: 'dj-act', action: 'start' as const, shownState: 'ready_to_start' };
+      const claim = (userId: string, ms = 0) => ({ ...key, userId, channelId: 'C-act', at: at(ms) });
+
+      it('one claim per job, action and shown state: the first holds it, later ones learn who', async () => {
+        expect(await store.claimAction(claim('U1'))).toEqual({ claimed: true });
+        expect(await store.claimAction(claim('U2', 5))).toEqual({ claimed: false, by: 'U1', at: T0 });
+        // Another action, or the same action for another state, is another claim.
+        expect(await store.claimAction({ ...claim('U2'), action: 'cancel', shownState: 'queued' })).toEqual({ claimed: true });
+        expect(await store.claimAction({ ...claim('U2'), shownState: 'other' })).toEqual({ claimed: true });
+        expect(await store.claimAction({ ...claim('U2'), jobId: 'dj-other' })).toEqual({ claimed: true });
+      });
+
+      it('a claim from the App Home has no channel', async () => {
+        expect(await store.claimAction({ ...claim('U1'), channelId: null })).toEqual({ claimed: true });
+        expect(await store.claimAction(claim('U2'))).toMatchObject({ claimed: false, by: 'U1' });
+      });
+
+      it('released, the same state can be claimed again', async () => {
+        await store.claimAction(claim('U1'));
+        await store.releaseAction(key);
+        expect(await store.claimAction(claim('U2', 10))).toEqual({ claimed: true });
+        expect(await store.claimAction(claim('U3', 20))).toEqual({ claimed: false, by: 'U2', at: at(10) });
+      });
+
+      it('many claims at once, from two processes: exactly one is granted, and it holds after a restart', async () => {
+        const replica = await fixture.open();
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? store : replica).claimAction(claim(`U${i}`, i))),
+        );
+        const granted = results.filter((r) => r.claimed);
+        expect(granted).toHaveLength(1);
+        const holder = results.find((r) => !r.claimed);
+        expect(holder).toMatchObject({ claimed: false });
+        await replica.close();
+        const reopened = await fixture.open();
+        expect(await reopened.claimAction(claim('U-late'))).toMatchObject({ claimed: false });
+      });
+    });
+
     it('keeps everything across close and reopen', async () => {
       const s = await addActive({ channelId: 'C-keep', jobId: 'dj-keep' });
       await store.setCardTs(s.id, '1.2');

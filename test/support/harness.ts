@@ -61,7 +61,8 @@ export interface Harness {
   /** `command`, then waits for the bot's answer at the response_url. */
   ask(text: string, opts?: { channel?: string; user?: string }): Promise<ResponseRecord>;
   /** Clicks a button the fake Slack holds. */
-  click(target: ActionTarget, actionId: string, user?: string): Promise<{ status: number }>;
+  /** `answer: 'deny'`: the person answers the button's confirm dialog No, and Slack sends nothing (status 0). */
+  click(target: ActionTarget, actionId: string, user?: string, blockId?: string, answer?: 'confirm' | 'deny'): Promise<{ status: number }>;
   stop(): Promise<void>;
 }
 
@@ -156,8 +157,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const { responseUrl } = await harness.command(text, opts);
       return waitFor(() => slack.responses(responseUrl)[0], `an answer to /datajob ${text.slice(0, 40)}`);
     },
-    async click(target, actionId, user = USER.id) {
-      const payload = clickButton(slack, { ...target, actionId, user: { id: user, name: user.toLowerCase() } });
+    async click(target, actionId, user = USER.id, blockId, answer) {
+      const payload = clickButton(slack, {
+        ...target,
+        actionId,
+        user: { id: user, name: user.toLowerCase() },
+        ...(blockId !== undefined ? { blockId } : {}),
+        ...(answer ? { answer } : {}),
+      });
+      if (!payload) return { status: 0 };
       if (mode === 'socket') {
         await slack.socket.sendInteraction(payload);
         return { status: 200 };

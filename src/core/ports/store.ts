@@ -1,3 +1,4 @@
+import type { ActionClaimStore } from './actions.js';
 import type { FeedStore } from './feeds.js';
 import type { LeaseStore } from './leases.js';
 import type { Outbox } from './outbox.js';
@@ -18,7 +19,8 @@ export interface Store
     StatsStore,
     FeedStore,
     OwnerStore,
-    OwnerEmailStore {
+    OwnerEmailStore,
+    ActionClaimStore {
   readonly engine: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import type { DataJob } from '../../domain/data-job.js';
 import { type CardTimelineEvent, cardFailures, type JobCard, toJobCard } from '../../domain/job-card.js';
 import { type AlignmentView, summarizeJob } from '../../domain/job-summary.js';
+import { ALIGNMENT_ACTIONS, alignmentButton } from './alignment-button.js';
 import { type Block, type Button, blockIds, type MessagePayload, type MrkdwnText, mrkdwn, plainText } from './block-kit.js';
 import { codePointLength, escapeAndTruncate, oneLine, truncate } from './escape.js';
 import { failureGroupText, namedInHeading } from './failure-group.js';
@@ -20,6 +21,8 @@ export const ACTIONS = {
   share: 'share_card',
   openFailedFiles: 'open_failed_files',
   viewInSeekrflow: 'view_in_seekrflow',
+  startAlignment: ALIGNMENT_ACTIONS.start,
+  cancelAlignment: ALIGNMENT_ACTIONS.cancel,
 } as const;
 export type CardAction = (typeof ACTIONS)[keyof typeof ACTIONS];
 
@@ -48,6 +51,8 @@ export interface CardOptions {
    * channel unsubscribed, or the subscription is paused.
    */
   stale?: { reason: 'unreachable' | 'gone' | 'unsubscribed' | 'paused'; since?: Date; by?: string };
+  /** Actions are on (ACTION_USERGROUPS): the card offers Start or Cancel alignment when the job's state does. */
+  actions?: boolean;
 }
 
 /** Renders a job as a message Slack accepts, whatever the job holds. */
@@ -71,7 +76,7 @@ export function renderJobCard(card: JobCard, options: CardOptions): MessagePaylo
   if (card.fineTuning.total > 0) blocks.push(section(id('fine-tuning'), fineTuningText(card.fineTuning)));
   blocks.push({ type: 'divider', block_id: id('divider') });
   blocks.push({ type: 'context', block_id: id('context'), elements: contextElements(options) });
-  const buttons = cardButtons(options, buttonValue);
+  const buttons = cardButtons(options, buttonValue, buttonValue === null ? null : card);
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: id('actions'), elements: buttons });
 
   return { text: fallbackText(card, options.stale?.reason), blocks: withinBudget(blocks) };
@@ -285,10 +290,18 @@ function stateNote(options: CardOptions): string | null {
   }
 }
 
-function cardButtons(options: CardOptions, value: string | null): Button[] {
+/** Start or Cancel alignment, where the card is one to act from: a current card of a job it can act on. */
+function actionButton(options: CardOptions, card: JobCard | null): Button | null {
+  if (!options.actions || !card || card.ended || options.mode === 'shared' || options.ended || options.stale) return null;
+  return alignmentButton(card);
+}
+
+function cardButtons(options: CardOptions, value: string | null, card: JobCard | null): Button[] {
   const buttons: Button[] = [];
   const ended = options.ended === true;
   const unsubscribed = options.stale?.reason === 'unsubscribed';
+  const act = actionButton(options, card);
+  if (act) buttons.push(act);
   if (value !== null) {
     const button = (label: string, actionId: CardAction): Button => ({
       type: 'button',

@@ -1,6 +1,7 @@
 import { GONE_FOR_GOOD_HOURS } from '../../domain/diff.js';
 import { failedFileGroups, type JobEvent } from '../../domain/events.js';
 import { type Block, blockIds, type MessagePayload, mrkdwn } from './block-kit.js';
+import { userMention } from './card.js';
 import { escapeAndTruncate, truncate } from './escape.js';
 import { type FailureGroupCaps, type FailureGroupLabels, failureGroupText } from './failure-group.js';
 import { dateToken, formatMinutes, plural } from './format.js';
@@ -82,6 +83,8 @@ function describeEvent(event: JobEvent): string {
       return `:wastebasket: This job has not been in SeekrFlow for ${plural(event.hours, 'hour')} (since ${sinceToken(event.since)}): this channel stops following it. The card is final.`;
     case 'back_in_seekrflow':
       return `:white_check_mark: This job is in SeekrFlow again (it was gone since ${sinceToken(event.since)}). The card is current.`;
+    case 'acted_on':
+      return `${event.action === 'start' ? ':arrow_forward: Alignment started' : ':stop_button: Alignment cancelled'} by ${userMention(event.by)}.`;
   }
 }
 
@@ -101,6 +104,7 @@ function fallbackText(event: JobEvent, jobName: string): string {
     gone: 'no longer in SeekrFlow',
     gone_for_good: 'no longer in SeekrFlow; no longer followed',
     back_in_seekrflow: 'in SeekrFlow again',
+    acted_on: event.type === 'acted_on' && event.action === 'cancel' ? 'alignment cancelled from Slack' : 'alignment started from Slack',
   }[event.type];
   return `${name}: ${what}`;
 }

@@ -3,6 +3,7 @@ import { JOB_ID_PATTERN } from '../../domain/job-id.js';
 import { type Block, type Button, blockIds, type HomeView, mrkdwn, plainText } from './block-kit.js';
 import { escapeAndTruncate } from './escape.js';
 import { dateToken, formatCount, plural } from './format.js';
+import { type WaitingJob, waitingBlocks } from './home-waiting.js';
 import { SLACK_LIMITS } from './limits.js';
 import { statusDisplay } from './status.js';
 
@@ -60,6 +61,8 @@ export interface HomeModel {
   page: number;
   /** "Jobs you own": empty until owner links exist. */
   ownedJobs: OwnedJob[];
+  /** "Waiting for you": jobs ready to start that the person owns, or may start; and how many in all. */
+  waiting?: { jobs: WaitingJob[]; total: number };
   /** What became of the person's last click, in the bot's own words (safe mrkdwn). */
   notice?: string;
   /** When the model was read: new block ids for new data. */
@@ -77,6 +80,7 @@ export function renderHome(model: HomeModel): HomeView {
   const page = Math.min(Math.max(1, Math.trunc(model.page) || 1), pages);
   const blocks: Block[] = [...introBlocks(id)];
   if (model.notice) blocks.push({ type: 'section', block_id: id('notice'), text: mrkdwn(model.notice) });
+  if (model.waiting) blocks.push(...waitingBlocks(model.waiting.jobs, model.waiting.total, id));
   blocks.push(...ownedJobsBlocks(model.ownedJobs, id));
   blocks.push({ type: 'divider', block_id: id('divider') });
   blocks.push(...subscriptionBlocks(model, page, pages, id));

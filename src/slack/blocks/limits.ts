@@ -16,6 +16,10 @@ export const SLACK_LIMITS = {
   contextElements: 10,
   buttonText: 75,
   buttonValue: 2_000,
+  /** A button's `confirm` dialog: its title, its text, and the labels of its two buttons. */
+  confirmTitle: 100,
+  confirmText: 300,
+  confirmButton: 30,
   url: 3_000,
   blockId: 255,
   viewTitle: 24,

@@ -1,6 +1,8 @@
 import type { App, BlockAction, ButtonAction, RespondArguments, RespondFn } from '@slack/bolt';
 import { type Action, audit } from '../../core/access.js';
+import { actionsOn } from '../../core/actions.js';
 import { subscribe, unsubscribe } from '../../core/subscriptions.js';
+import type { DataJob } from '../../domain/data-job.js';
 import { normalizeJobId } from '../../domain/job-id.js';
 import { ACTIONS, type CardOptions, renderCard } from '../blocks/card.js';
 import { cannotPostReply, fetchFailureReply, type Reply, SOMETHING_WENT_WRONG, subscribeReply, unsubscribeReply } from '../messages.js';
@@ -8,7 +10,7 @@ import { toOutcome } from '../slack-errors.js';
 import { guarded, type ListenerDeps, permitted } from './context.js';
 
 /** Where a button was clicked, read from what Slack sends with a block_actions payload. */
-interface Click {
+export interface Click {
   jobId: string;
   userId: string;
   channelId: string | undefined;
@@ -17,7 +19,12 @@ interface Click {
 }
 
 function readClick(body: BlockAction, action: ButtonAction): Click | null {
-  const id = normalizeJobId(action.value ?? '');
+  return clickOn(body, action.value ?? '');
+}
+
+/** The click, on the job `jobIdText` names. */
+export function clickOn(body: BlockAction, jobIdText: string): Click | null {
+  const id = normalizeJobId(jobIdText);
   if (!id.ok) return null;
   const container = body.container as { message_ts?: string; channel_id?: string; is_ephemeral?: boolean } | undefined;
   return {
@@ -30,7 +37,7 @@ function readClick(body: BlockAction, action: ButtonAction): Click | null {
 }
 
 /** An answer only the clicker sees, leaving the card alone. */
-const whisper = (respond: RespondFn, message: { text: string; blocks?: unknown[] }) =>
+export const whisper = (respond: RespondFn, message: { text: string; blocks?: unknown[] }) =>
   respond({ response_type: 'ephemeral', replace_original: false, ...message } as RespondArguments);
 
 type Handle = (deps: ListenerDeps, click: Click, respond: RespondFn) => Promise<void>;
@@ -75,9 +82,15 @@ async function refresh(deps: ListenerDeps, click: Click, respond: RespondFn): Pr
     await whisper(respond, fetchFailureReply(result.failure, click.jobId));
     return;
   }
-  const options: CardOptions = { fetchedAt: deps.now(), mode: 'ephemeral', refreshedBy: click.userId };
+  await replaceCard(deps, click, respond, result.job, click.userId);
+}
+
+/** Replaces the clicked card with the job as it is now, keeping what kind of card it was. */
+export async function replaceCard(deps: ListenerDeps, click: Click, respond: RespondFn, job: DataJob, refreshedBy?: string): Promise<void> {
+  const options: CardOptions = { fetchedAt: deps.now(), mode: 'ephemeral', ...(refreshedBy ? { refreshedBy } : {}) };
   const jobUrl = deps.jobUrl(click.jobId);
   if (jobUrl) options.jobUrl = jobUrl;
+  if (actionsOn(deps.actions.policy)) options.actions = true;
   if (!click.isEphemeral && click.channelId) {
     // A card in the channel: the living card of a subscription keeps its living buttons.
     const subscription = await deps.subscriptions.subscriptions.findSubscription(click.channelId, click.jobId);
@@ -89,7 +102,7 @@ async function refresh(deps: ListenerDeps, click: Click, respond: RespondFn): Pr
     }
   }
   // replace_original works for ephemeral and channel messages alike; chat.update cannot touch ephemeral ones.
-  await respond({ replace_original: true, ...renderCard(result.job, options) } as RespondArguments);
+  await respond({ replace_original: true, ...renderCard(job, options) } as RespondArguments);
 }
 
 async function share(deps: ListenerDeps, click: Click, respond: RespondFn): Promise<void> {

@@ -1,8 +1,10 @@
 import type { App, RespondArguments } from '@slack/bolt';
 import type { Action } from '../../core/access.js';
+import { actionsOn, previewAction } from '../../core/actions.js';
 import { feedOfChannel, subscribeTeam, unsubscribeTeam } from '../../core/feeds.js';
 import { me } from '../../core/owners.js';
 import { listChannel, pause, resume, subscribe, unsubscribe } from '../../core/subscriptions.js';
+import { previewReply } from '../action-messages.js';
 import { renderCard } from '../blocks/card.js';
 import { type Command, parseCommand } from '../command-text.js';
 import {
@@ -19,7 +21,7 @@ import {
   unsubscribeReply,
   unsubscribeTeamReply,
 } from '../messages.js';
-import { guarded, type ListenerDeps, permitted } from './context.js';
+import { actDeps, guarded, type ListenerDeps, permitted } from './context.js';
 
 const ephemeral = (message: Reply): RespondArguments => ({ response_type: 'ephemeral', ...message }) as RespondArguments;
 
@@ -35,6 +37,8 @@ const ACTION_OF: Record<Command['kind'], Action> = {
   subscribe_team: 'subscribe',
   unsubscribe_team: 'unsubscribe',
   me: 'me',
+  // Checked in full by previewAction (the groups, the job's owner): here only who is asking.
+  act: 'help',
 };
 
 /** `/datajob …`: ack at once (Slack gives 3 seconds), ask the access policy, do the work, answer through respond(). */
@@ -70,7 +74,13 @@ async function answer(deps: ListenerDeps, parsed: Command, where: { channelId: s
         return fetchFailureReply(result.failure, parsed.jobId);
       }
       const jobUrl = deps.jobUrl(parsed.jobId);
-      return renderCard(result.job, { fetchedAt: deps.now(), mode: 'ephemeral', ...(jobUrl ? { jobUrl } : {}) });
+      const actions = actionsOn(deps.actions.policy);
+      return renderCard(result.job, {
+        fetchedAt: deps.now(),
+        mode: 'ephemeral',
+        ...(jobUrl ? { jobUrl } : {}),
+        ...(actions ? { actions } : {}),
+      });
     }
     case 'subscribe':
       return subscribeReply(
@@ -100,5 +110,11 @@ async function answer(deps: ListenerDeps, parsed: Command, where: { channelId: s
       return unsubscribeTeamReply(await unsubscribeTeam({ ...deps.subscriptions, feeds: deps.feeds }, where), where.channelId);
     case 'me':
       return meReply(await me({ owners: deps.owners, logger: deps.logger, now: deps.now }, where.userId, parsed.request));
+    case 'act':
+      return previewReply(
+        await previewAction(actDeps(deps), { ...where, jobId: parsed.jobId, action: parsed.action }),
+        parsed.action,
+        parsed.jobId,
+      );
   }
 }

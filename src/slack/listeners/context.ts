@@ -1,8 +1,11 @@
 import { type AccessDeps, type AccessRequest, checkAccess } from '../../core/access.js';
+import type { ActDeps, ActionPolicy } from '../../core/actions.js';
+import type { ActionClaimStore } from '../../core/ports/actions.js';
 import type { FeedStore } from '../../core/ports/feeds.js';
-import type { JobSource } from '../../core/ports/job-source.js';
+import type { JobActions, JobSource } from '../../core/ports/job-source.js';
 import type { Log } from '../../core/ports/log.js';
 import type { OwnerStore } from '../../core/ports/owners.js';
+import type { WatchStore } from '../../core/ports/watches.js';
 import type { SubscriptionDeps } from '../../core/subscriptions.js';
 import type { JobLinkRules } from '../../domain/job-link.js';
 import { type Reply, refusalReply } from '../messages.js';
@@ -27,6 +30,28 @@ export interface ListenerDeps {
   homeRefreshMs: number;
   logger: Log;
   now: () => Date;
+  /** Starting and cancelling alignments: who may, SeekrFlow's actions, the store's claims. */
+  actions: {
+    policy: ActionPolicy;
+    client: JobActions;
+    claims: ActionClaimStore;
+    /** The Home's "Waiting for you" reads what the passes saw of every watched job. */
+    watches: Pick<WatchStore, 'watchedJobIds' | 'getWatches'>;
+    count?: ActDeps['count'];
+    deliverSoon?: () => void;
+  };
+}
+
+/** What the action operations need, from the listeners' own parts. */
+export function actDeps(deps: ListenerDeps): ActDeps {
+  const { actions } = deps;
+  return {
+    ...{ access: deps.access, policy: actions.policy, jobs: deps.jobs, actions: actions.client, claims: actions.claims },
+    ...{ owners: deps.owners, subscriptions: deps.subscriptions.subscriptions, outbox: deps.subscriptions.outbox },
+    ...{ logger: deps.logger, now: deps.now },
+    ...(actions.count ? { count: actions.count } : {}),
+    ...(actions.deliverSoon ? { deliverSoon: actions.deliverSoon } : {}),
+  };
 }
 
 /**

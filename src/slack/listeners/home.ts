@@ -4,6 +4,7 @@ import { audit, checkAccess } from '../../core/access.js';
 import { subscriptionsCreatedBy } from '../../core/home.js';
 import { jobsOwnedBy } from '../../core/owners.js';
 import { type ChannelSubscription, resume, unsubscribe } from '../../core/subscriptions.js';
+import { jobsWaitingFor } from '../../core/waiting.js';
 import { normalizeJobId } from '../../domain/job-id.js';
 import { jobIdInText, withTemplateHost } from '../../domain/job-link.js';
 import {
@@ -27,6 +28,7 @@ import {
   subscribeReply,
   unsubscribeReply,
 } from '../messages.js';
+import { registerHomeStart } from './alignment.js';
 import { guarded, type ListenerDeps, permitted } from './context.js';
 
 /**
@@ -64,6 +66,7 @@ export function registerHome(app: App, deps: ListenerDeps): () => void {
     unsubscribeReply(await unsubscribe(deps.subscriptions, where), where.jobId, where.channelId),
   );
   registerLookup(app, deps);
+  registerHomeStart(app, deps, publisher);
   return () => publisher.stop();
 }
 
@@ -120,11 +123,13 @@ async function publishHome(deps: ListenerDeps, client: WebClient, userId: string
     ({ items, total } = await read(page));
   }
   const owned = await jobsOwnedBy({ owners: deps.owners, feeds: deps.feeds, watches: deps.subscriptions.watches }, userId, 50);
+  const waiting = await jobsWaitingFor({ ...deps.actions, directory: deps.access.directory }, userId, owned.jobs);
   const view = renderHome({
     subscriptions: items.map(homeSubscription),
     total,
     page,
     ownedJobs: owned.jobs,
+    waiting,
     ...(request.notice ? { notice: request.notice } : {}),
     generatedAt,
   });

@@ -163,6 +163,21 @@ CREATE TABLE owner_emails (
 );
 `,
   },
+  {
+    version: 8,
+    name: 'claims of the actions people take on jobs from Slack',
+    sql: `
+CREATE TABLE action_claims (
+  job_id text NOT NULL,
+  action text NOT NULL,
+  shown_state text NOT NULL,
+  user_id text NOT NULL,
+  channel_id text,
+  claimed_at timestamptz NOT NULL,
+  PRIMARY KEY (job_id, action, shown_state)
+);
+`,
+  },
 ];
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Store } from '../../core/ports/store.js';
+import { actionClaimStore } from './action-claims.js';
 import { type Connection, connect, type PostgresStoreOptions } from './connection.js';
 import { feedStore } from './feeds.js';
 import { leaseStore } from './leases.js';
@@ -60,5 +61,6 @@ function compose(db: Connection): PostgresStore {
     ...feedStore(db),
     ...ownerStore(db),
     ...ownerEmailStore(db),
+    ...actionClaimStore(db),
   };
 }

@@ -158,6 +158,21 @@ CREATE TABLE owner_emails (
 ) STRICT;
 `,
   },
+  {
+    version: 8,
+    name: 'claims of the actions people take on jobs from Slack',
+    sql: `
+CREATE TABLE action_claims (
+  job_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  shown_state TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  channel_id TEXT,
+  claimed_at INTEGER NOT NULL,
+  PRIMARY KEY (job_id, action, shown_state)
+) STRICT;
+`,
+  },
 ];
 
 /** Applies the migrations not yet recorded, each in its own transaction. Returns the versions applied. */

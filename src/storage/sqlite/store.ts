@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Log } from '../../core/ports/log.js';
 import type { Store } from '../../core/ports/store.js';
 import { consoleStoreLogger } from '../store-support.js';
+import { actionClaimStore } from './action-claims.js';
 import { connect, DEFAULT_BUSY_TIMEOUT_MS } from './connection.js';
 import type { DataDirLock } from './data-dir-lock.js';
 import { feedStore } from './feeds.js';
@@ -68,5 +69,6 @@ function compose(db: Database.Database, lock: DataDirLock | undefined): SqliteSt
     ...feedStore(db),
     ...ownerStore(db),
     ...ownerEmailStore(db),
+    ...actionClaimStore(db),
   };
 }

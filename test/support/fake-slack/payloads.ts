@@ -65,7 +65,13 @@ export type ActionTarget =
   | { viewId: string }
   | { homeOf: string };
 
-export type ActionOptions = ActionTarget & { actionId: string; user?: SlackUser; blockId?: string };
+export type ActionOptions = ActionTarget & {
+  actionId: string;
+  user?: SlackUser;
+  blockId?: string;
+  /** What the person answers a button's confirm dialog (default: they confirm). */
+  answer?: 'confirm' | 'deny';
+};
 
 export type BlockActionsPayload = Record<string, unknown> & {
   type: 'block_actions';
@@ -201,10 +207,21 @@ function actionPayload(
   };
 }
 
-/** A click on a button the fake holds, as Slack reports it. */
-export function clickButton(fake: FakeSlack, opts: ActionOptions): BlockActionsPayload {
-  return actionPayload(fake, opts, (el) => {
+/**
+ * A click on a button the fake holds, as Slack reports it. A button with a `confirm` object shows its
+ * dialog first (recorded in `fake.dialogs`): denied, Slack sends nothing, and this returns null.
+ */
+export function clickButton(fake: FakeSlack, opts: ActionOptions & { answer: 'deny' }): null;
+export function clickButton(fake: FakeSlack, opts: ActionOptions): BlockActionsPayload;
+export function clickButton(fake: FakeSlack, opts: ActionOptions): BlockActionsPayload | null {
+  let denied = false;
+  const payload = actionPayload(fake, opts, (el) => {
     if (el.type !== 'button') throw new Error(`${opts.actionId} is a ${String(el.type)}, not a button`);
+    if (isRecord(el.confirm)) {
+      const answer = opts.answer ?? 'confirm';
+      fake.dialogs.push({ user: opts.user?.id ?? DEFAULT_USER.id, actionId: opts.actionId, dialog: el.confirm, answer });
+      denied = answer === 'deny';
+    }
     return {
       type: 'button',
       text: el.text,
@@ -213,6 +230,7 @@ export function clickButton(fake: FakeSlack, opts: ActionOptions): BlockActionsP
       ...(el.url !== undefined ? { url: el.url } : {}),
     };
   });
+  return denied ? null : payload;
 }
 
 /** Choosing an option of an overflow menu. */

@@ -40,6 +40,7 @@ import type {
   RequestUrl,
   ResponseRecord,
   ResponseUrlOptions,
+  ShownDialog,
   SlackMessage,
   SocketAck,
   UsergroupSpec,
@@ -106,6 +107,11 @@ export interface FakeSlack {
 
   readonly calls: readonly CallRecord[];
   callsTo(method: string): CallRecord[];
+  /**
+   * The confirm dialogs Slack showed before sending a click (a button with a `confirm` object), newest
+   * last: what the person read, and what they answered. A denied dialog sends nothing.
+   */
+  readonly dialogs: ShownDialog[];
   /** Calls and 429s per method and in total (since the last reset). */
   rateLimitStats(): RateLimitStats;
 
@@ -173,7 +179,7 @@ export interface FakeSlack {
   readonly socket: FakeSocket;
 
   /**
-   * Forgets messages, calls, faults, views, Home tabs, unfurls, response_urls; keeps the channel
+   * Forgets messages, calls, dialogs, faults, views, Home tabs, unfurls, response_urls; keeps the channel
    * registry and the people (users, user groups) unless asked, and the Request URL.
    */
   reset(opts?: { channels?: boolean; people?: boolean }): void;
@@ -435,6 +441,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       ),
     ephemeral: (ts) => ws.ephemeral(ts),
     calls,
+    dialogs: [],
     callsTo: (method) => calls.filter((c) => c.method === method),
     rateLimitStats: () => {
       const stats: RateLimitStats = { calls: 0, limited: 0, byMethod: {} };
@@ -531,6 +538,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     reset: (o = {}) => {
       ws.reset();
       calls.length = 0;
+      fake.dialogs.length = 0;
       faults.reset();
       tokenState = 'ok';
       if (o.channels) {

@@ -287,3 +287,11 @@ export type FakeSlackOptions = {
   responseUrlTtlMs?: number;
   responseUrlMaxUses?: number;
 };
+
+/** A button's confirm dialog as Slack showed it on a click (see FakeSlack.dialogs). */
+export interface ShownDialog {
+  user: string;
+  actionId: string;
+  dialog: Record<string, unknown>;
+  answer: 'confirm' | 'deny';
+}
