@@ -1,6 +1,7 @@
 import { mapWithConcurrency } from '../util/concurrency.js';
 import { Completions } from './completions.js';
 import type { CredentialState } from './credentials.js';
+import type { DigestStore } from './ports/digest.js';
 import {
   type AudienceCheck,
   type Delivery,
@@ -15,6 +16,7 @@ import {
   type SubscriptionStore,
   type ThreadKeys,
 } from './ports.js';
+import { applyQuiet, foldedIds, type QuietCache } from './quiet.js';
 
 /**
  * Sends what the outbox holds, in order per subscription, each delivery claimed before it is sent
@@ -72,6 +74,8 @@ export interface DeliverDeps {
   kinds?: readonly DeliveryKind[];
   /** Ends the run early (the process stops): what is claimed and not yet sent is released. */
   signal?: AbortSignal;
+  /** Channels' quiet hours: routine replies wait for their end (see quiet.ts). Without it, nothing waits. */
+  quiet?: Pick<DigestStore, 'quietHours' | 'holdDeliveries'>;
 }
 
 export type DeliveryKind = 'reply' | 'card';
@@ -103,7 +107,7 @@ export async function deliverPending(input: DeliverDeps): Promise<DeliverReport>
   const batch = input.completions ?? new Completions(input.outbox, input.subscriptions);
   // What an earlier run could not write (the database was away) is written first.
   await batch.flush();
-  const deps: RunDeps = { ...input, outbox: batch.outbox, subscriptions: batch.subscriptions, threads: new Map() };
+  const deps: RunDeps = { ...input, outbox: batch.outbox, subscriptions: batch.subscriptions, threads: new Map(), quietCache: new Map() };
   const send = (deliveries: Delivery[]) =>
     mapWithConcurrency(groupBySubscription(deliveries), o.concurrency, (group) => deliverGroup(group, deps, o, now, report));
   /**
@@ -137,6 +141,7 @@ export async function deliverPending(input: DeliverDeps): Promise<DeliverReport>
 interface RunDeps extends DeliverDeps {
   /** Each thread's delivery keys, read once per run when a reply's fate is in doubt. */
   threads: Map<string, Promise<ThreadKeys>>;
+  quietCache: QuietCache;
 }
 
 function groupBySubscription(deliveries: Delivery[]): Delivery[][] {
@@ -156,14 +161,26 @@ type Options = typeof DEFAULTS;
  */
 type Result = 'sent' | 'retry' | 'paused' | 'dropped' | 'lost' | 'halt';
 
-async function deliverGroup(group: Delivery[], deps: RunDeps, o: Options, now: () => Date, report: DeliverReport): Promise<void> {
-  const first = group[0];
-  if (!first) return;
-  const subscription = await deps.subscriptions.getSubscription(first.subscriptionId);
+async function deliverGroup(claimed: Delivery[], deps: RunDeps, o: Options, now: () => Date, report: DeliverReport): Promise<void> {
+  const subscription = await deps.subscriptions.getSubscription(claimed[0]?.subscriptionId ?? -1);
   if (!subscription) {
-    for (const d of group) await deps.outbox.completeDelivery(d.id); // its subscription was removed
+    for (const d of claimed) await deps.outbox.completeDelivery(d.id); // its subscription was removed
     return;
   }
+  const group = deps.quiet ? await applyQuiet(claimed, subscription, { quiet: deps.quiet }, deps.quietCache, now()) : claimed;
+  await deliverOwnGroup(subscription, group, deps, o, now, report);
+}
+
+async function deliverOwnGroup(
+  subscription: Subscription,
+  group: Delivery[],
+  deps: RunDeps,
+  o: Options,
+  now: () => Date,
+  report: DeliverReport,
+): Promise<void> {
+  const first = group[0];
+  if (!first) return;
   try {
     const barred = await audienceOutcome(subscription, deps);
     if (barred) {
@@ -195,6 +212,7 @@ async function deliverGroup(group: Delivery[], deps: RunDeps, o: Options, now: (
       return;
     }
     if (result === 'lost') return;
+    await settleFolded(delivery, result, deps);
     if (result === 'halt') {
       await deps.outbox.releaseDeliveries(group.slice(i).map((d) => d.id));
       return;
@@ -206,6 +224,14 @@ async function deliverGroup(group: Delivery[], deps: RunDeps, o: Options, now: (
       return;
     }
   }
+}
+
+/** The held replies a folded one stood for: settled with it (sent or dropped), or released to wait with it. */
+async function settleFolded(delivery: Delivery, result: Result, deps: RunDeps): Promise<void> {
+  const ids = foldedIds(delivery);
+  if (ids.length === 0) return;
+  if (result === 'sent' || result === 'dropped') for (const id of ids) await deps.outbox.completeDelivery(id);
+  else await deps.outbox.releaseDeliveries(ids);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { JobEvent, SubscriptionFilter } from '../domain/events.js';
 import type { JobCard } from '../domain/job-card.js';
 import type { JobReading } from '../domain/job-reading.js';
 import type { JobWatch } from '../domain/snapshot.js';
+import type { DigestStore } from './ports/digest.js';
 
 /**
  * The interfaces the core works through, and that the adapters implement: SeekrFlow (`JobSource`),
@@ -233,6 +234,8 @@ export interface ThreadReply {
   loud: boolean;
   /** Told to the job's owner directly rather than in a card's thread. */
   audience?: 'owner';
+  /** Replies held during quiet hours, told as one: every event, `event` first. */
+  folded?: JobEvent[];
 }
 
 /** What the outbox holds for a subscription: neutral, rendered by the notifier when sent. */
@@ -259,6 +262,8 @@ export interface Delivery extends NewDelivery {
   notBefore: Date;
   createdAt: Date;
   lastError: string | null;
+  /** Held for quiet hours until then (past, once claimed): it goes folded with the others held. */
+  heldUntil?: Date | null;
 }
 
 /**
@@ -415,7 +420,8 @@ export interface Store
     StatsStore,
     FeedStore,
     OwnerStore,
-    OwnerEmailStore {
+    OwnerEmailStore,
+    DigestStore {
   readonly engine: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }
@@ -541,6 +547,8 @@ export interface Person {
   /** Someone of another organisation met in a shared channel, not a member of this workspace. */
   stranger: boolean;
   deleted: boolean;
+  /** Their time zone (IANA), as their profile says; absent when unknown. */
+  tz?: string | null;
 }
 
 /** A conversation as far as who can read it goes. */

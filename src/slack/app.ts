@@ -9,6 +9,7 @@ import { redactUrl } from '../util/url-secrets.js';
 import { registerCardActions } from './listeners/card-actions.js';
 import { registerCommand } from './listeners/command.js';
 import type { ListenerDeps } from './listeners/context.js';
+import { registerDigestModal } from './listeners/digest.js';
 import { registerFailedFilesModal } from './listeners/failed-files.js';
 import { registerHome } from './listeners/home.js';
 import { registerUnfurls } from './listeners/unfurl.js';
@@ -179,6 +180,7 @@ export async function startSlackApp({ config, identity, transport = {}, deps, lo
   registerCommand(app, listenerDeps);
   registerCardActions(app, listenerDeps);
   registerFailedFilesModal(app, listenerDeps);
+  registerDigestModal(app, listenerDeps);
   registerUnfurls(app, listenerDeps);
   const stopHome = registerHome(app, listenerDeps);
   registerWatchShortcut(app, listenerDeps);

@@ -1,7 +1,10 @@
+import type { DigestNotifier } from '../core/ports/digest.js';
 import type { LivingCard, Notifier, SubscriptionNote, ThreadReply } from '../core/ports.js';
 import type { MessagePayload } from './blocks/block-kit.js';
 import { renderJobCard } from './blocks/card.js';
+import { renderDigest } from './blocks/digest.js';
 import { ownerLine, renderEventReply } from './blocks/event-reply.js';
+import { renderFoldedReply } from './blocks/folded-reply.js';
 import { pausedNotice, subscriptionNoteText } from './messages.js';
 import type { Pacer } from './pacing.js';
 import type { OutgoingMessage, SlackPoster } from './poster.js';
@@ -37,6 +40,7 @@ export function renderLivingCard(card: LivingCard, jobUrl: string | undefined): 
 
 /** A thread reply as Block Kit, with whether it also goes to the channel; for an owner, a direct message naming the job. */
 export function renderThreadReply(reply: ThreadReply): MessagePayload & { broadcast: boolean } {
+  if (reply.folded && reply.folded.length > 0) return { ...renderFoldedReply(reply.folded, reply.eventId), broadcast: false };
   const message = renderEventReply(reply.event, reply.job, reply.eventId);
   if (reply.audience !== 'owner') return { ...message, broadcast: reply.loud };
   return { text: message.text, blocks: [ownerLine(reply.job, reply.eventId), ...message.blocks], broadcast: false };
@@ -45,7 +49,7 @@ export function renderThreadReply(reply: ThreadReply): MessagePayload & { broadc
 /** Errors of conversations.history that asking again will not change. */
 const HISTORY_CLOSED = new Set(['not_in_channel', 'channel_not_found', 'missing_scope', 'is_archived']);
 
-export function createSlackNotifier({ poster, pacer, jobUrl }: SlackNotifierOptions): Notifier {
+export function createSlackNotifier({ poster, pacer, jobUrl }: SlackNotifierOptions): Notifier & DigestNotifier {
   const cardMessage = (card: LivingCard): OutgoingMessage => renderLivingCard(card, jobUrl(card.state.card.id));
   return {
     async postCard(channelId, card) {
@@ -78,6 +82,10 @@ export function createSlackNotifier({ poster, pacer, jobUrl }: SlackNotifierOpti
     async repliesInThread(channelId, threadRef) {
       const found = await poster.deliveryKeysInThread(channelId, threadRef);
       return found.ok ? { known: true, keys: found.keys } : { known: false, detail: found.error };
+    },
+    async postDigest(channelId, digest) {
+      const { text, blocks } = renderDigest(digest.content, digest.id);
+      return toOutcome(await poster.post(channelId, { text, blocks, deliveryKey: `digest:${digest.localDate}` }));
     },
     async tell(userId, notice) {
       return toOutcome(await poster.dm(userId, pausedNotice(notice)));

@@ -1,6 +1,7 @@
 import { Completions } from '../core/completions.js';
 import { deliverPending } from '../core/delivery.js';
 import { createDeliveryRunner } from '../core/delivery-runner.js';
+import { planDueDigests, sendDigests } from '../core/digest.js';
 import type { Lease } from '../scheduler/scheduler.js';
 import type { Stoppable } from './lifecycle.js';
 import { type BotParts, componentLogger } from './parts.js';
@@ -20,6 +21,13 @@ export interface DeliveryLoop extends Stoppable {
  * fleet under Slack's limits. Replies and cards are separate lanes, each one run at a time; when each
  * runs is the runner's (core/delivery-runner.ts). What a previous run left in the outbox goes at once.
  */
+async function digests(parts: BotParts): Promise<void> {
+  const { store, slack, now, owner } = parts;
+  const logger = componentLogger(parts, 'digest');
+  await planDueDigests({ digests: store, watches: store, jobs: parts.seekrflow.jobs, logger, now });
+  await sendDigests({ digests: store, notifier: slack.notifier, owner, logger, now });
+}
+
 export function startDelivery(parts: BotParts, lease: Lease): DeliveryLoop {
   const { store, credentials, slack } = parts;
   const logger = componentLogger(parts, 'deliver');
@@ -31,8 +39,10 @@ export function startDelivery(parts: BotParts, lease: Lease): DeliveryLoop {
         if (credentials.refused || !(await lease.lead())) return;
         const report = await deliverPending({
           ...{ outbox: store, subscriptions: store, notifier: slack.notifier, audience: slack.audience },
-          ...{ now: parts.now, credentials, completions, owner: parts.owner, logger, kinds: [kind], signal },
+          ...{ now: parts.now, credentials, completions, owner: parts.owner, logger, kinds: [kind], signal, quiet: store },
         });
+        // Digests ride the reply lane: planned when due and sent from the store, by the lease holder only.
+        if (kind === 'reply') await digests(parts);
         // One line per run, whatever it sent: what tells an operator (and a test) that what was due has been tried.
         logger.debug({ kind, ...report }, 'delivery run done');
       } catch (error) {

@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { type Config, jobUrlFrom } from '../config.js';
 import { type AccessDeps, deliveryAudience, UserLimiter } from '../core/access.js';
+import type { DigestNotifier } from '../core/ports/digest.js';
 import type { AudienceCheck, Notifier, Subscription } from '../core/ports.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -18,7 +19,7 @@ export interface SlackParts {
   /** The one set of rate gates everything this process calls waits at. */
   pacer: Pacer;
   poster: SlackPoster;
-  notifier: Notifier;
+  notifier: Notifier & DigestNotifier;
   /** Who may see and do what (people's clicks and commands). */
   access: AccessDeps;
   /** Whether a subscription's messages may still go where it sends them (delivery's second look). */

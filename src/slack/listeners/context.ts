@@ -1,4 +1,5 @@
 import { type AccessDeps, type AccessRequest, checkAccess } from '../../core/access.js';
+import type { DigestStore } from '../../core/ports/digest.js';
 import type { FeedStore, JobSource, Log, OwnerStore } from '../../core/ports.js';
 import type { SubscriptionDeps } from '../../core/subscriptions.js';
 import type { JobLinkRules } from '../../domain/job-link.js';
@@ -15,6 +16,8 @@ export interface ListenerDeps {
   /** Team feeds (`subscribe team`) and owner links (`me`). */
   feeds: FeedStore;
   owners: OwnerStore;
+  /** Channels' digests and quiet hours. */
+  digests: DigestStore;
   /** Who may see and do what: every command, button and modal asks before anything else. */
   access: AccessDeps;
   jobUrl: (jobId: string) => string | undefined;

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Store } from '../../core/ports.js';
 import { type Connection, connect, type PostgresStoreOptions } from './connection.js';
+import { digestStore } from './digests.js';
 import { feedStore } from './feeds.js';
 import { leaseStore } from './leases.js';
 import { migratePostgres } from './migrations.js';
@@ -60,5 +61,6 @@ function compose(db: Connection): PostgresStore {
     ...feedStore(db),
     ...ownerStore(db),
     ...ownerEmailStore(db),
+    ...digestStore(db),
   };
 }

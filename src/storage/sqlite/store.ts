@@ -3,6 +3,7 @@ import type { Log, Store } from '../../core/ports.js';
 import { consoleStoreLogger } from '../store-support.js';
 import { connect, DEFAULT_BUSY_TIMEOUT_MS } from './connection.js';
 import type { DataDirLock } from './data-dir-lock.js';
+import { digestStore } from './digests.js';
 import { feedStore } from './feeds.js';
 import { leaseStore } from './leases.js';
 import { outbox, releaseOrphanClaims } from './outbox.js';
@@ -67,5 +68,6 @@ function compose(db: Database.Database, lock: DataDirLock | undefined): SqliteSt
     ...feedStore(db),
     ...ownerStore(db),
     ...ownerEmailStore(db),
+    ...digestStore(db),
   };
 }

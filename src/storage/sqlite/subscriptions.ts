@@ -11,7 +11,7 @@ import type { SubscriptionFilter } from '../../domain/events.js';
 import { bindPort, byJob } from '../store-support.js';
 import { immediate } from './connection.js';
 
-interface SubscriptionRow {
+export interface SubscriptionRow {
   id: number;
   channel_id: string;
   job_id: string;
@@ -30,7 +30,7 @@ interface SubscriptionRow {
   waits_for_need: number;
 }
 
-const toSubscription = (r: SubscriptionRow): Subscription => ({
+export const toSubscription = (r: SubscriptionRow): Subscription => ({
   id: r.id,
   channelId: r.channel_id,
   jobId: r.job_id,
