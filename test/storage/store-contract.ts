@@ -16,6 +16,7 @@ import {
 } from '../../src/core/ports.js';
 import type { JobWatch } from '../../src/domain/snapshot.js';
 import { cardItem, itemText, replyItem } from '../support/outbox-items.js';
+import { digestContract } from './digest-contract.js';
 
 /**
  * The behaviour every storage engine must have: what the poll pass, the outbox worker and the
@@ -1338,6 +1339,10 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         expect(await store.pendingDeliveries()).toBe(0);
         expect(await store.purgeExpired(cutoff, 2)).toEqual(nothing);
       });
+    });
+
+    describe('digests and quiet hours', () => {
+      digestContract(() => ({ store, fixture }));
     });
 
     describe('leases', () => {
