@@ -28,14 +28,14 @@ export interface SettingsDeps {
 }
 
 /** The zone named, else the person's own (`users.info`). */
-async function zoneFor(deps: SettingsDeps, userId: string, named: string | null): Promise<{ tz: string } | ZoneProblem> {
+async function zoneFor(deps: SettingsDeps, userId: string, named: string | null): Promise<{ kind: 'zone'; tz: string } | ZoneProblem> {
   if (named !== null) {
     const tz = canonicalTimeZone(named);
-    return tz ? { tz } : { kind: 'bad_tz', tz: named };
+    return tz ? { kind: 'zone', tz } : { kind: 'bad_tz', tz: named };
   }
   const person = await deps.directory.person(userId);
   const tz = person.ok && person.value.tz ? canonicalTimeZone(person.value.tz) : null;
-  return tz ? { tz } : { kind: 'no_tz' };
+  return tz ? { kind: 'zone', tz } : { kind: 'no_tz' };
 }
 
 export async function setDigest(
@@ -49,7 +49,7 @@ export async function setDigest(
     return { kind: 'off' };
   }
   const zone = await zoneFor(deps, where.userId, request.tz);
-  if (!('tz' in zone)) return zone;
+  if (zone.kind !== 'zone') return zone;
   const digest: DigestSchedule = {
     days: request.days,
     minutes: request.minutes,
@@ -73,7 +73,7 @@ export async function setQuiet(
     return { kind: 'off' };
   }
   const zone = await zoneFor(deps, where.userId, request.tz);
-  if (!('tz' in zone)) return zone;
+  if (zone.kind !== 'zone') return zone;
   const quiet: QuietSetting = { start: request.start, end: request.end, tz: zone.tz, all: request.all, setBy: where.userId };
   await deps.digests.setQuiet(where.channelId, quiet, at);
   return { kind: 'set', quiet };

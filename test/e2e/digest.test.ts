@@ -1,0 +1,192 @@
+import { Writable } from 'node:stream';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import type { DataJob } from '../../src/domain/data-job.js';
+import { createLogger } from '../../src/logger.js';
+import { type RunningBot, startBot } from '../../src/main.js';
+import { dropSchema, newTestSchemaName, testDatabaseUrl } from '../storage/pg-test-schema.js';
+import { type Harness, SIGNING_SECRET, startHarness, visibleText, waitFor } from '../support/harness.js';
+import { makeAlignment, makeJobWithFiles } from '../support/make-job.js';
+
+/**
+ * The channel's digest end to end, on a clock the test moves: set by `/datajob digest`, planned and
+ * stored when due, sent once a day whatever restarts, replicas, downtime or daylight saving do.
+ * Both engines: a real SQLite file, and PostgreSQL when TEST_DATABASE_URL is set.
+ */
+
+const CHANNEL = 'C_DATA_JOBS';
+let n = 0;
+const newJobId = () => `dj-dig-${Date.now().toString(36)}-${++n}`;
+
+function runningJob(id: string, name: string): DataJob {
+  return makeJobWithFiles(
+    [
+      { state: 'done', name: 'a.pdf' },
+      { state: 'done', name: 'b.pdf' },
+    ],
+    { id, name, status: 'running', alignment_job: makeAlignment({ status: 'running', progress: 40 }), updated_at: '2026-01-15T06:00:00Z' },
+  );
+}
+
+const ENGINES = [
+  { engine: 'sqlite', skip: false },
+  { engine: 'postgres', skip: !testDatabaseUrl },
+] as const;
+
+for (const { engine, skip } of ENGINES) {
+  describe.skipIf(skip)(`the daily digest (${engine})`, () => {
+    let h: Harness | null = null;
+    const extra: RunningBot[] = [];
+    const schemas: string[] = [];
+    let clock = new Date('2026-01-15T07:00:00Z');
+    const now = () => clock;
+
+    async function start(): Promise<Harness> {
+      const schema = newTestSchemaName('datajob_digest');
+      schemas.push(schema);
+      const env: Record<string, string> = engine === 'postgres' ? { DATABASE_URL: testDatabaseUrl as string, DATABASE_SCHEMA: schema } : {};
+      h = await startHarness({ now, env });
+      return h;
+    }
+    /** Another bot on the same store: a replica (PostgreSQL), or this one after a restart. */
+    async function anotherBot(harness: Harness): Promise<RunningBot> {
+      const destination = new Writable({
+        write(chunk, _enc, done) {
+          harness.logs.push(...String(chunk).split('\n').filter(Boolean));
+          done();
+        },
+      });
+      const bot = await startBot(loadConfig(harness.env), {
+        now,
+        logger: createLogger({ level: 'debug', secrets: [SIGNING_SECRET], destination }),
+      });
+      extra.push(bot);
+      return bot;
+    }
+    const digests = (harness: Harness) => harness.slack.topLevel(CHANNEL).filter((m) => visibleText(m).includes('Data jobs digest'));
+
+    afterEach(async () => {
+      for (const bot of extra.splice(0)) await bot.stop();
+      await h?.stop();
+      h = null;
+    });
+    afterAll(async () => {
+      if (engine === 'postgres') for (const s of schemas) await dropSchema(testDatabaseUrl as string, s);
+    });
+
+    /** A channel following one running job, with a digest every day at 08:00 in the setter's zone (Europe/London). */
+    async function channelWithDigest(harness: Harness, command = 'digest daily 08:00') {
+      const id = newJobId();
+      harness.sim.putJob(runningJob(id, 'Claims handbook'));
+      await harness.ask(`subscribe ${id}`);
+      const answer = visibleText((await harness.ask(command)).body as object);
+      return { id, answer };
+    }
+
+    it('goes at its hour, in its time zone, once; list shows it', async () => {
+      clock = new Date('2026-01-15T07:59:00Z');
+      const harness = await start();
+      const { answer } = await channelWithDigest(harness);
+      expect(answer).toMatch(/gets a digest of its data jobs every day at 08:00 \(Europe\/London\)/);
+      expect(visibleText((await harness.ask('list')).body as object)).toMatch(/Digest\* every day at 08:00 \(Europe\/London\)/);
+      await harness.bot.deliverNow();
+      expect(digests(harness)).toHaveLength(0);
+
+      clock = new Date('2026-01-15T08:00:00Z');
+      await harness.bot.deliverNow();
+      const [digest] = await waitFor(() => digests(harness).length === 1 && digests(harness), 'the digest');
+      const text = visibleText(digest);
+      expect(text).toMatch(/Still running/);
+      const card = harness.slack.topLevel(CHANNEL)[0];
+      // The line links to the job's living card.
+      expect(text).toContain(`<https://slack.com/archives/${CHANNEL}/p${card?.ts.replace('.', '')}|Claims handbook>`);
+      expect(text).toMatch(/40%/);
+
+      clock = new Date('2026-01-15T08:30:00Z');
+      await harness.bot.deliverNow();
+      await harness.bot.deliverNow();
+      expect(digests(harness)).toHaveLength(1);
+      clock = new Date('2026-01-16T08:00:00Z');
+      await harness.bot.deliverNow();
+      await waitFor(() => digests(harness).length === 2, 'the next day’s digest');
+    });
+
+    it('refuses a time zone Intl does not know, in one sentence, and keeps none', async () => {
+      const harness = await start();
+      const answer = visibleText((await harness.ask('digest daily 08:00 Mars/Olympus')).body as object);
+      expect(answer).toMatch(/^:warning: That is not a time zone I know: use an IANA name like `Europe\/Berlin`/);
+      expect(visibleText((await harness.ask('list')).body as object)).toMatch(/Digest\*: none/);
+    });
+
+    it('goes once when the bot restarts one second before the hour', async () => {
+      clock = new Date('2026-01-15T07:59:59Z');
+      const harness = await start();
+      await channelWithDigest(harness);
+      await harness.bot.deliverNow();
+      await harness.bot.stop();
+      clock = new Date('2026-01-15T08:00:00Z');
+      harness.bot = await anotherBot(harness);
+      extra.pop();
+      await harness.bot.deliverNow();
+      await waitFor(() => digests(harness).length === 1, 'the digest after the restart');
+      await harness.bot.deliverNow();
+      expect(digests(harness)).toHaveLength(1);
+    });
+
+    it('goes once after downtime over two days: one catch-up digest, then the next at its hour', async () => {
+      clock = new Date('2026-01-15T07:00:00Z');
+      const harness = await start();
+      await channelWithDigest(harness);
+      await harness.bot.stop();
+      clock = new Date('2026-01-17T12:00:00Z');
+      harness.bot = await anotherBot(harness);
+      extra.pop();
+      await harness.bot.deliverNow();
+      await waitFor(() => digests(harness).length === 1, 'the catch-up digest');
+      await harness.bot.deliverNow();
+      expect(digests(harness)).toHaveLength(1);
+      // The next is due at its own hour, not one per missed day.
+      clock = new Date('2026-01-18T07:59:00Z');
+      await harness.bot.deliverNow();
+      expect(digests(harness)).toHaveLength(1);
+      clock = new Date('2026-01-18T08:00:00Z');
+      await harness.bot.deliverNow();
+      await waitFor(() => digests(harness).length === 2, 'the next day’s digest');
+    });
+
+    it('keeps its local hour over a daylight-saving change, neither skipped nor doubled', async () => {
+      // New York springs forward on 2026-03-08: 09:00 is 14:00Z the day before, 13:00Z that day.
+      clock = new Date('2026-03-07T13:00:00Z');
+      const harness = await start();
+      await channelWithDigest(harness, 'digest daily 09:00 America/New_York');
+      for (const [iso, expected] of [
+        ['2026-03-07T13:59:00Z', 0],
+        ['2026-03-07T14:00:00Z', 1],
+        ['2026-03-08T12:59:00Z', 1],
+        ['2026-03-08T13:00:00Z', 2],
+        ['2026-03-08T14:00:00Z', 2],
+      ] as const) {
+        clock = new Date(iso);
+        await harness.bot.deliverNow();
+        await waitFor(() => digests(harness).length === expected, `${expected} digests at ${iso}`);
+      }
+    });
+
+    it.skipIf(engine !== 'postgres')('goes once with two replicas due at the same instant', async () => {
+      clock = new Date('2026-01-15T07:59:00Z');
+      const harness = await start();
+      await channelWithDigest(harness);
+      const replica = await anotherBot(harness);
+      clock = new Date('2026-01-15T08:00:00Z');
+      await Promise.all([harness.bot.deliverNow(), replica.deliverNow(), harness.bot.deliverNow(), replica.deliverNow()]);
+      await waitFor(() => digests(harness).length === 1, 'the digest');
+      // The lease moves to the replica: it finds the day's digest planned and sent.
+      await harness.bot.stop();
+      harness.bot = await anotherBot(harness);
+      extra.pop();
+      await replica.deliverNow();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(digests(harness)).toHaveLength(1);
+    });
+  });
+}
