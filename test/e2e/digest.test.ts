@@ -1,9 +1,15 @@
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import type { Store } from '../../src/core/ports.js';
 import type { DataJob } from '../../src/domain/data-job.js';
 import { createLogger } from '../../src/logger.js';
 import { type RunningBot, startBot } from '../../src/main.js';
+import { DIGEST_ACTIONS } from '../../src/slack/blocks/digest.js';
+import { SQLITE_FILE_NAME } from '../../src/storage/open-store.js';
+import { openPostgresStore } from '../../src/storage/postgres/store.js';
+import { openSqliteStore } from '../../src/storage/sqlite/store.js';
 import { dropSchema, newTestSchemaName, testDatabaseUrl } from '../storage/pg-test-schema.js';
 import { type Harness, SIGNING_SECRET, startHarness, visibleText, waitFor } from '../support/harness.js';
 import { makeAlignment, makeJobWithFiles } from '../support/make-job.js';
@@ -170,6 +176,57 @@ for (const { engine, skip } of ENGINES) {
         await harness.bot.deliverNow();
         await waitFor(() => digests(harness).length === expected, `${expected} digests at ${iso}`);
       }
+    });
+
+    /** Another connection to the bot's store, as a second process would have: to seed a channel following many jobs. */
+    async function storeOf(harness: Harness): Promise<Store> {
+      if (engine === 'sqlite') return openSqliteStore({ path: join(harness.dataDir, SQLITE_FILE_NAME) });
+      return openPostgresStore({ connectionString: testDatabaseUrl as string, schema: harness.env.DATABASE_SCHEMA as string });
+    }
+
+    it('tells of 500 jobs within Block Kit’s limits, the rest a button away in a paged modal', async () => {
+      clock = new Date('2026-01-15T07:00:00Z');
+      const harness = await start();
+      const store = await storeOf(harness);
+      const statuses = ['running', 'needs_review', 'completed', 'failed', 'ready_to_start'];
+      for (let i = 0; i < 500; i++) {
+        const jobId = `dj-many-${i}`;
+        const status = statuses[i % statuses.length] as string;
+        const { subscription } = await store.addSubscription({
+          channelId: CHANNEL,
+          jobId,
+          filter: 'changes',
+          createdBy: 'U_ALICE',
+          createdAt: clock,
+        });
+        await store.setCardTs(subscription.id, `1768460000.${String(i).padStart(6, '0')}`);
+        await store.initWatch(jobId, {
+          snapshot: {
+            name: `Batch <!channel> ${i}`,
+            status,
+            alignment: null,
+            counts: { done: i, failed: i % 3, processing: 0, queued: 0 },
+            reportedFailures: [],
+            updatedAt: '2026-01-15T06:00:00Z',
+          },
+          lastChangeAt: '2026-01-15T06:00:00Z',
+          stallNotified: false,
+          unreachableSince: null,
+          unreachableNotified: false,
+        });
+      }
+      await store.close();
+      await harness.ask('digest daily 08:00');
+      clock = new Date('2026-01-15T08:00:00Z');
+      await harness.bot.deliverNow();
+      const digest = await waitFor(() => digests(harness).length === 1 && digests(harness)[0], 'the digest');
+      const text = visibleText(digest);
+      expect(text).not.toContain('<!channel>');
+      expect(text).toMatch(/100 failed · 200 waiting · 100 running · 100 completed/);
+      await harness.click({ channel: CHANNEL, ts: digest.ts }, DIGEST_ACTIONS.open);
+      const view = await waitFor(() => harness.slack.views().find((v) => /Page 1 of 25/.test(visibleText({ blocks: v.blocks }))), 'page 1');
+      await harness.click({ viewId: view.id }, DIGEST_ACTIONS.next);
+      await waitFor(() => /Page 2 of 25/.test(visibleText({ blocks: harness.slack.view(view.id)?.blocks })), 'page 2');
     });
 
     it.skipIf(engine !== 'postgres')('goes once with two replicas due at the same instant', async () => {
