@@ -3,8 +3,8 @@ import { summarizeJob } from '../domain/job-summary.js';
 import { canonicalTimeZone, type DigestDays, nextOccurrence } from '../domain/local-time.js';
 import { mapWithConcurrency } from '../util/concurrency.js';
 import { type DigestJob, digestContent, digestJobs, isEmptyDigest, sectionOf } from './digest-content.js';
-import type { ChannelSettings, DigestNotifier, DigestSchedule, DigestStore, QuietSetting } from './ports/digest.js';
-import type { Directory, JobSource, Log, WatchStore } from './ports.js';
+import type { ChannelSettings, DigestNotifier, DigestSchedule, DigestStore, QuietSetting, StoredDigest } from './ports/digest.js';
+import type { AudienceCheck, Directory, JobSource, Log, SendOutcome, WatchStore } from './ports.js';
 
 /**
  * A channel's digest: set by a command, planned by the lease holder when due (stored with a key of
@@ -145,9 +145,19 @@ async function channelJobs(deps: PlanDigestDeps, channelId: string, since: Date 
   return jobs;
 }
 
+/** Posts the digest, unless its channel may no longer be told of jobs (then it is dropped), or that cannot be checked now (retried). */
+async function sendOne(deps: SendDigestDeps, digest: StoredDigest): Promise<SendOutcome> {
+  const check = deps.audience ? await deps.audience({ kind: 'channel', channelId: digest.channelId }) : { kind: 'allowed' as const };
+  if (check.kind === 'refused') return { kind: 'destination_gone', why: check.why, detail: check.detail };
+  if (check.kind === 'unknown') return { kind: 'retry', afterMs: null, rateLimited: false, maybeDelivered: false, detail: check.detail };
+  return deps.notifier.postDigest(digest.channelId, digest);
+}
+
 export interface SendDigestDeps {
   digests: Pick<DigestStore, 'claimDigests' | 'completeDigest' | 'retryDigest'>;
   notifier: DigestNotifier;
+  /** Whether job data may still go to the channel (it may have been shared with another organisation since). */
+  audience?: (to: { kind: 'channel'; channelId: string }) => Promise<AudienceCheck>;
   owner: string;
   logger: Log;
   now: () => Date;
@@ -160,7 +170,7 @@ export async function sendDigests(deps: SendDigestDeps): Promise<number> {
   const claimed = await deps.digests.claimDigests(deps.owner, deps.now(), DIGEST_LEASE_MS, 20);
   let sent = 0;
   for (const digest of claimed) {
-    const outcome = await deps.notifier.postDigest(digest.channelId, digest);
+    const outcome = await sendOne(deps, digest);
     const at = deps.now();
     if (outcome.kind === 'delivered' || outcome.kind === 'rejected' || outcome.kind === 'destination_gone' || digest.attempts >= 11) {
       await deps.digests.completeDigest(digest.id, outcome.kind === 'delivered' ? outcome.ref : null, at);

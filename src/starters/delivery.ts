@@ -25,7 +25,7 @@ async function digests(parts: BotParts): Promise<void> {
   const { store, slack, now, owner } = parts;
   const logger = componentLogger(parts, 'digest');
   await planDueDigests({ digests: store, watches: store, jobs: parts.seekrflow.jobs, logger, now });
-  await sendDigests({ digests: store, notifier: slack.notifier, owner, logger, now });
+  await sendDigests({ digests: store, notifier: slack.notifier, audience: slack.audience, owner, logger, now });
 }
 
 export function startDelivery(parts: BotParts, lease: Lease): DeliveryLoop {

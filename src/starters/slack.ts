@@ -23,7 +23,7 @@ export interface SlackParts {
   /** Who may see and do what (people's clicks and commands). */
   access: AccessDeps;
   /** Whether a subscription's messages may still go where it sends them (delivery's second look). */
-  audience: (subscription: Subscription) => Promise<AudienceCheck>;
+  audience: (subscription: Pick<Subscription, 'kind' | 'channelId'>) => Promise<AudienceCheck>;
   /** A Web API client for `purpose` (web-client.ts), logging through `logger`. */
   client(purpose: SlackClientPurpose, logger: Logger): WebClient;
   /** Counts a Slack call in the metrics. */

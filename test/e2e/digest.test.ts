@@ -47,11 +47,11 @@ for (const { engine, skip } of ENGINES) {
     let clock = new Date('2026-01-15T07:00:00Z');
     const now = () => clock;
 
-    async function start(): Promise<Harness> {
+    async function start(more: Record<string, string> = {}): Promise<Harness> {
       const schema = newTestSchemaName('datajob_digest');
       schemas.push(schema);
       const env: Record<string, string> = engine === 'postgres' ? { DATABASE_URL: testDatabaseUrl as string, DATABASE_SCHEMA: schema } : {};
-      h = await startHarness({ now, env });
+      h = await startHarness({ now, env: { ...env, ...more } });
       return h;
     }
     /** Another bot on the same store: a replica (PostgreSQL), or this one after a restart. */
@@ -115,6 +115,19 @@ for (const { engine, skip } of ENGINES) {
       clock = new Date('2026-01-16T08:00:00Z');
       await harness.bot.deliverNow();
       await waitFor(() => digests(harness).length === 2, 'the next day’s digest');
+    });
+
+    it('is not sent to a channel shared with another organisation since it was set', async () => {
+      clock = new Date('2026-01-15T07:00:00Z');
+      const harness = await start({ ACCESS_CACHE_SECONDS: '1' });
+      await channelWithDigest(harness);
+      harness.slack.addChannel({ id: CHANNEL, isExtShared: true });
+      // What Slack said of the channel is remembered a second (on the process's own clock), from the card's last delivery.
+      await new Promise((r) => setTimeout(r, 1_200));
+      clock = new Date('2026-01-15T08:00:00Z');
+      await harness.bot.deliverNow();
+      await waitFor(() => harness.logs.some((l) => l.includes('"digest dropped"')), 'the digest dropped');
+      expect(digests(harness)).toHaveLength(0);
     });
 
     it('refuses a time zone Intl does not know, in one sentence, and keeps none', async () => {
