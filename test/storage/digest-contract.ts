@@ -159,6 +159,8 @@ export function digestContract(get: () => { store: Store; fixture: StoreFixture 
     const [routine] = await store.claimDeliveries('w', T0, 60_000, 1, 'reply');
     expect(routine?.key).toBe('routine');
     await store.holdDeliveries([routine?.id ?? 0], at(8 * 3_600_000));
+    // Waiting for the morning on purpose: held, not a stale outbox.
+    expect(await store.outboxStats()).toMatchObject({ pending: 1, held: 1 });
     await store.close();
     const reopened = await fixture.open();
     const next = await reopened.claimDeliveries('w', at(1), 60_000, 10, 'reply');
