@@ -154,7 +154,7 @@ async function sendOne(deps: SendDigestDeps, digest: StoredDigest): Promise<Send
 }
 
 export interface SendDigestDeps {
-  digests: Pick<DigestStore, 'claimDigests' | 'completeDigest' | 'retryDigest'>;
+  digests: Pick<DigestStore, 'claimDigests' | 'completeDigest' | 'retryDigest' | 'setDigest'>;
   notifier: DigestNotifier;
   /** Whether job data may still go to the channel (it may have been shared with another organisation since). */
   audience?: (to: { kind: 'channel'; channelId: string }) => Promise<AudienceCheck>;
@@ -176,6 +176,11 @@ export async function sendDigests(deps: SendDigestDeps): Promise<number> {
       await deps.digests.completeDigest(digest.id, outcome.kind === 'delivered' ? outcome.ref : null, at);
       if (outcome.kind === 'delivered') sent += 1;
       else deps.logger.error({ channel: digest.channelId, detail: 'detail' in outcome ? outcome.detail : '' }, 'digest dropped');
+      // A channel that is gone will take no digest tomorrow either.
+      if (outcome.kind === 'destination_gone' && (outcome.why === 'not_found' || outcome.why === 'archived')) {
+        await deps.digests.setDigest(digest.channelId, null, null, at);
+        deps.logger.warn({ channel: digest.channelId, why: outcome.why }, 'digest stopped: the channel is gone');
+      }
       continue;
     }
     const afterMs = outcome.kind === 'retry' && outcome.afterMs !== null ? outcome.afterMs : 2_000 * 2 ** digest.attempts;

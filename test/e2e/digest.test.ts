@@ -130,6 +130,19 @@ for (const { engine, skip } of ENGINES) {
       expect(digests(harness)).toHaveLength(0);
     });
 
+    it('stops for a channel that was archived', async () => {
+      clock = new Date('2026-01-15T07:00:00Z');
+      const harness = await start();
+      await channelWithDigest(harness);
+      harness.slack.addChannel({ id: CHANNEL, isArchived: true });
+      clock = new Date('2026-01-15T08:00:00Z');
+      await harness.bot.deliverNow();
+      await waitFor(() => harness.logs.some((l) => l.includes('"digest stopped: the channel is gone"')), 'the digest stopped');
+      expect(digests(harness)).toHaveLength(0);
+      harness.slack.addChannel({ id: CHANNEL, isArchived: false });
+      expect(visibleText((await harness.ask('list')).body as object)).toMatch(/Digest\*: none/);
+    });
+
     it('refuses a time zone Intl does not know, in one sentence, and keeps none', async () => {
       const harness = await start();
       const answer = visibleText((await harness.ask('digest daily 08:00 Mars/Olympus')).body as object);
