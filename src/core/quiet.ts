@@ -47,16 +47,10 @@ export async function applyQuiet(
   if (subscription.kind !== 'channel' || group.every((d) => d.item.kind !== 'reply')) return group;
   const quiet = await quietOf(deps, cache, subscription.channelId);
   const until = quiet ? quietUntil(now, quiet) : null;
-  let sending: Delivery[] = group;
-  if (quiet && until) {
-    const waiting = group.filter((d) => mayWait(d, quiet));
-    await deps.quiet.holdDeliveries(
-      waiting.map((d) => d.id),
-      until,
-    );
-    sending = group.filter((d) => !mayWait(d, quiet));
-  }
-  return fold(sending);
+  if (!quiet || !until) return fold(group);
+  const waiting = group.filter((d) => mayWait(d, quiet)).map((d) => d.id);
+  await deps.quiet.holdDeliveries(waiting, until);
+  return fold(group.filter((d) => !mayWait(d, quiet)));
 }
 
 /** Replies that were held (their hours are over) go as one, in the place of the first of them. */

@@ -117,6 +117,36 @@ for (const { engine, skip } of ENGINES) {
       await waitFor(() => digests(harness).length === 2, 'the next day’s digest');
     });
 
+    it('tells a failed job’s largest causes and why a job waits, each read from SeekrFlow', async () => {
+      clock = new Date('2026-01-15T07:00:00Z');
+      const harness = await start();
+      const failedId = newJobId();
+      const reviewId = newJobId();
+      const files = [
+        { state: 'failed' as const, name: 'a.pdf', error: 'No extractable text', fix: 'Run OCR' },
+        { state: 'failed' as const, name: 'b.pdf', error: 'No extractable text', fix: 'Run OCR' },
+        { state: 'done' as const, name: 'c.pdf' },
+      ];
+      harness.sim.putJob(
+        makeJobWithFiles(files, { id: failedId, name: 'Policies', status: 'file_processing', updated_at: '2026-01-15T06:00:00Z' }),
+      );
+      harness.sim.putJob(
+        makeJobWithFiles(files, { id: reviewId, name: 'Forms', status: 'needs_review', updated_at: '2026-01-15T06:00:00Z' }),
+      );
+      await harness.ask(`subscribe ${failedId}`);
+      await harness.ask(`subscribe ${reviewId}`);
+      await harness.ask('digest daily 08:00');
+      harness.sim.putJob(makeJobWithFiles(files, { id: failedId, name: 'Policies', status: 'failed', updated_at: '2026-01-15T07:30:00Z' }));
+      clock = new Date('2026-01-15T07:30:00Z');
+      await harness.bot.pollNow();
+      clock = new Date('2026-01-15T08:00:00Z');
+      await harness.bot.deliverNow();
+      const digest = await waitFor(() => digests(harness)[0], 'the digest');
+      const text = visibleText(digest);
+      expect(text).toMatch(/Failed\* \(1\)\n• <[^|]+\|Policies> — Failed · 1 done, 2 failed · 2× No extractable text/);
+      expect(text).toMatch(/Waiting for a person\* \(1\)\n• <[^|]+\|Forms> — Needs review: 2 files failed/);
+    });
+
     it('is not sent to a channel shared with another organisation since it was set', async () => {
       clock = new Date('2026-01-15T07:00:00Z');
       const harness = await start({ ACCESS_CACHE_SECONDS: '1' });
