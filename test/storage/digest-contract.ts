@@ -170,6 +170,24 @@ export function digestContract(get: () => { store: Store; fixture: StoreFixture 
     const after = await reopened.claimDeliveries('w', at(8 * 3_600_000), 60_000, 10, 'reply');
     expect(after.map((d) => [d.key, d.heldUntil])).toEqual([['routine', at(8 * 3_600_000)]]);
   });
+
+  it('lets what was held go when the channel turns its quiet hours off', async () => {
+    const { store } = get();
+    const s = (await store.addSubscription(newSub({ channelId: 'C-off' }))).subscription;
+    const other = (await store.addSubscription(newSub({ channelId: 'C-still-quiet' }))).subscription;
+    await store.enqueue([
+      { subscriptionId: s.id, key: 'r1', item: replyItem('r1') },
+      { subscriptionId: other.id, key: 'r2', item: replyItem('r2') },
+    ]);
+    const claimed = await store.claimDeliveries('w', T0, 60_000, 10);
+    await store.holdDeliveries(
+      claimed.map((d) => d.id),
+      at(DAY),
+    );
+    await store.setQuiet('C-off', null, at(1_000));
+    const now = await store.claimDeliveries('w', at(1_000), 60_000, 10);
+    expect(now.map((d) => [d.key, d.heldUntil])).toEqual([['r1', at(1_000)]]);
+  });
 }
 
 function watchOf() {

@@ -62,6 +62,7 @@ export interface DigestStore {
   channelSettings(channelId: string): Promise<ChannelSettings | null>;
   /** Sets (or with null, removes) the digest and when it is next due. */
   setDigest(channelId: string, digest: DigestSchedule | null, dueAt: Date | null, at: Date): Promise<void>;
+  /** Sets (or with null, removes) quiet hours; replies held for the channel's old hours are due again from `at`. */
   setQuiet(channelId: string, quiet: QuietSetting | null, at: Date): Promise<void>;
   /** The quiet hours of these channels (a channel without any is absent). */
   quietHours(channelIds: readonly string[]): Promise<Map<string, QuietSetting>>;

@@ -53,6 +53,9 @@ const SQL = {
     ON CONFLICT (channel_id) DO UPDATE SET digest = EXCLUDED.digest, digest_due_at = EXCLUDED.digest_due_at, updated_at = EXCLUDED.updated_at`,
   setQuiet: `INSERT INTO channel_settings (channel_id, quiet, updated_at) VALUES ($1, $2, $3)
     ON CONFLICT (channel_id) DO UPDATE SET quiet = EXCLUDED.quiet, updated_at = EXCLUDED.updated_at`,
+  // Quiet hours turned off or changed: what waited for their end waits no more (it is held again if still quiet).
+  releaseHeld: `UPDATE deliveries SET held_until = $2 WHERE held_until > $2
+    AND subscription_id IN (SELECT id FROM subscriptions WHERE channel_id = $1)`,
   quietHours: 'SELECT * FROM channel_settings WHERE quiet IS NOT NULL AND channel_id = ANY($1::text[])',
   due: 'SELECT * FROM channel_settings WHERE digest_due_at IS NOT NULL AND digest_due_at <= $1 ORDER BY digest_due_at LIMIT $2',
   moveDue: 'UPDATE channel_settings SET digest_due_at = $1, last_digest_at = $2 WHERE channel_id = $3 AND digest_due_at = $4',
@@ -111,7 +114,10 @@ export function digestStore(db: Connection): DigestStore {
       await db.pool.query(SQL.setDigest, [channel, digest && JSON.stringify(digest), due, at]);
     },
     setQuiet: async (db, channel, quiet, at) => {
-      await db.pool.query(SQL.setQuiet, [channel, quiet && JSON.stringify(quiet), at]);
+      await db.transaction(async (client) => {
+        await client.query(SQL.setQuiet, [channel, quiet && JSON.stringify(quiet), at]);
+        await client.query(SQL.releaseHeld, [channel, at]);
+      });
     },
     quietHours: async (db, channelIds) => {
       if (channelIds.length === 0) return new Map();

@@ -51,6 +51,9 @@ const SQL = {
     ON CONFLICT (channel_id) DO UPDATE SET digest = excluded.digest, digest_due_at = excluded.digest_due_at, updated_at = excluded.updated_at`,
   setQuiet: `INSERT INTO channel_settings (channel_id, quiet, updated_at) VALUES (@channel, @quiet, @at)
     ON CONFLICT (channel_id) DO UPDATE SET quiet = excluded.quiet, updated_at = excluded.updated_at`,
+  // Quiet hours turned off or changed: what waited for their end waits no more (it is held again if still quiet).
+  releaseHeld: `UPDATE deliveries SET held_until = @at WHERE held_until > @at
+    AND subscription_id IN (SELECT id FROM subscriptions WHERE channel_id = @channel)`,
   quietHours: `SELECT * FROM channel_settings WHERE quiet IS NOT NULL AND channel_id IN (SELECT value FROM json_each(?))`,
   due: 'SELECT * FROM channel_settings WHERE digest_due_at IS NOT NULL AND digest_due_at <= ? ORDER BY digest_due_at LIMIT ?',
   moveDue: `UPDATE channel_settings SET digest_due_at = @next, last_digest_at = @now WHERE channel_id = @channel AND digest_due_at = @due`,
@@ -75,6 +78,7 @@ function prepare(db: Database.Database) {
     settings: db.prepare<[string], SettingsRow>(SQL.settings),
     setDigest: db.prepare<{ channel: string; digest: string | null; due: number | null; at: number }>(SQL.setDigest),
     setQuiet: db.prepare<{ channel: string; quiet: string | null; at: number }>(SQL.setQuiet),
+    releaseHeld: db.prepare<{ channel: string; at: number }>(SQL.releaseHeld),
     quietHours: db.prepare<[string], SettingsRow>(SQL.quietHours),
     due: db.prepare<[number, number], SettingsRow>(SQL.due),
     moveDue: db.prepare<{ next: number; now: number; channel: string; due: number }>(SQL.moveDue),
@@ -132,7 +136,10 @@ export function digestStore(db: Database.Database): DigestStore {
       sql.setDigest.run({ channel, digest: digest && JSON.stringify(digest), due: due?.getTime() ?? null, at: at.getTime() });
     },
     setQuiet: async (sql, channel, quiet, at) => {
-      sql.setQuiet.run({ channel, quiet: quiet && JSON.stringify(quiet), at: at.getTime() });
+      immediate(sql.db, () => {
+        sql.setQuiet.run({ channel, quiet: quiet && JSON.stringify(quiet), at: at.getTime() });
+        sql.releaseHeld.run({ channel, at: at.getTime() });
+      });
     },
     quietHours: async (sql, channelIds) => {
       const rows = channelIds.length === 0 ? [] : sql.quietHours.all(JSON.stringify(channelIds));
