@@ -178,6 +178,9 @@ for (const { engine, skip } of ENGINES) {
       const answer = visibleText((await harness.ask('digest daily 08:00 Mars/Olympus')).body as object);
       expect(answer).toMatch(/^:warning: That is not a time zone I know: use an IANA name like `Europe\/Berlin`/);
       expect(visibleText((await harness.ask('list')).body as object)).toMatch(/Digest\*: none/);
+      const help = visibleText((await harness.ask('help')).body as object);
+      expect(help).toContain('`/datajob digest daily|weekdays <HH:MM> [time zone] [quiet]`');
+      expect(help).toContain('`/datajob quiet <HH:MM>-<HH:MM> [time zone] [all]`');
     });
 
     it('goes once when the bot restarts one second before the hour', async () => {
