@@ -188,7 +188,7 @@ async function deliverOwnGroup(
       const result = await settleClaimed(subscription, first, barred, deps, o, now);
       if (result === 'retry') report.retried += 1;
       else if (result === 'paused' || result === 'dropped') report[result] += 1;
-      await deps.outbox.releaseDeliveries(group.slice(1).map((d) => d.id));
+      await deps.outbox.releaseDeliveries([...foldedIds(first), ...idsOf(group.slice(1))]);
       return;
     }
   } catch (error) {
@@ -200,7 +200,7 @@ async function deliverOwnGroup(
     const delivery = group[i] as Delivery;
     if (deps.signal?.aborted) {
       // The process stops: a card backlog paced over minutes must not hold it; the rest waits in the outbox.
-      await deps.outbox.releaseDeliveries(group.slice(i).map((d) => d.id));
+      await deps.outbox.releaseDeliveries(idsOf(group.slice(i)));
       return;
     }
     let result: Result;
@@ -212,19 +212,22 @@ async function deliverOwnGroup(
       return;
     }
     if (result === 'lost') return;
-    await settleFolded(delivery, result, deps);
     if (result === 'halt') {
-      await deps.outbox.releaseDeliveries(group.slice(i).map((d) => d.id));
+      await deps.outbox.releaseDeliveries(idsOf(group.slice(i)));
       return;
     }
+    await settleFolded(delivery, result, deps);
     report[result === 'retry' ? 'retried' : result] += 1;
     if (result === 'retry' || result === 'paused') {
       // Keep the order: nothing after a delivery that did not go out may go out before it.
-      await deps.outbox.releaseDeliveries(group.slice(i + 1).map((d) => d.id));
+      await deps.outbox.releaseDeliveries(idsOf(group.slice(i + 1)));
       return;
     }
   }
 }
+
+/** The ids of these deliveries, and of the held replies folded into them. */
+const idsOf = (deliveries: readonly Delivery[]): number[] => deliveries.flatMap((d) => [d.id, ...foldedIds(d)]);
 
 /** The held replies a folded one stood for: settled with it (sent or dropped), or released to wait with it. */
 async function settleFolded(delivery: Delivery, result: Result, deps: RunDeps): Promise<void> {
