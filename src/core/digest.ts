@@ -146,7 +146,9 @@ async function channelJobs(deps: PlanDigestDeps, channelId: string, since: Date 
 }
 
 /** Posts the digest, unless its channel may no longer be told of jobs (then it is dropped), or that cannot be checked now (retried). */
-async function sendOne(deps: SendDigestDeps, digest: StoredDigest): Promise<SendOutcome> {
+async function sendOne(deps: SendDigestDeps, digest: StoredDigest): Promise<SendOutcome | 'already_sent'> {
+  // Its sender died, maybe after Slack took it: the channel tells (a rare double when it cannot).
+  if (digest.reclaimed && (await deps.notifier.digestInChannel(digest.channelId, digest)) === true) return 'already_sent';
   const check = deps.audience ? await deps.audience({ kind: 'channel', channelId: digest.channelId }) : { kind: 'allowed' as const };
   if (check.kind === 'refused') return { kind: 'destination_gone', why: check.why, detail: check.detail };
   if (check.kind === 'unknown') return { kind: 'retry', afterMs: null, rateLimited: false, maybeDelivered: false, detail: check.detail };
@@ -165,13 +167,17 @@ export interface SendDigestDeps {
 
 const DIGEST_LEASE_MS = 60_000;
 
-/** Sends the digests planned and not yet sent. A send cut off before it was recorded is sent again (a rare double, never a lost digest). */
+/** Sends the digests planned and not yet sent; one whose sender died is looked for in its channel first. */
 export async function sendDigests(deps: SendDigestDeps): Promise<number> {
   const claimed = await deps.digests.claimDigests(deps.owner, deps.now(), DIGEST_LEASE_MS, 20);
   let sent = 0;
   for (const digest of claimed) {
     const outcome = await sendOne(deps, digest);
     const at = deps.now();
+    if (outcome === 'already_sent') {
+      await deps.digests.completeDigest(digest.id, null, at);
+      continue;
+    }
     if (outcome.kind === 'delivered' || outcome.kind === 'rejected' || outcome.kind === 'destination_gone' || digest.attempts >= 11) {
       await deps.digests.completeDigest(digest.id, outcome.kind === 'delivered' ? outcome.ref : null, at);
       if (outcome.kind === 'delivered') sent += 1;

@@ -46,6 +46,9 @@ export function renderThreadReply(reply: ThreadReply): MessagePayload & { broadc
   return { text: message.text, blocks: [ownerLine(reply.job, reply.eventId), ...message.blocks], broadcast: false };
 }
 
+/** What marks a digest's message, to find it again: one digest per channel and local date. */
+const digestKey = (digest: { localDate: string }) => `digest:${digest.localDate}`;
+
 /** Errors of conversations.history that asking again will not change. */
 const HISTORY_CLOSED = new Set(['not_in_channel', 'channel_not_found', 'missing_scope', 'is_archived']);
 
@@ -85,7 +88,11 @@ export function createSlackNotifier({ poster, pacer, jobUrl }: SlackNotifierOpti
     },
     async postDigest(channelId, digest) {
       const { text, blocks } = renderDigest(digest.content, digest.id);
-      return toOutcome(await poster.post(channelId, { text, blocks, deliveryKey: `digest:${digest.localDate}` }));
+      return toOutcome(await poster.post(channelId, { text, blocks, deliveryKey: digestKey(digest) }));
+    },
+    async digestInChannel(channelId, digest) {
+      const found = await poster.deliveryKeysInChannel(channelId, digest.createdAt);
+      return found.ok ? found.keys.has(digestKey(digest)) : null;
     },
     async tell(userId, notice) {
       return toOutcome(await poster.dm(userId, pausedNotice(notice)));

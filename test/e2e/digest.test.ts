@@ -8,8 +8,8 @@ import { createLogger } from '../../src/logger.js';
 import { type RunningBot, startBot } from '../../src/main.js';
 import { DIGEST_ACTIONS } from '../../src/slack/blocks/digest.js';
 import { SQLITE_FILE_NAME } from '../../src/storage/open-store.js';
-import { openPostgresStore } from '../../src/storage/postgres/store.js';
-import { openSqliteStore } from '../../src/storage/sqlite/store.js';
+import { openPostgresStore, type PostgresStore } from '../../src/storage/postgres/store.js';
+import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/store.js';
 import { dropSchema, newTestSchemaName, testDatabaseUrl } from '../storage/pg-test-schema.js';
 import { type Harness, SIGNING_SECRET, startHarness, visibleText, waitFor } from '../support/harness.js';
 import { makeAlignment, makeJobWithFiles } from '../support/make-job.js';
@@ -242,6 +242,32 @@ for (const { engine, skip } of ENGINES) {
       if (engine === 'sqlite') return openSqliteStore({ path: join(harness.dataDir, SQLITE_FILE_NAME) });
       return openPostgresStore({ connectionString: testDatabaseUrl as string, schema: harness.env.DATABASE_SCHEMA as string });
     }
+
+    /** As a process that posted the day's digest and died before recording it would leave it: claimed, its claim run out, unsent. */
+    async function forgetDigestSent(harness: Harness): Promise<void> {
+      const store = await storeOf(harness);
+      const sql = "UPDATE digests SET sent_at = NULL, ref = NULL, claimed_by = 'dead-replica', claimed_until = created_at";
+      if ('db' in store) (store as SqliteStore).db.prepare(sql).run();
+      else await (store as PostgresStore).pool.query(sql);
+      await store.close();
+    }
+
+    it('is not posted again when its sender died after Slack took it', async () => {
+      clock = new Date('2026-01-15T07:59:00Z');
+      const harness = await start();
+      await channelWithDigest(harness);
+      clock = new Date('2026-01-15T08:00:00Z');
+      await harness.bot.deliverNow();
+      await waitFor(() => digests(harness).length === 1, 'the digest');
+      await forgetDigestSent(harness);
+      clock = new Date('2026-01-15T08:05:00Z');
+      const looked = harness.slack.callsTo('conversations.history').length;
+      await harness.bot.deliverNow();
+      await harness.bot.deliverNow();
+      expect(digests(harness)).toHaveLength(1);
+      // It was looked for in the channel, found, and recorded as sent.
+      expect(harness.slack.callsTo('conversations.history').length).toBeGreaterThan(looked);
+    });
 
     it('tells of 500 jobs within Block Kit’s limits, the rest a button away in a paged modal', async () => {
       clock = new Date('2026-01-15T07:00:00Z');

@@ -43,7 +43,9 @@ export interface StoredDigest {
   localDate: string;
   content: DigestContent;
   attempts: number;
+  /** Claimed before, and the claim ran out with no outcome: it may have been posted. */
   reclaimed: boolean;
+  createdAt: Date;
 }
 
 export interface PlannedDigest {
@@ -89,6 +91,8 @@ export interface DigestStore {
 /** What the notifier does with a digest. */
 export interface DigestNotifier {
   postDigest(channelId: string, digest: StoredDigest): Promise<SendOutcome>;
+  /** Whether the digest is already in its channel (null: the platform would not say). */
+  digestInChannel(channelId: string, digest: StoredDigest): Promise<boolean | null>;
 }
 
 /** A delivery that was held during quiet hours (its hold has ended when it is claimed). */

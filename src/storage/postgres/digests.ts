@@ -25,6 +25,7 @@ interface DigestRow {
   content: string;
   attempts: number;
   reclaimed: boolean;
+  created_at: Date;
 }
 
 const toSettings = (r: SettingsRow): ChannelSettings => ({
@@ -42,6 +43,7 @@ const toDigest = (r: DigestRow): StoredDigest => ({
   content: JSON.parse(r.content) as DigestContent,
   attempts: r.attempts,
   reclaimed: r.reclaimed,
+  createdAt: r.created_at,
 });
 
 /** Sent digests are kept this long for their modal's pages, then forgotten when the channel's next is sent. */
@@ -66,12 +68,12 @@ const SQL = {
       WHERE sent_at IS NULL AND (not_before IS NULL OR not_before <= $2) AND (claimed_until IS NULL OR claimed_until <= $2)
       ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) AS picked
     WHERE d.id = picked.id
-    RETURNING d.id, d.channel_id, d.local_date, d.content, d.attempts, picked.reclaimed`,
+    RETURNING d.id, d.channel_id, d.local_date, d.content, d.attempts, d.created_at, picked.reclaimed`,
   complete: 'UPDATE digests SET sent_at = $1, ref = $2, claimed_by = NULL, claimed_until = NULL WHERE id = $3 RETURNING channel_id',
   forgetOld: 'DELETE FROM digests WHERE channel_id = $1 AND sent_at IS NOT NULL AND sent_at < $2',
   retry:
     'UPDATE digests SET claimed_by = NULL, claimed_until = NULL, attempts = attempts + 1, not_before = $1, last_error = $2 WHERE id = $3',
-  get: 'SELECT id, channel_id, local_date, content, attempts, false AS reclaimed FROM digests WHERE id = $1',
+  get: 'SELECT id, channel_id, local_date, content, attempts, created_at, false AS reclaimed FROM digests WHERE id = $1',
   subscriptions: `SELECT * FROM subscriptions WHERE channel_id = $1 AND kind = 'channel'
     AND (state <> 'ended' OR $2::timestamptz IS NULL OR state_at >= $2) ORDER BY id`,
   hold: 'UPDATE deliveries SET held_until = $1, claimed_by = NULL, claimed_until = NULL WHERE id = ANY($2::bigint[])',

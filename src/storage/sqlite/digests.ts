@@ -21,6 +21,7 @@ interface DigestRow {
   content: string;
   attempts: number;
   reclaimed: number;
+  created_at: number;
 }
 
 const orDate = (ms: number | null) => (ms === null ? null : new Date(ms));
@@ -40,6 +41,7 @@ const toDigest = (r: DigestRow): StoredDigest => ({
   content: JSON.parse(r.content) as DigestContent,
   attempts: r.attempts,
   reclaimed: r.reclaimed === 1,
+  createdAt: new Date(r.created_at),
 });
 
 /** Sent digests are kept this long for their modal's pages, then forgotten when the channel's next is sent. */
@@ -59,14 +61,14 @@ const SQL = {
   moveDue: `UPDATE channel_settings SET digest_due_at = @next, last_digest_at = @now WHERE channel_id = @channel AND digest_due_at = @due`,
   insertDigest: `INSERT INTO digests (channel_id, local_date, content, created_at, sent_at) VALUES (@channel, @date, @content, @now, @sent)
     ON CONFLICT (channel_id, local_date) DO NOTHING`,
-  claimable: `SELECT id, channel_id, local_date, content, attempts, claimed_until IS NOT NULL AS reclaimed FROM digests
+  claimable: `SELECT id, channel_id, local_date, content, attempts, created_at, claimed_until IS NOT NULL AS reclaimed FROM digests
     WHERE sent_at IS NULL AND (not_before IS NULL OR not_before <= @now) AND (claimed_until IS NULL OR claimed_until <= @now)
     ORDER BY id LIMIT @limit`,
   claim: 'UPDATE digests SET claimed_by = ?, claimed_until = ? WHERE id = ?',
   complete: 'UPDATE digests SET sent_at = ?, ref = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ?',
   forgetOld: 'DELETE FROM digests WHERE channel_id = ? AND sent_at IS NOT NULL AND sent_at < ?',
   retry: `UPDATE digests SET claimed_by = NULL, claimed_until = NULL, attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?`,
-  get: 'SELECT id, channel_id, local_date, content, attempts, 0 AS reclaimed FROM digests WHERE id = ?',
+  get: 'SELECT id, channel_id, local_date, content, attempts, created_at, 0 AS reclaimed FROM digests WHERE id = ?',
   subscriptions: `SELECT * FROM subscriptions WHERE channel_id = @channel AND kind = 'channel'
     AND (state <> 'ended' OR @since IS NULL OR state_at >= @since) ORDER BY id`,
   hold: 'UPDATE deliveries SET held_until = ?, claimed_by = NULL, claimed_until = NULL WHERE id IN (SELECT value FROM json_each(?))',
