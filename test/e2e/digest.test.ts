@@ -147,6 +147,25 @@ for (const { engine, skip } of ENGINES) {
       expect(text).toMatch(/Waiting for a person\* \(1\)\n• <[^|]+\|Forms> — Needs review: 2 files failed/);
     });
 
+    it('says so in one short line on a day with nothing to say, or nothing at all when the channel chose `quiet`', async () => {
+      clock = new Date('2026-01-15T07:00:00Z');
+      const harness = await start();
+      expect(visibleText((await harness.ask('digest daily 08:00 quiet', { channel: 'C_GENERAL' })).body as object)).toMatch(
+        /nothing on a day with nothing to say/,
+      );
+      await harness.ask('digest daily 08:00', { channel: 'C_RANDOM' });
+      clock = new Date('2026-01-15T08:00:00Z');
+      await harness.bot.deliverNow();
+      const [line] = await waitFor(
+        () => harness.slack.topLevel('C_RANDOM').length === 1 && harness.slack.topLevel('C_RANDOM'),
+        'the short line',
+      );
+      expect(visibleText(line)).toMatch(/^:newspaper: Nothing to report on this channel's data jobs\./);
+      await harness.bot.deliverNow();
+      expect(harness.slack.topLevel('C_GENERAL')).toHaveLength(0);
+      expect(harness.slack.topLevel('C_RANDOM')).toHaveLength(1);
+    });
+
     it('is not sent to a channel shared with another organisation since it was set', async () => {
       clock = new Date('2026-01-15T07:00:00Z');
       const harness = await start({ ACCESS_CACHE_SECONDS: '1' });
