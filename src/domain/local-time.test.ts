@@ -19,7 +19,7 @@ describe('local time', () => {
 
   it('is due next at the local hour in its zone, today if still ahead, else tomorrow', () => {
     const time = { days: 'daily' as const, minutes: 540, tz: 'America/New_York' };
-    // 08:59 in New York (EST, UTC-5).
+    // A minute before the hour in New York, in winter.
     expect(nextOccurrence(at('2026-01-15T13:59:00Z'), time)).toEqual({ at: at('2026-01-15T14:00:00Z'), localDate: '2026-01-15' });
     // Exactly at the hour: strictly after, so the next day.
     expect(nextOccurrence(at('2026-01-15T14:00:00Z'), time)).toEqual({ at: at('2026-01-16T14:00:00Z'), localDate: '2026-01-16' });
@@ -27,21 +27,21 @@ describe('local time', () => {
 
   it('skips weekends for a weekdays digest', () => {
     const time = { days: 'weekdays' as const, minutes: 540, tz: 'Europe/Berlin' };
-    // Friday 2026-01-16 10:00 in Berlin: next is Monday the 19th.
+    // A Friday morning in Berlin, past the hour: the next is on Monday.
     expect(nextOccurrence(at('2026-01-16T09:00:00Z'), time).localDate).toBe('2026-01-19');
   });
 
   it('keeps the local hour across daylight saving, neither skipping nor doubling', () => {
     const nine = { days: 'daily' as const, minutes: 540, tz: 'America/New_York' };
-    // Spring forward on 2026-03-08: 09:00 is 14:00Z on the 7th, 13:00Z on the 8th.
+    // New York springs forward that Sunday: its local hour is an hour earlier in UTC from then on.
     const sat = nextOccurrence(at('2026-03-07T12:00:00Z'), nine);
     expect(sat.at).toEqual(at('2026-03-07T14:00:00Z'));
     const sun = nextOccurrence(sat.at, nine);
     expect(sun).toEqual({ at: at('2026-03-08T13:00:00Z'), localDate: '2026-03-08' });
-    // A time the change skips (02:30) goes at 03:30, once that day.
+    // A time the change skips goes an hour later, once that day.
     const skipped = nextOccurrence(at('2026-03-08T05:00:00Z'), { ...nine, minutes: 150 });
     expect(skipped).toEqual({ at: at('2026-03-08T07:30:00Z'), localDate: '2026-03-08' });
-    // A time the change repeats (01:30 on 2026-11-01) goes the first time only.
+    // A time the autumn change repeats goes the first time only.
     const repeated = { ...nine, minutes: 90 };
     const first = nextOccurrence(at('2026-11-01T04:00:00Z'), repeated);
     expect(first).toEqual({ at: at('2026-11-01T05:30:00Z'), localDate: '2026-11-01' });
