@@ -37,6 +37,8 @@ export interface RunningBot {
   pollNow(options?: { waitForDelivery?: boolean }): Promise<void>;
   /** Reads the team's job list for the feeds now (under the discovery lease). */
   discoverNow(): Promise<void>;
+  /** Delivers now what is due (digests planned when due, quiet hours that ended), as the periodic tick does. */
+  deliverNow(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,7 @@ export async function startBot(config: Readonly<Config>, options: StartOptions =
         if (waitForDelivery) await delivery.now();
       },
       discoverNow: () => discovery.runNow(),
+      deliverNow: () => delivery.now(),
       stop: () => lifecycle.stopAll(),
     };
   } catch (error) {

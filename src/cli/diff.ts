@@ -6,7 +6,7 @@ import { DataJob } from '../domain/data-job.js';
 import { FILTERS, type SubscriptionFilter } from '../domain/events.js';
 import { readJob } from '../domain/job-reading.js';
 import { renderLivingCard, renderThreadReply } from '../slack/notifier.js';
-import type { RenderIo } from './render.js';
+import type { RenderIo } from './io.js';
 
 /**
  * `datajob-bot diff <before.json> <after.json>`: what a channel subscribed to a job would get if one

@@ -7,6 +7,8 @@ import { renderHome } from '../slack/blocks/home.js';
 import { renderUnfurl } from '../slack/blocks/unfurl.js';
 import { renderWatchForm } from '../slack/blocks/watch-modal.js';
 import { type BuilderSurface, blockKitBuilderUrl } from './block-kit-builder.js';
+import type { RenderIo } from './io.js';
+import { DIGEST_USAGE, runRenderDigest } from './render-digest.js';
 
 /**
  * `datajob-bot render <file|-> [--mode ephemeral|shared|living] [--job-url-template URL]`: prints
@@ -17,17 +19,13 @@ import { type BuilderSurface, blockKitBuilderUrl } from './block-kit-builder.js'
  * Exit codes: 0 printed, 1 the input is not a valid job, 2 bad usage.
  */
 
-export interface RenderIo {
-  stdin: NodeJS.ReadableStream;
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+export type { RenderIo } from './io.js';
 
 const USAGE = `Usage: datajob-bot render <job.json | -> [--mode ephemeral|shared|living] [--job-url-template 'https://…/{id}'] [--builder]
        datajob-bot render <job.json | -> --unfurl [--url 'https://…' | --job-url-template 'https://…/{id}'] [--builder]
        datajob-bot render <job.json | -> --home [--channel C…] [--builder]
        datajob-bot render <job.json | -> --watch-modal [--channel C…] [--builder]
-
+${DIGEST_USAGE}
 Reads a SeekrFlow data job (the JSON of GET /v1/flow/data-jobs/{id}) from a file, or from stdin
 with -, and prints the Slack message payload { text, blocks } of its card. Instead:
   --unfurl        chat.unfurl's unfurls: { <link>: { blocks } } for a link to the job (--url, or the
@@ -52,6 +50,11 @@ interface RenderArgs {
 }
 
 export async function runRender(args: string[], io: RenderIo): Promise<number> {
+  if (args.includes('--digest'))
+    return runRenderDigest(
+      args.filter((a) => a !== '--digest'),
+      io,
+    );
   const parsed = parseArgs(args);
   if ('help' in parsed) {
     io.stdout(USAGE);

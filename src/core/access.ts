@@ -278,7 +278,7 @@ export class UserLimiter {
  * Delivery's check of a subscription's audience (see deliveryRefusal): a channel that became shared
  * with another organisation refuses as `shared`; a person the policy no longer allows, as `refused`.
  */
-export function deliveryAudience(deps: PolicyDeps): (subscription: Subscription) => Promise<AudienceCheck> {
+export function deliveryAudience(deps: PolicyDeps): (subscription: Pick<Subscription, 'kind' | 'channelId'>) => Promise<AudienceCheck> {
   return async (subscription) => {
     const to =
       subscription.kind === 'owner'

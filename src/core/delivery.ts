@@ -2,9 +2,11 @@ import { pauseReason, type Subscription } from '../domain/subscription.js';
 import { mapWithConcurrency } from '../util/concurrency.js';
 import { Completions, type DeliveryOutbox, type DeliverySubscriptions } from './completions.js';
 import type { CredentialState } from './credentials.js';
+import type { DigestStore } from './ports/digest.js';
 import type { Log } from './ports/log.js';
 import type { AudienceCheck, LivingCard, Notice, Notifier, SendOutcome, ThreadKeys } from './ports/notifier.js';
 import type { Delivery } from './ports/outbox.js';
+import { applyQuiet, foldedIds, type QuietCache } from './quiet.js';
 
 /**
  * Sends what the outbox holds, in order per subscription, each delivery claimed before it is sent
@@ -56,6 +58,8 @@ export interface DeliverDeps {
   kinds?: readonly DeliveryKind[];
   /** Ends the run early (the process stops): what is claimed and not yet sent is released. */
   signal?: AbortSignal;
+  /** Channels' quiet hours: routine replies wait for their end (see quiet.ts). Without it, nothing waits. */
+  quiet?: Pick<DigestStore, 'quietHours' | 'holdDeliveries'>;
 }
 
 export type DeliveryKind = 'reply' | 'card';
@@ -87,7 +91,7 @@ export async function deliverPending(input: DeliverDeps): Promise<DeliverReport>
   const batch = input.completions ?? new Completions(input.outbox, input.subscriptions);
   // What an earlier run could not write (the database was away) is written first.
   await batch.flush();
-  const deps: RunDeps = { ...input, outbox: batch.outbox, subscriptions: batch.subscriptions, threads: new Map() };
+  const deps: RunDeps = { ...input, outbox: batch.outbox, subscriptions: batch.subscriptions, threads: new Map(), quietCache: new Map() };
   const send = (deliveries: Delivery[]) =>
     mapWithConcurrency(groupBySubscription(deliveries), o.concurrency, (group) => deliverGroup(group, deps, o, now, report));
   /**
@@ -121,6 +125,7 @@ export async function deliverPending(input: DeliverDeps): Promise<DeliverReport>
 interface RunDeps extends DeliverDeps {
   /** Each thread's delivery keys, read once per run when a reply's fate is in doubt. */
   threads: Map<string, Promise<ThreadKeys>>;
+  quietCache: QuietCache;
 }
 
 function groupBySubscription(deliveries: Delivery[]): Delivery[][] {
@@ -140,14 +145,26 @@ type Options = typeof DEFAULTS;
  */
 type Result = 'sent' | 'retry' | 'paused' | 'dropped' | 'lost' | 'halt';
 
-async function deliverGroup(group: Delivery[], deps: RunDeps, o: Options, now: () => Date, report: DeliverReport): Promise<void> {
-  const first = group[0];
-  if (!first) return;
-  const subscription = await deps.subscriptions.getSubscription(first.subscriptionId);
+async function deliverGroup(claimed: Delivery[], deps: RunDeps, o: Options, now: () => Date, report: DeliverReport): Promise<void> {
+  const subscription = await deps.subscriptions.getSubscription(claimed[0]?.subscriptionId ?? -1);
   if (!subscription) {
-    for (const d of group) await deps.outbox.completeDelivery(d.id); // its subscription was removed
+    for (const d of claimed) await deps.outbox.completeDelivery(d.id); // its subscription was removed
     return;
   }
+  const group = deps.quiet ? await applyQuiet(claimed, subscription, { quiet: deps.quiet }, deps.quietCache, now()) : claimed;
+  await deliverOwnGroup(subscription, group, deps, o, now, report);
+}
+
+async function deliverOwnGroup(
+  subscription: Subscription,
+  group: Delivery[],
+  deps: RunDeps,
+  o: Options,
+  now: () => Date,
+  report: DeliverReport,
+): Promise<void> {
+  const first = group[0];
+  if (!first) return;
   try {
     const barred = await audienceOutcome(subscription, deps);
     if (barred) {
@@ -155,7 +172,7 @@ async function deliverGroup(group: Delivery[], deps: RunDeps, o: Options, now: (
       const result = await settleClaimed(subscription, first, barred, deps, o, now);
       if (result === 'retry') report.retried += 1;
       else if (result === 'paused' || result === 'dropped') report[result] += 1;
-      await deps.outbox.releaseDeliveries(group.slice(1).map((d) => d.id));
+      await deps.outbox.releaseDeliveries([...foldedIds(first), ...idsOf(group.slice(1))]);
       return;
     }
   } catch (error) {
@@ -167,7 +184,7 @@ async function deliverGroup(group: Delivery[], deps: RunDeps, o: Options, now: (
     const delivery = group[i] as Delivery;
     if (deps.signal?.aborted) {
       // The process stops: a card backlog paced over minutes must not hold it; the rest waits in the outbox.
-      await deps.outbox.releaseDeliveries(group.slice(i).map((d) => d.id));
+      await deps.outbox.releaseDeliveries(idsOf(group.slice(i)));
       return;
     }
     let result: Result;
@@ -180,16 +197,28 @@ async function deliverGroup(group: Delivery[], deps: RunDeps, o: Options, now: (
     }
     if (result === 'lost') return;
     if (result === 'halt') {
-      await deps.outbox.releaseDeliveries(group.slice(i).map((d) => d.id));
+      await deps.outbox.releaseDeliveries(idsOf(group.slice(i)));
       return;
     }
+    await settleFolded(delivery, result, deps);
     report[result === 'retry' ? 'retried' : result] += 1;
     if (result === 'retry' || result === 'paused') {
       // Keep the order: nothing after a delivery that did not go out may go out before it.
-      await deps.outbox.releaseDeliveries(group.slice(i + 1).map((d) => d.id));
+      await deps.outbox.releaseDeliveries(idsOf(group.slice(i + 1)));
       return;
     }
   }
+}
+
+/** The ids of these deliveries, and of the held replies folded into them. */
+const idsOf = (deliveries: readonly Delivery[]): number[] => deliveries.flatMap((d) => [d.id, ...foldedIds(d)]);
+
+/** The held replies a folded one stood for: settled with it (sent or dropped), or released to wait with it. */
+async function settleFolded(delivery: Delivery, result: Result, deps: RunDeps): Promise<void> {
+  const ids = foldedIds(delivery);
+  if (ids.length === 0) return;
+  if (result === 'sent' || result === 'dropped') for (const id of ids) await deps.outbox.completeDelivery(id);
+  else await deps.outbox.releaseDeliveries(ids);
 }
 
 /**

@@ -27,8 +27,11 @@ export type JobEvent =
 
 export type JobEventType = JobEvent['type'];
 
-/** Which events a subscription hears. `changes` is the default: the useful middle. */
-export const FILTERS = ['all', 'changes', 'failures'] as const;
+/**
+ * Which events a subscription hears. `changes` is the default: the useful middle. `digest` hears
+ * none: its card is kept current, and the channel's digest tells the rest.
+ */
+export const FILTERS = ['all', 'changes', 'failures', 'digest'] as const;
 export type SubscriptionFilter = (typeof FILTERS)[number];
 
 const HEARD: Record<SubscriptionFilter, ReadonlySet<JobEventType>> = {
@@ -72,6 +75,7 @@ const HEARD: Record<SubscriptionFilter, ReadonlySet<JobEventType>> = {
     'back_in_seekrflow',
     'acted_on',
   ]),
+  digest: new Set<JobEventType>(),
 };
 
 export function hears(filter: SubscriptionFilter, event: JobEvent): boolean {

@@ -25,6 +25,8 @@ export interface ThreadReply {
   loud: boolean;
   /** Told to the job's owner directly rather than in a card's thread. */
   audience?: 'owner';
+  /** Replies held during quiet hours, told as one: every event, `event` first. */
+  folded?: JobEvent[];
 }
 
 /** What the outbox holds for a subscription: neutral, rendered by the notifier when sent. */

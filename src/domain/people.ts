@@ -18,6 +18,8 @@ export interface Person {
   /** Someone of another organisation met in a shared channel, not a member of this workspace. */
   stranger: boolean;
   deleted: boolean;
+  /** Their time zone (IANA), as their profile says; absent when unknown. */
+  tz?: string | null;
 }
 
 /** A conversation as far as who can read it goes. */

@@ -10,6 +10,7 @@ import { registerAlignmentActions } from './listeners/alignment.js';
 import { registerCardActions } from './listeners/card-actions.js';
 import { registerCommand } from './listeners/command.js';
 import type { ListenerDeps } from './listeners/context.js';
+import { registerDigestModal } from './listeners/digest.js';
 import { registerFailedFilesModal } from './listeners/failed-files.js';
 import { registerHome } from './listeners/home.js';
 import { registerUnfurls } from './listeners/unfurl.js';
@@ -181,6 +182,7 @@ export async function startSlackApp({ config, identity, transport = {}, deps, lo
   registerCardActions(app, listenerDeps);
   registerAlignmentActions(app, listenerDeps);
   registerFailedFilesModal(app, listenerDeps);
+  registerDigestModal(app, listenerDeps);
   registerUnfurls(app, listenerDeps);
   const stopHome = registerHome(app, listenerDeps);
   registerWatchShortcut(app, listenerDeps);

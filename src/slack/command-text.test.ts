@@ -24,13 +24,35 @@ describe('parseCommand', () => {
     [`pause ${ID}`, { kind: 'pause', jobId: ID }],
     [`Resume \`${ID}\``, { kind: 'resume', jobId: ID }],
     ['list', { kind: 'list' }],
+    [`subscribe ${ID} digest`, { kind: 'subscribe', jobId: ID, filter: 'digest' }],
+    ['subscribe team digest', { kind: 'subscribe_team', filter: 'digest', jobType: null, nameGlob: null }],
+    ['digest daily 09:00', { kind: 'digest', request: { kind: 'set', days: 'daily', minutes: 540, tz: null, skipEmpty: false } }],
+    [
+      'digest weekdays 9:30 America/New_York quiet',
+      { kind: 'digest', request: { kind: 'set', days: 'weekdays', minutes: 570, tz: 'America/New_York', skipEmpty: true } },
+    ],
+    ['digest daily 09:00 quiet', { kind: 'digest', request: { kind: 'set', days: 'daily', minutes: 540, tz: null, skipEmpty: true } }],
+    ['digest off', { kind: 'digest', request: { kind: 'off' } }],
+    ['quiet 19:00-08:00', { kind: 'quiet', request: { kind: 'set', start: 1140, end: 480, tz: null, all: false } }],
+    [
+      'quiet 22:00-07:00 Europe/Berlin all',
+      { kind: 'quiet', request: { kind: 'set', start: 1320, end: 420, tz: 'Europe/Berlin', all: true } },
+    ],
+    ['quiet off', { kind: 'quiet', request: { kind: 'off' } }],
   ])('%j → %j', (text, expected) => {
     expect(parseCommand(text)).toEqual(expected);
   });
 
   it.each([
     ['subscribe', /`subscribe` needs a job id: no job id was given/],
-    [`subscribe ${ID} loud`, /filters are `all` and `failures`/],
+    [`subscribe ${ID} loud`, /filters are `all`, `failures` and `digest`/],
+    ['digest hourly 09:00', /`digest` takes `daily` or `weekdays`/],
+    ['digest daily 9am', /a time like `09:00`/],
+    ['digest daily 24:00', /a time like `09:00`/],
+    ['digest daily 09:00 Europe/Berlin extra', /`digest` takes/],
+    ['quiet 19:00', /hours like `19:00-08:00`/],
+    ['quiet 19:00-19:00', /hours like `19:00-08:00`/],
+    ['quiet 19:00-08:00 UTC Europe/Berlin', /`quiet` takes/],
     [`subscribe ${ID} all extra`, /takes a job id and optionally/],
     ['unsubscribe', /needs a job id/],
     [`unsubscribe ${ID} ${ID}`, /takes one job id/],

@@ -1,6 +1,8 @@
+import type { DigestRequest, QuietRequest } from '../core/digest.js';
 import type { MeRequest } from '../core/owners.js';
 import type { SubscriptionFilter } from '../domain/events.js';
 import { normalizeJobId } from '../domain/job-id.js';
+import { parseClock } from '../domain/local-time.js';
 
 /** What `/datajob <text>` asks for. Pure: the listener does the rest. */
 export type Command =
@@ -16,10 +18,18 @@ export type Command =
   | { kind: 'me'; request: MeRequest }
   /** Start or cancel a job's alignment: answered with a confirmation, never done at once. */
   | { kind: 'act'; action: 'start' | 'cancel'; jobId: string }
+  | { kind: 'digest'; request: DigestRequest }
+  | { kind: 'quiet'; request: QuietRequest }
   /** Something we understood enough to say what is wrong with it. `problem` is plain text, not mrkdwn. */
   | { kind: 'invalid'; problem: string };
 
-const FILTER_WORDS: Record<string, SubscriptionFilter> = { all: 'all', everything: 'all', failures: 'failures', changes: 'changes' };
+const FILTER_WORDS: Record<string, SubscriptionFilter> = {
+  all: 'all',
+  everything: 'all',
+  failures: 'failures',
+  changes: 'changes',
+  digest: 'digest',
+};
 
 function withId(rest: string, make: (jobId: string) => Command, verb: string): Command {
   const id = normalizeJobId(rest);
@@ -52,12 +62,13 @@ export function parseCommand(text: string): Command {
     case 'subscribe':
     case 'sub': {
       if (restWords[0]?.toLowerCase() === 'team') return parseTeam(restWords.slice(1));
-      if (restWords.length > 2) return { kind: 'invalid', problem: '`subscribe` takes a job id and optionally `all` or `failures`.' };
+      if (restWords.length > 2)
+        return { kind: 'invalid', problem: '`subscribe` takes a job id and optionally `all`, `failures` or `digest`.' };
       const [idText = '', filterWord] = restWords;
       let filter: SubscriptionFilter = 'changes';
       if (filterWord !== undefined) {
         const known = FILTER_WORDS[filterWord.toLowerCase()];
-        if (!known) return { kind: 'invalid', problem: `\`${'subscribe'}\` filters are \`all\` and \`failures\`.` };
+        if (!known) return { kind: 'invalid', problem: `\`${'subscribe'}\` filters are \`all\`, \`failures\` and \`digest\`.` };
         filter = known;
       }
       return withId(idText, (jobId) => ({ kind: 'subscribe', jobId, filter }), 'subscribe');
@@ -68,6 +79,10 @@ export function parseCommand(text: string): Command {
     case 'cancel':
       if (restWords.length > 1) return { kind: 'invalid', problem: `\`${verb}\` takes one job id.` };
       return withId(rest, (jobId) => ({ kind: 'act', action: verb, jobId }), verb);
+    case 'digest':
+      return parseDigest(restWords);
+    case 'quiet':
+      return parseQuiet(restWords);
     default: {
       if (restWords.length > 0) return { kind: 'invalid', problem: 'That is not a command the bot knows.' };
       const id = normalizeJobId(trimmed);
@@ -94,7 +109,8 @@ function parseTeam(words: string[]): Command {
     else {
       return {
         kind: 'invalid',
-        problem: '`subscribe team` takes `all` or `failures`, `type:<job type>` and `name:<glob>` (letters, digits, `-_.:`, `*` and `?`).',
+        problem:
+          '`subscribe team` takes `all`, `failures` or `digest`, `type:<job type>` and `name:<glob>` (letters, digits, `-_.:`, `*` and `?`).',
       };
     }
   }
@@ -123,4 +139,35 @@ function trimBackticks(word: string): string {
   while (start < end && word[start] === '`') start++;
   while (end > start && word[end - 1] === '`') end--;
   return word.slice(start, end);
+}
+
+const DIGEST_USAGE =
+  '`digest` takes `daily` or `weekdays`, a time like `09:00`, optionally a time zone like `Europe/Berlin` and `quiet`; or `off`.';
+const QUIET_USAGE = '`quiet` takes hours like `19:00-08:00`, optionally a time zone like `Europe/Berlin` and `all`; or `off`.';
+
+/** `digest daily|weekdays HH:MM [tz] [quiet]`, `digest off`. The zone is checked by the core, against Intl. */
+function parseDigest(words: string[]): Command {
+  const [first = '', time = '', ...rest] = words;
+  const days = first.toLowerCase();
+  if (days === 'off' && time === '') return { kind: 'digest', request: { kind: 'off' } };
+  const minutes = parseClock(time);
+  if ((days !== 'daily' && days !== 'weekdays') || minutes === null) return { kind: 'invalid', problem: DIGEST_USAGE };
+  const skipEmpty = rest[rest.length - 1]?.toLowerCase() === 'quiet';
+  const zone = skipEmpty ? rest.slice(0, -1) : rest;
+  if (zone.length > 1) return { kind: 'invalid', problem: DIGEST_USAGE };
+  return { kind: 'digest', request: { kind: 'set', days, minutes, tz: zone[0] ?? null, skipEmpty } };
+}
+
+/** `quiet HH:MM-HH:MM [tz] [all]`, `quiet off`. */
+function parseQuiet(words: string[]): Command {
+  const [hours = '', ...rest] = words;
+  if (hours.toLowerCase() === 'off' && rest.length === 0) return { kind: 'quiet', request: { kind: 'off' } };
+  const [from = '', to = '', extra] = hours.split('-');
+  const start = parseClock(from);
+  const end = parseClock(to);
+  if (start === null || end === null || extra !== undefined || start === end) return { kind: 'invalid', problem: QUIET_USAGE };
+  const all = rest[rest.length - 1]?.toLowerCase() === 'all';
+  const zone = all ? rest.slice(0, -1) : rest;
+  if (zone.length > 1) return { kind: 'invalid', problem: QUIET_USAGE };
+  return { kind: 'quiet', request: { kind: 'set', start, end, tz: zone[0] ?? null, all } };
 }

@@ -43,6 +43,7 @@ interface SlackUser {
   is_ultra_restricted?: boolean;
   is_stranger?: boolean;
   enterprise_user?: { enterprise_id?: string };
+  tz?: string;
 }
 
 interface SlackChannel {
@@ -106,6 +107,7 @@ export function createSlackDirectory({ client, ttlMs, now, pacer, onCall, urgent
           guest: user.is_restricted === true || user.is_ultra_restricted === true,
           stranger: user.is_stranger === true,
           deleted: user.deleted === true,
+          tz: typeof user.tz === 'string' ? user.tz.slice(0, 64) : null,
         },
       };
     } catch (error) {

@@ -30,13 +30,15 @@ export interface Reply {
 
 const USAGE = [
   '`/datajob <job id>`: show a job’s card (only you see it)',
-  '`/datajob subscribe <job id> [all|failures]`: keep a living card of the job in this channel, with a thread of what happens',
+  '`/datajob subscribe <job id> [all|failures|digest]`: keep a living card of the job in this channel, with a thread of what happens (`digest`: the card only, the digest tells the rest)',
   '`/datajob unsubscribe <job id>`: stop updating this channel',
   '`/datajob pause <job id>` and `/datajob resume <job id>`: hold this channel’s updates, and take them up again',
   '`/datajob subscribe team [all|failures] [type:<job type>] [name:<glob>]`: follow every new job of the team here; `/datajob unsubscribe team` stops it',
   '`/datajob me <your SeekrFlow user id>`: be told directly when your jobs need you (`me`, `me off`, `me quiet`)',
   '`/datajob start <job id>` and `/datajob cancel <job id>`: start or cancel a job’s alignment, after you confirm (if whoever runs the bot allows you)',
-  '`/datajob list`: this channel’s subscriptions',
+  '`/datajob digest daily|weekdays <HH:MM> [time zone] [quiet]`: one message a day about this channel’s jobs (`quiet`: none on a day with nothing to say); `/datajob digest off` stops it',
+  '`/datajob quiet <HH:MM>-<HH:MM> [time zone] [all]`: routine replies wait for the morning, folded into one per card (`all`: failures wait too); `/datajob quiet off`',
+  '`/datajob list`: this channel’s subscriptions, digest and quiet hours',
   '`/datajob help`: this message',
 ].join('\n');
 

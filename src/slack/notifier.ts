@@ -1,8 +1,11 @@
+import type { DigestNotifier } from '../core/ports/digest.js';
 import type { LivingCard, Notifier, SubscriptionNote } from '../core/ports/notifier.js';
 import type { ThreadReply } from '../domain/messages.js';
 import type { MessagePayload } from './blocks/block-kit.js';
 import { renderJobCard } from './blocks/card.js';
+import { renderDigest } from './blocks/digest.js';
 import { ownerLine, renderEventReply } from './blocks/event-reply.js';
+import { renderFoldedReply } from './blocks/folded-reply.js';
 import { pausedNotice, subscriptionNoteText } from './messages.js';
 import type { Pacer } from './pacing.js';
 import type { OutgoingMessage, SlackPoster } from './poster.js';
@@ -41,15 +44,19 @@ export function renderLivingCard(card: LivingCard, jobUrl: string | undefined, a
 
 /** A thread reply as Block Kit, with whether it also goes to the channel; for an owner, a direct message naming the job. */
 export function renderThreadReply(reply: ThreadReply): MessagePayload & { broadcast: boolean } {
+  if (reply.folded && reply.folded.length > 0) return { ...renderFoldedReply(reply.folded, reply.eventId), broadcast: false };
   const message = renderEventReply(reply.event, reply.job, reply.eventId);
   if (reply.audience !== 'owner') return { ...message, broadcast: reply.loud };
   return { text: message.text, blocks: [ownerLine(reply.job, reply.eventId), ...message.blocks], broadcast: false };
 }
 
+/** What marks a digest's message, to find it again: one digest per channel and local date. */
+const digestKey = (digest: { localDate: string }) => `digest:${digest.localDate}`;
+
 /** Errors of conversations.history that asking again will not change. */
 const HISTORY_CLOSED = new Set(['not_in_channel', 'channel_not_found', 'missing_scope', 'is_archived']);
 
-export function createSlackNotifier({ poster, pacer, jobUrl, actions = false }: SlackNotifierOptions): Notifier {
+export function createSlackNotifier({ poster, pacer, jobUrl, actions = false }: SlackNotifierOptions): Notifier & DigestNotifier {
   const cardMessage = (card: LivingCard): OutgoingMessage => renderLivingCard(card, jobUrl(card.state.card.id), actions);
   return {
     async postCard(channelId, card) {
@@ -82,6 +89,14 @@ export function createSlackNotifier({ poster, pacer, jobUrl, actions = false }: 
     async repliesInThread(channelId, threadRef) {
       const found = await poster.deliveryKeysInThread(channelId, threadRef);
       return found.ok ? { known: true, keys: found.keys } : { known: false, detail: found.error };
+    },
+    async postDigest(channelId, digest) {
+      const { text, blocks } = renderDigest(digest.content, digest.id);
+      return toOutcome(await poster.post(channelId, { text, blocks, deliveryKey: digestKey(digest) }));
+    },
+    async digestInChannel(channelId, digest) {
+      const found = await poster.deliveryKeysInChannel(channelId, digest.createdAt);
+      return found.ok ? found.keys.has(digestKey(digest)) : null;
     },
     async tell(userId, notice) {
       return toOutcome(await poster.dm(userId, pausedNotice(notice)));

@@ -39,6 +39,8 @@ export interface SlackPoster {
   dm(userId: string, message: OutgoingMessage): Promise<SlackResult>;
   /** The delivery keys carried by the messages of the thread under `threadTs`. */
   deliveryKeysInThread(channel: string, threadTs: string): Promise<ThreadKeysResult>;
+  /** The delivery keys of the bot's messages in the channel's history since `oldest` (a digest's, say). */
+  deliveryKeysInChannel(channel: string, oldest: Date): Promise<ThreadKeysResult>;
   /** The first living card of `subscriptionId` in the channel's history since `oldest`. */
   findCard(channel: string, subscriptionId: number, oldest: Date): Promise<FoundCard>;
   /** `auth.test`: whether Slack accepts the token now. */
@@ -66,6 +68,19 @@ export function createSlackPoster(token: string, options: SlackPosterOptions = {
     'delivery',
   );
   const paced = <T>(method: string, channel: string | undefined, send: () => Promise<T>) => pacedCall(pacer, method, channel, send, onCall);
+  // The channel's messages since a minute before `oldest`, with the bot's metadata, up to `pages` pages.
+  const history = (channel: string, oldest: Date, pages: number) =>
+    messagesOf(pages, (cursor) =>
+      paced('conversations.history', channel, () =>
+        client.conversations.history({
+          channel,
+          oldest: String(Math.floor(oldest.getTime() / 1000) - 60),
+          include_all_metadata: true,
+          limit: 200,
+          ...(cursor ? { cursor } : {}),
+        }),
+      ),
+    );
   const postMessage = async (channel: string, message: OutgoingMessage) =>
     (await paced('chat.postMessage', channel, () => client.chat.postMessage(postArguments(channel, message)))).ts;
   return {
@@ -99,20 +114,16 @@ export function createSlackPoster(token: string, options: SlackPosterOptions = {
     findCard: (channel, subscriptionId, oldest) =>
       read(async () => {
         // Bounded: the card was posted around `oldest`; 5 pages of 200 messages reach far past that.
-        const messages = await messagesOf(5, (cursor) =>
-          paced('conversations.history', channel, () =>
-            client.conversations.history({
-              channel,
-              oldest: String(Math.floor(oldest.getTime() / 1000) - 60),
-              include_all_metadata: true,
-              limit: 200,
-              ...(cursor ? { cursor } : {}),
-            }),
-          ),
-        );
+        const messages = await history(channel, oldest, 5);
         // Newest first: the last match is the first card posted.
         const cards = messages.filter((m) => metadataOf(m, CARD_EVENT_TYPE)?.subscription === subscriptionId && m.ts);
         return { ok: true, ts: cards.at(-1)?.ts ?? null };
+      }),
+    deliveryKeysInChannel: (channel, oldest) =>
+      read(async () => {
+        // Bounded: what is looked for was posted just after `oldest`.
+        const messages = await history(channel, oldest, 3);
+        return { ok: true, keys: deliveryKeysOf(messages) };
       }),
     deliveryKeysInThread: (channel, threadTs) =>
       read(async () => {
@@ -122,8 +133,7 @@ export function createSlackPoster(token: string, options: SlackPosterOptions = {
             client.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) }),
           ),
         );
-        const keys = messages.map((m) => metadataOf(m, DELIVERY_EVENT_TYPE)?.delivery).filter((k): k is string => typeof k === 'string');
-        return { ok: true, keys: new Set(keys) };
+        return { ok: true, keys: deliveryKeysOf(messages) };
       }),
   };
 }
@@ -155,6 +165,11 @@ async function messagesOf(pages: number, fetch: (cursor: string | undefined) => 
     if (!cursor) break;
   }
   return messages;
+}
+
+/** The delivery keys the bot's messages carry. */
+function deliveryKeysOf(messages: readonly unknown[]): Set<string> {
+  return new Set(messages.map((m) => metadataOf(m, DELIVERY_EVENT_TYPE)?.delivery).filter((k): k is string => typeof k === 'string'));
 }
 
 /** The payload of a message's metadata when it is of the bot's `eventType`. */

@@ -1,6 +1,7 @@
 import { Completions } from '../core/completions.js';
 import { deliverPending } from '../core/delivery.js';
 import { createDeliveryRunner } from '../core/delivery-runner.js';
+import { planDueDigests, sendDigests } from '../core/digest.js';
 import type { Lease } from '../scheduler/scheduler.js';
 import type { Stoppable } from './lifecycle.js';
 import { type BotParts, componentLogger } from './parts.js';
@@ -11,8 +12,42 @@ const DELIVERY_INTERVAL_MS = 2_000;
 export interface DeliveryLoop extends Stoppable {
   /** A pass committed what it found: its replies go now, its cards once it has settled. */
   passed(): void;
-  /** Both lanes now; resolves when both runs are done. */
+  /** Every lane now (replies, cards, digests); resolves when their runs are done. */
   now(): Promise<void>;
+}
+
+/**
+ * Digests, a lane of their own beside replies and cards (planning one reads jobs from SeekrFlow,
+ * which no reply should wait for), one run at a time, by the lease holder only. Asked while a run is
+ * under way, the next run starts after it (asked twice meanwhile, it runs once).
+ */
+function digestLane(parts: BotParts, lease: Lease): { ask(): Promise<void>; idle(): Promise<void> } {
+  const { store, slack, now, owner, credentials } = parts;
+  const logger = componentLogger(parts, 'digest');
+  const run = async () => {
+    try {
+      if (credentials.refused || !(await lease.lead())) return;
+      await planDueDigests({ digests: store, watches: store, jobs: parts.seekrflow.jobs, logger, now });
+      await sendDigests({ digests: store, notifier: slack.notifier, audience: slack.audience, owner, logger, now });
+    } catch (error) {
+      logger.error({ err: error }, 'digest run failed');
+    }
+  };
+  let last: Promise<void> = Promise.resolve();
+  let waiting: Promise<void> | null = null;
+  return {
+    ask() {
+      if (waiting) return waiting;
+      const next = last.then(() => {
+        waiting = null;
+        return run();
+      });
+      waiting = next;
+      last = next;
+      return next;
+    },
+    idle: () => last,
+  };
 }
 
 /**
@@ -31,7 +66,7 @@ export function startDelivery(parts: BotParts, lease: Lease): DeliveryLoop {
         if (credentials.refused || !(await lease.lead())) return;
         const report = await deliverPending({
           ...{ outbox: store, subscriptions: store, notifier: slack.notifier, audience: slack.audience },
-          ...{ now: parts.now, credentials, completions, owner: parts.owner, logger, kinds: [kind], signal },
+          ...{ now: parts.now, credentials, completions, owner: parts.owner, logger, kinds: [kind], signal, quiet: store },
         });
         // One line per run, whatever it sent: what tells an operator (and a test) that what was due has been tried.
         logger.debug({ kind, ...report }, 'delivery run done');
@@ -40,14 +75,23 @@ export function startDelivery(parts: BotParts, lease: Lease): DeliveryLoop {
       }
     },
   });
+  const digests = digestLane(parts, lease);
   void runner.now();
-  const timer = setInterval(() => runner.tick(), DELIVERY_INTERVAL_MS);
+  void digests.ask();
+  let stopped = false;
+  const timer = setInterval(() => {
+    runner.tick();
+    if (!stopped) void digests.ask();
+  }, DELIVERY_INTERVAL_MS);
   return {
     passed: () => runner.passed(),
-    now: () => runner.now(),
+    now: async () => {
+      await Promise.all([runner.now(), digests.ask()]);
+    },
     async stop() {
+      stopped = true;
       clearInterval(timer);
-      await runner.stop();
+      await Promise.all([runner.stop(), digests.idle()]);
     },
   };
 }

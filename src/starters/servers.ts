@@ -26,7 +26,16 @@ export async function startServers(
     identity: slack.identity,
     transport: slack.transport,
     deps: {
-      ...{ access: slack.access, jobs: seekrflow.jobs, poster: slack.poster, subscriptions, feeds: store, owners: store, now },
+      ...{
+        access: slack.access,
+        jobs: seekrflow.jobs,
+        poster: slack.poster,
+        subscriptions,
+        feeds: store,
+        owners: store,
+        digests: store,
+        now,
+      },
       jobUrl: jobUrlFrom(config.seekrflow.jobUrlTemplate),
       links: { domains: config.seekrflow.unfurlDomains, template: config.seekrflow.jobUrlTemplate },
       homeRefreshMs: config.slack.homeRefreshSeconds * 1000,

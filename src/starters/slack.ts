@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { type Config, jobUrlFrom } from '../config.js';
 import { type AccessDeps, deliveryAudience, UserLimiter } from '../core/access.js';
+import type { DigestNotifier } from '../core/ports/digest.js';
 import type { AudienceCheck, Notifier } from '../core/ports/notifier.js';
 import type { Subscription } from '../domain/subscription.js';
 import type { Logger } from '../logger.js';
@@ -19,11 +20,11 @@ export interface SlackParts {
   /** The one set of rate gates everything this process calls waits at. */
   pacer: Pacer;
   poster: SlackPoster;
-  notifier: Notifier;
+  notifier: Notifier & DigestNotifier;
   /** Who may see and do what (people's clicks and commands). */
   access: AccessDeps;
   /** Whether a subscription's messages may still go where it sends them (delivery's second look). */
-  audience: (subscription: Subscription) => Promise<AudienceCheck>;
+  audience: (subscription: Pick<Subscription, 'kind' | 'channelId'>) => Promise<AudienceCheck>;
   /** A Web API client for `purpose` (web-client.ts), logging through `logger`. */
   client(purpose: SlackClientPurpose, logger: Logger): WebClient;
   /** Counts a Slack call in the metrics. */

@@ -41,6 +41,11 @@
  * Version 8 keeps the claims of the actions people take on jobs from Slack (`action_claims`): one
  * row per (job, action, state the card showed), inserted before SeekrFlow is asked, so that two
  * clicks, two replicas or a retry ask it once. A row SeekrFlow refused is deleted: nothing was done.
+ *
+ * Version 9 is for digests and quiet hours per channel: each channel's settings and when its next
+ * digest is due (`channel_settings`), the digests themselves as an outbox of their own (`digests`,
+ * unique per channel and local date, so that replicas and restarts plan a day's digest once), and
+ * `deliveries.held_until`, before which a reply held for quiet hours is not claimed.
  */
 
 export interface Migration {

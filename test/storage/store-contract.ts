@@ -14,6 +14,7 @@ import {
   type Subscription,
 } from '../../src/domain/subscription.js';
 import { cardItem, itemText, replyItem } from '../support/outbox-items.js';
+import { digestContract } from './digest-contract.js';
 
 /**
  * The behaviour every storage engine must have: what the poll pass, the outbox worker and the
@@ -1336,6 +1337,10 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         expect(await store.pendingDeliveries()).toBe(0);
         expect(await store.purgeExpired(cutoff, 2)).toEqual(nothing);
       });
+    });
+
+    describe('digests and quiet hours', () => {
+      digestContract(() => ({ store, fixture }));
     });
 
     describe('leases', () => {

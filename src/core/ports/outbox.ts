@@ -23,6 +23,8 @@ export interface Delivery extends NewDelivery {
   notBefore: Date;
   createdAt: Date;
   lastError: string | null;
+  /** Held for quiet hours until then (past, once claimed): it goes folded with the others held. */
+  heldUntil?: Date | null;
 }
 
 /**

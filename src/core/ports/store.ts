@@ -1,4 +1,5 @@
 import type { ActionClaimStore } from './actions.js';
+import type { DigestStore } from './digest.js';
 import type { FeedStore } from './feeds.js';
 import type { LeaseStore } from './leases.js';
 import type { Outbox } from './outbox.js';
@@ -20,7 +21,8 @@ export interface Store
     FeedStore,
     OwnerStore,
     OwnerEmailStore,
-    ActionClaimStore {
+    ActionClaimStore,
+    DigestStore {
   readonly engine: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }

@@ -55,7 +55,7 @@ function failedFilesBlocks(event: Extract<JobEvent, { type: 'files_failed' }>, i
 }
 
 /** One sentence for the event, as mrkdwn. Used as the reply's fallback text too. */
-function describeEvent(event: JobEvent): string {
+export function describeEvent(event: JobEvent): string {
   switch (event.type) {
     case 'status_changed':
       return `Status changed from ${status(event.from)} to ${status(event.to)}.`;

@@ -5,14 +5,14 @@ import { parseWatchFilter, parseWatchMetadata, renderWatchForm, renderWatchNote,
 describe('the "Watch this job" modal', () => {
   const target = { jobId: 'dj-0b6f1f5e-3a43-4c1e-9d59-2f1d8c7a1a01', channelId: 'C_DATA_JOBS' };
 
-  it('names the job and the channel and offers the three filters, changes first and chosen', () => {
+  it('names the job and the channel and offers the four filters, changes first and chosen', () => {
     const form = renderWatchForm(target);
     expect(checkView(form)).toBeNull();
     expect(JSON.stringify(form.blocks[0])).toContain(`\`${target.jobId}\` in <#C_DATA_JOBS>`);
     const input = form.blocks[1];
     expect(input).toMatchObject({ type: 'input', block_id: WATCH_INPUT.blockId });
     const element = input?.type === 'input' ? input.element : undefined;
-    expect(element?.type === 'radio_buttons' ? element.options.map((o) => o.value) : []).toEqual(['changes', 'all', 'failures']);
+    expect(element?.type === 'radio_buttons' ? element.options.map((o) => o.value) : []).toEqual(['changes', 'all', 'failures', 'digest']);
     expect(element?.type === 'radio_buttons' ? element.initial_option?.value : undefined).toBe('changes');
     expect(parseWatchMetadata(form.private_metadata)).toEqual(target);
   });
@@ -21,7 +21,7 @@ describe('the "Watch this job" modal', () => {
     for (const bad of [undefined, '', '{}', '{"jobId":"../x","channelId":"C1"}', '{"jobId":"dj-1","channelId":"<#C1>"}']) {
       expect(parseWatchMetadata(bad)).toBeNull();
     }
-    expect(['all', 'changes', 'failures'].map(parseWatchFilter)).toEqual(['all', 'changes', 'failures']);
+    expect(['all', 'changes', 'failures', 'digest'].map(parseWatchFilter)).toEqual(['all', 'changes', 'failures', 'digest']);
     for (const bad of [undefined, null, '', 'everything', 'ALL']) expect(parseWatchFilter(bad)).toBeNull();
   });
 

@@ -23,6 +23,7 @@ const FILTERS: { value: SubscriptionFilter; label: string; description: string }
   { value: 'changes', label: '*Changes*', description: 'Status changes, failed files and the end' },
   { value: 'all', label: '*Everything*', description: 'Changes, and each alignment step' },
   { value: 'failures', label: '*Failures*', description: 'Only what needs a person: failures, review, the end' },
+  { value: 'digest', label: '*Digest only*', description: 'The card kept current, no replies: the channel’s digest tells the rest' },
 ];
 
 const option = (f: (typeof FILTERS)[number]): Option => ({ text: mrkdwn(f.label), value: f.value, description: mrkdwn(f.description) });

@@ -1,12 +1,14 @@
 import type { App, RespondArguments } from '@slack/bolt';
 import type { Action } from '../../core/access.js';
 import { actionsOn, previewAction } from '../../core/actions.js';
+import { setDigest, setQuiet } from '../../core/digest.js';
 import { feedOfChannel, subscribeTeam, unsubscribeTeam } from '../../core/feeds.js';
 import { me } from '../../core/owners.js';
 import { listChannel, pause, resume, subscribe, unsubscribe } from '../../core/subscriptions.js';
 import { previewReply } from '../action-messages.js';
 import { renderCard } from '../blocks/card.js';
 import { type Command, parseCommand } from '../command-text.js';
+import { digestReply, quietReply, settingsBlocks } from '../digest-messages.js';
 import {
   fetchFailureReply,
   helpReply,
@@ -39,6 +41,9 @@ const ACTION_OF: Record<Command['kind'], Action> = {
   me: 'me',
   // Checked in full by previewAction (the groups, the job's owner): here only who is asking.
   act: 'help',
+  // They change what the channel is sent: judged as subscribing is (a shared channel is refused).
+  digest: 'subscribe',
+  quiet: 'subscribe',
 };
 
 /** `/datajob …`: ack at once (Slack gives 3 seconds), ask the access policy, do the work, answer through respond(). */
@@ -95,11 +100,23 @@ async function answer(deps: ListenerDeps, parsed: Command, where: { channelId: s
     case 'pause':
       return pauseReply(await pause(deps.subscriptions, { ...where, jobId: parsed.jobId }), parsed.jobId, where.channelId);
     case 'list': {
-      const [items, feed] = await Promise.all([
+      const [items, feed, settings] = await Promise.all([
         listChannel(deps.subscriptions, where.channelId),
         feedOfChannel({ feeds: deps.feeds, subscriptions: deps.subscriptions.subscriptions }, where.channelId),
+        deps.digests.channelSettings(where.channelId),
       ]);
-      return listReply(items, where.channelId, feed);
+      const reply = listReply(items, where.channelId, feed);
+      const head = reply.blocks ?? [
+        { type: 'section' as const, block_id: 'list_empty', text: { type: 'mrkdwn' as const, text: reply.text, verbatim: true } },
+      ];
+      return { text: reply.text, blocks: [...head, ...settingsBlocks(settings)] };
+    }
+    case 'digest':
+    case 'quiet': {
+      const settingsDeps = { digests: deps.digests, directory: deps.access.directory, now: deps.now };
+      return parsed.kind === 'digest'
+        ? digestReply(await setDigest(settingsDeps, where, parsed.request), where.channelId)
+        : quietReply(await setQuiet(settingsDeps, where, parsed.request), where.channelId);
     }
     case 'subscribe_team':
       return subscribeTeamReply(

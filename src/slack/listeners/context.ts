@@ -1,6 +1,7 @@
 import { type AccessDeps, type AccessRequest, checkAccess } from '../../core/access.js';
 import type { ActDeps, ActionPolicy } from '../../core/actions.js';
 import type { ActionClaimStore } from '../../core/ports/actions.js';
+import type { DigestStore } from '../../core/ports/digest.js';
 import type { FeedStore } from '../../core/ports/feeds.js';
 import type { JobActions, JobSource } from '../../core/ports/job-source.js';
 import type { Log } from '../../core/ports/log.js';
@@ -21,6 +22,8 @@ export interface ListenerDeps {
   /** Team feeds (`subscribe team`) and owner links (`me`). */
   feeds: FeedStore;
   owners: OwnerStore;
+  /** Channels' digests and quiet hours. */
+  digests: DigestStore;
   /** Who may see and do what: every command, button and modal asks before anything else. */
   access: AccessDeps;
   jobUrl: (jobId: string) => string | undefined;

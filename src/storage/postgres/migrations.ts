@@ -178,6 +178,38 @@ CREATE TABLE action_claims (
 );
 `,
   },
+  {
+    version: 9,
+    name: 'digests and quiet hours per channel',
+    sql: `
+CREATE TABLE channel_settings (
+  channel_id text PRIMARY KEY,
+  digest text, -- JSON: DigestSchedule; NULL without a digest
+  digest_due_at timestamptz,
+  last_digest_at timestamptz,
+  quiet text, -- JSON: QuietSetting; NULL without quiet hours
+  updated_at timestamptz NOT NULL
+);
+CREATE INDEX channel_settings_due ON channel_settings (digest_due_at) WHERE digest_due_at IS NOT NULL;
+CREATE TABLE digests (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  channel_id text NOT NULL,
+  local_date text NOT NULL,
+  content text NOT NULL,
+  created_at timestamptz NOT NULL,
+  sent_at timestamptz, -- NULL until sent: the digest outbox
+  ref text,
+  attempts integer NOT NULL DEFAULT 0,
+  not_before timestamptz,
+  last_error text,
+  claimed_by text,
+  claimed_until timestamptz,
+  UNIQUE (channel_id, local_date) -- one digest per channel and local day, whoever plans it
+);
+CREATE INDEX digests_unsent ON digests (id) WHERE sent_at IS NULL;
+ALTER TABLE deliveries ADD COLUMN held_until timestamptz; -- quiet hours: not claimed before it
+`,
+  },
 ];
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;

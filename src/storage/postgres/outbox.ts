@@ -21,6 +21,7 @@ interface DeliveryRow {
   created_at: Date;
   last_error: string | null;
   reclaimed: boolean;
+  held_until: Date | null;
 }
 
 const toDelivery = (r: DeliveryRow): Delivery => ({
@@ -34,6 +35,7 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
   notBefore: r.not_before ?? r.created_at,
   createdAt: r.created_at,
   lastError: r.last_error,
+  heldUntil: r.held_until,
 });
 
 // One statement for the batch. ORDER BY ord: ids are drawn in that order, and id order is the
@@ -68,7 +70,9 @@ async function enqueue(db: Connection, deliveries: NewDelivery[]): Promise<void>
 const LOCK_CLAIMABLE = `WITH heads AS (
     -- The first delivery of each kind per subscription: replies keep their order, the card its own.
     SELECT DISTINCT ON (subscription_id, kind) subscription_id, id, kind, not_before, claimed_until, created_at
-    FROM deliveries WHERE ($3::text IS NULL OR kind = $3) ORDER BY subscription_id, kind, id
+    -- Held for quiet hours (on the bot's clock, as quiet hours are): not before they end, holding nothing back.
+    FROM deliveries WHERE ($3::text IS NULL OR kind = $3) AND (held_until IS NULL OR held_until <= $5::timestamptz)
+    ORDER BY subscription_id, kind, id
   ), ready AS (
     SELECT h.subscription_id, min(h.id) AS first FROM heads h JOIN subscriptions s ON s.id = h.subscription_id
     WHERE (h.not_before IS NULL OR h.not_before <= coalesce($1::timestamptz, now()))
@@ -100,9 +104,11 @@ const CLAIM_RUNS = `WITH present AS (SELECT coalesce($4::timestamptz, now()) AS 
         OR d.created_at <= p.at - $7::double precision * interval '1 millisecond')
       AND (d.not_before IS NULL OR d.not_before <= p.at)
       AND (d.claimed_until IS NULL OR d.claimed_until <= p.at)
+      AND (d.held_until IS NULL OR d.held_until <= $8::timestamptz)
       AND NOT EXISTS (
         SELECT 1 FROM deliveries e
         WHERE e.subscription_id = d.subscription_id AND e.kind = d.kind AND e.id < d.id
+          AND (e.held_until IS NULL OR e.held_until <= $8::timestamptz)
           AND (e.not_before > p.at OR e.claimed_until > p.at))
     ORDER BY d.id
     LIMIT $5
@@ -111,7 +117,7 @@ const CLAIM_RUNS = `WITH present AS (SELECT coalesce($4::timestamptz, now()) AS 
     claimed_revision = d.revision
   FROM picked WHERE d.id = picked.id
   RETURNING d.id, d.subscription_id, d.key, d.kind, d.payload, d.attempts, d.not_before, d.created_at, d.last_error,
-    picked.reclaimed`;
+    picked.reclaimed, d.held_until`;
 
 async function claimDeliveries(
   db: Connection,
@@ -124,7 +130,7 @@ async function claimDeliveries(
   if (limit <= 0) return [];
   const present = db.present(now);
   const rows = await db.transaction(async (client) => {
-    const locked = await client.query<{ id: string }>(LOCK_CLAIMABLE, [present, limit, kind ?? null, REPLIES_WAIT_FOR_CARD_MS]);
+    const locked = await client.query<{ id: string }>(LOCK_CLAIMABLE, [present, limit, kind ?? null, REPLIES_WAIT_FOR_CARD_MS, now]);
     if (locked.rows.length === 0) return [];
     const subscriptions = locked.rows.map((r) => r.id);
     const claimed = await client.query<DeliveryRow>(CLAIM_RUNS, [
@@ -135,6 +141,7 @@ async function claimDeliveries(
       limit,
       kind ?? null,
       REPLIES_WAIT_FOR_CARD_MS,
+      now,
     ]);
     return claimed.rows;
   });

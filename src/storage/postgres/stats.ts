@@ -4,9 +4,9 @@ import { bindPort } from '../store-support.js';
 import type { Connection } from './connection.js';
 
 // The oldest's age, not its time: the database stamped it, and a reader compares it with this process's clock.
-const OUTBOX_STATS = `SELECT count(*) FILTER (WHERE s.state <> 'paused')::int AS n,
-    extract(epoch FROM now() - min(d.created_at) FILTER (WHERE s.state <> 'paused')) * 1000 AS age_ms,
-    count(*) FILTER (WHERE s.state = 'paused')::int AS held
+const OUTBOX_STATS = `SELECT count(*) FILTER (WHERE s.state <> 'paused' AND d.held_until IS NULL)::int AS n,
+    extract(epoch FROM now() - min(d.created_at) FILTER (WHERE s.state <> 'paused' AND d.held_until IS NULL)) * 1000 AS age_ms,
+    count(*) FILTER (WHERE s.state = 'paused' OR d.held_until IS NOT NULL)::int AS held
   FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id`;
 
 async function outboxStats(db: Connection): Promise<{ pending: number; oldestCreatedAt: Date | null; held: number }> {

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Store } from '../../core/ports/store.js';
 import { actionClaimStore } from './action-claims.js';
 import { type Connection, connect, type PostgresStoreOptions } from './connection.js';
+import { digestStore } from './digests.js';
 import { feedStore } from './feeds.js';
 import { leaseStore } from './leases.js';
 import { migratePostgres } from './migrations.js';
@@ -62,5 +63,6 @@ function compose(db: Connection): PostgresStore {
     ...ownerStore(db),
     ...ownerEmailStore(db),
     ...actionClaimStore(db),
+    ...digestStore(db),
   };
 }

@@ -4,7 +4,7 @@ import type { NewSubscription, Subscription, SubscriptionKind, SubscriptionState
 import { bindPort, byJob } from '../store-support.js';
 import type { Connection } from './connection.js';
 
-interface SubscriptionRow {
+export interface SubscriptionRow {
   id: string;
   channel_id: string;
   job_id: string;
@@ -24,7 +24,7 @@ interface SubscriptionRow {
 }
 
 // bigint ids come back as strings from pg; they stay far below 2^53.
-const toSubscription = (r: SubscriptionRow): Subscription => ({
+export const toSubscription = (r: SubscriptionRow): Subscription => ({
   id: Number(r.id),
   channelId: r.channel_id,
   jobId: r.job_id,

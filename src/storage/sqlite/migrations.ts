@@ -173,6 +173,38 @@ CREATE TABLE action_claims (
 ) STRICT;
 `,
   },
+  {
+    version: 9,
+    name: 'digests and quiet hours per channel',
+    sql: `
+CREATE TABLE channel_settings (
+  channel_id TEXT PRIMARY KEY,
+  digest TEXT, -- JSON: DigestSchedule; NULL without a digest
+  digest_due_at INTEGER,
+  last_digest_at INTEGER,
+  quiet TEXT, -- JSON: QuietSetting; NULL without quiet hours
+  updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX channel_settings_due ON channel_settings (digest_due_at) WHERE digest_due_at IS NOT NULL;
+CREATE TABLE digests (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  channel_id TEXT NOT NULL,
+  local_date TEXT NOT NULL,
+  content TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  sent_at INTEGER, -- NULL until sent: the digest outbox
+  ref TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  not_before INTEGER,
+  last_error TEXT,
+  claimed_by TEXT,
+  claimed_until INTEGER,
+  UNIQUE (channel_id, local_date) -- one digest per channel and local day, whoever plans it
+) STRICT;
+CREATE INDEX digests_unsent ON digests (id) WHERE sent_at IS NULL;
+ALTER TABLE deliveries ADD COLUMN held_until INTEGER; -- quiet hours: not claimed before it
+`,
+  },
 ];
 
 /** Applies the migrations not yet recorded, each in its own transaction. Returns the versions applied. */

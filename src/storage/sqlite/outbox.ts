@@ -15,6 +15,7 @@ interface DeliveryRow {
   created_at: number;
   last_error: string | null;
   reclaimed: number;
+  held_until: number | null;
 }
 
 const toDelivery = (r: DeliveryRow): Delivery => ({
@@ -28,6 +29,7 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
   notBefore: new Date(r.not_before ?? r.created_at),
   createdAt: new Date(r.created_at),
   lastError: r.last_error,
+  heldUntil: r.held_until === null ? null : new Date(r.held_until),
 });
 
 // WHERE EXISTS: SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT, and a
@@ -52,7 +54,7 @@ async function enqueue(sql: Statements, deliveries: NewDelivery[]): Promise<void
   immediate(sql.db, () => sql.writeDeliveries(deliveries, Date.now()));
 }
 
-const CLAIMABLE = `SELECT d.id, d.subscription_id, d.key, d.kind, d.payload, d.attempts, d.not_before, d.created_at, d.last_error,
+const CLAIMABLE = `SELECT d.id, d.subscription_id, d.key, d.kind, d.payload, d.attempts, d.not_before, d.created_at, d.last_error, d.held_until,
     -- Still marked claimed although claimable: that claim expired with no outcome recorded.
     d.claimed_until IS NOT NULL AS reclaimed
   FROM deliveries d
@@ -63,10 +65,13 @@ const CLAIMABLE = `SELECT d.id, d.subscription_id, d.key, d.kind, d.payload, d.a
     AND (d.kind <> 'reply' OR s.card_ts IS NOT NULL OR s.kind <> 'channel' OR d.created_at <= @cardWaitSince)
     AND (d.not_before IS NULL OR d.not_before <= @now)
     AND (d.claimed_until IS NULL OR d.claimed_until <= @now)
+    -- Held for quiet hours: not before they end, and holding nothing back meanwhile.
+    AND (d.held_until IS NULL OR d.held_until <= @now)
     -- Order holds among a subscription's replies; its one card never waits (kind = kind).
     AND NOT EXISTS (
       SELECT 1 FROM deliveries e
       WHERE e.subscription_id = d.subscription_id AND e.kind = d.kind AND e.id < d.id
+        AND (e.held_until IS NULL OR e.held_until <= @now)
         AND (e.not_before > @now OR e.claimed_until > @now))
   ORDER BY d.id
   LIMIT @limit`;

@@ -3,8 +3,8 @@ import type { StatsStore } from '../../core/ports/stats.js';
 import type { SubscriptionState } from '../../domain/subscription.js';
 import { bindPort } from '../store-support.js';
 
-const OUTBOX_STATS = `SELECT count(*) FILTER (WHERE s.state <> 'paused') AS n, min(d.created_at) FILTER (WHERE s.state <> 'paused') AS oldest,
-    count(*) FILTER (WHERE s.state = 'paused') AS held
+const OUTBOX_STATS = `SELECT count(*) FILTER (WHERE s.state <> 'paused' AND d.held_until IS NULL) AS n, min(d.created_at) FILTER (WHERE s.state <> 'paused' AND d.held_until IS NULL) AS oldest,
+    count(*) FILTER (WHERE s.state = 'paused' OR d.held_until IS NOT NULL) AS held
   FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id`;
 
 async function outboxStats(sql: Statements): Promise<{ pending: number; oldestCreatedAt: Date | null; held: number }> {

@@ -5,6 +5,7 @@ import { consoleStoreLogger } from '../store-support.js';
 import { actionClaimStore } from './action-claims.js';
 import { connect, DEFAULT_BUSY_TIMEOUT_MS } from './connection.js';
 import type { DataDirLock } from './data-dir-lock.js';
+import { digestStore } from './digests.js';
 import { feedStore } from './feeds.js';
 import { leaseStore } from './leases.js';
 import { outbox, releaseOrphanClaims } from './outbox.js';
@@ -70,5 +71,6 @@ function compose(db: Database.Database, lock: DataDirLock | undefined): SqliteSt
     ...ownerStore(db),
     ...ownerEmailStore(db),
     ...actionClaimStore(db),
+    ...digestStore(db),
   };
 }

@@ -5,7 +5,7 @@ import type { NewSubscription, Subscription, SubscriptionKind, SubscriptionState
 import { bindPort, byJob } from '../store-support.js';
 import { immediate } from './connection.js';
 
-interface SubscriptionRow {
+export interface SubscriptionRow {
   id: number;
   channel_id: string;
   job_id: string;
@@ -24,7 +24,7 @@ interface SubscriptionRow {
   waits_for_need: number;
 }
 
-const toSubscription = (r: SubscriptionRow): Subscription => ({
+export const toSubscription = (r: SubscriptionRow): Subscription => ({
   id: r.id,
   channelId: r.channel_id,
   jobId: r.job_id,
