@@ -260,6 +260,7 @@ describe('a read whose answer turns out large where it is made', () => {
     });
     const read = await client.getDataJob('dj-huge');
     expect(read).toMatchObject({ ok: false, failure: { kind: 'invalid_response', message: expect.stringMatching(/could not read/) } });
-    expect(read.ok || read.failure.detail).toMatch(/reader thread closed/);
+    // Closed, or gone with the exit code terminate() gives it: whichever the pool hears first on a busy machine.
+    expect(read.ok || read.failure.detail).toMatch(/reader thread (closed|exited)/);
   });
 });

@@ -91,7 +91,7 @@ export function createSlackNotifier({ poster, pacer, jobUrl, actions = false }: 
       return found.ok ? { known: true, keys: found.keys } : { known: false, detail: found.error };
     },
     async postDigest(channelId, digest) {
-      const { text, blocks } = renderDigest(digest.content, digest.id);
+      const { text, blocks } = renderDigest(digest.content, digest.id, { actions });
       return toOutcome(await poster.post(channelId, { text, blocks, deliveryKey: digestKey(digest) }));
     },
     async digestInChannel(channelId, digest) {

@@ -60,7 +60,7 @@ describe.skipIf(missing !== null)('the demo page in a real browser', { timeout: 
       const help = await messageWith(page, 'Watch SeekrFlow data jobs from Slack.');
       expect(await help.getByText('Only visible to you').isVisible()).toBe(true);
       // mrkdwn drawn, not shown: the command list is code, the heading bold.
-      expect(await help.getByText('/datajob subscribe <job id> [all|failures]', { exact: true }).isVisible()).toBe(true);
+      expect(await help.getByText('/datajob subscribe <job id> [all|failures|digest]', { exact: true }).isVisible()).toBe(true);
       expect(await help.getByText('*Watch SeekrFlow data jobs from Slack.*').count()).toBe(0);
 
       await send(page, '/datajobs list');

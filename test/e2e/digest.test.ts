@@ -6,12 +6,13 @@ import type { Store } from '../../src/core/ports/store.js';
 import type { DataJob } from '../../src/domain/data-job.js';
 import { createLogger } from '../../src/logger.js';
 import { type RunningBot, startBot } from '../../src/main.js';
+import { ALIGNMENT_ACTIONS } from '../../src/slack/blocks/alignment-button.js';
 import { DIGEST_ACTIONS } from '../../src/slack/blocks/digest.js';
 import { SQLITE_FILE_NAME } from '../../src/storage/open-store.js';
 import { openPostgresStore, type PostgresStore } from '../../src/storage/postgres/store.js';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/store.js';
 import { dropSchema, newTestSchemaName, testDatabaseUrl } from '../storage/pg-test-schema.js';
-import { type Harness, SIGNING_SECRET, startHarness, visibleText, waitFor } from '../support/harness.js';
+import { type Harness, SIGNING_SECRET, startHarness, USER, visibleText, waitFor } from '../support/harness.js';
 import { makeAlignment, makeJobWithFiles } from '../support/make-job.js';
 
 /**
@@ -145,6 +146,37 @@ for (const { engine, skip } of ENGINES) {
       const text = visibleText(digest);
       expect(text).toMatch(/Failed\* \(1\)\n• <[^|]+\|Policies> — Failed · 1 done, 2 failed · 2× No extractable text/);
       expect(text).toMatch(/Waiting for a person\* \(1\)\n• <[^|]+\|Forms> — Needs review: 2 files failed/);
+    });
+
+    it('offers Start alignment on a ready job when actions are on: a click starts it and leaves the digest as it was', async () => {
+      clock = new Date('2026-01-15T07:00:00Z');
+      const harness = await start({ ACTION_USERGROUPS: 'S0ACTORS' });
+      harness.slack.addUsergroup({ id: 'S0ACTORS', users: [USER.id] });
+      const id = newJobId();
+      harness.sim.putJob(
+        makeJobWithFiles([{ state: 'done' }], { id, name: 'Forms', status: 'ready_to_start', updated_at: '2026-01-15T06:00:00Z' }),
+      );
+      await harness.ask(`subscribe ${id}`);
+      await harness.ask('digest daily 08:00');
+      clock = new Date('2026-01-15T08:00:00Z');
+      await harness.bot.deliverNow();
+      const digest = await waitFor(() => digests(harness)[0], 'the digest');
+      const before = visibleText(digest);
+      expect(before).toMatch(/Waiting for a person\* \(1\)\n• <[^|]+\|Forms> — Ready to start/);
+      expect(before).toContain('Start “Forms”');
+
+      const posts = () => harness.sim.requests.filter((r) => r.method === 'POST' && r.rawPath === `/v1/flow/data-jobs/${id}/start`).length;
+      await harness.click({ channel: CHANNEL, ts: digest.ts }, ALIGNMENT_ACTIONS.start);
+      await waitFor(
+        () =>
+          harness.slack
+            .responsesAll()
+            .find((r) => r.effect === 'ephemeral' && /Alignment started: \*Forms\*/.test(visibleText(r.body as object))),
+        'the answer to the clicker',
+      );
+      expect(posts()).toBe(1);
+      // The digest is a digest still: the click answered the clicker, it did not turn it into a card.
+      expect(visibleText(harness.slack.message(CHANNEL, digest.ts))).toBe(before);
     });
 
     it('says so in one short line on a day with nothing to say, or nothing at all when the channel chose `quiet`', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { blocksTextLength, checkMessage, checkView, codePoints } from '../../../test/support/block-kit-rules.js';
 import { DIGEST_SECTIONS, type DigestContent, type DigestLine, type DigestSection } from '../../domain/digest.js';
-import { DIGEST_ACTIONS, renderDigest, renderDigestModal } from './digest.js';
+import { ALIGNMENT_ACTIONS } from './alignment-button.js';
+import { DIGEST_ACTIONS, DIGEST_START_BLOCK, renderDigest, renderDigestModal } from './digest.js';
 import { renderFoldedReply } from './folded-reply.js';
 import { BLOCKS_TEXT_BUDGET } from './limits.js';
 
@@ -37,6 +38,31 @@ function digestOf(jobs: number): DigestContent {
 }
 
 describe('the digest message', () => {
+  it('offers Start alignment for each ready job it shows, named and confirmed, only when actions are on', () => {
+    const content = digestOf(0);
+    const ready = (i: number, name: string): DigestLine => ({ ...line(i, 'waiting'), name, status: 'ready_to_start' });
+    content.sections.waiting = [ready(1, 'Forms'), line(2, 'waiting'), ready(3, hostile('Claims'))];
+    const starts = (message: ReturnType<typeof renderDigest>) =>
+      message.blocks
+        .filter((b) => b.type === 'actions' && b.block_id?.startsWith(`${DIGEST_START_BLOCK}.`))
+        .flatMap((b): unknown[] => ('elements' in b ? b.elements : []));
+
+    expect(starts(renderDigest(content, 7))).toEqual([]);
+    const message = renderDigest(content, 7, { actions: true });
+    checkMessage(message);
+    const buttons = starts(message) as Array<{
+      action_id: string;
+      value: string;
+      text: { text: string };
+      confirm?: { text: { text: string } };
+    }>;
+    expect(buttons.map((b) => b.action_id)).toEqual([ALIGNMENT_ACTIONS.start, ALIGNMENT_ACTIONS.start]);
+    expect(buttons.map((b) => b.value)).toEqual(['ready_to_start dj-1', 'ready_to_start dj-3']);
+    expect(buttons[0]?.text.text).toBe('Start “Forms”');
+    expect(codePoints(buttons[1]?.text.text ?? '')).toBeLessThanOrEqual(75);
+    expect(buttons[0]?.confirm?.text.text).toMatch(/Start the alignment of “Forms”\?/);
+  });
+
   it('stays within Block Kit’s limits for 500 jobs: each section’s first lines, the rest counted, a button to all', () => {
     const message = renderDigest(digestOf(500), 42);
     expect(checkMessage(message)).toBeNull();

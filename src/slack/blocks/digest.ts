@@ -1,7 +1,9 @@
 import { DIGEST_SECTIONS, type DigestContent, type DigestLine, type DigestSection } from '../../domain/digest.js';
-import { type Block, blockIds, type MessagePayload, type ModalView, mrkdwn, plainText } from './block-kit.js';
-import { escapeAndTruncate } from './escape.js';
+import { alignmentButton } from './alignment-button.js';
+import { type Block, type Button, blockIds, type MessagePayload, type ModalView, mrkdwn, plainText } from './block-kit.js';
+import { escapeAndTruncate, oneLine, truncate } from './escape.js';
 import { formatCount, formatMinutes, plural } from './format.js';
+import { SLACK_LIMITS } from './limits.js';
 import { statusDisplay } from './status.js';
 
 /**
@@ -70,7 +72,26 @@ function headline(content: DigestContent): string {
   return `:newspaper: *Data jobs digest* · ${content.localDate}${since}`;
 }
 
-export function renderDigest(content: DigestContent, digestId: number): MessagePayload {
+/** A digest's Start buttons sit in a block of this purpose: a click there answers the clicker and leaves the digest as it is. */
+export const DIGEST_START_BLOCK = 'digest_start';
+
+/**
+ * Start alignment for each ready job the digest shows, when actions are on: named, as a digest lists
+ * several, and behind the same confirm dialog as on a card. A click is judged as any card's (who may
+ * act, the job's state now).
+ */
+function startButtons(lines: readonly DigestLine[]): Button[] {
+  const buttons: Button[] = [];
+  for (const line of lines) {
+    const button = alignmentButton({ id: line.jobId, name: line.name, status: line.status, alignment: null });
+    if (!button || line.status !== 'ready_to_start') continue;
+    const name = oneLine(line.name).trim() || line.jobId;
+    buttons.push({ ...button, text: plainText(truncate(`Start “${name}”`, SLACK_LIMITS.buttonText)) });
+  }
+  return buttons;
+}
+
+export function renderDigest(content: DigestContent, digestId: number, options: { actions?: boolean } = {}): MessagePayload {
   const id = blockIds(`d${digestId}`);
   const all = total(content);
   if (all === 0) {
@@ -97,6 +118,8 @@ export function renderDigest(content: DigestContent, digestId: number): MessageP
       block_id: id(section),
       text: mrkdwn(`${TITLES[section]} (${formatCount(lines.length)})\n${shown.join('\n')}${tail}`),
     });
+    const starts = section === 'waiting' && options.actions ? startButtons(lines.slice(0, LINES_SHOWN)) : [];
+    if (starts.length > 0) blocks.push({ type: 'actions', block_id: id(DIGEST_START_BLOCK), elements: starts });
   }
   if (hidden > 0) {
     blocks.push({

@@ -6,6 +6,7 @@ import type { DataJob } from '../../domain/data-job.js';
 import { normalizeJobId } from '../../domain/job-id.js';
 import { actionReply, ownerToldText } from '../action-messages.js';
 import { ALIGNMENT_ACTIONS, parseActionValue } from '../blocks/alignment-button.js';
+import { DIGEST_START_BLOCK } from '../blocks/digest.js';
 import { parseHomeMetadata } from '../blocks/home.js';
 import { HOME_START_ALIGNMENT } from '../blocks/home-waiting.js';
 import type { HomePublisher } from '../home-publisher.js';
@@ -32,7 +33,9 @@ export function registerAlignmentActions(app: App, deps: ListenerDeps): void {
         () => say(SOMETHING_WENT_WRONG),
         async () => {
           if (!target || !click) return void (await say({ text: ':warning: This button does not name a job the bot can act on.' }));
-          await clicked(deps, click, { action, shownState: target.shownState }, respond);
+          // A digest's button answers the clicker only: the digest is not a card to replace.
+          const onDigest = button.block_id?.startsWith(`${DIGEST_START_BLOCK}.`) === true;
+          await clicked(deps, click, { action, shownState: target.shownState }, respond, onDigest);
         },
       );
     });
@@ -44,11 +47,12 @@ async function clicked(
   click: Click,
   asked: { action: AlignmentAction; shownState: string },
   respond: RespondFn,
+  onDigest = false,
 ): Promise<void> {
   const request = { ...asked, jobId: click.jobId, userId: click.userId, channelId: click.channelId ?? null };
   const result = await act(actDeps(deps), request);
   // The card clicked shows the job as it is now: at once after the action, and when it was out of date.
-  if (result.kind === 'done' || result.kind === 'stale') await replaceCard(deps, click, respond, result.job);
+  if (!onDigest && (result.kind === 'done' || result.kind === 'stale')) await replaceCard(deps, click, respond, result.job);
   await whisper(respond, actionReply(result, asked.action, click.jobId, deps.jobUrl(click.jobId)));
   if (result.kind === 'done') await tellOwners(deps, result.job, asked.action, click.userId);
 }
