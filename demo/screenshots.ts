@@ -141,6 +141,18 @@ async function main(): Promise<void> {
     await modal.getByRole('button', { name: 'Close modal' }).click();
     await page.getByRole('button', { name: 'Dismiss message' }).click();
 
+    // Acting from Slack: a ready job's Start alignment, and the confirmation Slack asks first.
+    const ready = demo.sim.createJob({ files: 3, durations: { readyMs: 24 * 3_600_000 } }, { overrides: { name: 'Support FAQ refresh' } });
+    demo.sim.advanceUntil(ready.id, 'ready_to_start');
+    await send(page, `/datajob ${ready.id}`);
+    const readyCard = await messageWith(page, 'Support FAQ refresh');
+    await readyCard.getByRole('button', { name: 'Start alignment' }).click();
+    const confirm = page.getByRole('alertdialog', { name: 'Start the alignment?' });
+    await confirm.waitFor();
+    await shoot(page, 'start-alignment.png');
+    await confirm.getByRole('button', { name: 'Not now' }).click();
+    await page.getByRole('button', { name: 'Dismiss message' }).click();
+
     // An unfurl: a person posts a link to a running job.
     const linked = demo.sim.createJob('alignment-fails');
     demo.sim.advanceUntil(linked.id, (j) => (j.alignment_job?.progress ?? 0) >= 30);

@@ -43,6 +43,9 @@ interface Sample {
  * The jobs the demo starts with. The one that fails files waits in the queue a while first, so
  * there is time to open the page and subscribe a channel before its files fail.
  */
+/** The user group whose members may start and cancel alignments: the demo's one person is in it. */
+const DEMO_ACTORS = 'SDEMOACTORS';
+
 const SAMPLES: Sample[] = [
   { label: 'file-failures', scenario: { files: 5, failingFiles: 2, durations: { queuedMs: 45_000 } } },
   { label: 'happy', scenario: 'happy' },
@@ -50,6 +53,8 @@ const SAMPLES: Sample[] = [
   { label: 'alignment-fails', scenario: 'alignment-fails' },
   { label: 'stalls', scenario: 'stalls' },
   { label: 'completed', scenario: 'happy', agoMs: 3_600_000 },
+  // Ready to start until someone presses Start alignment: the demo's person may act.
+  { label: 'ready-to-start', scenario: { files: 3, durations: { readyMs: 24 * 3_600_000 } } },
 ];
 
 export interface DemoOptions {
@@ -88,6 +93,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     const sim = await startSimulator({ clock: options.clock ?? 'real', ...(options.seed === undefined ? {} : { seed: options.seed }) });
     stops.push(() => sim.close());
     const slack = await startFakeSlack({ scopes: BOT_SCOPES, unfurlDomains: UNFURL_DOMAINS });
+    slack.addUsergroup({ id: DEMO_ACTORS, users: [DEFAULT_USER.id] });
     stops.push(() => slack.close());
     const dataDir = mkdtempSync(join(tmpdir(), 'datajob-bot-demo-'));
     stops.push(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -112,6 +118,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       HOME_REFRESH_SECONDS: '1',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
+      ACTION_USERGROUPS: DEMO_ACTORS,
     });
     const logger = createLogger({
       level: options.log ? 'info' : 'silent',

@@ -155,6 +155,29 @@ describe.skipIf(missing !== null)('the demo page in a real browser', { timeout: 
     });
   });
 
+  describe('acting on a job', () => {
+    beforeEach(() => inNewChannel(`act-${channels + 1}`));
+
+    it('starts a ready job’s alignment from its card, after Slack’s confirmation', async () => {
+      const job = demo.sim.createJob({ files: 2, durations: { readyMs: 24 * 3_600_000 } }, { overrides: { name: 'Ready sample' } });
+      demo.sim.advanceUntil(job.id, 'ready_to_start');
+      await send(page, `/datajob ${job.id}`);
+      const card = await messageWith(page, 'Ready sample');
+      // Asked first: "Not now" does nothing.
+      await card.getByRole('button', { name: 'Start alignment' }).click();
+      const confirm = page.getByRole('alertdialog', { name: 'Start the alignment?' });
+      expect(await confirm.getByText('Start the alignment of “Ready sample”?', { exact: false }).isVisible()).toBe(true);
+      await confirm.getByRole('button', { name: 'Not now' }).click();
+      await confirm.waitFor({ state: 'detached' });
+      expect(demo.sim.getJob(job.id)?.status).toBe('ready_to_start');
+
+      await card.getByRole('button', { name: 'Start alignment' }).click();
+      await confirm.getByRole('button', { name: 'Start alignment' }).click();
+      await messageWith(page, /Alignment started: Ready sample/);
+      expect(demo.sim.getJob(job.id)?.status).not.toBe('ready_to_start');
+    });
+  });
+
   describe('the failed-files modal', () => {
     beforeEach(() => inNewChannel(`failures-${channels + 1}`));
 
