@@ -126,6 +126,7 @@ describe('purgeExpired', () => {
       watches: 0,
       deliveries: 0,
       discoveredJobs: 0,
+      actionClaims: 0,
     });
   });
 

@@ -28,6 +28,7 @@ export interface RetentionReport {
   watches: number;
   deliveries: number;
   discoveredJobs: number;
+  actionClaims: number;
   /** Store calls (transactions) it took. */
   calls: number;
 }
@@ -53,7 +54,16 @@ export async function purgeExpired(deps: RetentionDeps): Promise<RetentionReport
   const limit = Math.max(1, Math.trunc(deps.batchSize ?? PURGE_LIMIT));
   const now = deps.now?.() ?? new Date();
   const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
-  const report: RetentionReport = { cutoff, subscriptions: 0, pausedExpired: 0, watches: 0, deliveries: 0, discoveredJobs: 0, calls: 0 };
+  const report: RetentionReport = {
+    cutoff,
+    subscriptions: 0,
+    pausedExpired: 0,
+    watches: 0,
+    deliveries: 0,
+    discoveredJobs: 0,
+    actionClaims: 0,
+    calls: 0,
+  };
 
   for (;;) {
     const result = await store.purgeExpired(cutoff, limit);
@@ -63,6 +73,7 @@ export async function purgeExpired(deps: RetentionDeps): Promise<RetentionReport
     report.watches += result.watches;
     report.deliveries += result.deliveries;
     report.discoveredJobs += result.discoveredJobs;
+    report.actionClaims += result.actionClaims;
     for (const p of result.pausedExpired) {
       logger.warn(
         { subscriptionId: p.id, channel: p.channelId, jobId: p.jobId, reason: p.reason, retentionDays },
@@ -70,7 +81,11 @@ export async function purgeExpired(deps: RetentionDeps): Promise<RetentionReport
       );
     }
     const full =
-      result.subscriptions >= limit || result.pausedExpired.length >= limit || result.watches >= limit || result.discoveredJobs >= limit;
+      result.subscriptions >= limit ||
+      result.pausedExpired.length >= limit ||
+      result.watches >= limit ||
+      result.discoveredJobs >= limit ||
+      result.actionClaims >= limit;
     if (!full) break;
     if (report.calls >= MAX_CALLS) {
       logger.warn({ calls: report.calls }, 'retention purge stopped before the end; the rest goes at the next purge');
@@ -78,9 +93,9 @@ export async function purgeExpired(deps: RetentionDeps): Promise<RetentionReport
     }
   }
 
-  const { subscriptions, pausedExpired, watches, deliveries, discoveredJobs, calls } = report;
+  const { subscriptions, pausedExpired, watches, deliveries, discoveredJobs, actionClaims, calls } = report;
   logger.info(
-    { retentionDays, cutoff: cutoff.toISOString(), subscriptions, pausedExpired, watches, deliveries, discoveredJobs, calls },
+    { retentionDays, cutoff: cutoff.toISOString(), subscriptions, pausedExpired, watches, deliveries, discoveredJobs, actionClaims, calls },
     'retention purge',
   );
   return report;

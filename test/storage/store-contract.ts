@@ -1145,7 +1145,7 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
     });
 
     describe('retention', () => {
-      const nothing: PurgeResult = { subscriptions: 0, pausedExpired: [], watches: 0, deliveries: 0, discoveredJobs: 0 };
+      const nothing: PurgeResult = { subscriptions: 0, pausedExpired: [], watches: 0, deliveries: 0, discoveredJobs: 0, actionClaims: 0 };
 
       it('times every pause and every end, by the store’s clock unless a person gave the time', async () => {
         const before = Date.now() - 1_000; // PostgreSQL's clock, on this machine: a second of slack
@@ -1223,6 +1223,7 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
           watches: 2,
           deliveries: 2,
           discoveredJobs: 0,
+          actionClaims: 0,
         });
         expect(result.pausedExpired.every((p) => isDestinationGone(p.reason))).toBe(true);
         expect(await store.getSubscription(gone.id)).toBeNull();
@@ -1381,6 +1382,18 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         expect(await store.claimAction({ ...claim('U2'), action: 'cancel', shownState: 'queued' })).toEqual({ claimed: true });
         expect(await store.claimAction({ ...claim('U2'), shownState: 'other' })).toEqual({ claimed: true });
         expect(await store.claimAction({ ...claim('U2'), jobId: 'dj-other' })).toEqual({ claimed: true });
+      });
+
+      it('are forgotten by the retention purge once older than its cutoff, in bounded calls; newer ones hold', async () => {
+        const DAY = 24 * 3_600_000;
+        for (const jobId of ['dj-old-1', 'dj-old-2', 'dj-old-3']) await store.claimAction({ ...claim('U1'), jobId, at: at(-40 * DAY) });
+        await store.claimAction(claim('U1'));
+        const cutoff = at(-30 * DAY);
+        expect((await store.purgeExpired(cutoff, 2)).actionClaims).toBe(2);
+        expect((await store.purgeExpired(cutoff, 2)).actionClaims).toBe(1);
+        expect((await store.purgeExpired(cutoff)).actionClaims).toBe(0);
+        expect(await store.claimAction({ ...claim('U2'), jobId: 'dj-old-1' })).toEqual({ claimed: true });
+        expect(await store.claimAction(claim('U2'))).toMatchObject({ claimed: false, by: 'U1' });
       });
 
       it('a claim from the App Home has no channel', async () => {

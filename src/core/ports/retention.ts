@@ -19,6 +19,8 @@ export interface PurgeResult {
   deliveries: number;
   /** Jobs discovery had seen, forgotten. */
   discoveredJobs: number;
+  /** Claims of actions taken from Slack, forgotten (a card that old offers nothing a claim must guard). */
+  actionClaims: number;
 }
 
 /** Rows of each kind one purgeExpired call removes at most, unless it is given another limit. */
@@ -33,8 +35,9 @@ export interface RetentionStore {
    *  - watches of jobs no active or paused subscription follows, last written before it;
    *  - jobs discovery saw first, and SeekrFlow created, before it, that no active or paused
    *    subscription follows (a job whose creation time cannot be read stays), oldest first; the
-   *    discovery horizon moves up to the newest of them, never back.
-   * At most `limit` (default PURGE_LIMIT) of each of those four kinds per call, so that a first purge
+   *    discovery horizon moves up to the newest of them, never back;
+   *  - claims of actions taken from Slack before it.
+   * At most `limit` (default PURGE_LIMIT) of each of those five kinds per call, so that a first purge
    * of a large backlog never holds its locks for long: a call that removed `limit` of any kind may
    * have left more, and the caller calls again. Rows busy elsewhere at that moment (a delivery being
    * claimed, a pass writing the watch) may be left for a later call.

@@ -34,6 +34,10 @@ const EXPIRED_DISCOVERED_JOBS = `DELETE FROM discovered_jobs d USING (
 WHERE d.job_id = doomed.job_id
 RETURNING d.created_ms`;
 
+// No index on claimed_at: the table holds a row per action people took, and the purge runs hourly.
+const EXPIRED_ACTION_CLAIMS = `DELETE FROM action_claims WHERE ctid IN (
+  SELECT ctid FROM action_claims WHERE claimed_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+
 const RAISE_HORIZON = `INSERT INTO discovery_horizon (id, forgotten_through) VALUES (1, $1)
   ON CONFLICT (id) DO UPDATE SET forgotten_through = greatest(discovery_horizon.forgotten_through, EXCLUDED.forgotten_through)`;
 
@@ -60,12 +64,14 @@ async function purgeExpired(db: Connection, cutoff: Date, limit = PURGE_LIMIT): 
     if (forgotten.rows.length > 0) {
       await client.query(RAISE_HORIZON, [new Date(Math.max(...forgotten.rows.map((r) => Number(r.created_ms))))]);
     }
+    const actionClaims = (await client.query(EXPIRED_ACTION_CLAIMS, [cutoff, n])).rowCount ?? 0;
     return {
       subscriptions: ended.rows.length,
       pausedExpired: paused.rows.map((r) => ({ id: Number(r.id), channelId: r.channel_id, jobId: r.job_id, reason: r.state_reason })),
       watches: watches.rowCount ?? 0,
       deliveries,
       discoveredJobs: forgotten.rows.length,
+      actionClaims,
     };
   });
 }

@@ -30,6 +30,10 @@ const EXPIRED_DISCOVERED_JOBS = `DELETE FROM discovered_jobs WHERE job_id IN (
   LIMIT @limit)
 RETURNING created_ms`;
 
+// No index on claimed_at: the table holds a row per action people took, and the purge runs hourly.
+const EXPIRED_ACTION_CLAIMS = `DELETE FROM action_claims WHERE rowid IN (
+  SELECT rowid FROM action_claims WHERE claimed_at < @cutoff LIMIT @limit)`;
+
 const RAISE_HORIZON = `INSERT INTO discovery_horizon (id, forgotten_through) VALUES (1, ?)
   ON CONFLICT (id) DO UPDATE SET forgotten_through = max(forgotten_through, excluded.forgotten_through)`;
 
@@ -47,12 +51,14 @@ async function purgeExpired(sql: Statements, cutoff: Date, limit = PURGE_LIMIT):
     // Likewise for the jobs discovery saw: one whose subscription just went is forgotten now.
     const forgotten = sql.expiredDiscoveredJobs.all(params).map((r) => r.created_ms);
     if (forgotten.length > 0) sql.raiseHorizon.run(Math.max(...forgotten));
+    const actionClaims = sql.expiredActionClaims.run(params).changes;
     return {
       subscriptions: ended.length,
       pausedExpired: paused.map((r) => ({ id: r.id, channelId: r.channel_id, jobId: r.job_id, reason: r.state_reason })),
       watches,
       deliveries,
       discoveredJobs: forgotten.length,
+      actionClaims,
     };
   });
 }
@@ -70,6 +76,7 @@ function prepare(db: Database.Database) {
     expiredWatches: db.prepare<{ cutoff: number; limit: number }>(EXPIRED_WATCHES),
     expiredDiscoveredJobs: db.prepare<{ cutoff: number; limit: number }, { created_ms: number }>(EXPIRED_DISCOVERED_JOBS),
     raiseHorizon: db.prepare<[number]>(RAISE_HORIZON),
+    expiredActionClaims: db.prepare<{ cutoff: number; limit: number }>(EXPIRED_ACTION_CLAIMS),
   };
 }
 
