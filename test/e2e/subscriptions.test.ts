@@ -315,7 +315,7 @@ describe('subscriptions', () => {
     const limited = await waitFor(
       () => h.slack.callsTo('chat.postMessage').find((c) => c.status === 429 && c.args.thread_ts === card.ts),
       'the reply rate limited',
-      10_000,
+      30_000,
     );
 
     const reply = await waitFor(() => h.slack.thread('C_DATA_JOBS', card.ts)[0], 'the reply after Retry-After', 20_000);
