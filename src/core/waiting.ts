@@ -12,7 +12,7 @@ import type { WatchStore } from './ports/watches.js';
 export interface WaitingDeps {
   policy: ActionPolicy;
   directory: Pick<Directory, 'groupMembers'>;
-  watches: Pick<WatchStore, 'watchedJobIds' | 'getWatches'>;
+  watches: Pick<WatchStore, 'watchedJobsInStatus'>;
 }
 
 export interface Waiting {
@@ -26,19 +26,16 @@ export async function jobsWaitingFor(
   deps: WaitingDeps,
   userId: string,
   owned: ReadonlyArray<{ jobId: string; name: string; status: string }>,
+  limit: number,
 ): Promise<Waiting> {
   const on = actionsOn(deps.policy);
   const member = on && (await inAnyGroup(deps.directory, deps.policy.usergroups, userId)) === true;
   const ownCanAct = member || (on && deps.policy.owners);
   const jobs = owned.filter((j) => j.status === READY).map((j) => ({ jobId: j.jobId, name: j.name, canAct: ownCanAct }));
-  if (member) {
-    const mine = new Set(jobs.map((j) => j.jobId));
-    const watched = (await deps.watches.watchedJobIds()).filter((id) => !mine.has(id));
-    const watches = await deps.watches.getWatches(watched);
-    for (const [jobId, stored] of watches) {
-      const snapshot = stored.watch.snapshot;
-      if (snapshot?.status === READY) jobs.push({ jobId, name: snapshot.name, canAct: true });
-    }
-  }
-  return { jobs, total: jobs.length };
+  if (!member) return { jobs, total: jobs.length };
+  // Someone who may act also sees every other watched job ready to start: one page of them, and their count.
+  const room = Math.max(1, limit - jobs.length);
+  const others = await deps.watches.watchedJobsInStatus(READY, { limit: room, except: jobs.map((j) => j.jobId) });
+  for (const job of others.jobs) jobs.push({ ...job, canAct: true });
+  return { jobs, total: jobs.length - others.jobs.length + others.total };
 }

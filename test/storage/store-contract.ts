@@ -390,6 +390,41 @@ export function describeStoreContract(engine: Store['engine'], makeStore: () => 
         for (const id of ids) expect(watches.get(id) ?? null).toEqual(await store.getWatch(id));
       });
 
+      it('finds one page of the jobs a channel follows in a status, their names and how many, but for those excepted', async () => {
+        const ready = (name: string) =>
+          makeWatch({ snapshot: { ...(makeWatch().snapshot as NonNullable<JobWatch['snapshot']>), name, status: 'ready_to_start' } });
+        const followed = async (jobId: string, watch: JobWatch, sub: Partial<NewSubscription> = {}) => {
+          await store.addSubscription(newSub({ jobId, ...sub }));
+          await store.initWatch(jobId, watch);
+        };
+        await followed('dj-st-a', ready('A'));
+        await followed('dj-st-b', ready('B'));
+        await followed('dj-st-c', ready('C'));
+        await followed('dj-st-d', ready('D'));
+        await followed('dj-st-running', makeWatch());
+        // Not followed by a channel: an owner's subscription, an ended one, none at all.
+        await followed('dj-st-owner', ready('Owner'), { kind: 'owner', channelId: 'U-owner' });
+        const ended = await store.addSubscription(newSub({ jobId: 'dj-st-ended' }));
+        await store.initWatch('dj-st-ended', ready('Ended'));
+        await store.commitPass('dj-st-ended', {
+          expectedVersion: 1,
+          watch: ready('Ended'),
+          deliveries: [],
+          endSubscriptions: { ids: [ended.subscription.id], reason: 'completed' },
+        });
+        await store.initWatch('dj-st-orphan', ready('Orphan'));
+
+        expect(await store.watchedJobsInStatus('ready_to_start', { limit: 2, except: ['dj-st-b'] })).toEqual({
+          jobs: [
+            { jobId: 'dj-st-a', name: 'A' },
+            { jobId: 'dj-st-c', name: 'C' },
+          ],
+          total: 3,
+        });
+        expect(await store.watchedJobsInStatus('ready_to_start', { limit: 10, except: [] })).toMatchObject({ total: 4 });
+        expect(await store.watchedJobsInStatus('needs_review', { limit: 10, except: [] })).toEqual({ jobs: [], total: 0 });
+      });
+
       it('commits the watch and the deliveries together and bumps the version', async () => {
         const s = await addActive();
         await store.initWatch(s.jobId, makeWatch());

@@ -26,6 +26,15 @@ export interface WatchStore {
   getWatch(jobId: string): Promise<StoredWatch | null>;
   /** `getWatch` for many jobs in one read (a job without a watch is absent). */
   getWatches(jobIds: readonly string[]): Promise<Map<string, StoredWatch>>;
+  /**
+   * Jobs a channel follows whose last snapshot is in `status`, but for those in `except`: at most
+   * `limit` (at least 1), by job id, with their name as last seen, and how many there are in all.
+   * Asked in the store, so that a page (the App Home) never reads every watch to show a few.
+   */
+  watchedJobsInStatus(
+    status: string,
+    page: { limit: number; except: readonly string[] },
+  ): Promise<{ jobs: Array<{ jobId: string; name: string }>; total: number }>;
   /** Records a baseline when there is none yet (subscribing); keeps an existing one. */
   initWatch(jobId: string, watch: JobWatch): Promise<void>;
   /**

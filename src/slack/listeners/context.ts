@@ -38,8 +38,8 @@ export interface ListenerDeps {
     policy: ActionPolicy;
     client: JobActions;
     claims: ActionClaimStore;
-    /** The Home's "Waiting for you" reads what the passes saw of every watched job. */
-    watches: Pick<WatchStore, 'watchedJobIds' | 'getWatches'>;
+    /** The Home's "Waiting for you" asks the store for one page of the watched jobs ready to start. */
+    watches: Pick<WatchStore, 'watchedJobsInStatus'>;
     count?: ActDeps['count'];
     deliverSoon?: () => void;
   };

@@ -16,6 +16,7 @@ import {
   renderHome,
   renderRefusedHome,
 } from '../blocks/home.js';
+import { WAITING_SHOWN } from '../blocks/home-waiting.js';
 import { LOOKUP_CALLBACK_ID, LOOKUP_INPUT, renderLookupForm, renderLookupNote, renderLookupResult } from '../blocks/lookup-modal.js';
 import { HomePublisher, type HomeRequest } from '../home-publisher.js';
 import {
@@ -123,7 +124,7 @@ async function publishHome(deps: ListenerDeps, client: WebClient, userId: string
     ({ items, total } = await read(page));
   }
   const owned = await jobsOwnedBy({ owners: deps.owners, feeds: deps.feeds, watches: deps.subscriptions.watches }, userId, 50);
-  const waiting = await jobsWaitingFor({ ...deps.actions, directory: deps.access.directory }, userId, owned.jobs);
+  const waiting = await jobsWaitingFor({ ...deps.actions, directory: deps.access.directory }, userId, owned.jobs, WAITING_SHOWN);
   const view = renderHome({
     subscriptions: items.map(homeSubscription),
     total,

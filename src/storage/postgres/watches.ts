@@ -27,6 +27,25 @@ async function getWatches(db: Connection, jobIds: readonly string[]): Promise<Ma
   return new Map(rows.map((r) => [r.job_id, toStoredWatch(r)]));
 }
 
+// The watch is JSON text: its snapshot's status and name are read where they lie, with no index (the
+// table holds a row per followed job, and the App Home asks for one page).
+const WATCHED_IN_STATUS = `SELECT w.job_id, (w.watch::jsonb)->'snapshot'->>'name' AS name, count(*) OVER () AS total
+  FROM watches w
+  WHERE (w.watch::jsonb)->'snapshot'->>'status' = $1
+    AND NOT (w.job_id = ANY($2::text[]))
+    AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.job_id = w.job_id AND s.state = 'active' AND s.kind = 'channel')
+  ORDER BY w.job_id
+  LIMIT $3`;
+
+async function watchedJobsInStatus(db: Connection, status: string, page: { limit: number; except: readonly string[] }) {
+  const { rows } = await db.pool.query<{ job_id: string; name: string | null; total: string }>(WATCHED_IN_STATUS, [
+    status,
+    page.except,
+    Math.max(1, Math.trunc(page.limit)),
+  ]);
+  return { jobs: rows.map((r) => ({ jobId: r.job_id, name: r.name ?? r.job_id })), total: Number(rows[0]?.total ?? 0) };
+}
+
 const INSERT_WATCH = 'INSERT INTO watches (job_id, watch, version, updated_at) VALUES ($1, $2, 1, now()) ON CONFLICT (job_id) DO NOTHING';
 
 async function initWatch(db: Connection, jobId: string, watch: JobWatch): Promise<void> {
@@ -72,5 +91,13 @@ async function deleteWatch(db: Connection, jobId: string): Promise<void> {
 }
 
 export function watchStore(db: Connection): WatchStore {
-  return bindPort<Connection, WatchStore>(db, { watchedJobIds, getWatch, getWatches, initWatch, commitPass, deleteWatch });
+  return bindPort<Connection, WatchStore>(db, {
+    watchedJobIds,
+    getWatch,
+    getWatches,
+    watchedJobsInStatus,
+    initWatch,
+    commitPass,
+    deleteWatch,
+  });
 }

@@ -26,6 +26,21 @@ async function getWatches(sql: Statements, jobIds: readonly string[]): Promise<M
   return new Map(rows.map((r) => [r.job_id, toStoredWatch(r)]));
 }
 
+// The watch is JSON text: its snapshot's status and name are read where they lie, with no index (the
+// table holds a row per followed job, and the App Home asks for one page).
+const WATCHED_IN_STATUS = `SELECT w.job_id, json_extract(w.watch, '$.snapshot.name') AS name, count(*) OVER () AS total
+  FROM watches w
+  WHERE json_extract(w.watch, '$.snapshot.status') = @status
+    AND w.job_id NOT IN (SELECT value FROM json_each(@except))
+    AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.job_id = w.job_id AND s.state = 'active' AND s.kind = 'channel')
+  ORDER BY w.job_id
+  LIMIT @limit`;
+
+async function watchedJobsInStatus(sql: Statements, status: string, page: { limit: number; except: readonly string[] }) {
+  const rows = sql.watchedInStatus.all({ status, except: JSON.stringify(page.except), limit: Math.max(1, Math.trunc(page.limit)) });
+  return { jobs: rows.map((r) => ({ jobId: r.job_id, name: r.name ?? r.job_id })), total: rows[0]?.total ?? 0 };
+}
+
 const INSERT_WATCH = 'INSERT INTO watches (job_id, watch, version, updated_at) VALUES (?, ?, 1, ?) ON CONFLICT (job_id) DO NOTHING';
 
 async function initWatch(sql: Statements, jobId: string, watch: JobWatch): Promise<void> {
@@ -69,6 +84,9 @@ function prepare(db: Database.Database) {
     watchedJobIds: db.prepare<[], { job_id: string }>(WATCHED_JOB_IDS),
     getWatch: db.prepare<[string], { watch: string; version: number }>(GET_WATCH),
     getWatches: db.prepare<[string], { job_id: string; watch: string; version: number }>(GET_WATCHES),
+    watchedInStatus: db.prepare<{ status: string; except: string; limit: number }, { job_id: string; name: string | null; total: number }>(
+      WATCHED_IN_STATUS,
+    ),
     insertWatch: db.prepare<[string, string, number]>(INSERT_WATCH),
     updateWatch: db.prepare<[string, number, string, number]>(UPDATE_WATCH),
     endSubscriptions: db.prepare<[string, number, string]>(END_SUBSCRIPTIONS),
@@ -81,5 +99,13 @@ function prepare(db: Database.Database) {
 type Statements = ReturnType<typeof prepare>;
 
 export function watchStore(db: Database.Database): WatchStore {
-  return bindPort<Statements, WatchStore>(prepare(db), { watchedJobIds, getWatch, getWatches, initWatch, commitPass, deleteWatch });
+  return bindPort<Statements, WatchStore>(prepare(db), {
+    watchedJobIds,
+    getWatch,
+    getWatches,
+    watchedJobsInStatus,
+    initWatch,
+    commitPass,
+    deleteWatch,
+  });
 }
