@@ -92,6 +92,33 @@ describe('reading files through their records', () => {
     expect(summary.counts).toEqual({ done: 0, failed: 1, processing: 1, queued: 0 });
   });
 
+  it('reads markdown files between files in order with their records', () => {
+    const records = [makeRecord({ alignment_file_id: 'a', status: 'completed' }), makeFailedRecord({ alignment_file_id: 'c' })];
+    const job = makeJob({
+      ingestion_jobs: [makeIngestionJob({ records })],
+      files: [
+        makeFile({ file_id: 'a' }),
+        makeFile({ file_id: 'b', record_id: null, status: null, type: 'md' }),
+        makeFile({ file_id: 'c', status: 'processing' }),
+      ],
+    });
+    const summary = summarizeJob(job);
+    expect(summary.counts).toEqual({ done: 2, failed: 1, processing: 0, queued: 0 });
+    expect(failedOf(summary.failed)).toEqual([['c', records[1]?.record_id, 'failed']]);
+  });
+
+  it('reads a file that names no record through its record, wherever the record comes', () => {
+    // The record of `a` comes after the one of `b`: read in order, `a` would seem to have none.
+    const records = [makeRecord({ alignment_file_id: 'b', status: 'completed' }), makeFailedRecord({ alignment_file_id: 'a' })];
+    const job = makeJob({
+      ingestion_jobs: [makeIngestionJob({ records })],
+      files: [makeFile({ file_id: 'a', record_id: null, status: 'completed' }), makeFile({ file_id: 'b' })],
+    });
+    const summary = summarizeJob(job);
+    expect(summary.counts).toEqual({ done: 1, failed: 1, processing: 0, queued: 0 });
+    expect(failedOf(summary.failed)).toEqual([['a', records[1]?.record_id, 'failed']]);
+  });
+
   it('reads the same whether files and records come in the same order or not', () => {
     const states = ['done', 'failed', 'processing', 'queued'] as const;
     const job = makeJobWithFiles(Array.from({ length: 40 }, (_, i) => ({ state: states[i % 4] ?? 'done' })));

@@ -109,22 +109,30 @@ function visitFiles(job: DataJob, visit: FileVisitor): void {
 }
 
 /**
- * The common shape, read without any map: one live record per file, in the order of `files[]`
- * (a job ingested once). False, having visited nothing, when the shape differs; then the general
- * path decides. For a large job this is far cheaper than hashing every id.
+ * The common shape, read without any map: at most one live record per file, in the order of
+ * `files[]` (a job ingested once), where a file with no record names none (markdown skips
+ * ingestion). False, having visited nothing, when the shape differs; then the general path decides.
+ * For a large job this is far cheaper than hashing every id.
  */
 function visitFilesInOrder(job: DataJob, visit: FileVisitor): boolean {
   const live: IngestionRecord[] = [];
   for (const run of job.ingestion_jobs) for (const record of run.records) if (!record.deleted) live.push(record);
-  if (live.length !== job.files.length) return false;
-  for (let i = 0; i < live.length; i++) {
-    const file = job.files[i] as DataJobFile;
-    const record = live[i] as IngestionRecord;
-    if (record.alignment_file_id !== file.file_id || (file.record_id && file.record_id !== record.record_id)) return false;
+  if (live.length > job.files.length) return false;
+  // First make sure every record is the one of the next file that has one: a record left over
+  // belongs to a file passed by, which only the general path would read through it.
+  let next = 0;
+  for (const file of job.files) {
+    if (isRecordOf(live[next], file)) next++;
+    else if (file.record_id) return false;
   }
-  for (let i = 0; i < live.length; i++) visit((job.files[i] as DataJobFile).file_id, live[i], job.files[i]);
+  if (next !== live.length) return false;
+  next = 0;
+  for (const file of job.files) visit(file.file_id, isRecordOf(live[next], file) ? live[next++] : undefined, file);
   return true;
 }
+
+const isRecordOf = (record: IngestionRecord | undefined, file: DataJobFile): record is IngestionRecord =>
+  record !== undefined && record.alignment_file_id === file.file_id && (!file.record_id || file.record_id === record.record_id);
 
 function visitFilesByMap(job: DataJob, visit: FileVisitor): void {
   // The latest live record of each file: a file ingested again has a newer record.
