@@ -14,7 +14,8 @@ import { onStdinLines, quantile, subscriptionAt } from './bench-support.js';
  * - `seed`: the subscriptions of the benchmark layout (bench-support.ts) on the store, cards posted;
  * - `pass`: one poll pass (runPollPass, as the bot runs it), then with `BENCH_DELIVER=1` a delivery
  *   run against the fake Slack (a quiet pass must leave nothing to send); with `BENCH_REPEAT=n` the
- *   same pass n − 1 times more, as a running bot repeats it (its code compiled, its thread warm);
+ *   same pass n − 1 times more, as a running bot repeats it (its code compiled, its thread warm), and
+ *   with `BENCH_CHANGE_BETWEEN=1` each after every job changed (the parent changes them when asked);
  * - `lookup`: `/datajob <id>`'s path from raw bytes to the posted card, against a loopback server;
  * - `bot`: the whole bot (startBot, as the tests start it): "poll" on stdin runs a pass under its
  *   lease (delivery follows in the background, as scheduled passes do), "rss" answers its maxRSS,
@@ -102,10 +103,13 @@ async function pass(): Promise<void> {
       return { report, loop };
     };
     const { report, loop } = await timedPass();
-    // The same pass again (only a quiet one is the same pass again), each after a second's rest.
+    // The same pass again, each after a second's rest; with BENCH_CHANGE_BETWEEN=1, after the parent
+    // has changed every job (it answers a {"change":true} line with one of its own on stdin).
     const again: Array<{ ms: number; loopMaxMs: number }> = [];
+    const changes = env.BENCH_CHANGE_BETWEEN === '1' ? changeRequests() : null;
     for (let i = 1; i < Number(env.BENCH_REPEAT ?? 1); i++) {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await changes?.();
       const repeat = await timedPass();
       again.push({ ms: repeat.report.ms, loopMaxMs: repeat.loop.max / 1e6 });
     }
@@ -129,6 +133,17 @@ async function pass(): Promise<void> {
     await reader.close();
     await store?.close();
   }
+}
+
+/** Asks the parent to change every job, and resolves once it says it did. */
+function changeRequests(): () => Promise<void> {
+  const answered: Array<() => void> = [];
+  onStdinLines(() => answered.shift()?.());
+  return () =>
+    new Promise<void>((resolve) => {
+      answered.push(resolve);
+      out({ change: true });
+    });
 }
 
 /** A plain GET of the same body: node's http, read to a Buffer, nothing parsed. */

@@ -32,7 +32,9 @@ import { describeSizes } from './job-shape.js';
  *   channels, 5 per job, cards posted), concurrency 16; ideal = 2,000 × 50 ms / 16 = 6,250 ms;
  * - heavy: 96 jobs × 2,000 files (2.4 MB of JSON apiece), 480 subscriptions; ideal = 300 ms.
  *   For both, a first pass records what the bot remembers (whatever that is in the code under
- *   test), then a quiet pass (nothing changed) is measured, then one where every job changed status;
+ *   test), then a quiet pass (nothing changed) is measured, then one where every job changed status
+ *   (in a new process, its reader thread cold), then that again three times in one process, each
+ *   after every job changed, the last two timed (warm, as a running bot meets a change);
  * - lookup: `/datajob <id>` from raw bytes to the posted card (getDataJob, renderCard, the JSON),
  *   minus a plain GET of the same body, for 10, 2,000 and 20,000 files;
  * - ack: the whole bot (startBot) in one process and 20 signed `/datajob help` a second from
@@ -85,7 +87,7 @@ interface PassResult {
 }
 
 interface PassRow {
-  pass: 'first' | 'quiet' | 'warm' | 'changed';
+  pass: 'first' | 'quiet' | 'warm' | 'changed' | 'changedWarm';
   result: PassResult;
   requests: number;
   slackCalls: number | null;
@@ -151,12 +153,17 @@ async function passScenario(sim: SimulatorProcess, engine: Engine, url: string |
     const runPass = async (pass: PassRow['pass'], deliver: boolean) => {
       await sim.resetRequests();
       const callsBefore = slack.calls.length;
-      const result = await runChild<PassResult>(CHILD, {
-        ...common,
-        BENCH_ROLE: 'pass',
-        BENCH_DELIVER: deliver ? '1' : '0',
-        BENCH_REPEAT: pass === 'warm' ? String(1 + WARM_PASSES) : '1',
-      });
+      const warm = pass === 'warm' || pass === 'changedWarm';
+      const result = await passChild(
+        {
+          ...common,
+          BENCH_ROLE: 'pass',
+          BENCH_DELIVER: deliver ? '1' : '0',
+          BENCH_REPEAT: warm ? String(1 + WARM_PASSES) : '1',
+          BENCH_CHANGE_BETWEEN: pass === 'changedWarm' ? '1' : '0',
+        },
+        sim,
+      );
       rows.push({
         pass,
         result,
@@ -170,6 +177,8 @@ async function passScenario(sim: SimulatorProcess, engine: Engine, url: string |
     await runPass('warm', false);
     await sim.changeAll();
     await runPass('changed', false);
+    await sim.changeAll();
+    await runPass('changedWarm', false);
     return { engine, seeded, rows, receiveMs, hashedMs, parsedMs };
   } finally {
     await slack.close();
@@ -177,11 +186,27 @@ async function passScenario(sim: SimulatorProcess, engine: Engine, url: string |
   }
 }
 
+/** A pass child to its result line, changing every job whenever it asks (BENCH_CHANGE_BETWEEN). */
+async function passChild(env: Record<string, string>, sim: SimulatorProcess): Promise<PassResult> {
+  const c = startLineChild(CHILD, env);
+  try {
+    for (;;) {
+      const line = await c.next();
+      if (line.change !== true) return line as unknown as PassResult;
+      await sim.changeAll();
+      c.child.stdin?.write('changed\n');
+    }
+  } finally {
+    await c.close();
+  }
+}
+
 const PASS_NAME = {
   first: 'first (baseline)',
   quiet: 'quiet',
   warm: `quiet, warm (${1 + WARM_PASSES} in a process: the last ${WARM_PASSES})`,
-  changed: 'all changed',
+  changed: 'all changed (a new process: its thread cold)',
+  changedWarm: `all changed, warm (${1 + WARM_PASSES} in a process, each after a change: the last ${WARM_PASSES})`,
 } as const;
 
 /**
@@ -197,10 +222,10 @@ interface Judge {
 function judgeOf(kind: 'realistic' | 'heavy', pass: PassRow['pass']): Judge | null {
   if (kind === 'realistic') {
     if (pass === 'quiet' || pass === 'warm') return { floor: 'ideal', target: 1.1 };
-    return pass === 'changed' ? { floor: 'ideal', target: 2 } : null;
+    return pass === 'changed' || pass === 'changedWarm' ? { floor: 'ideal', target: 2 } : null;
   }
   if (pass === 'warm') return { floor: 'receiving alone', target: 1.15 };
-  return pass === 'changed' ? { floor: 'receiving and JSON.parse', target: 1.5 } : null;
+  return pass === 'changed' || pass === 'changedWarm' ? { floor: 'receiving and JSON.parse', target: 1.5 } : null;
 }
 
 function floorMs(r: ScenarioResult, floor: Judge['floor'], ideal: number): number {
@@ -305,7 +330,7 @@ async function benchPasses(kind: 'realistic' | 'heavy', engines: Array<[Engine, 
         ? `ideal = ${int(jobs)} × ${LATENCY_MS} ms / ${CONCURRENCY} = ${ms(ideal)}; targets: quiet ≤ 1.1 × ideal, all changed ≤ 2 × ideal, ${int(jobs)} requests, 0 Slack calls when quiet, peak RSS ≤ 250 MB`
         : `ideal = ${int(jobs)} × ${LATENCY_MS} ms / ${CONCURRENCY} = ${ms(ideal)}; targets: quiet, warm ≤ 1.15 × receiving alone, all changed ≤ 1.5 × receiving and JSON.parse (floors below, this run's), ${int(jobs)} requests, 0 Slack calls when quiet, peak RSS ≤ 250 MB`,
       'each pass in a process of its own: RSS at start is that process before the pass, peak its maxRSS; the first pass records what the bot remembers;',
-      `"quiet, warm": the quiet pass ${1 + WARM_PASSES} times in one process, a second apart, timed after the first (its peak is theirs); requests are per pass;`,
+      `"quiet, warm": the quiet pass ${1 + WARM_PASSES} times in one process, a second apart, timed after the first (its peak is theirs); "all changed, warm": likewise, every job changed before each; requests are per pass;`,
       'longest loop delay: the most an event-loop turn was late during the pass (monitorEventLoopDelay), what a slash command could have waited',
     ],
     results,
