@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MessageChannel } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeBusyJob } from '../../test/support/make-job.js';
 import type { RecheckResult } from '../core/ports/job-source.js';
@@ -90,6 +91,36 @@ describe("a poll's rechecks on reader threads", () => {
     const missing = await pool.recheck('dj-missing', hash);
     expect(missing).toEqual(await inline('dj-missing', hash));
     expect(missing).toMatchObject({ ok: false, failure: { kind: 'not_found', status: 404 } });
+  });
+
+  it('hands answers that arrived together to their callers one a turn of the event loop', async () => {
+    bodies.set('dj-small', bodyOf(10));
+    pool = createReadPool({ size: 1, client: options });
+    await pool.start();
+    const answered: number[] = [];
+    const order: string[] = [];
+    // I/O the loop serves when it polls, as it serves a slash command's request: a message on a port.
+    const { port1, port2 } = new MessageChannel();
+    port2.on('message', (i: number) => order.push(`I/O after ${i}`));
+    const rechecks = [0, 1, 2, 3].map((i) =>
+      pool?.recheck('dj-small', null)?.then(() => {
+        order.push(`answer ${i}`);
+        port1.postMessage(i);
+      }),
+    );
+    const sent = (_req: unknown, res: import('node:http').ServerResponse) => res.on('finish', () => answered.push(Date.now()));
+    server.on('request', sent);
+    while (answered.length < 4) await new Promise((resolve) => setTimeout(resolve, 5));
+    server.off('request', sent);
+    // The loop held while the thread reads the four answers and posts them: they arrive at once.
+    const until = Date.now() + 200;
+    while (Date.now() < until) {
+      // busy, as a long commit would be
+    }
+    await Promise.all(rechecks);
+    while (order.length < 8) await new Promise((resolve) => setTimeout(resolve, 5));
+    port1.close();
+    expect(order).toEqual(['answer 0', 'I/O after 0', 'answer 1', 'I/O after 1', 'answer 2', 'I/O after 2', 'answer 3', 'I/O after 3']);
   });
 
   it('closed, fails what its threads held (never leaves a recheck waiting), then leaves rechecks to the client', async () => {

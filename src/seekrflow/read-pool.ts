@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RecheckResult } from '../core/ports/job-source.js';
+import { onePerTurn } from '../util/one-per-turn.js';
 import { longestCallMs, type RecheckThreads, type RemoteBody, type SeekrFlowClientOptions } from './client.js';
 
 /**
@@ -61,6 +62,9 @@ interface Reader {
   why: string;
 }
 
+/** Answers from the threads settle their callers one a turn of the event loop. */
+const inTurn = onePerTurn();
+
 /** A thread gone: what it held fails (the pass logs each job and polls it again next time). */
 function lose(readers: Reader[], reader: Reader, why: string): void {
   reader.gone = true;
@@ -92,8 +96,9 @@ function startReader(client: ThreadClientOptions, readers: Reader[]): Reader {
     const waiting = reader.pending.get(id);
     reader.pending.delete(id);
     if (waiting) clearTimeout(waiting.deadline);
-    if (result) waiting?.resolve(result);
-    else waiting?.reject(new Error(`rechecking a job failed: ${error ?? 'unknown'}`));
+    // What waits for the answer runs in a turn of its own (one-per-turn.ts).
+    if (result) inTurn(() => waiting?.resolve(result));
+    else inTurn(() => waiting?.reject(new Error(`rechecking a job failed: ${error ?? 'unknown'}`)));
     // An idle thread does not keep the process alive.
     if (reader.pending.size === 0) reader.worker.unref();
   });
