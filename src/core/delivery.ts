@@ -72,11 +72,20 @@ export interface DeliverReport {
   dropped: number;
 }
 
+/** How long a claim on a delivery holds: one claimed by a process that died waits this long for another. */
+export const DELIVERY_LEASE_MS = 60_000;
+
 /**
  * Concurrency is high on purpose: a sender mostly waits for its channel's turn at the pacer, and
  * channels are paced apart, so many channels in flight is what keeps every one of them busy.
  */
-const DEFAULTS = { leaseMs: 60_000, batchSize: 200, concurrency: 32, backoff: { baseMs: 2_000, maxMs: 300_000 }, maxAttempts: 12 };
+const DEFAULTS = {
+  leaseMs: DELIVERY_LEASE_MS,
+  batchSize: 200,
+  concurrency: 32,
+  backoff: { baseMs: 2_000, maxMs: 300_000 },
+  maxAttempts: 12,
+};
 /** Cards claimed in a round: those the pacing lets out within this time. */
 const CARD_HORIZON_MS = 2_000;
 

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/server.js';
+import { DELIVERY_LEASE_MS } from '../../src/core/delivery.js';
 import type { DataJob } from '../../src/domain/data-job.js';
 import { dropSchema, newTestSchemaName, testDatabaseUrl } from '../storage/pg-test-schema.js';
 import { passesDelivered } from '../support/bot-logs.js';
@@ -98,8 +99,15 @@ describe.skipIf(!testDatabaseUrl)('several replicas on one PostgreSQL', () => {
     }
   }
 
-  /** Moves the job to each state in turn, waiting until every channel's card shows it. */
-  async function walk(jobId: string, during: (step: number) => Promise<void> = async () => {}): Promise<void> {
+  /**
+   * Moves the job to each state in turn, waiting until every channel's card shows it (`waitMs`
+   * for each step: 30 s unless a test says otherwise).
+   */
+  async function walk(
+    jobId: string,
+    during: (step: number) => Promise<void> = async () => {},
+    waitMs: (step: number) => number = () => 30_000,
+  ): Promise<void> {
     const all = states(jobId);
     for (let step = 1; step < all.length; step++) {
       sim.putJob(all[step] as DataJob);
@@ -108,7 +116,7 @@ describe.skipIf(!testDatabaseUrl)('several replicas on one PostgreSQL', () => {
       await waitFor(
         () => CHANNELS.every((c) => slack.thread(c, slack.topLevel(c)[0]?.ts ?? '').length >= replies && updatesOf(c) >= step),
         `step ${step} in every channel`,
-        30_000,
+        waitMs(step),
       );
     }
   }
@@ -164,25 +172,31 @@ describe.skipIf(!testDatabaseUrl)('several replicas on one PostgreSQL', () => {
   it('the lease holder killed with SIGKILL mid-pass: another takes over, nothing lost or doubled', async () => {
     await startReplicas(3, 'dj-replicas-2');
     sim.setFault({ kind: 'latency', ms: 300 }, { jobId: 'dj-replicas-2' });
-    await walk('dj-replicas-2', async (step) => {
-      if (step !== 3) return;
-      const victim = await waitFor(holder, 'the lease holder', 10_000);
-      // Wait for it to be inside a pass (started, not done), then kill it.
-      await waitFor(
-        () => {
-          const last = victim.logs.filter((l) => l.msg === 'poll pass started' || l.msg === 'poll pass done').at(-1);
-          return last?.msg === 'poll pass started';
-        },
-        'a pass under way',
-        10_000,
-      );
-      await victim.kill('SIGKILL');
-      replicas = replicas.filter((r) => r !== victim);
-    });
+    await walk(
+      'dj-replicas-2',
+      async (step) => {
+        if (step !== 3) return;
+        const victim = await waitFor(holder, 'the lease holder', 10_000);
+        // Wait for it to be inside a pass (started, not done), then kill it.
+        await waitFor(
+          () => {
+            const last = victim.logs.filter((l) => l.msg === 'poll pass started' || l.msg === 'poll pass done').at(-1);
+            return last?.msg === 'poll pass started';
+          },
+          'a pass under way',
+          10_000,
+        );
+        await victim.kill('SIGKILL');
+        replicas = replicas.filter((r) => r !== victim);
+        // Killed while it held claims on deliveries (a card update in flight, say), those wait for
+        // their claims to expire (the delivery lease, 60 s) before another replica sends them.
+      },
+      (step) => (step === 3 ? 30_000 + DELIVERY_LEASE_MS : 30_000),
+    );
     // A few more passes, and the deliveries after them: nothing more may come.
     await passesDelivered(replicas, 3);
     expectEachMessageOnce();
-  }, 120_000);
+  }, 200_000);
 
   it('a rolling restart while the job moves: nothing lost or doubled', async () => {
     await startReplicas(2, 'dj-replicas-3');
