@@ -81,11 +81,24 @@ export function startLineChild(script: string, env: Record<string, string>): Lin
   };
 }
 
-/** Runs a child to its end and returns the one JSON line it printed as its result. */
-export async function runChild<T>(script: string, env: Record<string, string>): Promise<T> {
+/**
+ * Runs a child to its end and returns the JSON line it printed as its result. `answer`, when given,
+ * sees each line first: a line it answers (with the command to write back) is a request of the
+ * child's, not its result.
+ */
+export async function runChild<T>(
+  script: string,
+  env: Record<string, string>,
+  answer: (line: Record<string, unknown>) => Promise<string | null> = async () => null,
+): Promise<T> {
   const c = startLineChild(script, env);
   try {
-    return (await c.next()) as T;
+    for (;;) {
+      const line = await c.next();
+      const reply = await answer(line);
+      if (reply === null) return line as T;
+      c.child.stdin?.write(`${reply}\n`);
+    }
   } finally {
     await c.close();
   }

@@ -154,7 +154,8 @@ async function passScenario(sim: SimulatorProcess, engine: Engine, url: string |
       await sim.resetRequests();
       const callsBefore = slack.calls.length;
       const warm = pass === 'warm' || pass === 'changedWarm';
-      const result = await passChild(
+      const result = await runChild<PassResult>(
+        CHILD,
         {
           ...common,
           BENCH_ROLE: 'pass',
@@ -162,7 +163,12 @@ async function passScenario(sim: SimulatorProcess, engine: Engine, url: string |
           BENCH_REPEAT: warm ? String(1 + WARM_PASSES) : '1',
           BENCH_CHANGE_BETWEEN: pass === 'changedWarm' ? '1' : '0',
         },
-        sim,
+        // A warm all-changed pass asks for every job to change before each of its passes.
+        async (line) => {
+          if (line.change !== true) return null;
+          await sim.changeAll();
+          return 'changed';
+        },
       );
       rows.push({
         pass,
@@ -183,21 +189,6 @@ async function passScenario(sim: SimulatorProcess, engine: Engine, url: string |
   } finally {
     await slack.close();
     await store.remove();
-  }
-}
-
-/** A pass child to its result line, changing every job whenever it asks (BENCH_CHANGE_BETWEEN). */
-async function passChild(env: Record<string, string>, sim: SimulatorProcess): Promise<PassResult> {
-  const c = startLineChild(CHILD, env);
-  try {
-    for (;;) {
-      const line = await c.next();
-      if (line.change !== true) return line as unknown as PassResult;
-      await sim.changeAll();
-      c.child.stdin?.write('changed\n');
-    }
-  } finally {
-    await c.close();
   }
 }
 

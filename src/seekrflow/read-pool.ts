@@ -95,10 +95,12 @@ function startReader(client: ThreadClientOptions, readers: Reader[]): Reader {
     }
     const waiting = reader.pending.get(id);
     reader.pending.delete(id);
-    if (waiting) clearTimeout(waiting.deadline);
-    // What waits for the answer runs in a turn of its own (one-per-turn.ts).
-    if (result) inTurn(() => waiting?.resolve(result));
-    else inTurn(() => waiting?.reject(new Error(`rechecking a job failed: ${error ?? 'unknown'}`)));
+    if (waiting) {
+      clearTimeout(waiting.deadline);
+      // What waits for the answer runs in a turn of its own (one-per-turn.ts).
+      if (result) inTurn(() => waiting.resolve(result));
+      else inTurn(() => waiting.reject(new Error(`rechecking a job failed: ${error ?? 'unknown'}`)));
+    }
     // An idle thread does not keep the process alive.
     if (reader.pending.size === 0) reader.worker.unref();
   });

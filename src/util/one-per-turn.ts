@@ -8,8 +8,12 @@
 export function onePerTurn(): (work: () => void) => void {
   const queue: Array<() => void> = [];
   const next = () => {
-    queue.shift()?.();
-    if (queue.length > 0) setImmediate(next);
+    try {
+      queue.shift()?.();
+    } finally {
+      // Work that throws must not strand what is queued behind it.
+      if (queue.length > 0) setImmediate(next);
+    }
   };
   return (work) => {
     queue.push(work);
